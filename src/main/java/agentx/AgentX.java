@@ -1,0 +1,117 @@
+package agentx;
+
+import agentx.api.HttpApiVerticle;
+import agentx.config.AgentXConfig;
+import agentx.events.Addresses;
+import agentx.events.Bus;
+import agentx.store.PersistenceVerticle;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The runtime in-process: deploys the verticles of the configured roles on a Vert.x instance and
+ * offers the seed's programmatic use (create a session, send a message, follow its events).
+ *
+ * <pre>{@code
+ * AgentX agentx = AgentX.start(AgentXConfig.load(System.getenv(), Path.of("."), null)).await();
+ * JsonObject session = agentx.createSession("user-123", "My Debug Session").await();
+ * agentx.events(session.getString("session_id"), event -> System.out.println(event.encode()));
+ * JsonObject reply = agentx.sendMessage(session.getString("session_id"), "Help me debug this workflow").await();
+ * agentx.close().await();
+ * }</pre>
+ */
+public final class AgentX {
+  private static final Logger log = LoggerFactory.getLogger(AgentX.class);
+
+  private final Vertx vertx;
+  private final boolean ownsVertx;
+  private final AgentXConfig config;
+  private final HttpApiVerticle http;
+
+  private AgentX(Vertx vertx, boolean ownsVertx, AgentXConfig config, HttpApiVerticle http) {
+    this.vertx = vertx;
+    this.ownsVertx = ownsVertx;
+    this.config = config;
+    this.http = http;
+  }
+
+  /** Starts a Vert.x instance of its own and deploys the configured roles on it. */
+  public static Future<AgentX> start(AgentXConfig config) {
+    Vertx vertx = Vertx.vertx();
+    return deploy(vertx, true, config).onFailure(e -> vertx.close());
+  }
+
+  /** Deploys the configured roles on an existing Vert.x instance (clustered or not). */
+  public static Future<AgentX> deploy(Vertx vertx, AgentXConfig config) {
+    return deploy(vertx, false, config);
+  }
+
+  private static Future<AgentX> deploy(Vertx vertx, boolean ownsVertx, AgentXConfig config) {
+    List<String> roles = config.list(AgentXConfig.ROLES);
+    for (String role : roles) {
+      if (!AgentXConfig.ALL_ROLES.contains(role)) {
+        return Future.failedFuture(new IllegalArgumentException("unknown role '" + role + "' (roles: " + AgentXConfig.ALL_ROLES + ")"));
+      }
+    }
+    JsonObject verticleConfig = config.toJson();
+    // A single node that runs both the store and the engine knows every running turn died with it.
+    boolean singleNode = !config.bool(AgentXConfig.CLUSTER);
+    verticleConfig.put(PersistenceVerticle.RECOVER_TURNS, singleNode && roles.contains("engine"));
+    DeploymentOptions options = new DeploymentOptions().setConfig(verticleConfig);
+
+    // The store first (others need it at start), then the HTTP edge last so it opens only when all can answer.
+    Future<?> chain = Future.succeededFuture();
+    if (roles.contains("store")) {
+      chain = chain.compose(v -> vertx.deployVerticle(new PersistenceVerticle(), options));
+    }
+    HttpApiVerticle http = roles.contains("api") ? new HttpApiVerticle() : null;
+    if (http != null) {
+      chain = chain.compose(v -> vertx.deployVerticle(http, options));
+    }
+    return chain.map(v -> {
+      log.info("AgentX started with roles {}", roles);
+      return new AgentX(vertx, ownsVertx, config, http);
+    });
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public AgentXConfig config() {
+    return config;
+  }
+
+  /** The HTTP port actually bound, or -1 without the api role. */
+  public int port() {
+    return http == null ? -1 : http.actualPort();
+  }
+
+  public Future<JsonObject> createSession(String userId, String title) {
+    return Bus.request(vertx, Addresses.STORE_SESSION_CREATE,
+        new JsonObject().put("user_id", userId).put("title", title).put("config", new JsonObject()));
+  }
+
+  /** Runs a turn and answers the AssistantReply of DESIGN §4.1 when it ends. */
+  public Future<JsonObject> sendMessage(String sessionId, String content) {
+    return Bus.request(vertx, Addresses.ENGINE_TURN_START,
+        new JsonObject().put("session_id", sessionId).put("content", content).put("wait", true),
+        config.integer(AgentXConfig.TURN_TIMEOUT) * 1000L);
+  }
+
+  /** Follows a session's events (envelopes of DESIGN §4.2) as they are published. */
+  public MessageConsumer<JsonObject> events(String sessionId, Handler<JsonObject> handler) {
+    return vertx.eventBus().<JsonObject>consumer(Addresses.sessionEvents(sessionId), m -> handler.handle(m.body()));
+  }
+
+  public Future<Void> close() {
+    return ownsVertx ? vertx.close() : Future.succeededFuture();
+  }
+}

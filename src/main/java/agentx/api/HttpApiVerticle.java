@@ -1,0 +1,85 @@
+package agentx.api;
+
+import agentx.config.AgentXConfig;
+import agentx.events.ErrorCode;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP edge: REST under {@code /api/agentx}, the WebSocket stream, health. It holds no state of
+ * its own and reaches the store, engine and tools only through event-bus addresses.
+ */
+public class HttpApiVerticle extends VerticleBase {
+  private static final Logger log = LoggerFactory.getLogger(HttpApiVerticle.class);
+  public static final String API_PREFIX = "/api/agentx";
+
+  private HttpServer server;
+
+  @Override
+  public Future<?> start() {
+    AgentXConfig config = AgentXConfig.from(config());
+    Router router = Router.router(vertx);
+    router.route().handler(HttpApiVerticle::logRequest);
+
+    Router api = Router.router(vertx);
+    api.route().handler(BodyHandler.create(false).setBodyLimit(config.integer(AgentXConfig.MAX_BODY_BYTES)));
+    api.route().handler(HttpApiVerticle::requireJsonContent);
+    new SessionRoutes(vertx).mount(api);
+    HealthRoutes health = new HealthRoutes(vertx, config);
+    api.get("/health").handler(health::handle);
+    api.route().handler(ctx -> HttpErrors.send(ctx, ErrorCode.NOT_FOUND, "There is nothing at " + ctx.request().path() + "."));
+    api.route().failureHandler(HttpErrors::onRouteFailure);
+    router.route(API_PREFIX + "/*").subRouter(api);
+
+    router.get("/health").handler(health::handle);
+    router.route().failureHandler(HttpErrors::onRouteFailure);
+
+    String host = config.string(AgentXConfig.HOST);
+    int port = config.integer(AgentXConfig.PORT);
+    return vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port).setCompressionSupported(true))
+        .requestHandler(router)
+        .listen()
+        .onSuccess(s -> {
+          server = s;
+          log.info("HTTP API listening on http://{}:{}", host, s.actualPort());
+        });
+  }
+
+  /** The bound port (useful when configured as 0). */
+  public int actualPort() {
+    return server == null ? -1 : server.actualPort();
+  }
+
+  /** A JSON route with a body must say it is JSON: anything else is 415 before we parse a byte. */
+  private static void requireJsonContent(RoutingContext ctx) {
+    HttpMethod method = ctx.request().method();
+    boolean hasBody = ctx.body() != null && ctx.body().buffer() != null && ctx.body().length() > 0;
+    if (hasBody && (method == HttpMethod.POST || method == HttpMethod.PUT || method == HttpMethod.PATCH)) {
+      String type = ctx.request().getHeader("Content-Type");
+      String mime = type == null ? "" : type.split(";")[0].trim().toLowerCase();
+      if (!mime.equals("application/json") && !mime.endsWith("+json")) {
+        HttpErrors.send(ctx, ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+            "Send the body as JSON with 'Content-Type: application/json'" + (type == null ? "." : ", not '" + type + "'."));
+        return;
+      }
+    }
+    ctx.next();
+  }
+
+  private static void logRequest(RoutingContext ctx) {
+    if (log.isDebugEnabled()) {
+      long start = System.nanoTime();
+      ctx.addBodyEndHandler(v -> log.debug("{} {} {} {}ms", ctx.request().method(), ctx.request().uri(),
+          ctx.response().getStatusCode(), (System.nanoTime() - start) / 1_000_000));
+    }
+    ctx.next();
+  }
+}

@@ -1,0 +1,64 @@
+package agentx.api;
+
+import agentx.events.AgentXException;
+import agentx.events.ErrorCode;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The one place where failures become HTTP answers: {@code {error, code, details?}}, never a stack trace. */
+final class HttpErrors {
+  private static final Logger log = LoggerFactory.getLogger(HttpErrors.class);
+
+  private HttpErrors() {}
+
+  static void send(RoutingContext ctx, ErrorCode code, String sentence) {
+    send(ctx, code, sentence, null);
+  }
+
+  static void send(RoutingContext ctx, ErrorCode code, String sentence, Object details) {
+    HttpServerResponse response = ctx.response();
+    if (response.ended() || response.closed()) {
+      return;
+    }
+    JsonObject body = new JsonObject().put("error", sentence).put("code", code.name());
+    if (details != null) {
+      body.put("details", details);
+    }
+    response.setStatusCode(code.httpStatus()).putHeader("Content-Type", "application/json").end(body.encode());
+  }
+
+  /** Any failure of a handler or of a bus request. */
+  static void send(RoutingContext ctx, Throwable failure) {
+    ErrorCode code = ErrorCode.of(failure);
+    String sentence = failure.getMessage();
+    Object details = failure instanceof AgentXException e ? e.details() : null;
+    if (code == ErrorCode.INTERNAL) {
+      log.error("Request {} {} failed", ctx.request().method(), ctx.request().path(), failure);
+      sentence = "Something went wrong inside the server; the log has the details.";
+    }
+    if (code == ErrorCode.LLM_RATE_LIMITED && details instanceof JsonObject d && d.containsKey("retry_after_s")) {
+      ctx.response().putHeader("Retry-After", String.valueOf(d.getLong("retry_after_s")));
+    }
+    send(ctx, code, sentence == null ? code.name() : sentence, details);
+  }
+
+  /** Router failure handler: statuses set by vertx-web itself (413 from the body handler, 404, 405…). */
+  static void onRouteFailure(RoutingContext ctx) {
+    if (ctx.failure() != null) {
+      send(ctx, ctx.failure());
+      return;
+    }
+    int status = ctx.statusCode();
+    switch (status) {
+      case 413 -> send(ctx, ErrorCode.PAYLOAD_TOO_LARGE, "The request body is larger than the server accepts.");
+      case 404 -> send(ctx, ErrorCode.NOT_FOUND, "There is nothing at " + ctx.request().path() + ".");
+      case 405 -> send(ctx, ErrorCode.METHOD_NOT_ALLOWED, ctx.request().method() + " is not allowed on " + ctx.request().path() + ".");
+      case 401 -> send(ctx, ErrorCode.UNAUTHORIZED, "A valid bearer token is required.");
+      case 400 -> send(ctx, ErrorCode.VALIDATION_FAILED, "The request is malformed.");
+      default -> send(ctx, ErrorCode.INTERNAL, "Something went wrong inside the server; the log has the details.");
+    }
+  }
+}

@@ -1,0 +1,33 @@
+package agentx.api;
+
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/** Small adapters from "a function giving a Future" to a route handler with our error answers. */
+final class Routes {
+  private Routes() {}
+
+  /** Answers the handler's JSON with {@code status}, or the failure as {@code {error, code}}. */
+  static Handler<RoutingContext> json(int status, Function<RoutingContext, Future<JsonObject>> handler) {
+    return ctx -> run(ctx, () -> handler.apply(ctx).onSuccess(body -> {
+      if (!ctx.response().ended()) {
+        ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.encode());
+      }
+    }));
+  }
+
+  /** Runs {@code work}; a thrown exception or failed future becomes the error answer. */
+  static void run(RoutingContext ctx, Supplier<Future<?>> work) {
+    Future<?> future;
+    try {
+      future = work.get();
+    } catch (RuntimeException e) {
+      future = Future.failedFuture(e);
+    }
+    future.onFailure(failure -> HttpErrors.send(ctx, failure));
+  }
+}

@@ -1,0 +1,97 @@
+package agentx.cli;
+
+import agentx.AgentX;
+import agentx.config.AgentXConfig;
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.LoggerContext;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code java -jar agentx.jar [options]}: runs the server until stopped. */
+@Command(name = "agentx", mixinStandardHelpOptions = true, version = "AgentX Runtime 0.1.0",
+    description = {
+        "AgentX Runtime: Claude Code for ComfyUI as a server (REST, WebSocket, event-bus bridge, MCP).",
+        "",
+        "Settings come from the environment, then .env in the working directory, then conf/config.json,",
+        "then defaults; these flags override them all. See README.md for every setting."},
+    sortOptions = false)
+public final class Main implements Callable<Integer> {
+
+  @Option(names = "--host", description = "Interface to bind (default 127.0.0.1; AGENTX_HOST).")
+  String host;
+
+  @Option(names = "--port", description = "HTTP port (default 8000, 0 = any free port; AGENTX_PORT).")
+  Integer port;
+
+  @Option(names = "--log-level", description = "TRACE, DEBUG, INFO, WARN or ERROR (default INFO; AGENTX_LOG_LEVEL).")
+  String logLevel;
+
+  @Option(names = "--config", description = "JSON config file (default conf/config.json when present).")
+  Path configFile;
+
+  @Option(names = "--cluster", description = "Join a Vert.x cluster over Hazelcast (AGENTX_CLUSTER).")
+  Boolean cluster;
+
+  @Option(names = "--roles", description = "Verticles to run on this node: api,engine,store,tools (default all; AGENTX_ROLES).")
+  String roles;
+
+  public static void main(String[] args) {
+    int exit = new CommandLine(new Main()).execute(args);
+    if (exit != 0) {
+      System.exit(exit);
+    }
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    AgentXConfig config;
+    try {
+      config = AgentXConfig.load(System.getenv(), Path.of("").toAbsolutePath(), configFile)
+          .with(AgentXConfig.HOST, host)
+          .with(AgentXConfig.PORT, port)
+          .with(AgentXConfig.LOG_LEVEL, logLevel)
+          .with(AgentXConfig.CLUSTER, cluster)
+          .with(AgentXConfig.ROLES, roles);
+      config.database();
+    } catch (IllegalArgumentException e) {
+      System.err.println("agentx: " + e.getMessage());
+      return 2;
+    }
+    setLogLevel(config.string(AgentXConfig.LOG_LEVEL));
+    Logger log = LoggerFactory.getLogger(Main.class);
+    log.debug("Configuration: {}", config);
+
+    AgentX agentx;
+    try {
+      agentx = Launch.start(config).toCompletionStage().toCompletableFuture().get();
+    } catch (Exception e) {
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      log.error("AgentX failed to start: {}", cause.getMessage(), cause);
+      return 1;
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      log.info("Stopping AgentX");
+      try {
+        agentx.close().toCompletionStage().toCompletableFuture().get();
+      } catch (Exception ignored) {
+        // shutting down anyway
+      }
+      stopped.countDown();
+    }, "agentx-shutdown"));
+    stopped.await();
+    return 0;
+  }
+
+  static void setLogLevel(String level) {
+    if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context) {
+      context.getLogger(Logger.ROOT_LOGGER_NAME).setLevel(Level.toLevel(level, Level.INFO));
+    }
+  }
+}

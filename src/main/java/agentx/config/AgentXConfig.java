@@ -1,0 +1,224 @@
+package agentx.config;
+
+import io.github.cdimascio.dotenv.Dotenv;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The runtime's settings, resolved once: environment first, then {@code .env} in the working
+ * directory, then {@code conf/config.json} (or {@code --config FILE}), then defaults. Keys are the
+ * environment variable names everywhere (env, .env, JSON file), so there is one vocabulary.
+ * Verticles receive the resolved values as their deployment config and read them back with
+ * {@link #from(JsonObject)}.
+ */
+public final class AgentXConfig {
+
+  public static final String ANTHROPIC_API_KEY = "ANTHROPIC_API_KEY";
+  public static final String ANTHROPIC_BASE_URL = "ANTHROPIC_BASE_URL";
+  public static final String MODEL = "AGENTX_MODEL";
+  public static final String MAX_TOKENS = "AGENTX_MAX_TOKENS";
+  public static final String DATABASE_URL = "AGENTX_DATABASE_URL";
+  public static final String LOG_LEVEL = "AGENTX_LOG_LEVEL";
+  public static final String HOST = "AGENTX_HOST";
+  public static final String PORT = "AGENTX_PORT";
+  public static final String COMFYUI_URL = "COMFYUI_URL";
+  public static final String API_TOKEN = "AGENTX_API_TOKEN";
+  public static final String BUSY_POLICY = "AGENTX_BUSY_POLICY";
+  public static final String TOOL_TIMEOUT = "AGENTX_TOOL_TIMEOUT";
+  public static final String MCP_SERVERS_FILE = "AGENTX_MCP_SERVERS_FILE";
+  public static final String MAX_BODY_BYTES = "AGENTX_MAX_BODY_BYTES";
+  public static final String MAX_LLM_CALLS = "AGENTX_MAX_LLM_CALLS";
+  public static final String LLM_CONNECT_TIMEOUT = "AGENTX_LLM_CONNECT_TIMEOUT";
+  public static final String LLM_IDLE_TIMEOUT = "AGENTX_LLM_IDLE_TIMEOUT";
+  public static final String LLM_MAX_RETRIES = "AGENTX_LLM_MAX_RETRIES";
+  public static final String TURN_TIMEOUT = "AGENTX_TURN_TIMEOUT";
+  public static final String CONTEXT_WINDOW = "AGENTX_CONTEXT_WINDOW";
+  public static final String SYSTEM_PROMPT = "AGENTX_SYSTEM_PROMPT";
+  public static final String PRICES = "AGENTX_PRICES";
+  public static final String WS_HEARTBEAT = "AGENTX_WS_HEARTBEAT";
+  public static final String CORS_ORIGINS = "AGENTX_CORS_ORIGINS";
+  public static final String CLUSTER = "AGENTX_CLUSTER";
+  public static final String CLUSTER_HOST = "AGENTX_CLUSTER_HOST";
+  public static final String CLUSTER_PORT = "AGENTX_CLUSTER_PORT";
+  public static final String CLUSTER_MEMBERS = "AGENTX_CLUSTER_MEMBERS";
+  public static final String ROLES = "AGENTX_ROLES";
+
+  /** Defaults, in the order the README's configuration table lists them. */
+  private static final Map<String, Object> DEFAULTS = new LinkedHashMap<>();
+
+  static {
+    DEFAULTS.put(ANTHROPIC_BASE_URL, "https://api.anthropic.com");
+    DEFAULTS.put(MODEL, "claude-sonnet-4-6");
+    DEFAULTS.put(MAX_TOKENS, 4096);
+    DEFAULTS.put(DATABASE_URL, "sqlite:///agentx_sessions.db");
+    DEFAULTS.put(LOG_LEVEL, "INFO");
+    DEFAULTS.put(HOST, "127.0.0.1");
+    DEFAULTS.put(PORT, 8000);
+    DEFAULTS.put(COMFYUI_URL, "http://127.0.0.1:8188");
+    DEFAULTS.put(BUSY_POLICY, "queue");
+    DEFAULTS.put(TOOL_TIMEOUT, 120);
+    DEFAULTS.put(MAX_BODY_BYTES, 1024 * 1024);
+    DEFAULTS.put(MAX_LLM_CALLS, 25);
+    DEFAULTS.put(LLM_CONNECT_TIMEOUT, 10);
+    DEFAULTS.put(LLM_IDLE_TIMEOUT, 60);
+    DEFAULTS.put(LLM_MAX_RETRIES, 2);
+    DEFAULTS.put(TURN_TIMEOUT, 1800);
+    DEFAULTS.put(CONTEXT_WINDOW, 200_000);
+    DEFAULTS.put(WS_HEARTBEAT, 30);
+    DEFAULTS.put(CORS_ORIGINS, "");
+    DEFAULTS.put(CLUSTER, false);
+    DEFAULTS.put(CLUSTER_HOST, "127.0.0.1");
+    DEFAULTS.put(CLUSTER_PORT, 5701);
+    DEFAULTS.put(CLUSTER_MEMBERS, "");
+    DEFAULTS.put(ROLES, "api,engine,store,tools");
+  }
+
+  /** Every key the runtime reads; used to pick them out of the process environment. */
+  public static final Set<String> KEYS = Set.of(ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL, MODEL, MAX_TOKENS, DATABASE_URL,
+      LOG_LEVEL, HOST, PORT, COMFYUI_URL, API_TOKEN, BUSY_POLICY, TOOL_TIMEOUT, MCP_SERVERS_FILE, MAX_BODY_BYTES,
+      MAX_LLM_CALLS, LLM_CONNECT_TIMEOUT, LLM_IDLE_TIMEOUT, LLM_MAX_RETRIES, TURN_TIMEOUT, CONTEXT_WINDOW, SYSTEM_PROMPT,
+      PRICES, WS_HEARTBEAT, CORS_ORIGINS, CLUSTER, CLUSTER_HOST, CLUSTER_PORT, CLUSTER_MEMBERS, ROLES);
+
+  public static final List<String> ALL_ROLES = List.of("api", "engine", "store", "tools");
+
+  private final JsonObject values;
+
+  private AgentXConfig(JsonObject values) {
+    this.values = values;
+  }
+
+  public static AgentXConfig from(JsonObject values) {
+    JsonObject merged = new JsonObject(new LinkedHashMap<>(DEFAULTS));
+    merged.mergeIn(values);
+    return new AgentXConfig(merged);
+  }
+
+  public static AgentXConfig defaults() {
+    return from(new JsonObject());
+  }
+
+  /**
+   * Resolves the layers. {@code configFile} null means {@code conf/config.json} when it exists.
+   *
+   * @param env the process environment (a parameter so tests can pass their own)
+   * @param workingDir where {@code .env} and {@code conf/} are looked up
+   */
+  public static AgentXConfig load(Map<String, String> env, Path workingDir, Path configFile) {
+    JsonObject layered = new JsonObject();
+    Path file = configFile != null ? configFile : workingDir.resolve("conf/config.json");
+    if (configFile != null && !Files.isRegularFile(configFile)) {
+      throw new IllegalArgumentException("config file not found: " + configFile);
+    }
+    if (Files.isRegularFile(file)) {
+      try {
+        layered.mergeIn(new JsonObject(Files.readString(file)));
+      } catch (IOException | RuntimeException e) {
+        throw new IllegalArgumentException("cannot read config file " + file + ": " + e.getMessage(), e);
+      }
+    }
+    Path dotenv = workingDir.resolve(".env");
+    if (Files.isRegularFile(dotenv)) {
+      Dotenv.configure().directory(workingDir.toString()).ignoreIfMalformed().load()
+          .entries(Dotenv.Filter.DECLARED_IN_ENV_FILE)
+          .forEach(e -> layered.put(e.getKey(), e.getValue()));
+    }
+    for (String key : KEYS) {
+      String value = env.get(key);
+      if (value != null && !value.isBlank()) {
+        layered.put(key, value);
+      }
+    }
+    return from(layered);
+  }
+
+  /** A copy with some values replaced (CLI flags, tests). Null values are ignored. */
+  public AgentXConfig with(String key, Object value) {
+    if (value == null) {
+      return this;
+    }
+    JsonObject copy = values.copy();
+    copy.put(key, value);
+    return new AgentXConfig(copy);
+  }
+
+  public JsonObject toJson() {
+    return values.copy();
+  }
+
+  public String string(String key) {
+    Object v = values.getValue(key);
+    return v == null ? null : v.toString();
+  }
+
+  public int integer(String key) {
+    Object v = values.getValue(key);
+    if (v instanceof Number n) {
+      return n.intValue();
+    }
+    try {
+      return Integer.parseInt(String.valueOf(v).trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(key + " must be a whole number, got '" + v + "'");
+    }
+  }
+
+  public boolean bool(String key) {
+    Object v = values.getValue(key);
+    return v instanceof Boolean b ? b : "true".equalsIgnoreCase(String.valueOf(v).trim());
+  }
+
+  /** The JSON object under a key (given as JSON text in env files), or an empty one. */
+  public JsonObject json(String key) {
+    Object v = values.getValue(key);
+    if (v instanceof JsonObject o) {
+      return o;
+    }
+    if (v instanceof Map<?, ?> m) {
+      return JsonObject.mapFrom(m);
+    }
+    if (v == null || String.valueOf(v).isBlank()) {
+      return new JsonObject();
+    }
+    try {
+      return new JsonObject(String.valueOf(v));
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException(key + " must be a JSON object: " + e.getMessage());
+    }
+  }
+
+  public List<String> list(String key) {
+    String v = string(key);
+    if (v == null || v.isBlank()) {
+      return List.of();
+    }
+    return List.of(v.split("\\s*,\\s*"));
+  }
+
+  public boolean hasApiKey() {
+    String key = string(ANTHROPIC_API_KEY);
+    return key != null && !key.isBlank();
+  }
+
+  public DatabaseUrl database() {
+    return DatabaseUrl.parse(string(DATABASE_URL));
+  }
+
+  /** The settings as safe to print: secrets masked. */
+  @Override
+  public String toString() {
+    JsonObject safe = values.copy();
+    for (String secret : List.of(ANTHROPIC_API_KEY, API_TOKEN)) {
+      if (safe.containsKey(secret)) {
+        safe.put(secret, "****");
+      }
+    }
+    safe.put(DATABASE_URL, database().redacted());
+    return safe.encode();
+  }
+}

@@ -1,0 +1,67 @@
+package agentx.events;
+
+/**
+ * Every event-bus address of the runtime, in one place. Verticles talk only through these, which is
+ * what lets any of them run on another JVM of a cluster.
+ */
+public final class Addresses {
+  private Addresses() {}
+
+  // --- persistence (PersistenceVerticle) ---
+  public static final String STORE_SESSION_CREATE = "agentx.store.session.create";
+  public static final String STORE_SESSION_GET = "agentx.store.session.get";
+  public static final String STORE_SESSION_LIST = "agentx.store.session.list";
+  public static final String STORE_SESSION_UPDATE = "agentx.store.session.update";
+  public static final String STORE_SESSION_DELETE = "agentx.store.session.delete";
+  public static final String STORE_SESSION_SET_STATE = "agentx.store.session.set-state";
+  public static final String STORE_MESSAGE_APPEND = "agentx.store.message.append";
+  public static final String STORE_MESSAGE_LIST = "agentx.store.message.list";
+  public static final String STORE_HISTORY = "agentx.store.history";
+  public static final String STORE_TURN_BEGIN = "agentx.store.turn.begin";
+  public static final String STORE_TURN_FINISH = "agentx.store.turn.finish";
+  public static final String STORE_EVENT_APPEND = "agentx.store.event.append";
+  public static final String STORE_EVENT_LIST = "agentx.store.event.list";
+  public static final String STORE_EVENT_LAST_SEQ = "agentx.store.event.last-seq";
+  public static final String STORE_WORKFLOW_GET = "agentx.store.workflow.get";
+  public static final String STORE_WORKFLOW_SAVE = "agentx.store.workflow.save";
+  public static final String STORE_WORKFLOW_VERSIONS = "agentx.store.workflow.versions";
+  public static final String STORE_HEALTH = "agentx.store.health";
+
+  // --- agent engine (AgentEngineVerticle) ---
+  /** Start a turn: {session_id, content, system?, wait}; replies the AssistantReply (wait) or {turn_id}. */
+  public static final String ENGINE_TURN_START = "agentx.engine.turn.start";
+  public static final String ENGINE_HEALTH = "agentx.engine.health";
+
+  // --- tools (McpToolsVerticle) ---
+  public static final String TOOLS_LIST = "agentx.tools.list";
+  public static final String TOOLS_CALL = "agentx.tools.call";
+  /** Published: {call_id} aborts a running tool call wherever it runs. */
+  public static final String TOOLS_CANCEL = "agentx.tools.cancel";
+  public static final String TOOLS_STATUS = "agentx.tools.status";
+
+  // --- browser clients through the SockJS bridge (inbound only) ---
+  public static final String CLIENT_SEND = "agentx.client.send";
+  public static final String CLIENT_CANCEL = "agentx.client.cancel";
+
+  public static final String SESSION_EVENTS_PREFIX = "agentx.events.";
+
+  /** Where the events of one session are published. */
+  public static String sessionEvents(String sessionId) {
+    return SESSION_EVENTS_PREFIX + sessionId;
+  }
+
+  /** Registered by the engine instance that runs a session's turn, for as long as it runs: cancel it. */
+  public static String turnCancel(String sessionId) {
+    return "agentx.engine.turn.cancel." + sessionId;
+  }
+
+  /** Registered by the engine instance that runs a session's turn: tools report progress here. */
+  public static String turnProgress(String sessionId) {
+    return "agentx.engine.turn.progress." + sessionId;
+  }
+
+  /** Name of the shared-data lock that keeps one turn at a time per session (cluster-wide when clustered). */
+  public static String sessionLock(String sessionId) {
+    return "agentx.lock.session." + sessionId;
+  }
+}

@@ -1,0 +1,43 @@
+package agentx.events;
+
+import io.vertx.core.json.JsonObject;
+
+/**
+ * The four event layers of DESIGN §4.2 and their envelope
+ * {@code {type, session_id, turn_id, seq, timestamp, data}}. Builders only: sequencing is the engine's.
+ */
+public final class Events {
+  public static final String STREAM = "stream";
+  public static final String STATE = "state";
+  public static final String MESSAGE = "message";
+  public static final String TURN = "turn";
+
+  private Events() {}
+
+  public static JsonObject envelope(String type, String sessionId, String turnId, long seq, Object data) {
+    return new JsonObject()
+        .put("type", type)
+        .put("session_id", sessionId)
+        .put("turn_id", turnId)
+        .put("seq", seq)
+        .put("timestamp", Times.now())
+        .put("data", data);
+  }
+
+  /** {@code state} data: {@code {state, tool_name, tool_call_id, progress}}. */
+  public static JsonObject state(String state, String toolName, String toolCallId, Object progress) {
+    return new JsonObject()
+        .put("state", state)
+        .put("tool_name", toolName)
+        .put("tool_call_id", toolCallId)
+        .put("progress", progress);
+  }
+
+  public static JsonObject state(String state) {
+    return state(state, null, null, null);
+  }
+
+  public static JsonObject errorState(ErrorCode code, String message) {
+    return state("error", null, null, new JsonObject().put("code", code.name()).put("message", message));
+  }
+}

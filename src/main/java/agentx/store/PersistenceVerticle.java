@@ -1,0 +1,141 @@
+package agentx.store;
+
+import agentx.config.AgentXConfig;
+import agentx.events.Addresses;
+import agentx.events.AgentXException;
+import agentx.events.ErrorCode;
+import agentx.events.Events;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Owns the database: runs the migrations at start (off the event loop), then answers the
+ * {@code agentx.store.*} addresses. Nothing else in the runtime touches SQL.
+ */
+public class PersistenceVerticle extends VerticleBase {
+  private static final Logger log = LoggerFactory.getLogger(PersistenceVerticle.class);
+
+  /** Deployment config flag: close turns a crash left running (single-node deployments). */
+  public static final String RECOVER_TURNS = "agentx.store.recover_turns";
+
+  private Database db;
+  private SessionRepository sessions;
+  private EventRepository events;
+  private WorkflowRepository workflows;
+  private final List<MessageConsumer<JsonObject>> consumers = new ArrayList<>();
+
+  @Override
+  public Future<?> start() {
+    AgentXConfig config = AgentXConfig.from(config());
+    db = Database.open(vertx, config.database());
+    sessions = new SessionRepository(db);
+    events = new EventRepository(db);
+    workflows = new WorkflowRepository(db);
+    return vertx.executeBlocking(db::migrateBlocking)
+        .compose(applied -> config().getBoolean(RECOVER_TURNS, false) ? recoverInterruptedTurns() : Future.succeededFuture())
+        .compose(v -> registerConsumers());
+  }
+
+  @Override
+  public Future<?> stop() {
+    return db == null ? Future.succeededFuture() : db.close();
+  }
+
+  private Future<Void> registerConsumers() {
+    serve(Addresses.STORE_SESSION_CREATE, b -> sessions.create(b.getString("user_id"), b.getString("title"),
+        b.getJsonObject("config", new JsonObject())));
+    serve(Addresses.STORE_SESSION_GET, b -> sessions.get(b.getString("session_id")));
+    serve(Addresses.STORE_SESSION_LIST, b -> sessions.list(b.getString("user_id"), b.getInteger("limit"), b.getInteger("offset")));
+    serve(Addresses.STORE_SESSION_UPDATE, b -> sessions.update(b.getString("session_id"), b.getJsonObject("changes")));
+    serve(Addresses.STORE_SESSION_DELETE, b -> sessions.delete(b.getString("session_id")).map(v -> new JsonObject().put("deleted", true)));
+    serve(Addresses.STORE_SESSION_SET_STATE, b -> sessions.setState(b.getString("session_id"), b.getString("state")).map(v -> new JsonObject()));
+    serve(Addresses.STORE_MESSAGE_APPEND, sessions::appendMessage);
+    serve(Addresses.STORE_MESSAGE_LIST, b -> sessions.listMessages(b.getString("session_id"), b.getInteger("limit"), b.getInteger("offset")));
+    serve(Addresses.STORE_HISTORY, b -> sessions.history(b.getString("session_id")).map(h -> new JsonObject().put("messages", h)));
+    serve(Addresses.STORE_TURN_BEGIN, b -> sessions.beginTurn(b).map(v -> new JsonObject()));
+    serve(Addresses.STORE_TURN_FINISH, b -> sessions.finishTurn(b).map(v -> new JsonObject()));
+    serve(Addresses.STORE_EVENT_APPEND, b -> events.append(b.getJsonArray("events")).map(n -> new JsonObject().put("count", n)));
+    serve(Addresses.STORE_EVENT_LIST, b -> events.list(b.getString("session_id"), b.getLong("after", 0L), b.getInteger("limit", 1000)));
+    serve(Addresses.STORE_EVENT_LAST_SEQ, b -> events.lastSeq(b.getString("session_id")).map(seq -> new JsonObject().put("seq", seq)));
+    serve(Addresses.STORE_WORKFLOW_SAVE, b -> sessions.get(b.getString("session_id"))
+        .compose(s -> workflows.save(b.getString("session_id"), b.getString("workflow_json"), b.getString("description"))));
+    serve(Addresses.STORE_WORKFLOW_GET, b -> sessions.get(b.getString("session_id"))
+        .compose(s -> b.containsKey("version")
+            ? workflows.version(b.getString("session_id"), b.getLong("version"))
+            : workflows.current(b.getString("session_id")))
+        .map(w -> new JsonObject().put("workflow", w)));
+    serve(Addresses.STORE_WORKFLOW_VERSIONS, b -> sessions.get(b.getString("session_id"))
+        .compose(s -> workflows.versions(b.getString("session_id")))
+        .map(v -> new JsonObject().put("versions", v)));
+    serve(Addresses.STORE_HEALTH, b -> db.reads().query("SELECT 1").execute()
+        .map(r -> new JsonObject().put("status", "up").put("database", db.isSqlite() ? "sqlite" : "postgresql")));
+    return Future.all(consumers.stream().map(MessageConsumer::completion).toList()).mapEmpty();
+  }
+
+  /** One consumer per address; any failure goes back with its code, never a stack trace. */
+  private void serve(String address, Function<JsonObject, Future<JsonObject>> handler) {
+    consumers.add(vertx.eventBus().<JsonObject>consumer(address, message -> {
+      Future<JsonObject> answer;
+      try {
+        answer = handler.apply(message.body() == null ? new JsonObject() : message.body());
+      } catch (RuntimeException e) {
+        answer = Future.failedFuture(e);
+      }
+      answer.onSuccess(message::reply).onFailure(failure -> {
+        if (!(failure instanceof AgentXException)) {
+          log.error("Store request on {} failed", address, failure);
+        }
+        AgentXException.failReply(message, failure);
+      });
+    }));
+  }
+
+  /**
+   * A crash or kill -9 can leave turns marked running and sessions stuck in processing. Close each
+   * such turn as failed, with the {@code state error} and {@code turn} events a client would have
+   * seen, so no session stays processing.
+   */
+  private Future<Void> recoverInterruptedTurns() {
+    return sessions.runningTurns(null).compose(turns -> {
+      Future<Void> chain = Future.succeededFuture();
+      for (int i = 0; i < turns.size(); i++) {
+        JsonObject turn = turns.getJsonObject(i);
+        chain = chain.compose(v -> closeAsFailed(turn, "The server stopped while this turn was running."));
+      }
+      if (!turns.isEmpty()) {
+        log.warn("Closed {} turn(s) left running by an earlier stop as failed", turns.size());
+      }
+      return chain;
+    });
+  }
+
+  private Future<Void> closeAsFailed(JsonObject turn, String reason) {
+    String sessionId = turn.getString("session_id");
+    String turnId = turn.getString("turn_id");
+    return events.lastSeq(sessionId).compose(last -> {
+      JsonObject summary = new JsonObject()
+          .put("turn_id", turnId)
+          .put("session_id", sessionId)
+          .put("user_message_id", turn.getString("user_message_id"))
+          .put("assistant_message_id", null)
+          .put("status", "failed")
+          .put("total_tokens", 0)
+          .put("duration_ms", 0)
+          .put("error_code", ErrorCode.INTERNAL.name())
+          .put("error_message", reason)
+          .put("session_state", "idle");
+      JsonArray envelopes = new JsonArray()
+          .add(Events.envelope(Events.STATE, sessionId, turnId, last + 1, Events.errorState(ErrorCode.INTERNAL, reason)))
+          .add(Events.envelope(Events.TURN, sessionId, turnId, last + 2, summary));
+      return events.append(envelopes).compose(n -> sessions.finishTurn(summary));
+    });
+  }
+}

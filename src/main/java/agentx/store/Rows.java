@@ -1,0 +1,46 @@
+package agentx.store;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+
+/** Reading columns the same way whatever the driver returns (SQLite gives Integer or Long, PostgreSQL Long). */
+final class Rows {
+  private Rows() {}
+
+  static long lng(Row row, String column) {
+    Object v = row.getValue(column);
+    return v instanceof Number n ? n.longValue() : 0L;
+  }
+
+  static double dbl(Row row, String column) {
+    Object v = row.getValue(column);
+    return v instanceof Number n ? n.doubleValue() : 0.0;
+  }
+
+  static String str(Row row, String column) {
+    Object v = row.getValue(column);
+    return v == null ? null : v.toString();
+  }
+
+  static JsonObject jsonObject(Row row, String column) {
+    String v = str(row, column);
+    return v == null || v.isEmpty() ? new JsonObject() : new JsonObject(v);
+  }
+
+  static JsonArray jsonArray(Row row, String column) {
+    String v = str(row, column);
+    return v == null || v.isEmpty() ? new JsonArray() : new JsonArray(v);
+  }
+
+  static Row first(RowSet<Row> rows) {
+    var it = rows.iterator();
+    return it.hasNext() ? it.next() : null;
+  }
+
+  static long count(RowSet<Row> rows) {
+    Row row = first(rows);
+    return row == null ? 0 : lng(row, "n");
+  }
+}

@@ -1,0 +1,60 @@
+package agentx.store;
+
+/** Every SQL statement of the store, named after what it does. Portable between SQLite and PostgreSQL. */
+final class Sql {
+  private Sql() {}
+
+  static final String SESSION_COLUMNS = "session_id, user_id, title, state, config, message_count, input_tokens,"
+      + " output_tokens, cache_creation_input_tokens, cache_read_input_tokens, cost_usd, turn_count, created_at, updated_at";
+
+  static final String INSERT_SESSION = "INSERT INTO sessions (session_id, user_id, title, state, config, created_at, updated_at)"
+      + " VALUES (?, ?, ?, 'idle', ?, ?, ?)";
+  static final String SELECT_SESSION = "SELECT " + SESSION_COLUMNS + " FROM sessions WHERE session_id = ?";
+  static final String LIST_SESSIONS = "SELECT " + SESSION_COLUMNS + " FROM sessions ORDER BY updated_at DESC, session_id LIMIT ? OFFSET ?";
+  static final String COUNT_SESSIONS = "SELECT COUNT(*) AS n FROM sessions";
+  static final String LIST_USER_SESSIONS = "SELECT " + SESSION_COLUMNS
+      + " FROM sessions WHERE user_id = ? ORDER BY updated_at DESC, session_id LIMIT ? OFFSET ?";
+  static final String COUNT_USER_SESSIONS = "SELECT COUNT(*) AS n FROM sessions WHERE user_id = ?";
+  static final String UPDATE_SESSION = "UPDATE sessions SET title = ?, config = ?, updated_at = ? WHERE session_id = ?";
+  static final String SET_SESSION_STATE = "UPDATE sessions SET state = ?, updated_at = ? WHERE session_id = ?";
+
+  static final String DELETE_SESSION_EVENTS = "DELETE FROM events WHERE session_id = ?";
+  static final String DELETE_SESSION_WORKFLOWS = "DELETE FROM workflows WHERE session_id = ?";
+  static final String DELETE_SESSION_TURNS = "DELETE FROM turns WHERE session_id = ?";
+  static final String DELETE_SESSION_MESSAGES = "DELETE FROM messages WHERE session_id = ?";
+  static final String DELETE_SESSION = "DELETE FROM sessions WHERE session_id = ?";
+
+  static final String MESSAGE_COLUMNS = "message_id, session_id, position, turn_id, role, content, blocks, tool_calls,"
+      + " input_tokens, output_tokens, stop_reason, model, created_at";
+  static final String INSERT_MESSAGE = "INSERT INTO messages (" + MESSAGE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+  static final String COUNT_MESSAGES_FOR_UPDATE = "SELECT message_count FROM sessions WHERE session_id = ?";
+  static final String BUMP_MESSAGE_COUNT = "UPDATE sessions SET message_count = ?, updated_at = ? WHERE session_id = ?";
+  static final String LIST_MESSAGES = "SELECT " + MESSAGE_COLUMNS + " FROM messages WHERE session_id = ? ORDER BY position LIMIT ? OFFSET ?";
+  static final String COUNT_MESSAGES = "SELECT COUNT(*) AS n FROM messages WHERE session_id = ?";
+  static final String HISTORY = "SELECT m.role, m.blocks, m.turn_id, m.stop_reason, t.status FROM messages m"
+      + " LEFT JOIN turns t ON t.turn_id = m.turn_id WHERE m.session_id = ? ORDER BY m.position";
+
+  static final String INSERT_TURN = "INSERT INTO turns (turn_id, session_id, status, user_message_id, engine_node, started_at)"
+      + " VALUES (?, ?, 'running', ?, ?, ?)";
+  static final String FINISH_TURN = "UPDATE turns SET status = ?, assistant_message_id = ?, stop_reason = ?, input_tokens = ?,"
+      + " output_tokens = ?, cache_creation_input_tokens = ?, cache_read_input_tokens = ?, cost_usd = ?, llm_calls = ?,"
+      + " tool_calls = ?, error_code = ?, error_message = ?, finished_at = ?, duration_ms = ? WHERE turn_id = ?";
+  static final String ADD_SESSION_USAGE = "UPDATE sessions SET state = ?, input_tokens = input_tokens + ?,"
+      + " output_tokens = output_tokens + ?, cache_creation_input_tokens = cache_creation_input_tokens + ?,"
+      + " cache_read_input_tokens = cache_read_input_tokens + ?, cost_usd = cost_usd + ?, turn_count = turn_count + 1,"
+      + " updated_at = ? WHERE session_id = ?";
+  static final String RUNNING_TURNS = "SELECT turn_id, session_id, user_message_id, started_at FROM turns WHERE status = 'running'";
+  static final String RUNNING_TURNS_OF_NODE = RUNNING_TURNS + " AND engine_node = ?";
+  static final String SELECT_TURN = "SELECT turn_id, session_id, status FROM turns WHERE turn_id = ?";
+
+  static final String INSERT_EVENT = "INSERT INTO events (session_id, seq, turn_id, type, envelope, created_at) VALUES (?, ?, ?, ?, ?, ?)";
+  static final String LIST_EVENTS = "SELECT envelope FROM events WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?";
+  static final String LAST_SEQ = "SELECT MAX(seq) AS seq FROM events WHERE session_id = ?";
+
+  static final String INSERT_WORKFLOW = "INSERT INTO workflows (session_id, version, workflow, description, created_at) VALUES (?, ?, ?, ?, ?)";
+  static final String LAST_WORKFLOW_VERSION = "SELECT MAX(version) AS v FROM workflows WHERE session_id = ?";
+  static final String CURRENT_WORKFLOW = "SELECT version, workflow, description, created_at FROM workflows WHERE session_id = ?"
+      + " ORDER BY version DESC LIMIT 1";
+  static final String WORKFLOW_VERSION = "SELECT version, workflow, description, created_at FROM workflows WHERE session_id = ? AND version = ?";
+  static final String WORKFLOW_VERSIONS = "SELECT version, description, created_at FROM workflows WHERE session_id = ? ORDER BY version DESC";
+}

@@ -1,0 +1,68 @@
+package agentx.store;
+
+import static agentx.store.Rows.first;
+import static agentx.store.Rows.lng;
+import static agentx.store.Rows.str;
+
+import agentx.events.Times;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+
+/** A session's ComfyUI workflow (API format), one row per version; the highest version is current. */
+public final class WorkflowRepository {
+  private final Database db;
+
+  public WorkflowRepository(Database db) {
+    this.db = db;
+  }
+
+  /** Saves a new version (the raw JSON text is kept as given, so numbers beyond a long survive). */
+  public Future<JsonObject> save(String sessionId, String workflowJson, String description) {
+    String now = Times.now();
+    return db.write(conn -> conn.preparedQuery(Sql.LAST_WORKFLOW_VERSION).execute(Tuple.of(sessionId))
+        .compose(rows -> {
+          Row row = first(rows);
+          long version = (row == null ? 0 : lng(row, "v")) + 1;
+          return conn.preparedQuery(Sql.INSERT_WORKFLOW).execute(Tuple.of(sessionId, version, workflowJson, description, now))
+              .map(done -> new JsonObject()
+                  .put("version", version)
+                  .put("workflow", new JsonObject(workflowJson))
+                  .put("description", description)
+                  .put("updated_at", now));
+        }));
+  }
+
+  /** The current version, or null. */
+  public Future<JsonObject> current(String sessionId) {
+    return db.reads().preparedQuery(Sql.CURRENT_WORKFLOW).execute(Tuple.of(sessionId)).map(rows -> toJson(first(rows)));
+  }
+
+  public Future<JsonObject> version(String sessionId, long version) {
+    return db.reads().preparedQuery(Sql.WORKFLOW_VERSION).execute(Tuple.of(sessionId, version)).map(rows -> toJson(first(rows)));
+  }
+
+  public Future<JsonArray> versions(String sessionId) {
+    return db.reads().preparedQuery(Sql.WORKFLOW_VERSIONS).execute(Tuple.of(sessionId)).map(rows -> {
+      JsonArray out = new JsonArray();
+      rows.forEach(row -> out.add(new JsonObject()
+          .put("version", lng(row, "version"))
+          .put("description", str(row, "description"))
+          .put("updated_at", str(row, "created_at"))));
+      return out;
+    });
+  }
+
+  private static JsonObject toJson(Row row) {
+    if (row == null) {
+      return null;
+    }
+    return new JsonObject()
+        .put("version", lng(row, "version"))
+        .put("workflow", new JsonObject(str(row, "workflow")))
+        .put("description", str(row, "description"))
+        .put("updated_at", str(row, "created_at"));
+  }
+}

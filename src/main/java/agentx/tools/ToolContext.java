@@ -1,0 +1,24 @@
+package agentx.tools;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+
+/** What a running tool call may use besides its arguments. */
+public interface ToolContext {
+  /** The chat session the call belongs to; null for MCP clients outside a session. */
+  String sessionId();
+
+  /** Unique id of this call (Claude's tool_use id, or one made up for MCP calls). */
+  String callId();
+
+  /** Reports progress, e.g. ComfyUI's {@code {value, max, node}}; delivered as a state event or MCP notification. */
+  void progress(JsonObject progress);
+
+  /** Completes when the call is cancelled (turn cancelled, MCP notifications/cancelled). */
+  Future<Void> cancelled();
+
+  boolean isCancelled();
+
+  /** The session's workflow, versioned. */
+  WorkflowStore workflows();
+}
