@@ -1,0 +1,68 @@
+package agentx.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AgentXConfigTest {
+  @TempDir Path dir;
+
+  @Test
+  @DisplayName("defaults: loopback, port 8000, the seed's SQLite file, the current model")
+  void defaults() {
+    AgentXConfig c = AgentXConfig.load(Map.of(), dir, null);
+    assertThat(c.string(AgentXConfig.HOST)).isEqualTo("127.0.0.1");
+    assertThat(c.integer(AgentXConfig.PORT)).isEqualTo(8000);
+    assertThat(c.database().jdbcUrl()).isEqualTo("jdbc:sqlite:agentx_sessions.db");
+    assertThat(c.string(AgentXConfig.MODEL)).isEqualTo("claude-sonnet-4-6");
+    assertThat(c.hasApiKey()).isFalse();
+  }
+
+  @Test
+  @DisplayName("precedence: environment over .env over conf/config.json over defaults")
+  void precedence() throws Exception {
+    Files.createDirectories(dir.resolve("conf"));
+    Files.writeString(dir.resolve("conf/config.json"), "{\"AGENTX_PORT\": 7001, \"AGENTX_MODEL\": \"from-json\", \"AGENTX_MAX_TOKENS\": 99}");
+    Files.writeString(dir.resolve(".env"), "AGENTX_PORT=7002\nAGENTX_MODEL=from-dotenv\n");
+    AgentXConfig c = AgentXConfig.load(Map.of("AGENTX_PORT", "7003"), dir, null);
+    assertThat(c.integer(AgentXConfig.PORT)).isEqualTo(7003);
+    assertThat(c.string(AgentXConfig.MODEL)).isEqualTo("from-dotenv");
+    assertThat(c.integer(AgentXConfig.MAX_TOKENS)).isEqualTo(99);
+    assertThat(c.string(AgentXConfig.LOG_LEVEL)).isEqualTo("INFO");
+  }
+
+  @Test
+  @DisplayName("a missing --config file is a clear error")
+  void missingConfigFile() {
+    assertThatThrownBy(() -> AgentXConfig.load(Map.of(), dir, dir.resolve("nope.json")))
+        .hasMessageContaining("config file not found");
+  }
+
+  @Test
+  @DisplayName("the API key never appears when the config is printed")
+  void secretsMasked() {
+    AgentXConfig c = AgentXConfig.load(Map.of("ANTHROPIC_API_KEY", "sk-ant-secret-123"), dir, null);
+    assertThat(c.toString()).doesNotContain("sk-ant-secret-123").contains("****");
+  }
+
+  @Test
+  @DisplayName("database URLs: sqlite relative and absolute, postgresql with credentials, jdbc as is")
+  void databaseUrls() {
+    assertThat(DatabaseUrl.parse("sqlite:///relative.db").jdbcUrl()).isEqualTo("jdbc:sqlite:relative.db");
+    assertThat(DatabaseUrl.parse("sqlite:////abs/path.db").jdbcUrl()).isEqualTo("jdbc:sqlite:/abs/path.db");
+    assertThat(DatabaseUrl.parse("sqlite:////abs/path.db").sqlitePath()).isEqualTo("/abs/path.db");
+    DatabaseUrl pg = DatabaseUrl.parse("postgresql://user:p%40ss@db.local:5433/agentx");
+    assertThat(pg.jdbcUrl()).isEqualTo("jdbc:postgresql://db.local:5433/agentx");
+    assertThat(pg.user()).isEqualTo("user");
+    assertThat(pg.password()).isEqualTo("p@ss");
+    assertThat(pg.kind()).isEqualTo(DatabaseUrl.Kind.POSTGRESQL);
+    assertThat(DatabaseUrl.parse("jdbc:sqlite:x.db").kind()).isEqualTo(DatabaseUrl.Kind.SQLITE);
+    assertThatThrownBy(() -> DatabaseUrl.parse("mysql://x")).hasMessageContaining("AGENTX_DATABASE_URL");
+  }
+}
