@@ -2,6 +2,7 @@ package agentx;
 
 import agentx.api.HttpApiVerticle;
 import agentx.config.AgentXConfig;
+import agentx.engine.AgentEngineVerticle;
 import agentx.events.Addresses;
 import agentx.events.Bus;
 import agentx.store.PersistenceVerticle;
@@ -70,6 +71,9 @@ public final class AgentX {
     Future<?> chain = Future.succeededFuture();
     if (roles.contains("store")) {
       chain = chain.compose(v -> vertx.deployVerticle(new PersistenceVerticle(), options));
+    }
+    if (roles.contains("engine")) {
+      chain = chain.compose(v -> vertx.deployVerticle(new AgentEngineVerticle(), options));
     }
     HttpApiVerticle http = roles.contains("api") ? new HttpApiVerticle() : null;
     if (http != null) {

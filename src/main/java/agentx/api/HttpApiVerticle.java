@@ -1,6 +1,7 @@
 package agentx.api;
 
 import agentx.config.AgentXConfig;
+import agentx.events.AgentXException;
 import agentx.events.ErrorCode;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -33,6 +34,9 @@ public class HttpApiVerticle extends VerticleBase {
     api.route().handler(BodyHandler.create(false).setBodyLimit(config.integer(AgentXConfig.MAX_BODY_BYTES)));
     api.route().handler(HttpApiVerticle::requireJsonContent);
     new SessionRoutes(vertx).mount(api);
+    new TurnRoutes(vertx, config).mount(api);
+    long heartbeatMs = config.integer(AgentXConfig.WS_HEARTBEAT) * 1000L;
+    api.get("/sessions/:id/stream").handler(ctx -> openStream(ctx, heartbeatMs));
     HealthRoutes health = new HealthRoutes(vertx, config);
     api.get("/health").handler(health::handle);
     api.route().handler(ctx -> HttpErrors.send(ctx, ErrorCode.NOT_FOUND, "There is nothing at " + ctx.request().path() + "."));
@@ -51,6 +55,28 @@ public class HttpApiVerticle extends VerticleBase {
           server = s;
           log.info("HTTP API listening on http://{}:{}", host, s.actualPort());
         });
+  }
+
+  private void openStream(RoutingContext ctx, long heartbeatMs) {
+    String id = ctx.pathParam("id");
+    long after;
+    try {
+      after = ctx.queryParams().contains("after") ? Requests.longParam(ctx, "after", 0) : -1;
+    } catch (AgentXException e) {
+      HttpErrors.send(ctx, e);
+      return;
+    }
+    ctx.request().toWebSocket().onSuccess(ws -> {
+      if (!Requests.isSessionId(id)) {
+        ws.close(StreamSocket.CLOSE_BAD_SESSION_ID, "invalid session id");
+        return;
+      }
+      new StreamSocket(vertx, ws, id.toLowerCase(), after, heartbeatMs).open();
+    }).onFailure(e -> {
+      if (!ctx.response().ended()) {
+        HttpErrors.send(ctx, ErrorCode.VALIDATION_FAILED, "This route needs a WebSocket upgrade.");
+      }
+    });
   }
 
   /** The bound port (useful when configured as 0). */

@@ -27,6 +27,9 @@ public final class Bus {
 
   /** NO_HANDLERS means the component is not running anywhere in the cluster: say which one. */
   static Throwable translate(String address, Throwable failure) {
+    if (failure instanceof ReplyException re && re.failureType() == ReplyFailure.RECIPIENT_FAILURE) {
+      return AgentXException.fromReply(ErrorCode.fromFailureCode(re.failureCode()), re.getMessage());
+    }
     if (failure instanceof ReplyException re && re.failureType() != ReplyFailure.RECIPIENT_FAILURE) {
       String component = component(address);
       if (re.failureType() == ReplyFailure.NO_HANDLERS) {

@@ -1,0 +1,129 @@
+package agentx.api;
+
+import agentx.events.Addresses;
+import agentx.events.Bus;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A session's events for one client, in {@code seq} order, each exactly once: the persisted log
+ * after a given seq, then the live tail. It subscribes first and reads the store second, holding
+ * live events back meanwhile, so nothing published in between is lost; duplicates are dropped by
+ * seq. A live event that skips ahead (a gap) makes it read the store again before going on.
+ */
+final class EventFeed {
+  private static final Logger log = LoggerFactory.getLogger(EventFeed.class);
+  private static final int PAGE = 500;
+
+  private final Vertx vertx;
+  private final String sessionId;
+  private final Consumer<JsonObject> sink;
+  private long lastSent;
+  private boolean replaying;
+  private final Deque<JsonObject> held = new ArrayDeque<>();
+  private MessageConsumer<JsonObject> consumer;
+  private boolean closed;
+
+  /** @param after replay events with seq greater than this; negative for the live tail only */
+  EventFeed(Vertx vertx, String sessionId, long after, Consumer<JsonObject> sink) {
+    this.vertx = vertx;
+    this.sessionId = sessionId;
+    this.sink = sink;
+    this.lastSent = after;
+  }
+
+  Future<Void> start() {
+    consumer = vertx.eventBus().consumer(Addresses.sessionEvents(sessionId), m -> onLive(m.body()));
+    return consumer.completion().onSuccess(v -> {
+      if (lastSent >= 0) {
+        replay();
+      }
+    });
+  }
+
+  void close() {
+    closed = true;
+    if (consumer != null) {
+      consumer.unregister();
+    }
+  }
+
+  private void onLive(JsonObject event) {
+    if (closed) {
+      return;
+    }
+    if (replaying) {
+      held.add(event);
+      return;
+    }
+    long seq = event.getLong("seq");
+    if (lastSent < 0) {
+      lastSent = seq - 1; // live only: start at the first event seen
+    }
+    if (seq <= lastSent) {
+      return;
+    }
+    if (seq > lastSent + 1) {
+      held.add(event);
+      replay();
+      return;
+    }
+    send(event);
+  }
+
+  private void send(JsonObject event) {
+    lastSent = event.getLong("seq");
+    sink.accept(event);
+  }
+
+  /** Reads the store after {@link #lastSent} page by page, then releases the held live events. */
+  private void replay() {
+    replaying = true;
+    long from = lastSent;
+    Bus.request(vertx, Addresses.STORE_EVENT_LIST, new JsonObject().put("session_id", sessionId).put("after", from).put("limit", PAGE))
+        .onComplete(page -> {
+          if (closed) {
+            return;
+          }
+          if (page.failed()) {
+            log.warn("Replay of session {} after seq {} failed: {}", sessionId, from, page.cause().getMessage());
+          }
+          JsonArray events = page.succeeded() ? page.result().getJsonArray("events") : new JsonArray();
+          for (int i = 0; i < events.size(); i++) {
+            JsonObject event = events.getJsonObject(i);
+            if (event.getLong("seq") > lastSent) {
+              send(event);
+            }
+          }
+          if (events.size() == PAGE) {
+            replay();
+            return;
+          }
+          replaying = false;
+          releaseHeld();
+        });
+  }
+
+  private void releaseHeld() {
+    while (!held.isEmpty() && !replaying) {
+      JsonObject event = held.poll();
+      long seq = event.getLong("seq");
+      if (seq <= lastSent) {
+        continue;
+      }
+      if (seq > lastSent + 1) {
+        // The store had nothing more: the gap is real (events lost to a failed write). Move on rather than stall.
+        log.warn("Session {}: events {}..{} are missing from the log", sessionId, lastSent + 1, seq - 1);
+      }
+      send(event);
+    }
+  }
+}

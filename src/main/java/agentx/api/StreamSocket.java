@@ -1,0 +1,122 @@
+package agentx.api;
+
+import agentx.events.Addresses;
+import agentx.events.AgentXException;
+import agentx.events.Bus;
+import agentx.events.ErrorCode;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code WS /api/agentx/sessions/{id}/stream?after=N}: one event envelope per text frame; client
+ * frames {@code message}, {@code cancel}, {@code ping}. A bad frame gets an error frame and the
+ * socket stays open. Idle sockets are pinged (heartbeat).
+ */
+final class StreamSocket {
+  private static final Logger log = LoggerFactory.getLogger(StreamSocket.class);
+  static final short CLOSE_BAD_SESSION_ID = 4400;
+  static final short CLOSE_UNKNOWN_SESSION = 4404;
+
+  private final Vertx vertx;
+  private final ServerWebSocket ws;
+  private final String sessionId;
+  private final long after;
+  private final long heartbeatMs;
+  private EventFeed feed;
+  private long heartbeatTimer = -1;
+  private long lastWriteNanos = System.nanoTime();
+
+  StreamSocket(Vertx vertx, ServerWebSocket ws, String sessionId, long after, long heartbeatMs) {
+    this.vertx = vertx;
+    this.ws = ws;
+    this.sessionId = sessionId;
+    this.after = after;
+    this.heartbeatMs = heartbeatMs;
+  }
+
+  void open() {
+    ws.closeHandler(v -> close());
+    ws.exceptionHandler(e -> log.debug("WebSocket of session {} failed: {}", sessionId, e.getMessage()));
+    Bus.request(vertx, Addresses.STORE_SESSION_GET, new JsonObject().put("session_id", sessionId)).onComplete(found -> {
+      if (found.failed()) {
+        ErrorCode code = ErrorCode.of(found.cause());
+        short status = code == ErrorCode.SESSION_NOT_FOUND ? CLOSE_UNKNOWN_SESSION : 1011;
+        ws.close(status, code == ErrorCode.SESSION_NOT_FOUND ? "session not found" : "server error");
+        return;
+      }
+      ws.textMessageHandler(this::onFrame);
+      feed = new EventFeed(vertx, sessionId, after, this::write);
+      feed.start().onFailure(e -> ws.close((short) 1011, "cannot follow the session"));
+      if (heartbeatMs > 0) {
+        heartbeatTimer = vertx.setPeriodic(heartbeatMs, t -> {
+          if (System.nanoTime() - lastWriteNanos >= heartbeatMs * 1_000_000L) {
+            ws.writePing(Buffer.buffer("agentx"));
+            lastWriteNanos = System.nanoTime();
+          }
+        });
+      }
+    });
+  }
+
+  private void write(JsonObject frame) {
+    if (!ws.isClosed()) {
+      lastWriteNanos = System.nanoTime();
+      ws.writeTextMessage(frame.encode());
+    }
+  }
+
+  private void onFrame(String text) {
+    JsonObject frame;
+    try {
+      frame = new JsonObject(text);
+    } catch (DecodeException | ClassCastException e) {
+      writeError(ErrorCode.INVALID_JSON, "The frame is not a JSON object.");
+      return;
+    }
+    String type = frame.getValue("type") instanceof String t ? t : "";
+    switch (type) {
+      case "ping" -> write(new JsonObject().put("type", "pong"));
+      case "cancel" -> TurnRoutes.cancelTurn(vertx, sessionId)
+          .onSuccess(r -> write(new JsonObject().put("type", "cancel_result").put("cancelled", r.getBoolean("cancelled", false))))
+          .onFailure(this::writeError);
+      case "message" -> {
+        JsonObject request;
+        try {
+          JsonObject body = frame.copy();
+          body.remove("type");
+          Requests.onlyFields(body, "content", "system");
+          request = TurnRoutes.turnRequest(sessionId, body, false);
+        } catch (AgentXException e) {
+          writeError(e);
+          return;
+        }
+        Bus.request(vertx, Addresses.ENGINE_TURN_START, request)
+            .onSuccess(r -> write(new JsonObject().put("type", "accepted").put("turn_id", r.getString("turn_id"))))
+            .onFailure(this::writeError);
+      }
+      default -> writeError(ErrorCode.VALIDATION_FAILED, "Unknown frame type '" + type + "' (expected message, cancel or ping).");
+    }
+  }
+
+  private void writeError(Throwable failure) {
+    writeError(ErrorCode.of(failure), failure.getMessage());
+  }
+
+  private void writeError(ErrorCode code, String sentence) {
+    write(new JsonObject().put("type", "error").put("code", code.name()).put("error", sentence));
+  }
+
+  private void close() {
+    if (feed != null) {
+      feed.close();
+    }
+    if (heartbeatTimer >= 0) {
+      vertx.cancelTimer(heartbeatTimer);
+    }
+  }
+}

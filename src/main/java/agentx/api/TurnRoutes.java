@@ -1,0 +1,80 @@
+package agentx.api;
+
+import static agentx.api.Requests.intParam;
+import static agentx.api.Requests.jsonBody;
+import static agentx.api.Requests.longParam;
+import static agentx.api.Requests.onlyFields;
+import static agentx.api.Requests.optionalString;
+import static agentx.api.Requests.requiredString;
+import static agentx.api.Requests.sessionId;
+import static agentx.api.Routes.json;
+
+import agentx.config.AgentXConfig;
+import agentx.events.Addresses;
+import agentx.events.AgentXException;
+import agentx.events.Bus;
+import agentx.events.ErrorCode;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+/** Turns over REST: send a message (answers when the turn ends), cancel, replay the event log. */
+final class TurnRoutes {
+  static final int MAX_CONTENT = 200_000;
+
+  private final Vertx vertx;
+  private final long turnTimeoutMs;
+
+  TurnRoutes(Vertx vertx, AgentXConfig config) {
+    this.vertx = vertx;
+    this.turnTimeoutMs = config.integer(AgentXConfig.TURN_TIMEOUT) * 1000L;
+  }
+
+  void mount(Router api) {
+    api.post("/sessions/:id/messages").handler(json(200, this::sendMessage));
+    api.post("/sessions/:id/cancel").handler(json(202, this::cancel));
+    api.get("/sessions/:id/events").handler(json(200, this::events));
+  }
+
+  /** The body of a turn request, checked: {@code {content, system?}}. Shared with the WebSocket and the bridge. */
+  static JsonObject turnRequest(String sessionId, JsonObject body, boolean wait) {
+    return new JsonObject()
+        .put("session_id", sessionId)
+        .put("content", requiredString(body, "content", MAX_CONTENT))
+        .put("system", optionalString(body, "system", MAX_CONTENT))
+        .put("wait", wait);
+  }
+
+  private Future<JsonObject> sendMessage(RoutingContext ctx) {
+    String id = sessionId(ctx);
+    JsonObject body = jsonBody(ctx);
+    onlyFields(body, "content", "system");
+    // a turn may run long: the bus timeout is the turn timeout plus a margin for closing it
+    return Bus.request(vertx, Addresses.ENGINE_TURN_START, turnRequest(id, body, true), turnTimeoutMs + 60_000);
+  }
+
+  private Future<JsonObject> cancel(RoutingContext ctx) {
+    String id = sessionId(ctx);
+    return cancelTurn(vertx, id);
+  }
+
+  /** Cancels the session's running turn, wherever it runs; {@code {cancelled:false}} when none runs. */
+  static Future<JsonObject> cancelTurn(Vertx vertx, String sessionId) {
+    return Bus.request(vertx, Addresses.STORE_SESSION_GET, new JsonObject().put("session_id", sessionId))
+        .compose(session -> Bus.request(vertx, Addresses.turnCancel(sessionId), new JsonObject(), 5_000)
+            .recover(failure -> failure instanceof AgentXException e && e.code() == ErrorCode.SERVICE_UNAVAILABLE
+                ? Future.succeededFuture(new JsonObject().put("cancelled", false))
+                : Future.failedFuture(failure)));
+  }
+
+  private Future<JsonObject> events(RoutingContext ctx) {
+    String id = sessionId(ctx);
+    long after = longParam(ctx, "after", 0);
+    int limit = intParam(ctx, "limit", 1000, 1, 5000);
+    return Bus.request(vertx, Addresses.STORE_SESSION_GET, new JsonObject().put("session_id", id))
+        .compose(s -> Bus.request(vertx, Addresses.STORE_EVENT_LIST,
+            new JsonObject().put("session_id", id).put("after", after).put("limit", limit)));
+  }
+}

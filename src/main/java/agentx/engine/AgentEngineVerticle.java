@@ -1,0 +1,137 @@
+package agentx.engine;
+
+import agentx.config.AgentXConfig;
+import agentx.engine.anthropic.AnthropicClient;
+import agentx.engine.anthropic.AnthropicOptions;
+import agentx.events.Addresses;
+import agentx.events.AgentXException;
+import agentx.events.Bus;
+import agentx.events.ErrorCode;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.shareddata.Lock;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs turns: one at a time per session (a shared-data lock, cluster-wide when clustered), each by
+ * a {@link TurnRunner}. While a turn runs, this instance listens on the session's cancel and
+ * progress addresses, so a cancel reaches the right engine wherever it runs.
+ */
+public class AgentEngineVerticle extends VerticleBase {
+  private static final Logger log = LoggerFactory.getLogger(AgentEngineVerticle.class);
+  private static final long REJECT_LOCK_WAIT_MS = 100;
+
+  private AgentXConfig config;
+  private AnthropicClient client;
+  private Pricing pricing;
+  private final String nodeId = UUID.randomUUID().toString();
+
+  @Override
+  public Future<?> start() {
+    config = AgentXConfig.from(config());
+    pricing = new Pricing(config.json(AgentXConfig.PRICES));
+    if (config.hasApiKey()) {
+      AnthropicOptions options = AnthropicOptions.of(config.string(AgentXConfig.ANTHROPIC_BASE_URL), config.string(AgentXConfig.ANTHROPIC_API_KEY))
+          .withConnectTimeoutMs(config.integer(AgentXConfig.LLM_CONNECT_TIMEOUT) * 1000L)
+          .withIdleTimeoutMs(config.integer(AgentXConfig.LLM_IDLE_TIMEOUT) * 1000L);
+      options = options.withRetries(config.integer(AgentXConfig.LLM_MAX_RETRIES), options.baseRetryDelayMs(), options.maxRetryDelayMs());
+      client = new AnthropicClient(vertx, options);
+    }
+    MessageConsumer<JsonObject> start = vertx.eventBus().consumer(Addresses.ENGINE_TURN_START, this::onStartTurn);
+    MessageConsumer<JsonObject> health = vertx.eventBus().consumer(Addresses.ENGINE_HEALTH,
+        m -> m.reply(new JsonObject().put("llm", client != null ? "configured" : "not_configured").put("node", nodeId)));
+    return Future.all(start.completion(), health.completion());
+  }
+
+  @Override
+  public Future<?> stop() {
+    return client == null ? Future.succeededFuture() : client.close();
+  }
+
+  private void onStartTurn(Message<JsonObject> message) {
+    JsonObject body = message.body();
+    String sessionId = body.getString("session_id");
+    String content = body.getString("content");
+    boolean wait = body.getBoolean("wait", true);
+    if (client == null) {
+      AgentXException.failReply(message, new AgentXException(ErrorCode.LLM_NOT_CONFIGURED,
+          "No Claude API key is configured: set ANTHROPIC_API_KEY in the environment or in .env, then restart the server."));
+      return;
+    }
+    if (content == null || content.isBlank()) {
+      AgentXException.failReply(message, new AgentXException(ErrorCode.VALIDATION_FAILED, "content is required and must be a non-empty string."));
+      return;
+    }
+    String turnId = UUID.randomUUID().toString();
+    boolean reject = "reject".equalsIgnoreCase(config.string(AgentXConfig.BUSY_POLICY));
+    long turnTimeoutMs = config.integer(AgentXConfig.TURN_TIMEOUT) * 1000L;
+
+    Bus.request(vertx, Addresses.STORE_SESSION_GET, new JsonObject().put("session_id", sessionId))
+        .compose(session -> {
+          if (!wait && !reject) {
+            message.reply(accepted(sessionId, turnId)); // queued: the caller follows the events
+          }
+          return acquire(sessionId, reject ? REJECT_LOCK_WAIT_MS : turnTimeoutMs, reject).map(lock -> {
+            if (!wait && reject) {
+              message.reply(accepted(sessionId, turnId));
+            }
+            runLocked(lock, session, body, turnId, turnTimeoutMs, wait ? message : null);
+            return null;
+          });
+        })
+        .onFailure(failure -> AgentXException.failReply(message, failure));
+  }
+
+  private static JsonObject accepted(String sessionId, String turnId) {
+    return new JsonObject().put("turn_id", turnId).put("session_id", sessionId).put("status", "accepted");
+  }
+
+  private Future<Lock> acquire(String sessionId, long timeoutMs, boolean reject) {
+    return vertx.sharedData().getLockWithTimeout(Addresses.sessionLock(sessionId), timeoutMs)
+        .recover(failure -> Future.failedFuture(new AgentXException(reject ? ErrorCode.SESSION_BUSY : ErrorCode.TIMEOUT, reject
+            ? "The session is busy with another turn; wait for it to end or cancel it."
+            : "The session stayed busy with earlier turns for too long.")));
+  }
+
+  /** Runs one turn holding the session's lock; releases it whatever happens. {@code reply} is null when nobody waits. */
+  private void runLocked(Lock lock, JsonObject session, JsonObject body, String turnId, long turnTimeoutMs, Message<JsonObject> reply) {
+    String sessionId = session.getString("session_id");
+    TurnSettings settings = TurnSettings.resolve(config, session.getJsonObject("config", new JsonObject()), body.getString("system"));
+    Bus.request(vertx, Addresses.STORE_EVENT_LAST_SEQ, new JsonObject().put("session_id", sessionId))
+        .compose(last -> {
+          EventLog events = new EventLog(vertx, sessionId, turnId, last.getLong("seq", 0L));
+          TurnRunner runner = new TurnRunner(vertx, client, pricing, settings, sessionId, turnId, body.getString("content"), events, nodeId);
+          MessageConsumer<JsonObject> cancel = vertx.eventBus().consumer(Addresses.turnCancel(sessionId), m -> {
+            log.info("Cancelling turn {} of session {}", turnId, sessionId);
+            runner.stop(null);
+            m.reply(new JsonObject().put("cancelled", true).put("turn_id", turnId));
+          });
+          MessageConsumer<JsonObject> progress = vertx.eventBus().consumer(Addresses.turnProgress(sessionId),
+              m -> runner.onToolProgress(m.body()));
+          long timer = vertx.setTimer(turnTimeoutMs, t -> runner.stop(new AgentXException(ErrorCode.TIMEOUT,
+              "The turn took longer than " + turnTimeoutMs / 1000 + " s and was stopped.")));
+          return Future.all(cancel.completion(), progress.completion())
+              .compose(v -> runner.run())
+              .onComplete(done -> {
+                vertx.cancelTimer(timer);
+                cancel.unregister();
+                progress.unregister();
+              });
+        })
+        .onComplete(done -> {
+          lock.release();
+          if (reply != null) {
+            if (done.succeeded()) {
+              reply.reply(done.result());
+            } else {
+              AgentXException.failReply(reply, done.cause());
+            }
+          }
+        });
+  }
+}

@@ -1,0 +1,266 @@
+package agentx.engine.anthropic;
+
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Builds the final assistant message from the events of a Messages API stream, like the official
+ * SDKs' MessageStream: a pure state machine, fed one {@link SseEvent} at a time.
+ */
+public final class MessageAccumulator {
+
+  /** Streaming callbacks, called while events are accepted. */
+  public interface Listener {
+    default void onMessageStart(JsonObject message) {}
+
+    default void onTextDelta(String text) {}
+
+    default void onThinkingDelta(String text) {}
+
+    default void onToolUseStart(String id, String name) {}
+  }
+
+  private static final Listener SILENT = new Listener() {};
+
+  private static final String[] USAGE_FIELDS = {
+    "input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_read_input_tokens"
+  };
+
+  private final Listener listener;
+  private final JsonObject usage = new JsonObject();
+  // content_block events address blocks by index; a TreeMap keeps them in index order
+  private final Map<Integer, Block> blocks = new TreeMap<>();
+  private String id;
+  private String role = "assistant";
+  private String model;
+  private String stopReason;
+  private String stopSequence;
+  private boolean complete;
+  private boolean receivedContent;
+
+  public MessageAccumulator() {
+    this(SILENT);
+  }
+
+  public MessageAccumulator(Listener listener) {
+    this.listener = listener;
+    for (String field : USAGE_FIELDS) {
+      usage.put(field, 0);
+    }
+  }
+
+  /**
+   * Applies one event.
+   *
+   * @throws AnthropicException for an {@code error} event or an event whose data is not JSON
+   */
+  public void accept(SseEvent event) {
+    JsonObject data = parse(event.data());
+    String type = data.getString("type", event.event());
+    switch (type) {
+      case "message_start" -> onMessageStart(data.getJsonObject("message", new JsonObject()));
+      case "content_block_start" -> onBlockStart(index(data), data.getJsonObject("content_block"));
+      case "content_block_delta" -> onBlockDelta(block(index(data)), data.getJsonObject("delta", new JsonObject()));
+      case "content_block_stop" -> block(index(data)).stop();
+      case "message_delta" -> onMessageDelta(data);
+      case "message_stop" -> complete = true;
+      case "error" -> throw AnthropicException.fromStreamError(data, receivedContent);
+      default -> {
+        // "ping" and event types added to the API later carry nothing we need
+      }
+    }
+  }
+
+  /** The message so far, in the shape the API returns it and accepts it back in the next request. */
+  public JsonObject message() {
+    JsonArray content = new JsonArray();
+    blocks.values().forEach(block -> content.add(block.toJson()));
+    return new JsonObject()
+        .put("id", id)
+        .put("type", "message")
+        .put("role", role)
+        .put("model", model)
+        .put("content", content)
+        .put("stop_reason", stopReason)
+        .put("stop_sequence", stopSequence)
+        .put("usage", usage.copy());
+  }
+
+  /** Whether {@code message_stop} arrived: anything else is a cut stream. */
+  public boolean complete() {
+    return complete;
+  }
+
+  /** The text blocks, concatenated. */
+  public String text() {
+    StringBuilder text = new StringBuilder();
+    blocks.values().stream().filter(b -> "text".equals(b.type())).forEach(b -> text.append(b.buffer));
+    return text.toString();
+  }
+
+  /** Whether any content delta arrived (which makes a failed call unsafe to retry). */
+  public boolean receivedContent() {
+    return receivedContent;
+  }
+
+  private static JsonObject parse(String data) {
+    try {
+      return new JsonObject(data);
+    } catch (DecodeException | ClassCastException e) {
+      throw new AnthropicException(
+          AnthropicException.Kind.UPSTREAM,
+          "Claude stream sent an event that is not JSON: " + (data.length() > 200 ? data.substring(0, 200) + "…" : data),
+          0, null, false, e);
+    }
+  }
+
+  private void onMessageStart(JsonObject start) {
+    id = start.getString("id");
+    role = start.getString("role", role);
+    model = start.getString("model");
+    stopReason = start.getString("stop_reason");
+    stopSequence = start.getString("stop_sequence");
+    mergeUsage(start.getJsonObject("usage"));
+    listener.onMessageStart(start);
+  }
+
+  private void onMessageDelta(JsonObject data) {
+    JsonObject delta = data.getJsonObject("delta", new JsonObject());
+    if (delta.containsKey("stop_reason")) {
+      stopReason = delta.getString("stop_reason");
+    }
+    if (delta.containsKey("stop_sequence")) {
+      stopSequence = delta.getString("stop_sequence");
+    }
+    mergeUsage(data.getJsonObject("usage"));
+  }
+
+  // Usage in message_delta is a running total: each field present replaces the previous value.
+  private void mergeUsage(JsonObject update) {
+    if (update == null) {
+      return;
+    }
+    for (String field : USAGE_FIELDS) {
+      Object value = update.getValue(field);
+      if (value instanceof Number) {
+        usage.put(field, value);
+      }
+    }
+  }
+
+  private void onBlockStart(int index, JsonObject contentBlock) {
+    Block block = new Block(contentBlock);
+    blocks.put(index, block);
+    if ("tool_use".equals(block.type())) {
+      listener.onToolUseStart(contentBlock.getString("id"), contentBlock.getString("name"));
+    }
+  }
+
+  private void onBlockDelta(Block block, JsonObject delta) {
+    receivedContent = true;
+    switch (delta.getString("type", "")) {
+      case "text_delta" -> {
+        block.buffer.append(delta.getString("text", ""));
+        listener.onTextDelta(delta.getString("text", ""));
+      }
+      case "thinking_delta" -> {
+        block.buffer.append(delta.getString("thinking", ""));
+        listener.onThinkingDelta(delta.getString("thinking", ""));
+      }
+      case "signature_delta" -> block.signature = delta.getString("signature");
+      case "input_json_delta" -> block.buffer.append(delta.getString("partial_json", ""));
+      default -> {
+        // citations and later delta types do not change the fields we echo back
+      }
+    }
+  }
+
+  private static int index(JsonObject data) {
+    Integer index = data.getInteger("index");
+    if (index == null) {
+      throw new AnthropicException(
+          AnthropicException.Kind.UPSTREAM, "Claude stream sent a content block event without an index");
+    }
+    return index;
+  }
+
+  private Block block(int index) {
+    Block block = blocks.get(index);
+    if (block == null) {
+      throw new AnthropicException(
+          AnthropicException.Kind.UPSTREAM, "Claude stream referred to content block " + index + " before starting it");
+    }
+    return block;
+  }
+
+  /** One content block under construction. */
+  private static final class Block {
+    private final JsonObject start;
+    /** The text, the thinking, or the tool input JSON received so far. */
+    private final StringBuilder buffer = new StringBuilder();
+    private String signature;
+    private JsonObject input;
+
+    Block(JsonObject start) {
+      this.start = start == null ? new JsonObject() : start;
+      this.signature = this.start.getString("signature");
+    }
+
+    String type() {
+      return start.getString("type", "");
+    }
+
+    void stop() {
+      input = parsedInput();
+    }
+
+    JsonObject toJson() {
+      return switch (type()) {
+        case "text" -> new JsonObject().put("type", "text").put("text", buffer.toString());
+        case "thinking" ->
+            new JsonObject()
+                .put("type", "thinking")
+                .put("thinking", buffer.toString())
+                .put("signature", signature == null ? "" : signature);
+        case "tool_use" ->
+            new JsonObject()
+                .put("type", "tool_use")
+                .put("id", start.getString("id"))
+                .put("name", start.getString("name"))
+                .put("input", input());
+        // redacted_thinking and server-side blocks are echoed back as they came, with any streamed input
+        default -> {
+          JsonObject copy = start.copy();
+          if (copy.containsKey("input")) {
+            copy.put("input", input());
+          }
+          yield copy;
+        }
+      };
+    }
+
+    /** Parsed at content_block_stop; a block cut before its stop is parsed from what arrived. */
+    private JsonObject input() {
+      return input != null ? input : parsedInput();
+    }
+
+    /**
+     * The input is the concatenation of the input_json_delta chunks. None (or only "") means the
+     * start's input, which is {}. JSON cut short (a stream stopped by max_tokens) also gives {}.
+     */
+    private JsonObject parsedInput() {
+      String json = buffer.toString();
+      if (json.isBlank()) {
+        return start.getJsonObject("input", new JsonObject()).copy();
+      }
+      try {
+        return new JsonObject(json);
+      } catch (DecodeException | ClassCastException incomplete) {
+        return new JsonObject();
+      }
+    }
+  }
+}

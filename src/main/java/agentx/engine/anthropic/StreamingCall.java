@@ -1,0 +1,355 @@
+package agentx.engine.anthropic;
+
+import agentx.engine.anthropic.AnthropicException.Kind;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.parsetools.RecordParser;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * The state machine behind one {@link StreamCall}: attempts, retries, the stall watchdog and cancel.
+ * All of it runs on one Vert.x context, so plain fields need no locking; only the cancel flag is
+ * written from other threads.
+ */
+final class StreamingCall implements StreamCall {
+  private final Vertx vertx;
+  private final Context context;
+  private final HttpClient http;
+  private final Supplier<RequestOptions> requestOptions;
+  private final Buffer body;
+  private final StreamListener listener;
+  private final AnthropicOptions options;
+  private final RetryPolicy retryPolicy;
+  private final Promise<JsonObject> result = Promise.promise();
+
+  /** Set at once by {@link #cancel()} from any thread, so that no listener callback follows it. */
+  private volatile boolean cancelRequested;
+  private boolean finished;
+  private int retries;
+  private long retryTimer = -1;
+  /** The attempt whose events count; null between a failed attempt and its retry. */
+  private Attempt attempt;
+
+  StreamingCall(
+      Vertx vertx,
+      HttpClient http,
+      Supplier<RequestOptions> requestOptions,
+      Buffer body,
+      StreamListener listener,
+      AnthropicOptions options,
+      RetryPolicy retryPolicy) {
+    this.vertx = vertx;
+    this.context = vertx.getOrCreateContext();
+    this.http = http;
+    this.requestOptions = requestOptions;
+    this.body = body;
+    this.listener = listener;
+    this.options = options;
+    this.retryPolicy = retryPolicy;
+  }
+
+  void start() {
+    context.runOnContext(v -> newAttempt());
+  }
+
+  @Override
+  public Future<JsonObject> result() {
+    return result.future();
+  }
+
+  @Override
+  public void cancel() {
+    cancelRequested = true;
+    if (Vertx.currentContext() == context) {
+      cancelNow();
+    } else {
+      context.runOnContext(v -> cancelNow());
+    }
+  }
+
+  private void cancelNow() {
+    boolean streamed = attempt != null && attempt.accumulator.receivedContent();
+    finish(null, new AnthropicException(Kind.CANCELLED, "The call to Claude was cancelled", 0, null, streamed, null));
+  }
+
+  private void newAttempt() {
+    if (finished) {
+      return;
+    }
+    attempt = new Attempt();
+    attempt.run();
+  }
+
+  /** An attempt failed: wait and try again if that is allowed and safe, else fail the call. */
+  private void attemptFailed(Attempt failed, AnthropicException error, boolean retryable, Long retryAfterMs) {
+    // Detach first: the reset in close() fires the stream's exception handler synchronously, and a
+    // detached attempt ignores it.
+    attempt = null;
+    failed.close();
+    AnthropicException failure = error.withContentStreamed(failed.accumulator.receivedContent());
+    if (!retryable || failure.contentStreamed() || retries >= options.maxRetries()) {
+      finish(null, failure);
+      return;
+    }
+    long delay = retryAfterMs != null ? retryAfterMs : retryPolicy.backoffMs(retries);
+    retries++;
+    // The timer is set before the listener hears of it, so a throwing listener cannot stall the call.
+    retryTimer = vertx.setTimer(Math.max(1, delay), id -> {
+      retryTimer = -1;
+      newAttempt();
+    });
+    if (!cancelRequested) {
+      listener.onRetry(retries, options.maxRetries(), delay, failure.redact(options.apiKey()).getMessage());
+    }
+  }
+
+  /**
+   * Completes the result exactly once and releases the timer and the request. {@code finished} is
+   * set first so that the handlers fired by the reset see a finished call.
+   */
+  private void finish(JsonObject message, AnthropicException error) {
+    if (finished) {
+      return;
+    }
+    finished = true;
+    if (retryTimer != -1) {
+      vertx.cancelTimer(retryTimer);
+      retryTimer = -1;
+    }
+    if (attempt != null) {
+      attempt.close();
+      attempt = null;
+    }
+    if (error != null) {
+      result.tryFail(error.redact(options.apiKey()));
+    } else {
+      result.tryComplete(message);
+    }
+  }
+
+  /** One HTTP exchange. Its events are ignored as soon as it is no longer the current attempt. */
+  private final class Attempt implements MessageAccumulator.Listener {
+    private final MessageAccumulator accumulator = new MessageAccumulator(this);
+    private final SseParser sse = new SseParser(accumulator::accept);
+    private HttpClientRequest request;
+    private boolean bodyStarted;
+    private boolean responseEnded;
+    private long watchdog = -1;
+    private long lastActivityNanos;
+
+    void run() {
+      touch();
+      http.request(requestOptions.get()).onComplete(created -> {
+        if (created.failed()) {
+          connectionFailed(created.cause());
+          return;
+        }
+        request = created.result();
+        if (!live()) {
+          request.reset(); // cancelled while connecting
+          return;
+        }
+        request.send(body).onComplete(sent -> {
+          if (sent.failed()) {
+            connectionFailed(sent.cause());
+          } else {
+            onResponse(sent.result());
+          }
+        });
+      });
+    }
+
+    /** Stops the watchdog and aborts the exchange unless its response already ended cleanly. */
+    void close() {
+      if (watchdog != -1) {
+        vertx.cancelTimer(watchdog);
+        watchdog = -1;
+      }
+      if (request != null && !responseEnded) {
+        request.reset();
+      }
+    }
+
+    private boolean live() {
+      return attempt == this && !finished;
+    }
+
+    private void onResponse(HttpClientResponse response) {
+      if (!live()) {
+        return;
+      }
+      touch();
+      int status = response.statusCode();
+      if (status >= 200 && status < 300) {
+        streamBody(response);
+      } else {
+        readError(response);
+      }
+    }
+
+    // One line at a time with back-pressure; the body is never buffered whole.
+    private void streamBody(HttpClientResponse response) {
+      RecordParser lines = RecordParser.newDelimited("\n", response);
+      lines.exceptionHandler(this::bodyFailed);
+      lines.endHandler(v -> bodyEnded());
+      lines.handler(this::onLine);
+    }
+
+    private void onLine(Buffer line) {
+      if (!live()) {
+        return;
+      }
+      touch();
+      try {
+        if (!bodyStarted) {
+          bodyStarted = true;
+          if (!cancelRequested) {
+            listener.onFirstByte();
+          }
+        }
+        sse.line(line.toString(StandardCharsets.UTF_8));
+      } catch (AnthropicException e) {
+        attemptFailed(this, e, false, null);
+      } catch (RuntimeException e) {
+        // a listener threw: the call cannot go on sanely, but the result must still complete
+        attemptFailed(this, new AnthropicException(
+            Kind.UPSTREAM, "Handling Claude's stream failed: " + e, 0, null, false, e), false, null);
+      }
+    }
+
+    private void bodyEnded() {
+      responseEnded = true;
+      if (!live()) {
+        return;
+      }
+      sse.end();
+      if (accumulator.complete()) {
+        finish(accumulator.message(), null);
+      } else {
+        attemptFailed(this, new AnthropicException(
+            Kind.INCOMPLETE_STREAM, "Claude's stream ended before message_stop: the answer is incomplete"), false, null);
+      }
+    }
+
+    private void bodyFailed(Throwable cause) {
+      if (!live()) {
+        return;
+      }
+      if (accumulator.complete()) {
+        responseEnded = true; // the answer is whole; only the connection's goodbye went wrong
+        finish(accumulator.message(), null);
+      } else if (!bodyStarted) {
+        connectionFailed(cause);
+      } else {
+        attemptFailed(this, new AnthropicException(
+            Kind.INCOMPLETE_STREAM, "The connection to Claude broke mid-answer: " + describe(cause),
+            0, null, false, cause), false, null);
+      }
+    }
+
+    private void readError(HttpClientResponse response) {
+      int status = response.statusCode();
+      response.body().onComplete(read -> {
+        responseEnded = read.succeeded();
+        if (!live()) {
+          return;
+        }
+        String text = read.succeeded() ? read.result().toString(StandardCharsets.UTF_8) : "";
+        Long retryAfter = RetryPolicy.retryAfterMs(response.headers(), Instant.now());
+        boolean retryable = RetryPolicy.isRetryable(status, response.headers())
+            && (retryAfter == null || retryAfter <= RetryPolicy.MAX_RETRY_AFTER_MS);
+        attemptFailed(this, AnthropicException.fromHttpError(status, text, retryAfter), retryable, retryAfter);
+      });
+    }
+
+    private void connectionFailed(Throwable cause) {
+      if (!live()) {
+        return;
+      }
+      attemptFailed(this, new AnthropicException(
+          Kind.CONNECTION, "Could not reach Claude at " + options.baseUrl() + ": " + describe(cause),
+          0, null, false, cause), true, null);
+    }
+
+    // The stall watchdog: one timer that re-arms itself for the rest of the idle window, rather
+    // than a new timer per received line.
+    private void touch() {
+      lastActivityNanos = System.nanoTime();
+      if (watchdog == -1) {
+        armWatchdog(options.idleTimeoutMs());
+      }
+    }
+
+    private void armWatchdog(long delayMs) {
+      watchdog = vertx.setTimer(delayMs, id -> {
+        watchdog = -1;
+        if (!live()) {
+          return;
+        }
+        long quietMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastActivityNanos);
+        if (quietMs < options.idleTimeoutMs()) {
+          armWatchdog(options.idleTimeoutMs() - quietMs);
+        } else {
+          stalled();
+        }
+      });
+    }
+
+    private void stalled() {
+      if (accumulator.complete()) {
+        finish(accumulator.message(), null); // the server never closed after message_stop
+        return;
+      }
+      attemptFailed(this, new AnthropicException(
+          Kind.TIMEOUT, "Claude sent nothing for " + options.idleTimeoutMs() + " ms", 0, null, false, null),
+          !bodyStarted, null);
+    }
+
+    private static String describe(Throwable cause) {
+      return cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
+    }
+
+    @Override
+    public void onMessageStart(JsonObject message) {
+      if (audible()) {
+        listener.onMessageStart(message);
+      }
+    }
+
+    @Override
+    public void onTextDelta(String text) {
+      if (audible()) {
+        listener.onTextDelta(text);
+      }
+    }
+
+    @Override
+    public void onThinkingDelta(String text) {
+      if (audible()) {
+        listener.onThinkingDelta(text);
+      }
+    }
+
+    @Override
+    public void onToolUseStart(String id, String name) {
+      if (audible()) {
+        listener.onToolUseStart(id, name);
+      }
+    }
+
+    private boolean audible() {
+      return live() && !cancelRequested;
+    }
+  }
+}

@@ -1,0 +1,357 @@
+package agentx.testing;
+
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A fake Claude Messages API on 127.0.0.1 (random port). Each {@code POST /v1/messages} consumes
+ * the next scripted {@link Reply} (or the default one) and is recorded. SSE replies are written one
+ * event per write, like the real API, and can be slowed, cut or stalled.
+ */
+public final class FakeAnthropic {
+  private static final String MESSAGES_PATH = "/v1/messages";
+
+  private final Vertx vertx;
+  private final Queue<Reply> script = new ConcurrentLinkedQueue<>();
+  private final List<RecordedRequest> requests = new CopyOnWriteArrayList<>();
+  private final AtomicInteger openStreams = new AtomicInteger();
+  private final AtomicInteger abortedStreams = new AtomicInteger();
+  private final List<AbortWaiter> abortWaiters = new ArrayList<>();
+  private volatile Reply defaultReply = Reply.text("Hello from the fake Claude.");
+  private HttpServer server;
+
+  /** One request as the fake received it; {@code body} is null when it was not a JSON object. */
+  public record RecordedRequest(String method, String path, MultiMap headers, JsonObject body) {
+    public String header(String name) {
+      return headers.get(name);
+    }
+  }
+
+  /** A tool call for {@link Reply#toolUse}. */
+  public record ToolUseSpec(String id, String name, JsonObject input) {}
+
+  private record AbortWaiter(int count, Promise<Void> promise) {}
+
+  private FakeAnthropic(Vertx vertx) {
+    this.vertx = vertx;
+  }
+
+  public static Future<FakeAnthropic> start(Vertx vertx) {
+    FakeAnthropic fake = new FakeAnthropic(vertx);
+    return vertx.createHttpServer()
+        .requestHandler(fake::handle)
+        .listen(0, "127.0.0.1")
+        .map(server -> {
+          fake.server = server;
+          return fake;
+        });
+  }
+
+  public String baseUrl() {
+    return "http://127.0.0.1:" + server.actualPort();
+  }
+
+  /** Stops listening and drops open connections (stalled streams included). */
+  public Future<Void> close() {
+    return server.close();
+  }
+
+  /** Scripts the answer to the next request not yet scripted (FIFO). */
+  public FakeAnthropic enqueue(Reply reply) {
+    script.add(reply);
+    return this;
+  }
+
+  /** The answer once the script is used up. */
+  public FakeAnthropic setDefault(Reply reply) {
+    defaultReply = reply;
+    return this;
+  }
+
+  public List<RecordedRequest> requests() {
+    return List.copyOf(requests);
+  }
+
+  public int requestCount() {
+    return requests.size();
+  }
+
+  /** SSE streams being written or held open right now. */
+  public int openStreams() {
+    return openStreams.get();
+  }
+
+  /** SSE streams whose connection the client closed before the fake had finished them. */
+  public int abortedStreams() {
+    return abortedStreams.get();
+  }
+
+  /** Completes once the client has aborted {@code count} streams in total. */
+  public Future<Void> awaitAbortedStreams(int count) {
+    synchronized (abortWaiters) {
+      if (abortedStreams.get() >= count) {
+        return Future.succeededFuture();
+      }
+      Promise<Void> promise = Promise.promise();
+      abortWaiters.add(new AbortWaiter(count, promise));
+      return promise.future();
+    }
+  }
+
+  private void handle(HttpServerRequest request) {
+    if (request.method() != HttpMethod.POST || !MESSAGES_PATH.equals(request.path())) {
+      request.response()
+          .setStatusCode(404)
+          .putHeader("content-type", "application/json")
+          .end(errorBody("not_found_error", "Not found: " + request.path()));
+      return;
+    }
+    request.body().onSuccess(buffer -> {
+      requests.add(new RecordedRequest(
+          request.method().name(),
+          request.path(),
+          MultiMap.caseInsensitiveMultiMap().addAll(request.headers()),
+          parseOrNull(buffer.toString(StandardCharsets.UTF_8))));
+      Reply reply = script.poll();
+      serve(request, reply != null ? reply : defaultReply);
+    });
+  }
+
+  private void serve(HttpServerRequest request, Reply reply) {
+    HttpServerResponse response = request.response().setStatusCode(reply.status);
+    reply.headers.forEach(response::putHeader);
+    if (reply.events == null) {
+      response.end(reply.body);
+      return;
+    }
+    openStreams.incrementAndGet();
+    AtomicBoolean open = new AtomicBoolean(true);
+    AtomicBoolean closedByUs = new AtomicBoolean(false);
+    response.closeHandler(v -> {
+      if (open.getAndSet(false)) {
+        openStreams.decrementAndGet();
+        if (!closedByUs.get()) {
+          streamAborted();
+        }
+      }
+    });
+    response.setChunked(true).writeHead();
+    new EventWriter(request, reply, open, closedByUs).write(0);
+  }
+
+  /** Writes a reply's events one at a time, applying its delay, cut and stall. */
+  private final class EventWriter {
+    private final HttpServerRequest request;
+    private final Reply reply;
+    private final AtomicBoolean open;
+    private final AtomicBoolean closedByUs;
+
+    EventWriter(HttpServerRequest request, Reply reply, AtomicBoolean open, AtomicBoolean closedByUs) {
+      this.request = request;
+      this.reply = reply;
+      this.open = open;
+      this.closedByUs = closedByUs;
+    }
+
+    void write(int next) {
+      if (!open.get()) {
+        return; // the client went away
+      }
+      if (next == reply.closeAfterEvents) {
+        closedByUs.set(true);
+        request.connection().close(); // abrupt: no terminating chunk, no message_stop
+        return;
+      }
+      if (next == reply.stallAfterEvents) {
+        return; // keep the connection open and say nothing more
+      }
+      if (next == reply.events.size()) {
+        request.response().end();
+        if (open.getAndSet(false)) {
+          openStreams.decrementAndGet();
+        }
+        return;
+      }
+      request.response().write(reply.events.get(next)).onSuccess(v -> {
+        long delayMs = reply.delayPerEvent.toMillis();
+        if (delayMs > 0) {
+          vertx.setTimer(delayMs, id -> write(next + 1));
+        } else {
+          write(next + 1);
+        }
+      });
+    }
+  }
+
+  private void streamAborted() {
+    int total = abortedStreams.incrementAndGet();
+    List<Promise<Void>> ready = new ArrayList<>();
+    synchronized (abortWaiters) {
+      abortWaiters.removeIf(waiter -> {
+        if (waiter.count <= total) {
+          ready.add(waiter.promise);
+          return true;
+        }
+        return false;
+      });
+    }
+    ready.forEach(Promise::complete);
+  }
+
+  private static JsonObject parseOrNull(String text) {
+    try {
+      return new JsonObject(text);
+    } catch (DecodeException e) {
+      return null;
+    }
+  }
+
+  private static String errorBody(String type, String message) {
+    return new JsonObject()
+        .put("type", "error")
+        .put("error", new JsonObject().put("type", type).put("message", message))
+        .encode();
+  }
+
+  private static String resource(String name) {
+    try (InputStream in = FakeAnthropic.class.getClassLoader().getResourceAsStream(name)) {
+      if (in == null) {
+        throw new IllegalArgumentException("no test resource " + name);
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * A scripted answer: a status, headers and either a plain body or a list of SSE events. Immutable:
+   * the modifiers return a changed copy, so one Reply can serve as default for many requests.
+   */
+  public static final class Reply {
+    private static final String SSE_CONTENT_TYPE = "text/event-stream; charset=utf-8";
+
+    private final int status;
+    private final Map<String, String> headers;
+    private final List<String> events;
+    private final String body;
+    private final Duration delayPerEvent;
+    private final int closeAfterEvents;
+    private final int stallAfterEvents;
+
+    private Reply(int status, Map<String, String> headers, List<String> events, String body,
+        Duration delayPerEvent, int closeAfterEvents, int stallAfterEvents) {
+      this.status = status;
+      this.headers = Map.copyOf(headers);
+      this.events = events == null ? null : List.copyOf(events);
+      this.body = body;
+      this.delayPerEvent = delayPerEvent;
+      this.closeAfterEvents = closeAfterEvents;
+      this.stallAfterEvents = stallAfterEvents;
+    }
+
+    private static Reply stream(List<String> events) {
+      Map<String, String> headers = Map.of(
+          "content-type", SSE_CONTENT_TYPE,
+          "cache-control", "no-cache",
+          "request-id", "req_fake" + Integer.toHexString(events.hashCode()));
+      return new Reply(200, headers, events, null, Duration.ZERO, -1, -1);
+    }
+
+    /** A transcript file from the classpath folder {@code anthropic/}, served verbatim. */
+    public static Reply transcript(String fileName) {
+      return sse(resource("anthropic/" + fileName));
+    }
+
+    /** A raw SSE body, written one event (up to and including its blank line) per write. */
+    public static Reply sse(String rawSseBody) {
+      List<String> events = new ArrayList<>();
+      for (String event : rawSseBody.split("(?<=\n\n)")) {
+        if (!event.isEmpty()) {
+          events.add(event);
+        }
+      }
+      return stream(events);
+    }
+
+    /** A complete text answer, streamed as several text_delta tokens. */
+    public static Reply text(String answer) {
+      return stream(SseTranscript.message().text(answer).end("end_turn"));
+    }
+
+    /** A text block (skipped when empty) then tool_use blocks; stop reason tool_use. */
+    public static Reply toolUse(String text, List<ToolUseSpec> tools) {
+      SseTranscript transcript = SseTranscript.message();
+      if (text != null && !text.isEmpty()) {
+        transcript.text(text);
+      }
+      tools.forEach(tool -> transcript.toolUse(tool.id(), tool.name(), tool.input()));
+      return stream(transcript.end("tool_use"));
+    }
+
+    /** The error the real API gives for {@code status}, body and headers from http_errors.json. */
+    public static Reply httpError(int status) {
+      JsonObject fixtures = new JsonObject(resource("anthropic/http_errors.json"));
+      JsonObject example = fixtures.getJsonArray("examples").stream()
+          .map(JsonObject.class::cast)
+          .filter(e -> e.getInteger("status") == status)
+          .findFirst()
+          .orElseThrow(() -> new IllegalArgumentException("no error fixture for HTTP " + status));
+      Map<String, String> headers = new LinkedHashMap<>();
+      fixtures.getJsonObject("common_headers").forEach(h -> headers.put(h.getKey(), (String) h.getValue()));
+      example.getJsonObject("headers", new JsonObject()).forEach(h -> headers.put(h.getKey(), (String) h.getValue()));
+      JsonObject body = example.getJsonObject("body");
+      if (body.containsKey("request_id")) {
+        headers.put("request-id", body.getString("request_id"));
+      }
+      return status(status, headers, body.encode());
+    }
+
+    /** Any status, headers and body, answered at once. */
+    public static Reply status(int status, Map<String, String> headers, String body) {
+      return new Reply(status, headers, null, body, Duration.ZERO, -1, -1);
+    }
+
+    /** Waits this long after each SSE event (slow tokens). */
+    public Reply delayPerEvent(Duration delay) {
+      return new Reply(status, headers, events, body, delay, closeAfterEvents, stallAfterEvents);
+    }
+
+    /** Drops the connection abruptly after {@code n} SSE events. */
+    public Reply closeAfterEvents(int n) {
+      return new Reply(status, headers, events, body, delayPerEvent, n, stallAfterEvents);
+    }
+
+    /** Sends {@code n} SSE events, then nothing, keeping the connection open. */
+    public Reply stallAfterEvents(int n) {
+      return new Reply(status, headers, events, body, delayPerEvent, closeAfterEvents, n);
+    }
+
+    /** The SSE events this reply writes (null for a plain body). */
+    public List<String> events() {
+      return events;
+    }
+  }
+}
