@@ -6,6 +6,7 @@ import agentx.engine.AgentEngineVerticle;
 import agentx.events.Addresses;
 import agentx.events.Bus;
 import agentx.store.PersistenceVerticle;
+import agentx.tools.McpToolsVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -71,6 +72,9 @@ public final class AgentX {
     Future<?> chain = Future.succeededFuture();
     if (roles.contains("store")) {
       chain = chain.compose(v -> vertx.deployVerticle(new PersistenceVerticle(), options));
+    }
+    if (roles.contains("tools")) {
+      chain = chain.compose(v -> vertx.deployVerticle(new McpToolsVerticle(), options));
     }
     if (roles.contains("engine")) {
       chain = chain.compose(v -> vertx.deployVerticle(new AgentEngineVerticle(), options));

@@ -1,7 +1,15 @@
 package agentx.api;
 
 import agentx.config.AgentXConfig;
+import agentx.events.Addresses;
 import agentx.events.AgentXException;
+import agentx.events.Bus;
+import agentx.tools.comfyui.ComfySystemPrompt;
+import agentx.tools.mcp.McpHttpHandler;
+import agentx.tools.mcp.McpServerOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.Set;
 import agentx.events.ErrorCode;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -35,6 +43,8 @@ public class HttpApiVerticle extends VerticleBase {
     api.route().handler(HttpApiVerticle::requireJsonContent);
     new SessionRoutes(vertx).mount(api);
     new TurnRoutes(vertx, config).mount(api);
+    new WorkflowRoutes(vertx).mount(api);
+    api.get("/tools").handler(Routes.json(200, ctx -> listTools()));
     long heartbeatMs = config.integer(AgentXConfig.WS_HEARTBEAT) * 1000L;
     api.get("/sessions/:id/stream").handler(ctx -> openStream(ctx, heartbeatMs));
     HealthRoutes health = new HealthRoutes(vertx, config);
@@ -44,6 +54,10 @@ public class HttpApiVerticle extends VerticleBase {
     router.route(API_PREFIX + "/*").subRouter(api);
 
     router.get("/health").handler(health::handle);
+    BusToolGateway gateway = new BusToolGateway(vertx, config.integer(AgentXConfig.TOOL_TIMEOUT) * 1000L);
+    new McpHttpHandler(vertx, gateway, new McpServerOptions()
+        .instructions(ComfySystemPrompt.DEFAULT)
+        .allowedOrigins(Set.copyOf(config.list(AgentXConfig.CORS_ORIGINS)))).mount(router);
     router.route().failureHandler(HttpErrors::onRouteFailure);
 
     String host = config.string(AgentXConfig.HOST);
@@ -77,6 +91,21 @@ public class HttpApiVerticle extends VerticleBase {
         HttpErrors.send(ctx, ErrorCode.VALIDATION_FAILED, "This route needs a WebSocket upgrade.");
       }
     });
+  }
+
+  /** {@code GET /tools}: the registry as Claude sees it, and the external servers' state. */
+  private Future<JsonObject> listTools() {
+    return Bus.request(vertx, Addresses.TOOLS_LIST, new JsonObject())
+        .recover(failure -> Future.succeededFuture(new JsonObject().put("tools", new JsonArray()).put("servers", new JsonArray())))
+        .map(r -> {
+          JsonArray tools = new JsonArray();
+          r.getJsonArray("tools", new JsonArray()).forEach(t -> {
+            JsonObject spec = (JsonObject) t;
+            tools.add(new JsonObject().put("name", spec.getString("name")).put("description", spec.getString("description"))
+                .put("input_schema", spec.getJsonObject("input_schema")).put("server", spec.getString("server")));
+          });
+          return new JsonObject().put("tools", tools).put("servers", r.getJsonArray("servers", new JsonArray()));
+        });
   }
 
   /** The bound port (useful when configured as 0). */

@@ -60,6 +60,11 @@ public final class Addresses {
     return "agentx.engine.turn.progress." + sessionId;
   }
 
+  /** A one-off address where a tool call made outside a turn (an MCP client's) gets its progress reports. */
+  public static String callProgress(String callId) {
+    return "agentx.tools.progress." + callId;
+  }
+
   /** Name of the shared-data lock that keeps one turn at a time per session (cluster-wide when clustered). */
   public static String sessionLock(String sessionId) {
     return "agentx.lock.session." + sessionId;

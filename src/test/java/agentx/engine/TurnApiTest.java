@@ -41,7 +41,9 @@ class TurnApiTest {
     Map<String, Object> config = new HashMap<>(Map.of(
         AgentXConfig.ANTHROPIC_API_KEY, "sk-ant-test-key",
         AgentXConfig.ANTHROPIC_BASE_URL, claude.baseUrl(),
-        AgentXConfig.WS_HEARTBEAT, 0));
+        AgentXConfig.WS_HEARTBEAT, 0,
+        // tests stand in for the tools verticle with FakeTools on the same addresses
+        AgentXConfig.ROLES, "api,engine,store"));
     config.putAll(extra);
     rt = TestRuntime.start(vertx, TestRuntime.config(dir, config)).await();
   }

@@ -1,0 +1,182 @@
+package agentx.tools;
+
+import agentx.config.AgentXConfig;
+import agentx.events.Addresses;
+import agentx.tools.comfyui.ComfyTools;
+import agentx.tools.comfyui.ComfyUiClient;
+import agentx.tools.mcp.ExternalMcpServers;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The tool registry: the built-in ComfyUI tools and the tools of external MCP servers, on
+ * {@code agentx.tools.*}. Every call is bounded by the tool timeout and can be cancelled by id.
+ */
+public class McpToolsVerticle extends VerticleBase {
+  private static final Logger log = LoggerFactory.getLogger(McpToolsVerticle.class);
+  private static final Duration COMFYUI_REQUEST_TIMEOUT = Duration.ofSeconds(30);
+  private static final long STATUS_PROBE_MS = 2_000;
+
+  private final Map<String, Tool> registry = new LinkedHashMap<>();
+  private final Map<String, Call> running = new ConcurrentHashMap<>();
+  private ComfyUiClient comfy;
+  private ExternalMcpServers external;
+  private WorkflowStore workflows;
+  private long toolTimeoutMs;
+
+  @Override
+  public Future<?> start() {
+    AgentXConfig config = AgentXConfig.from(config());
+    toolTimeoutMs = config.integer(AgentXConfig.TOOL_TIMEOUT) * 1000L;
+    Duration requestTimeout = Duration.ofMillis(Math.min(toolTimeoutMs, COMFYUI_REQUEST_TIMEOUT.toMillis()));
+    comfy = new ComfyUiClient(vertx, config.string(AgentXConfig.COMFYUI_URL), requestTimeout);
+    workflows = new BusWorkflowStore(vertx);
+    ComfyTools.create(comfy).forEach(this::register);
+    String serversFile = config.string(AgentXConfig.MCP_SERVERS_FILE);
+    external = serversFile == null || serversFile.isBlank() ? ExternalMcpServers.none() : ExternalMcpServers.load(vertx, Path.of(serversFile));
+    return external.start().compose(v -> {
+      external.tools().forEach(this::register);
+      log.info("Tool registry ready: {} tools ({} from external MCP servers), ComfyUI at {}", registry.size(),
+          external.tools().size(), comfy.baseUrl());
+      List<MessageConsumer<JsonObject>> consumers = List.of(
+          vertx.eventBus().consumer(Addresses.TOOLS_LIST, m -> m.reply(listing())),
+          vertx.eventBus().consumer(Addresses.TOOLS_CALL, this::onCall),
+          vertx.eventBus().consumer(Addresses.TOOLS_CANCEL, m -> cancel(m.body().getString("call_id"))),
+          vertx.eventBus().consumer(Addresses.TOOLS_STATUS, this::onStatus));
+      return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
+    });
+  }
+
+  @Override
+  public Future<?> stop() {
+    return Future.join(external == null ? Future.succeededFuture() : external.close(),
+        comfy == null ? Future.succeededFuture() : comfy.close());
+  }
+
+  private void register(Tool tool) {
+    String name = tool.spec().name();
+    if (registry.putIfAbsent(name, tool) != null) {
+      log.warn("Two tools are named {}; keeping the first", name);
+    }
+  }
+
+  private JsonObject listing() {
+    JsonArray tools = new JsonArray();
+    registry.values().forEach(t -> tools.add(t.spec().toJson()));
+    return new JsonObject().put("tools", tools).put("servers", new JsonArray(external.status()));
+  }
+
+  private void onStatus(Message<JsonObject> message) {
+    comfy.systemStats().timeout(STATUS_PROBE_MS, java.util.concurrent.TimeUnit.MILLISECONDS)
+        .map(stats -> "up").otherwise("down")
+        .onComplete(up -> message.reply(new JsonObject().put("comfyui", up.result()).put("comfyui_url", comfy.baseUrl())
+            .put("servers", new JsonArray(external.status()))));
+  }
+
+  /** {@code {name, arguments, session_id?, call_id?, progress_address?}} → ToolResult JSON; never a bus failure. */
+  private void onCall(Message<JsonObject> message) {
+    JsonObject body = message.body();
+    String name = body.getString("name");
+    Tool tool = registry.get(name);
+    if (tool == null) {
+      message.reply(ToolResult.error("Unknown tool '" + name + "'.").toJson());
+      return;
+    }
+    String callId = body.getString("call_id", UUID.randomUUID().toString());
+    Call call = new Call(body.getString("session_id"), callId, name, body.getString("progress_address"));
+    running.put(callId, call);
+    Future<ToolResult> result;
+    try {
+      result = tool.call(body.getJsonObject("arguments", new JsonObject()), call);
+    } catch (RuntimeException e) {
+      log.error("Tool {} threw", name, e);
+      result = Future.succeededFuture(ToolResult.error("The tool " + name + " failed: " + e.getMessage()));
+    }
+    Promise<ToolResult> bounded = Promise.promise();
+    long timer = vertx.setTimer(toolTimeoutMs, t -> {
+      call.cancel();
+      bounded.tryComplete(ToolResult.error("The tool " + name + " did not finish within " + toolTimeoutMs / 1000 + " s and was stopped."));
+    });
+    call.cancelled().onSuccess(v -> bounded.tryComplete(ToolResult.error("The tool call was cancelled.")));
+    result.onComplete(done -> bounded.tryComplete(done.succeeded() ? done.result()
+        : ToolResult.error("The tool " + name + " failed: " + done.cause().getMessage())));
+    bounded.future().onComplete(done -> {
+      vertx.cancelTimer(timer);
+      running.remove(callId);
+      message.reply(done.result().toJson());
+    });
+  }
+
+  private void cancel(String callId) {
+    Call call = callId == null ? null : running.get(callId);
+    if (call != null) {
+      call.cancel();
+    }
+  }
+
+  /** One running call: what the tool may use besides its arguments. */
+  private final class Call implements ToolContext {
+    private final String sessionId;
+    private final String callId;
+    private final String toolName;
+    private final String progressAddress;
+    private final Promise<Void> cancelled = Promise.promise();
+
+    Call(String sessionId, String callId, String toolName, String progressAddress) {
+      this.sessionId = sessionId;
+      this.callId = callId;
+      this.toolName = toolName;
+      this.progressAddress = progressAddress;
+    }
+
+    void cancel() {
+      cancelled.tryComplete();
+    }
+
+    @Override
+    public String sessionId() {
+      return sessionId;
+    }
+
+    @Override
+    public String callId() {
+      return callId;
+    }
+
+    @Override
+    public void progress(JsonObject progress) {
+      if (progressAddress != null && !cancelled.future().isComplete()) {
+        vertx.eventBus().send(progressAddress, new JsonObject().put("call_id", callId).put("tool_name", toolName).put("progress", progress));
+      }
+    }
+
+    @Override
+    public Future<Void> cancelled() {
+      return cancelled.future();
+    }
+
+    @Override
+    public boolean isCancelled() {
+      return cancelled.future().isComplete();
+    }
+
+    @Override
+    public WorkflowStore workflows() {
+      return workflows;
+    }
+  }
+}

@@ -1,0 +1,389 @@
+package agentx.tools.comfyui;
+
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpRequest;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import io.vertx.ext.web.multipart.MultipartForm;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * ComfyUI's HTTP and WebSocket API (v0.3.64 routes, see the project's fixtures). Every call fails
+ * within {@code timeout} with a {@link ComfyUiException} whose message names ComfyUI and its URL;
+ * the per-request idle timeout alone is not enough because it stops counting once headers arrive,
+ * so each call also carries an overall deadline.
+ */
+public final class ComfyUiClient {
+  private static final int MAX_WS_MESSAGE = 64 * 1024 * 1024;
+
+  private final Vertx vertx;
+  private final String baseUrl;
+  private final Duration timeout;
+  private final long timeoutMs;
+  // Kept in fields: an unreferenced Vert.x client can be closed by the GC while in use.
+  private final WebClient web;
+  private final WebSocketClient sockets;
+  private volatile Future<JsonObject> objectInfo;
+
+  public ComfyUiClient(Vertx vertx, String baseUrl, Duration timeout) {
+    this.vertx = vertx;
+    this.baseUrl = normalizeBaseUrl(baseUrl);
+    this.timeout = timeout;
+    this.timeoutMs = Math.max(1, timeout.toMillis());
+    int ms = (int) Math.min(Integer.MAX_VALUE, timeoutMs);
+    this.web = WebClient.create(vertx, new WebClientOptions()
+        .setConnectTimeout(ms)
+        .setUserAgent("agentx-runtime"));
+    // No idle timeout on the socket: a run can be silent for minutes while a model loads.
+    this.sockets = vertx.createWebSocketClient(new WebSocketClientOptions()
+        .setConnectTimeout(ms)
+        .setMaxFrameSize(MAX_WS_MESSAGE)
+        .setMaxMessageSize(MAX_WS_MESSAGE));
+  }
+
+  /**
+   * ComfyUI serves every route both as {@code /x} and {@code /api/x}; we call the plain ones (the
+   * {@code /internal} routes exist only there), so a base URL ending in {@code /api} or {@code /} is trimmed.
+   */
+  static String normalizeBaseUrl(String url) {
+    String u = url == null ? "" : url.strip();
+    if (u.isEmpty()) {
+      throw new IllegalArgumentException("ComfyUI URL is empty");
+    }
+    if (!u.contains("://")) {
+      u = "http://" + u;
+    }
+    while (u.endsWith("/")) {
+      u = u.substring(0, u.length() - 1);
+    }
+    if (u.endsWith("/api")) {
+      u = u.substring(0, u.length() - 4);
+    }
+    while (u.endsWith("/")) {
+      u = u.substring(0, u.length() - 1);
+    }
+    URI uri = URI.create(u);
+    if (uri.getHost() == null || !("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))) {
+      throw new IllegalArgumentException("ComfyUI URL must be http(s)://host[:port], got " + url);
+    }
+    return u;
+  }
+
+  public String baseUrl() {
+    return baseUrl;
+  }
+
+  public Duration timeout() {
+    return timeout;
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  // ---------------------------------------------------------------- node catalogue
+
+  /** {@code GET /object_info}, fetched once and cached (it is several MB on a real install). */
+  public Future<JsonObject> objectInfo() {
+    Future<JsonObject> cached = objectInfo;
+    if (cached != null) {
+      return cached;
+    }
+    return refreshObjectInfo();
+  }
+
+  /** Fetches {@code /object_info} again, e.g. after custom nodes were installed. A failure is not cached. */
+  public Future<JsonObject> refreshObjectInfo() {
+    Future<JsonObject> fetched = getJsonObject("/object_info");
+    objectInfo = fetched;
+    fetched.onFailure(err -> {
+      if (objectInfo == fetched) {
+        objectInfo = null;
+      }
+    });
+    return fetched;
+  }
+
+  /** {@code GET /object_info/{class}}: the class's NodeInfo, or null when ComfyUI does not know it. */
+  public Future<JsonObject> objectInfo(String nodeClass) {
+    return getJsonObject("/object_info/" + pathSegment(nodeClass)).map(all -> all.getJsonObject(nodeClass));
+  }
+
+  // ---------------------------------------------------------------- queue and runs
+
+  /**
+   * {@code POST /prompt}. Succeeds with {@code {prompt_id, number, node_errors}}; a 400 fails with a
+   * {@link ComfyUiException} whose {@link ComfyUiException#body()} is ComfyUI's {@code {error, node_errors}}.
+   */
+  public Future<JsonObject> queuePrompt(JsonObject workflow, String clientId) {
+    JsonObject body = new JsonObject().put("prompt", workflow);
+    if (clientId != null) {
+      body.put("client_id", clientId);
+    }
+    String call = "POST /prompt";
+    return send(call, request(HttpMethod.POST, "/prompt"), r -> r.sendJsonObject(body)).compose(resp -> {
+      if (resp.statusCode() == 200) {
+        return Future.succeededFuture(resp.bodyAsJsonObject());
+      }
+      return Future.failedFuture(promptRejected(resp, call));
+    });
+  }
+
+  private ComfyUiException promptRejected(HttpResponse<Buffer> resp, String call) {
+    JsonObject json = ComfyUiException.tryJson(resp.bodyAsString());
+    if (resp.statusCode() == 400 && json != null && json.getValue("error") instanceof JsonObject error) {
+      String detail = error.getString("message", "rejected");
+      String details = error.getString("details", "");
+      return new ComfyUiException("ComfyUI at " + baseUrl + " rejected the workflow: " + detail
+          + (details.isBlank() ? "" : " (" + details + ")"), 400, json);
+    }
+    if (resp.statusCode() == 500) {
+      return new ComfyUiException("ComfyUI at " + baseUrl + " failed with HTTP 500 on " + call
+          + "; this usually means the workflow is not in API format (UI-format JSON was sent) or a custom node"
+          + " hooked /prompt and crashed; see get_logs", 500, json);
+    }
+    return ComfyUiException.http(baseUrl, call, resp.statusCode(), resp.bodyAsString());
+  }
+
+  /** {@code GET /history/{id}}: the HistoryEntry, or null while the prompt is queued or running (or unknown). */
+  public Future<JsonObject> history(String promptId) {
+    return getJsonObject("/history/" + pathSegment(promptId)).map(all -> all.getJsonObject(promptId));
+  }
+
+  /** {@code GET /queue}: {@code {queue_running: [item], queue_pending: [item]}} with 5-element items. */
+  public Future<JsonObject> queue() {
+    return getJsonObject("/queue");
+  }
+
+  /** {@code POST /interrupt} without a prompt id: stops whatever runs now. */
+  public Future<Void> interrupt() {
+    return postEmptyAnswer("/interrupt", new JsonObject());
+  }
+
+  /** {@code POST /interrupt {prompt_id}}: ComfyUI stops the run only if that prompt is the one running. */
+  public Future<Void> interrupt(String promptId) {
+    return postEmptyAnswer("/interrupt", new JsonObject().put("prompt_id", promptId));
+  }
+
+  /** {@code POST /queue {delete}}: removes pending prompts (a running one needs {@link #interrupt}). */
+  public Future<Void> deleteFromQueue(List<String> promptIds) {
+    return postEmptyAnswer("/queue", new JsonObject().put("delete", new JsonArray(new ArrayList<>(promptIds))));
+  }
+
+  // ---------------------------------------------------------------- files
+
+  /** {@code GET /view}: a file from ComfyUI's output, input or temp folder. */
+  public Future<ComfyFile> view(String filename, String subfolder, String type) {
+    String call = "GET /view";
+    HttpRequest<Buffer> req = request(HttpMethod.GET, "/view")
+        .addQueryParam("filename", filename)
+        .addQueryParam("subfolder", subfolder == null ? "" : subfolder)
+        .addQueryParam("type", type == null || type.isBlank() ? "output" : type);
+    return send(call, req, HttpRequest::send).compose(resp -> {
+      if (resp.statusCode() != 200) {
+        return Future.failedFuture(ComfyUiException.http(baseUrl, call + " (" + filename + ")", resp.statusCode(),
+            resp.bodyAsString()));
+      }
+      String type0 = resp.getHeader("Content-Type");
+      Buffer bytes = resp.bodyAsBuffer() == null ? Buffer.buffer() : resp.bodyAsBuffer();
+      return Future.succeededFuture(new ComfyFile(filename, bytes, type0 == null ? "application/octet-stream" : type0));
+    });
+  }
+
+  /** {@code POST /upload/image} (multipart, into {@code input/}): answers {@code {name, subfolder, type}}. */
+  public Future<JsonObject> uploadImage(Buffer bytes, String filename, boolean overwrite) {
+    MultipartForm form = MultipartForm.create()
+        .binaryFileUpload("image", filename, bytes, guessImageType(filename))
+        .attribute("type", "input")
+        .attribute("subfolder", "")
+        .attribute("overwrite", Boolean.toString(overwrite));
+    String call = "POST /upload/image";
+    return send(call, request(HttpMethod.POST, "/upload/image"), r -> r.sendMultipartForm(form))
+        .compose(resp -> expectJsonObject(resp, call));
+  }
+
+  static String guessImageType(String filename) {
+    String lower = filename.toLowerCase(Locale.ROOT);
+    if (lower.endsWith(".png")) {
+      return "image/png";
+    }
+    if (lower.endsWith(".jpg") || lower.endsWith(".jpeg")) {
+      return "image/jpeg";
+    }
+    if (lower.endsWith(".webp")) {
+      return "image/webp";
+    }
+    if (lower.endsWith(".gif")) {
+      return "image/gif";
+    }
+    return "application/octet-stream";
+  }
+
+  // ---------------------------------------------------------------- system
+
+  public Future<JsonObject> systemStats() {
+    return getJsonObject("/system_stats");
+  }
+
+  /** {@code GET /models}: the model folder names. */
+  public Future<JsonArray> models() {
+    return getJsonArray("/models");
+  }
+
+  /** {@code GET /models/{folder}}: file names; fails with status 404 for an unknown folder. */
+  public Future<JsonArray> models(String folder) {
+    return getJsonArray("/models/" + pathSegment(folder));
+  }
+
+  /**
+   * The server log as lines, from {@code GET /internal/logs/raw} (entries {@code {t, m}}); older
+   * servers only have {@code GET /internal/logs}, a JSON string.
+   */
+  public Future<List<String>> logs() {
+    String call = "GET /internal/logs/raw";
+    return send(call, request(HttpMethod.GET, "/internal/logs/raw"), HttpRequest::send).compose(resp -> {
+      if (resp.statusCode() == 404) {
+        return plainLogs();
+      }
+      return expectJsonObject(resp, call).map(raw -> {
+        StringBuilder all = new StringBuilder();
+        for (Object entry : raw.getJsonArray("entries", new JsonArray())) {
+          if (entry instanceof JsonObject e) {
+            all.append(e.getString("m", ""));
+          }
+        }
+        return splitLines(all.toString());
+      });
+    });
+  }
+
+  private Future<List<String>> plainLogs() {
+    String call = "GET /internal/logs";
+    return send(call, request(HttpMethod.GET, "/internal/logs"), HttpRequest::send).compose(resp -> {
+      if (resp.statusCode() != 200) {
+        return Future.failedFuture(ComfyUiException.http(baseUrl, call, resp.statusCode(), resp.bodyAsString()));
+      }
+      Object decoded = Json.decodeValue(resp.bodyAsBuffer());
+      return Future.succeededFuture(splitLines(decoded instanceof String s ? s : String.valueOf(decoded)));
+    });
+  }
+
+  private static List<String> splitLines(String text) {
+    List<String> lines = new ArrayList<>(List.of(text.split("\\r?\\n", -1)));
+    while (!lines.isEmpty() && lines.get(lines.size() - 1).isEmpty()) {
+      lines.remove(lines.size() - 1);
+    }
+    return lines;
+  }
+
+  // ---------------------------------------------------------------- websocket
+
+  /**
+   * Opens {@code /ws?clientId=} and hands every JSON message to {@code onMessage} (on the socket's
+   * context). Execution events of a prompt reach only the socket whose id was its {@code client_id},
+   * so connect before queueing the prompt.
+   */
+  public Future<ComfyUiSocket> progress(String clientId, Handler<JsonObject> onMessage) {
+    String wsUrl = baseUrl.replaceFirst("^http", "ws") + "/ws?clientId="
+        + URLEncoder.encode(clientId, StandardCharsets.UTF_8);
+    WebSocketConnectOptions options = new WebSocketConnectOptions()
+        .setAbsoluteURI(wsUrl)
+        .setTimeout(timeoutMs)
+        .setConnectTimeout(timeoutMs);
+    return sockets.connect(options)
+        .map(ws -> new ComfyUiSocket(ws, clientId, onMessage))
+        .timeout(timeoutMs, TimeUnit.MILLISECONDS)
+        .recover(err -> Future.failedFuture(ComfyUiException.transport(baseUrl, "the /ws connection", err, timeout)));
+  }
+
+  public Future<Void> close() {
+    web.close();
+    return sockets.close();
+  }
+
+  // ---------------------------------------------------------------- plumbing
+
+  private HttpRequest<Buffer> request(HttpMethod method, String path) {
+    return web.requestAbs(method, baseUrl + path)
+        .connectTimeout(timeoutMs)
+        .idleTimeout(timeoutMs);
+  }
+
+  private Future<HttpResponse<Buffer>> send(String call, HttpRequest<Buffer> request,
+      Function<HttpRequest<Buffer>, Future<HttpResponse<Buffer>>> sender) {
+    return sender.apply(request)
+        .timeout(timeoutMs, TimeUnit.MILLISECONDS)
+        .recover(err -> Future.failedFuture(ComfyUiException.transport(baseUrl, call, err, timeout)));
+  }
+
+  private Future<JsonObject> getJsonObject(String path) {
+    String call = "GET " + path;
+    return send(call, request(HttpMethod.GET, path), HttpRequest::send).compose(resp -> expectJsonObject(resp, call));
+  }
+
+  private Future<JsonArray> getJsonArray(String path) {
+    String call = "GET " + path;
+    return send(call, request(HttpMethod.GET, path), HttpRequest::send).compose(resp -> {
+      if (resp.statusCode() != 200) {
+        return Future.failedFuture(ComfyUiException.http(baseUrl, call, resp.statusCode(), resp.bodyAsString()));
+      }
+      return decode(call, () -> resp.bodyAsJsonArray());
+    });
+  }
+
+  private Future<JsonObject> expectJsonObject(HttpResponse<Buffer> resp, String call) {
+    if (resp.statusCode() != 200) {
+      return Future.failedFuture(ComfyUiException.http(baseUrl, call, resp.statusCode(), resp.bodyAsString()));
+    }
+    return decode(call, resp::bodyAsJsonObject);
+  }
+
+  private <T> Future<T> decode(String call, Supplier<T> parse) {
+    try {
+      T value = parse.get();
+      if (value == null) {
+        return Future.failedFuture(new ComfyUiException("ComfyUI at " + baseUrl + " answered " + call
+            + " with an empty body", 200, null));
+      }
+      return Future.succeededFuture(value);
+    } catch (RuntimeException notJson) {
+      return Future.failedFuture(new ComfyUiException("ComfyUI at " + baseUrl + " answered " + call
+          + " with something that is not the expected JSON: " + notJson.getMessage(), 200, null));
+    }
+  }
+
+  /** Several POSTs answer 200 with an empty body; never parse it. */
+  private Future<Void> postEmptyAnswer(String path, JsonObject body) {
+    String call = "POST " + path;
+    return send(call, request(HttpMethod.POST, path), r -> r.sendJsonObject(body)).compose(resp -> {
+      if (resp.statusCode() / 100 != 2) {
+        return Future.failedFuture(ComfyUiException.http(baseUrl, call, resp.statusCode(), resp.bodyAsString()));
+      }
+      return Future.succeededFuture();
+    });
+  }
+
+  private static String pathSegment(String value) {
+    return URLEncoder.encode(value, StandardCharsets.UTF_8).replace("+", "%20");
+  }
+}
