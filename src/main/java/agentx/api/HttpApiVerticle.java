@@ -19,6 +19,9 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.CorsHandler;
+import io.vertx.ext.web.handler.StaticHandler;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,10 +38,29 @@ public class HttpApiVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     AgentXConfig config = AgentXConfig.from(config());
+    Auth auth = new Auth(config.string(AgentXConfig.API_TOKEN));
+    String host = config.string(AgentXConfig.HOST);
+    warnIfOpen(auth, host);
+
     Router router = Router.router(vertx);
     router.route().handler(HttpApiVerticle::logRequest);
+    List<String> origins = config.list(AgentXConfig.CORS_ORIGINS);
+    if (!origins.isEmpty()) {
+      CorsHandler cors = CorsHandler.create().addOrigins(origins)
+          .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH, HttpMethod.DELETE, HttpMethod.OPTIONS))
+          .allowedHeaders(Set.of("Authorization", "Content-Type", "Mcp-Session-Id", "MCP-Protocol-Version", "Last-Event-ID"))
+          .exposedHeaders(Set.of("Mcp-Session-Id", "Retry-After"));
+      router.route("/api/*").handler(cors);
+      router.route("/eventbus/*").handler(cors);
+      router.route("/mcp").handler(cors);
+    }
+
+    HealthRoutes health = new HealthRoutes(vertx, config);
+    router.get("/health").handler(health::handle);
 
     Router api = Router.router(vertx);
+    api.get("/health").handler(health::handle);
+    api.route().handler(auth::handle);
     api.route().handler(BodyHandler.create(false).setBodyLimit(config.integer(AgentXConfig.MAX_BODY_BYTES)));
     api.route().handler(HttpApiVerticle::requireJsonContent);
     new SessionRoutes(vertx).mount(api);
@@ -47,28 +69,41 @@ public class HttpApiVerticle extends VerticleBase {
     api.get("/tools").handler(Routes.json(200, ctx -> listTools()));
     long heartbeatMs = config.integer(AgentXConfig.WS_HEARTBEAT) * 1000L;
     api.get("/sessions/:id/stream").handler(ctx -> openStream(ctx, heartbeatMs));
-    HealthRoutes health = new HealthRoutes(vertx, config);
-    api.get("/health").handler(health::handle);
     api.route().handler(ctx -> HttpErrors.send(ctx, ErrorCode.NOT_FOUND, "There is nothing at " + ctx.request().path() + "."));
     api.route().failureHandler(HttpErrors::onRouteFailure);
     router.route(API_PREFIX + "/*").subRouter(api);
 
-    router.get("/health").handler(health::handle);
+    router.route("/mcp").handler(auth::handle);
     BusToolGateway gateway = new BusToolGateway(vertx, config.integer(AgentXConfig.TOOL_TIMEOUT) * 1000L);
     new McpHttpHandler(vertx, gateway, new McpServerOptions()
         .instructions(ComfySystemPrompt.DEFAULT)
-        .allowedOrigins(Set.copyOf(config.list(AgentXConfig.CORS_ORIGINS)))).mount(router);
+        .allowedOrigins(Set.copyOf(origins))).mount(router);
+
+    EventBusBridge bridge = new EventBusBridge(vertx, auth);
+    router.post("/eventbus/*").handler(BodyHandler.create(false).setBodyLimit(config.integer(AgentXConfig.MAX_BODY_BYTES)));
+    router.route("/eventbus/*").subRouter(bridge.router());
+
+    router.get("/webjars/*").handler(StaticHandler.create("META-INF/resources/webjars"));
+    router.get("/*").handler(StaticHandler.create("webroot").setIndexPage("index.html"));
     router.route().failureHandler(HttpErrors::onRouteFailure);
 
-    String host = config.string(AgentXConfig.HOST);
     int port = config.integer(AgentXConfig.PORT);
-    return vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port).setCompressionSupported(true))
-        .requestHandler(router)
-        .listen()
+    return bridge.registerClientAddresses()
+        .compose(v -> vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port).setCompressionSupported(true))
+            .requestHandler(router)
+            .listen())
         .onSuccess(s -> {
           server = s;
           log.info("HTTP API listening on http://{}:{}", host, s.actualPort());
         });
+  }
+
+  private static void warnIfOpen(Auth auth, String host) {
+    boolean loopback = host.equals("localhost") || host.startsWith("127.") || host.equals("::1");
+    if (!auth.enabled() && !loopback) {
+      log.warn("!!! Listening on {} WITHOUT an API token: anyone who can reach this port can use your Claude key."
+          + " Set AGENTX_API_TOKEN or bind to 127.0.0.1. !!!", host);
+    }
   }
 
   private void openStream(RoutingContext ctx, long heartbeatMs) {
