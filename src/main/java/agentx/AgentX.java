@@ -2,6 +2,7 @@ package agentx;
 
 import agentx.api.HttpApiVerticle;
 import agentx.config.AgentXConfig;
+import agentx.config.HazelcastSetup;
 import agentx.engine.AgentEngineVerticle;
 import agentx.events.Addresses;
 import agentx.events.Bus;
@@ -44,10 +45,10 @@ public final class AgentX {
     this.http = http;
   }
 
-  /** Starts a Vert.x instance of its own and deploys the configured roles on it. */
+  /** Starts a Vert.x instance of its own (clustered when {@code AGENTX_CLUSTER}) and deploys the configured roles on it. */
   public static Future<AgentX> start(AgentXConfig config) {
-    Vertx vertx = Vertx.vertx();
-    return deploy(vertx, true, config).onFailure(e -> vertx.close());
+    Future<Vertx> vertx = config.bool(AgentXConfig.CLUSTER) ? HazelcastSetup.clusteredVertx(config) : Future.succeededFuture(Vertx.vertx());
+    return vertx.compose(v -> deploy(v, true, config).onFailure(e -> v.close()));
   }
 
   /** Deploys the configured roles on an existing Vert.x instance (clustered or not). */

@@ -42,11 +42,16 @@ final class StreamSocket {
   void open() {
     ws.closeHandler(v -> close());
     ws.exceptionHandler(e -> log.debug("WebSocket of session {} failed: {}", sessionId, e.getMessage()));
+    // Frames a client sends right after the handshake must wait for the session lookup, not be lost.
+    ws.pause();
     Bus.request(vertx, Addresses.STORE_SESSION_GET, new JsonObject().put("session_id", sessionId)).onComplete(found -> {
       if (found.failed()) {
         ErrorCode code = ErrorCode.of(found.cause());
         short status = code == ErrorCode.SESSION_NOT_FOUND ? CLOSE_UNKNOWN_SESSION : 1011;
         ws.close(status, code == ErrorCode.SESSION_NOT_FOUND ? "session not found" : "server error");
+        return;
+      }
+      if (ws.isClosed()) {
         return;
       }
       ws.textMessageHandler(this::onFrame);
@@ -60,6 +65,7 @@ final class StreamSocket {
           }
         });
       }
+      ws.resume();
     });
   }
 

@@ -14,7 +14,11 @@ import agentx.events.Addresses;
 import agentx.events.AgentXException;
 import agentx.events.Bus;
 import agentx.events.ErrorCode;
+import agentx.events.Events;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.eventbus.MessageConsumer;
+import java.util.UUID;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -23,6 +27,7 @@ import io.vertx.ext.web.RoutingContext;
 /** Turns over REST: send a message (answers when the turn ends), cancel, replay the event log. */
 final class TurnRoutes {
   static final int MAX_CONTENT = 200_000;
+  private static final long ENGINE_REPLY_GRACE_MS = 2_000;
 
   private final Vertx vertx;
   private final long turnTimeoutMs;
@@ -51,8 +56,40 @@ final class TurnRoutes {
     String id = sessionId(ctx);
     JsonObject body = jsonBody(ctx);
     onlyFields(body, "content", "system");
-    // a turn may run long: the bus timeout is the turn timeout plus a margin for closing it
-    return Bus.request(vertx, Addresses.ENGINE_TURN_START, turnRequest(id, body, true), turnTimeoutMs + 60_000);
+    JsonObject request = turnRequest(id, body, true).put("turn_id", UUID.randomUUID().toString());
+    return awaitTurn(request);
+  }
+
+  /**
+   * Starts a turn and answers its AssistantReply. A reply from an engine that died never comes, so
+   * this also watches the session's events: a {@code turn} event closing this turn as failed (the
+   * store closes the turns of a node that left the cluster) ends the wait with that error.
+   */
+  private Future<JsonObject> awaitTurn(JsonObject request) {
+    String turnId = request.getString("turn_id");
+    Promise<JsonObject> answer = Promise.promise();
+    MessageConsumer<JsonObject> watch = vertx.eventBus().consumer(Addresses.sessionEvents(request.getString("session_id")), m -> {
+      JsonObject event = m.body();
+      if (Events.TURN.equals(event.getString("type")) && turnId.equals(event.getString("turn_id"))) {
+        JsonObject data = event.getJsonObject("data", new JsonObject());
+        if ("failed".equals(data.getString("status"))) {
+          // the engine's own reply, when it is alive, comes right after its turn event: give it a moment
+          vertx.setTimer(ENGINE_REPLY_GRACE_MS, t -> answer.tryFail(new AgentXException(
+              ErrorCode.valueOf(data.getString("error_code", ErrorCode.INTERNAL.name())), data.getString("error_message", "The turn failed."))));
+        }
+      }
+    });
+    watch.completion()
+        // a turn may run long: the bus timeout is the turn timeout plus a margin for closing it
+        .compose(v -> Bus.request(vertx, Addresses.ENGINE_TURN_START, request, turnTimeoutMs + 60_000))
+        .onComplete(done -> {
+          if (done.succeeded()) {
+            answer.tryComplete(done.result());
+          } else {
+            answer.tryFail(done.cause());
+          }
+        });
+    return answer.future().onComplete(done -> watch.unregister());
   }
 
   private Future<JsonObject> cancel(RoutingContext ctx) {

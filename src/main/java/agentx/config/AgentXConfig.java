@@ -48,6 +48,7 @@ public final class AgentXConfig {
   public static final String CLUSTER_PORT = "AGENTX_CLUSTER_PORT";
   public static final String CLUSTER_MEMBERS = "AGENTX_CLUSTER_MEMBERS";
   public static final String ROLES = "AGENTX_ROLES";
+  public static final String CLUSTER_FAILURE_TIMEOUT = "AGENTX_CLUSTER_FAILURE_TIMEOUT";
 
   /** Defaults, in the order the README's configuration table lists them. */
   private static final Map<String, Object> DEFAULTS = new LinkedHashMap<>();
@@ -76,6 +77,7 @@ public final class AgentXConfig {
     DEFAULTS.put(CLUSTER_HOST, "127.0.0.1");
     DEFAULTS.put(CLUSTER_PORT, 5701);
     DEFAULTS.put(CLUSTER_MEMBERS, "");
+    DEFAULTS.put(CLUSTER_FAILURE_TIMEOUT, 10);
     DEFAULTS.put(ROLES, "api,engine,store,tools");
   }
 
@@ -83,7 +85,7 @@ public final class AgentXConfig {
   public static final Set<String> KEYS = Set.of(ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL, MODEL, MAX_TOKENS, DATABASE_URL,
       LOG_LEVEL, HOST, PORT, COMFYUI_URL, API_TOKEN, BUSY_POLICY, TOOL_TIMEOUT, MCP_SERVERS_FILE, MAX_BODY_BYTES,
       MAX_LLM_CALLS, LLM_CONNECT_TIMEOUT, LLM_IDLE_TIMEOUT, LLM_MAX_RETRIES, TURN_TIMEOUT, CONTEXT_WINDOW, SYSTEM_PROMPT,
-      PRICES, WS_HEARTBEAT, CORS_ORIGINS, CLUSTER, CLUSTER_HOST, CLUSTER_PORT, CLUSTER_MEMBERS, ROLES);
+      PRICES, WS_HEARTBEAT, CORS_ORIGINS, CLUSTER, CLUSTER_HOST, CLUSTER_PORT, CLUSTER_MEMBERS, ROLES, CLUSTER_FAILURE_TIMEOUT);
 
   public static final List<String> ALL_ROLES = List.of("api", "engine", "store", "tools");
 

@@ -7,12 +7,18 @@ import agentx.events.Addresses;
 import agentx.events.AgentXException;
 import agentx.events.Bus;
 import agentx.events.ErrorCode;
+import agentx.events.NodeId;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.Lock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,15 +31,18 @@ import org.slf4j.LoggerFactory;
 public class AgentEngineVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(AgentEngineVerticle.class);
   private static final long REJECT_LOCK_WAIT_MS = 100;
+  private static final long STOP_GRACE_MS = 5_000;
+  private final Map<TurnRunner, Future<JsonObject>> running = new HashMap<>();
 
   private AgentXConfig config;
   private AnthropicClient client;
   private Pricing pricing;
-  private final String nodeId = UUID.randomUUID().toString();
+  private String nodeId;
 
   @Override
   public Future<?> start() {
     config = AgentXConfig.from(config());
+    nodeId = NodeId.of(vertx);
     pricing = new Pricing(config.json(AgentXConfig.PRICES));
     if (config.hasApiKey()) {
       AnthropicOptions options = AnthropicOptions.of(config.string(AgentXConfig.ANTHROPIC_BASE_URL), config.string(AgentXConfig.ANTHROPIC_API_KEY))
@@ -50,7 +59,19 @@ public class AgentEngineVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    return client == null ? Future.succeededFuture() : client.close();
+    // A stopping engine closes its turns itself, so their clients see the failure while the bus is still up.
+    List<Future<?>> closing = new ArrayList<>();
+    running.forEach((runner, done) -> {
+      runner.stop(new AgentXException(ErrorCode.SERVICE_UNAVAILABLE, "The engine node stopped while this turn was running."));
+      closing.add(done);
+    });
+    Promise<Void> closed = Promise.promise();
+    long guard = vertx.setTimer(STOP_GRACE_MS, t -> closed.tryComplete());
+    Future.join(closing).onComplete(v -> {
+      vertx.cancelTimer(guard);
+      closed.tryComplete();
+    });
+    return closed.future().compose(v -> client == null ? Future.succeededFuture() : client.close());
   }
 
   private void onStartTurn(Message<JsonObject> message) {
@@ -67,7 +88,8 @@ public class AgentEngineVerticle extends VerticleBase {
       AgentXException.failReply(message, new AgentXException(ErrorCode.VALIDATION_FAILED, "content is required and must be a non-empty string."));
       return;
     }
-    String turnId = UUID.randomUUID().toString();
+    String given = body.getString("turn_id");
+    String turnId = given != null && given.matches("[0-9a-f-]{36}") ? given : UUID.randomUUID().toString();
     boolean reject = "reject".equalsIgnoreCase(config.string(AgentXConfig.BUSY_POLICY));
     long turnTimeoutMs = config.integer(AgentXConfig.TURN_TIMEOUT) * 1000L;
 
@@ -115,9 +137,11 @@ public class AgentEngineVerticle extends VerticleBase {
               m -> runner.onToolProgress(m.body()));
           long timer = vertx.setTimer(turnTimeoutMs, t -> runner.stop(new AgentXException(ErrorCode.TIMEOUT,
               "The turn took longer than " + turnTimeoutMs / 1000 + " s and was stopped.")));
-          return Future.all(cancel.completion(), progress.completion())
-              .compose(v -> runner.run())
+          Future<JsonObject> run = Future.all(cancel.completion(), progress.completion()).compose(v -> runner.run());
+          running.put(runner, run);
+          return run
               .onComplete(done -> {
+                running.remove(runner);
                 vertx.cancelTimer(timer);
                 cancel.unregister();
                 progress.unregister();

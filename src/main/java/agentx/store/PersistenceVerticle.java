@@ -4,7 +4,6 @@ import agentx.config.AgentXConfig;
 import agentx.events.Addresses;
 import agentx.events.AgentXException;
 import agentx.events.ErrorCode;
-import agentx.events.Events;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -13,6 +12,7 @@ import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,7 +41,8 @@ public class PersistenceVerticle extends VerticleBase {
     workflows = new WorkflowRepository(db);
     return vertx.executeBlocking(db::migrateBlocking)
         .compose(applied -> config().getBoolean(RECOVER_TURNS, false) ? recoverInterruptedTurns() : Future.succeededFuture())
-        .compose(v -> registerConsumers());
+        .compose(v -> registerConsumers())
+        .onSuccess(v -> EngineWatch.start(vertx, this::failTurnsOfNodes));
   }
 
   @Override
@@ -104,38 +105,37 @@ public class PersistenceVerticle extends VerticleBase {
    * seen, so no session stays processing.
    */
   private Future<Void> recoverInterruptedTurns() {
-    return sessions.runningTurns(null).compose(turns -> {
+    return failRunningTurns(node -> true, ErrorCode.INTERNAL, "The server stopped while this turn was running.");
+  }
+
+  /** Closes the running turns of engines on nodes that are no longer in the cluster. */
+  private void failTurnsOfNodes(Predicate<String> gone) {
+    failRunningTurns(gone, ErrorCode.SERVICE_UNAVAILABLE, "The engine node running this turn left the cluster.");
+  }
+
+  /** Fails the running turns whose engine node matches and publishes the closing events. */
+  private Future<Void> failRunningTurns(Predicate<String> engineNode, ErrorCode code, String reason) {
+    return sessions.runningTurns().map(all -> {
+      JsonArray selected = new JsonArray();
+      all.forEach(t -> {
+        if (engineNode.test(((JsonObject) t).getString("engine_node"))) {
+          selected.add(t);
+        }
+      });
+      return selected;
+    }).compose(turns -> {
       Future<Void> chain = Future.succeededFuture();
       for (int i = 0; i < turns.size(); i++) {
         JsonObject turn = turns.getJsonObject(i);
-        chain = chain.compose(v -> closeAsFailed(turn, "The server stopped while this turn was running."));
+        chain = chain.compose(v -> sessions.failRunningTurn(turn, code, reason).map(envelopes -> {
+          envelopes.forEach(e -> vertx.eventBus().publish(Addresses.sessionEvents(turn.getString("session_id")), e));
+          return null;
+        }));
       }
       if (!turns.isEmpty()) {
-        log.warn("Closed {} turn(s) left running by an earlier stop as failed", turns.size());
+        log.warn("Closed {} turn(s) as failed: {}", turns.size(), reason);
       }
       return chain;
-    });
-  }
-
-  private Future<Void> closeAsFailed(JsonObject turn, String reason) {
-    String sessionId = turn.getString("session_id");
-    String turnId = turn.getString("turn_id");
-    return events.lastSeq(sessionId).compose(last -> {
-      JsonObject summary = new JsonObject()
-          .put("turn_id", turnId)
-          .put("session_id", sessionId)
-          .put("user_message_id", turn.getString("user_message_id"))
-          .put("assistant_message_id", null)
-          .put("status", "failed")
-          .put("total_tokens", 0)
-          .put("duration_ms", 0)
-          .put("error_code", ErrorCode.INTERNAL.name())
-          .put("error_message", reason)
-          .put("session_state", "idle");
-      JsonArray envelopes = new JsonArray()
-          .add(Events.envelope(Events.STATE, sessionId, turnId, last + 1, Events.errorState(ErrorCode.INTERNAL, reason)))
-          .add(Events.envelope(Events.TURN, sessionId, turnId, last + 2, summary));
-      return events.append(envelopes).compose(n -> sessions.finishTurn(summary));
     });
   }
 }

@@ -10,6 +10,7 @@ import static agentx.store.Rows.str;
 
 import agentx.events.AgentXException;
 import agentx.events.ErrorCode;
+import agentx.events.Events;
 import agentx.events.Times;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -229,20 +230,60 @@ public final class SessionRepository {
         .mapEmpty());
   }
 
-  /** Turns still marked running: {@code [{turn_id, session_id, user_message_id, started_at}]}; of one engine node when given. */
-  public Future<JsonArray> runningTurns(String engineNode) {
-    var query = engineNode == null
-        ? db.reads().preparedQuery(Sql.RUNNING_TURNS).execute()
-        : db.reads().preparedQuery(Sql.RUNNING_TURNS_OF_NODE).execute(Tuple.of(engineNode));
-    return query.map(rows -> {
+  /** Turns still marked running: {@code [{turn_id, session_id, user_message_id, engine_node, started_at}]}. */
+  public Future<JsonArray> runningTurns() {
+    return db.reads().preparedQuery(Sql.RUNNING_TURNS).execute().map(rows -> {
       JsonArray out = new JsonArray();
       rows.forEach(row -> out.add(new JsonObject()
           .put("turn_id", str(row, "turn_id"))
           .put("session_id", str(row, "session_id"))
           .put("user_message_id", str(row, "user_message_id"))
+          .put("engine_node", str(row, "engine_node"))
           .put("started_at", str(row, "started_at"))));
       return out;
     });
+  }
+
+  /**
+   * Closes a turn that was left running (its engine died or the server stopped) as failed, in one
+   * transaction: the turn row, the session state, and the {@code state error} + {@code turn} events
+   * a client would have seen, numbered after the session's last event. Answers those two envelopes,
+   * or an empty array when the turn was no longer running (someone else closed it first).
+   */
+  public Future<JsonArray> failRunningTurn(JsonObject turn, ErrorCode code, String reason) {
+    String sessionId = turn.getString("session_id");
+    String turnId = turn.getString("turn_id");
+    String now = Times.now();
+    return db.write(conn -> conn.preparedQuery(Sql.MARK_TURN_FAILED).execute(Tuple.of(code.name(), reason, now, turnId))
+        .compose(updated -> {
+          if (updated.rowCount() == 0) {
+            return Future.succeededFuture(new JsonArray());
+          }
+          return conn.preparedQuery(Sql.LAST_SEQ).execute(Tuple.of(sessionId)).compose(rows -> {
+            long last = first(rows) == null ? 0 : lng(first(rows), "seq");
+            JsonObject summary = new JsonObject()
+                .put("turn_id", turnId)
+                .put("user_message_id", turn.getString("user_message_id"))
+                .put("assistant_message_id", null)
+                .put("total_tokens", 0)
+                .put("duration_ms", 0)
+                .put("status", "failed")
+                .put("stop_reason", "error")
+                .put("error_code", code.name())
+                .put("error_message", reason);
+            JsonArray envelopes = new JsonArray()
+                .add(Events.envelope(Events.STATE, sessionId, turnId, last + 1, Events.errorState(code, reason)))
+                .add(Events.envelope(Events.TURN, sessionId, turnId, last + 2, summary));
+            List<Tuple> batch = new ArrayList<>();
+            for (Object o : envelopes) {
+              JsonObject e = (JsonObject) o;
+              batch.add(Tuple.of(sessionId, e.getLong("seq"), turnId, e.getString("type"), e.encode(), e.getString("timestamp")));
+            }
+            return conn.preparedQuery(Sql.INSERT_EVENT).executeBatch(batch)
+                .compose(r -> conn.preparedQuery(Sql.SET_SESSION_STATE).execute(Tuple.of("idle", now, sessionId)))
+                .map(r -> envelopes);
+          });
+        }));
   }
 
   static JsonObject sessionJson(Row row) {

@@ -43,8 +43,9 @@ final class Sql {
       + " output_tokens = output_tokens + ?, cache_creation_input_tokens = cache_creation_input_tokens + ?,"
       + " cache_read_input_tokens = cache_read_input_tokens + ?, cost_usd = cost_usd + ?, turn_count = turn_count + 1,"
       + " updated_at = ? WHERE session_id = ?";
-  static final String RUNNING_TURNS = "SELECT turn_id, session_id, user_message_id, started_at FROM turns WHERE status = 'running'";
-  static final String RUNNING_TURNS_OF_NODE = RUNNING_TURNS + " AND engine_node = ?";
+  static final String RUNNING_TURNS = "SELECT turn_id, session_id, user_message_id, engine_node, started_at FROM turns WHERE status = 'running'";
+  static final String MARK_TURN_FAILED = "UPDATE turns SET status = 'failed', error_code = ?, error_message = ?, finished_at = ?,"
+      + " duration_ms = 0 WHERE turn_id = ? AND status = 'running'";
   static final String SELECT_TURN = "SELECT turn_id, session_id, status FROM turns WHERE turn_id = ?";
 
   static final String INSERT_EVENT = "INSERT INTO events (session_id, seq, turn_id, type, envelope, created_at) VALUES (?, ?, ?, ?, ?, ?)";

@@ -1,0 +1,139 @@
+package agentx.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import agentx.AgentX;
+import agentx.config.AgentXConfig;
+import agentx.testing.FakeAnthropic;
+import agentx.testing.FakeAnthropic.Reply;
+import agentx.testing.TestRuntime;
+import agentx.testing.WsClient;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.junit5.VertxExtension;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Several clustered Vert.x nodes in one JVM over Hazelcast on loopback, each with its own roles. */
+@ExtendWith(VertxExtension.class)
+class ClusterTest {
+  @TempDir Path dir;
+  final int basePort = 20_000 + ThreadLocalRandom.current().nextInt(20_000);
+  final List<AgentX> nodes = new ArrayList<>();
+  FakeAnthropic claude;
+
+  @AfterEach
+  void stopAll() {
+    for (AgentX node : nodes) {
+      node.close().await();
+    }
+    if (claude != null) {
+      claude.close();
+    }
+  }
+
+  private AgentX node(int index, String roles) {
+    String members = IntStream.range(0, 6).mapToObj(i -> "127.0.0.1:" + (basePort + i)).collect(Collectors.joining(","));
+    Map<String, Object> values = new HashMap<>(Map.of(
+        AgentXConfig.CLUSTER, true,
+        AgentXConfig.CLUSTER_HOST, "127.0.0.1",
+        AgentXConfig.CLUSTER_PORT, basePort + index,
+        AgentXConfig.CLUSTER_MEMBERS, members,
+        AgentXConfig.CLUSTER_FAILURE_TIMEOUT, 5,
+        AgentXConfig.ROLES, roles,
+        AgentXConfig.ANTHROPIC_API_KEY, "sk-ant-cluster",
+        AgentXConfig.ANTHROPIC_BASE_URL, claude.baseUrl(),
+        AgentXConfig.WS_HEARTBEAT, 0));
+    AgentX node = AgentX.start(TestRuntime.config(dir, values)).await();
+    nodes.add(node);
+    return node;
+  }
+
+  private static Future<HttpResponse<Buffer>> send(WebClient http, AgentX api, String id, String content) {
+    return http.post(api.port(), "127.0.0.1", "/api/agentx/sessions/" + id + "/messages")
+        .sendJsonObject(new JsonObject().put("content", content));
+  }
+
+  @Test
+  @DisplayName("api, engine and store on separate nodes serve a streaming turn; two API nodes both see every event; an engine death fails the turn and another engine takes the next")
+  void turnAcrossNodes(Vertx vertx) {
+    claude = FakeAnthropic.start(vertx).await();
+    node(0, "store");
+    AgentX engine = node(1, "engine,tools");
+    AgentX apiA = node(2, "api");
+    AgentX apiB = node(3, "api");
+    WebClient http = WebClient.create(vertx);
+
+    String id = http.post(apiA.port(), "127.0.0.1", "/api/agentx/sessions").sendJsonObject(new JsonObject()).await()
+        .bodyAsJsonObject().getString("session_id");
+    WsClient wsA = WsClient.connect(vertx, apiA.port(), "/api/agentx/sessions/" + id + "/stream").await();
+    WsClient wsB = WsClient.connect(vertx, apiB.port(), "/api/agentx/sessions/" + id + "/stream").await();
+
+    claude.enqueue(Reply.text("Across the cluster we go."));
+    HttpResponse<Buffer> reply = send(http, apiA, id, "hello").await();
+    assertThat(reply.statusCode()).as(reply.bodyAsString()).isEqualTo(200);
+    assertThat(reply.bodyAsJsonObject().getString("content")).isEqualTo("Across the cluster we go.");
+    wsA.await(WsClient.turnEvent()).await();
+    wsB.await(WsClient.turnEvent()).await();
+    assertThat(wsA.frames.stream().map(f -> f.getLong("seq")).toList())
+        .isEqualTo(wsB.frames.stream().map(f -> f.getLong("seq")).toList())
+        .isEqualTo(LongListOf(1, wsA.frames.size()));
+    assertThat(wsB.frames.stream().filter(f -> "stream".equals(f.getString("type"))).map(f -> f.getString("data"))
+        .collect(Collectors.joining())).isEqualTo("Across the cluster we go.");
+
+    // two turns sent at once through two API nodes run one after the other
+    claude.enqueue(Reply.text("first one").delayPerEvent(Duration.ofMillis(20))).enqueue(Reply.text("second one"));
+    var a = send(http, apiA, id, "a");
+    var b = send(http, apiB, id, "b");
+    Future.all(a, b).await();
+    assertThat(a.result().statusCode()).isEqualTo(200);
+    assertThat(b.result().statusCode()).isEqualTo(200);
+    List<String> turnOrder = http.get(apiA.port(), "127.0.0.1", "/api/agentx/sessions/" + id + "/events?after=0").send().await()
+        .bodyAsJsonObject().getJsonArray("events").stream().map(e -> ((JsonObject) e).getString("turn_id")).toList();
+    assertThat(turnOrder.stream().distinct().count()).isEqualTo(3);
+    for (int i = 1; i < turnOrder.size(); i++) {
+      // a turn id never comes back once another turn started: the turns did not interleave
+      if (!turnOrder.get(i).equals(turnOrder.get(i - 1))) {
+        assertThat(turnOrder.subList(0, i - 1)).doesNotContain(turnOrder.get(i));
+      }
+    }
+
+    // the engine node dies mid-turn: the turn fails on the client and a new engine serves the next message
+    claude.enqueue(Reply.text("this answer never finishes because its engine dies").delayPerEvent(Duration.ofMillis(300)));
+    int before = wsA.frames.size();
+    var pending = send(http, apiA, id, "doomed");
+    wsA.await(f -> wsA.frames.indexOf(f) >= before && "stream".equals(f.getString("type"))).await();
+    nodes.remove(engine);
+    engine.close().await();
+    JsonObject failed = wsA.await(f -> wsA.frames.indexOf(f) >= before && "turn".equals(f.getString("type"))).await();
+    assertThat(failed.getJsonObject("data").getString("status")).isEqualTo("failed");
+    HttpResponse<Buffer> doomed = pending.await();
+    assertThat(doomed.statusCode()).isEqualTo(503);
+
+    node(4, "engine,tools");
+    claude.enqueue(Reply.text("A new engine answers."));
+    HttpResponse<Buffer> next = send(http, apiB, id, "again").await();
+    assertThat(next.statusCode()).as(next.bodyAsString()).isEqualTo(200);
+    assertThat(next.bodyAsJsonObject().getString("content")).isEqualTo("A new engine answers.");
+  }
+
+  private static List<Long> LongListOf(long from, int count) {
+    return java.util.stream.LongStream.range(from, from + count).boxed().toList();
+  }
+}
