@@ -18,6 +18,8 @@ public final class WsClient {
   private final List<Waiter> waiters = new CopyOnWriteArrayList<>();
   private final WebSocketClient client;
   public volatile Short closeStatus;
+  /** Called with each frame as it arrives (before waiters), e.g. to time it. */
+  public volatile java.util.function.Consumer<JsonObject> onFrame = f -> {};
 
   private record Waiter(Predicate<JsonObject> until, Promise<JsonObject> promise) {}
 
@@ -26,6 +28,7 @@ public final class WsClient {
     this.socket = socket;
     socket.textMessageHandler(text -> {
       JsonObject frame = new JsonObject(text);
+      onFrame.accept(frame);
       frames.add(frame);
       for (Waiter w : waiters) {
         if (w.until.test(frame)) {
