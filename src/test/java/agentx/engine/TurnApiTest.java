@@ -133,6 +133,27 @@ class TurnApiTest {
   }
 
   @Test
+  @DisplayName("sse_thinking.sse: the answer is the text block only; the thinking block and its signature go back unchanged")
+  void thinkingTurn(Vertx vertx) {
+    start(vertx, Map.of());
+    claude.enqueue(Reply.transcript("sse_thinking.sse")).enqueue(Reply.text("Still 12,231."));
+    String id = newSession();
+    HttpResponse<Buffer> first = send(id, "What is 27 * 453?");
+    assertThat(first.statusCode()).as(first.bodyAsString()).isEqualTo(200);
+    assertThat(first.bodyAsJsonObject().getString("content")).contains("12,231").doesNotContain("step by step");
+    assertThat(events(id, 0).stream().map(e -> (JsonObject) e).filter(e -> "stream".equals(e.getString("type")))
+        .map(e -> e.getString("data")).collect(Collectors.joining())).isEqualTo(first.bodyAsJsonObject().getString("content"));
+
+    assertThat(send(id, "Sure?").statusCode()).isEqualTo(200);
+    JsonObject echoed = claude.requests().get(1).body().getJsonArray("messages").getJsonObject(1);
+    assertThat(echoed.getString("role")).isEqualTo("assistant");
+    JsonObject thinking = echoed.getJsonArray("content").getJsonObject(0);
+    assertThat(thinking.getString("type")).isEqualTo("thinking");
+    assertThat(thinking.getString("thinking")).startsWith("Let me solve this step by step:").endsWith("= 12,231");
+    assertThat(thinking.getString("signature")).isEqualTo("EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds...");
+  }
+
+  @Test
   @DisplayName("the second turn sends the first turn's messages as history and continues the seq")
   void secondTurnHasHistory(Vertx vertx) {
     start(vertx, Map.of());

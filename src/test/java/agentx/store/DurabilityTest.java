@@ -1,5 +1,11 @@
 package agentx.store;
 
+import agentx.testing.FakeAnthropic;
+import agentx.testing.FakeAnthropic.Reply;
+import agentx.testing.WsClient;
+import io.vertx.core.json.JsonArray;
+import java.time.Duration;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import agentx.testing.ServerProcess;
@@ -47,6 +53,52 @@ class DurabilityTest {
       assertThat(page.getLong("total")).isEqualTo(50);
       List<String> listed = page.getJsonArray("sessions").stream().map(s -> ((JsonObject) s).getString("session_id")).toList();
       assertThat(listed).containsExactlyInAnyOrderElementsOf(created);
+    }
+  }
+
+  @Test
+  @DisplayName("kill -9 mid-turn: after a restart the turn is failed (state error + turn), the session idle, and the next message works")
+  void killedMidTurn(Vertx vertx) throws Exception {
+    FakeAnthropic claude = FakeAnthropic.start(vertx).await();
+    Map<String, String> env = Map.of(
+        "AGENTX_DATABASE_URL", "sqlite:///data/agentx.db",
+        "ANTHROPIC_API_KEY", "sk-ant-durability",
+        "ANTHROPIC_BASE_URL", claude.baseUrl());
+    WebClient client = WebClient.create(vertx);
+    String id;
+    long seenSeq;
+    try (ServerProcess first = ServerProcess.start(dir, env)) {
+      id = client.post(first.port(), "127.0.0.1", "/api/agentx/sessions").sendJsonObject(new JsonObject()).await()
+          .bodyAsJsonObject().getString("session_id");
+      claude.enqueue(Reply.text("a long answer that is cut by the crash, token by token").delayPerEvent(Duration.ofMillis(200)));
+      WsClient ws = WsClient.connect(vertx, first.port(), "/api/agentx/sessions/" + id + "/stream").await();
+      ws.send(new JsonObject().put("type", "message").put("content", "go"));
+      seenSeq = ws.await(f -> "stream".equals(f.getString("type"))).await().getLong("seq");
+      first.kill9();
+    }
+    try (ServerProcess second = ServerProcess.start(dir, env)) {
+      JsonArray events = client.get(second.port(), "127.0.0.1", "/api/agentx/sessions/" + id + "/events?after=0").send().await()
+          .bodyAsJsonObject().getJsonArray("events");
+      assertThat(events.getJsonObject((int) seenSeq - 1).getString("type")).isEqualTo("stream");
+      JsonObject error = events.getJsonObject(events.size() - 2);
+      JsonObject turn = events.getJsonObject(events.size() - 1);
+      assertThat(error.getString("type")).isEqualTo("state");
+      assertThat(error.getJsonObject("data").getString("state")).isEqualTo("error");
+      assertThat(turn.getString("type")).isEqualTo("turn");
+      assertThat(turn.getJsonObject("data").getString("status")).isEqualTo("failed");
+      for (int i = 0; i < events.size(); i++) {
+        assertThat(events.getJsonObject(i).getLong("seq")).isEqualTo(i + 1L);
+      }
+      JsonObject session = client.get(second.port(), "127.0.0.1", "/api/agentx/sessions/" + id).send().await().bodyAsJsonObject();
+      assertThat(session.getString("state")).isNotEqualTo("processing");
+
+      claude.enqueue(Reply.text("Back again."));
+      var reply = client.post(second.port(), "127.0.0.1", "/api/agentx/sessions/" + id + "/messages")
+          .sendJsonObject(new JsonObject().put("content", "again")).await();
+      assertThat(reply.statusCode()).as(reply.bodyAsString()).isEqualTo(200);
+      assertThat(reply.bodyAsJsonObject().getString("content")).isEqualTo("Back again.");
+    } finally {
+      claude.close();
     }
   }
 }
