@@ -74,7 +74,7 @@ class ClusterTest {
   @DisplayName("api, engine and store on separate nodes serve a streaming turn; two API nodes both see every event; an engine death fails the turn and another engine takes the next")
   void turnAcrossNodes(Vertx vertx) {
     claude = FakeAnthropic.start(vertx).await();
-    node(0, "store");
+    AgentX store = node(0, "store");
     AgentX engine = node(1, "engine,tools");
     AgentX apiA = node(2, "api");
     AgentX apiB = node(3, "api");
@@ -131,6 +131,15 @@ class ClusterTest {
     HttpResponse<Buffer> next = send(http, apiB, id, "again").await();
     assertThat(next.statusCode()).as(next.bodyAsString()).isEqualTo(200);
     assertThat(next.bodyAsJsonObject().getString("content")).isEqualTo("A new engine answers.");
+
+    // no store node left: requests fail fast with 503 STORE_UNAVAILABLE instead of hanging
+    nodes.remove(store);
+    store.close().await();
+    long start = System.nanoTime();
+    HttpResponse<Buffer> noStore = http.get(apiA.port(), "127.0.0.1", "/api/agentx/sessions").send().await();
+    assertThat(noStore.statusCode()).isEqualTo(503);
+    assertThat(noStore.bodyAsJsonObject().getString("code")).isEqualTo("STORE_UNAVAILABLE");
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
   }
 
   private static List<Long> LongListOf(long from, int count) {
