@@ -229,8 +229,15 @@ class SessionApiTest {
   }
 
   @Test
-  @DisplayName("200 parallel session creations all succeed")
+  @DisplayName("200 parallel session creations all succeed and nothing logs \"database is locked\"")
   void parallelCreations() {
+    ch.qos.logback.classic.Logger root = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged = new ch.qos.logback.core.read.ListAppender<>();
+    logged.start();
+    root.addAppender(logged);
+    ch.qos.logback.classic.Logger http = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("agentx.api.HttpApiVerticle");
+    ch.qos.logback.classic.Level level = http.getLevel();
+    http.setLevel(ch.qos.logback.classic.Level.DEBUG);
     List<Future<HttpResponse<Buffer>>> all = new ArrayList<>();
     for (int i = 0; i < 200; i++) {
       all.add(rt.postJson(SESSIONS, new JsonObject().put("title", "parallel " + i)));
@@ -238,5 +245,11 @@ class SessionApiTest {
     Future.all(all).await();
     assertThat(all).allSatisfy(f -> assertThat(f.result().statusCode()).as(f.result().bodyAsString()).isEqualTo(201));
     assertThat(totalSessions()).isEqualTo(200);
+    root.detachAppender(logged);
+    http.setLevel(level);
+    assertThat(logged.list).noneMatch(e -> String.valueOf(e.getFormattedMessage()).contains("database is locked")
+        || e.getThrowableProxy() != null && String.valueOf(e.getThrowableProxy().getMessage()).contains("database is locked"));
+    // at DEBUG, one line per request (which also shows the appender saw the server's logs)
+    assertThat(logged.list).filteredOn(e -> e.getFormattedMessage().startsWith("POST /api/agentx/sessions 201")).hasSize(200);
   }
 }
