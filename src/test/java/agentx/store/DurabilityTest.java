@@ -75,8 +75,9 @@ class DurabilityTest {
       ws.send(new JsonObject().put("type", "message").put("content", "go"));
       seenSeq = ws.await(f -> "stream".equals(f.getString("type"))).await().getLong("seq");
       first.kill9();
+      assertThat(String.join("\n", first.output())).doesNotContain("sk-ant-durability");
     }
-    try (ServerProcess second = ServerProcess.start(dir, env)) {
+    try (ServerProcess second = ServerProcess.start(dir, env, "--log-level", "DEBUG")) {
       JsonArray events = client.get(second.port(), "127.0.0.1", "/api/agentx/sessions/" + id + "/events?after=0").send().await()
           .bodyAsJsonObject().getJsonArray("events");
       assertThat(events.getJsonObject((int) seenSeq - 1).getString("type")).isEqualTo("stream");
@@ -97,6 +98,9 @@ class DurabilityTest {
           .sendJsonObject(new JsonObject().put("content", "again")).await();
       assertThat(reply.statusCode()).as(reply.bodyAsString()).isEqualTo(200);
       assertThat(reply.bodyAsJsonObject().getString("content")).isEqualTo("Back again.");
+      // even at DEBUG, the API key is never logged
+      assertThat(second.output()).anyMatch(line -> line.contains("DEBUG"));
+      assertThat(String.join("\n", second.output())).doesNotContain("sk-ant-durability");
     } finally {
       claude.close();
     }
