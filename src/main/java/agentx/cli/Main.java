@@ -18,8 +18,16 @@ import picocli.CommandLine.Option;
     description = {
         "AgentX Runtime: Claude Code for ComfyUI as a server (REST, WebSocket, event-bus bridge, MCP).",
         "",
-        "Settings come from the environment, then .env in the working directory, then conf/config.json,",
-        "then defaults; these flags override them all. See README.md for every setting."},
+        "Settings come from the environment, then .env in the working directory, then conf/config.json, "
+            + "then defaults; these flags override them all. See README.md for every setting.",
+        "",
+        "Examples:",
+        "  java -jar agentx.jar",
+        "      serves http://127.0.0.1:8000 with the SQLite file ./agentx_sessions.db",
+        "  ANTHROPIC_API_KEY=sk-ant-... java -jar agentx.jar --port 9000",
+        "  java -jar agentx.jar --cluster --roles engine,tools",
+        "      joins the cluster members of AGENTX_CLUSTER_MEMBERS as an engine node",
+        ""},
     sortOptions = false)
 public final class Main implements Callable<Integer> {
 
