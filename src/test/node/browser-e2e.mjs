@@ -1,6 +1,6 @@
 // End-to-end in headless Chromium against a running AgentX (started by BrowserE2ETest with a fake
 // Claude). Env: BASE_URL, BRIDGE_SESSION_ID, ANSWER_BRIDGE, ANSWER_CHAT, ANSWER_STOP, ANSWER_RELOAD,
-// SCREENSHOT (png path), CHROMIUM (default /usr/bin/chromium). Exit code 0 when every scenario passes.
+// TOKEN_BASE_URL + API_TOKEN + ANSWER_TOKEN (a second server that needs a token), SCREENSHOT (png path), CHROMIUM (default /usr/bin/chromium). Exit code 0 when every scenario passes.
 import { chromium } from 'playwright-core';
 import { createRequire } from 'node:module';
 import assert from 'node:assert/strict';
@@ -162,6 +162,22 @@ try {
     assert.deepEqual(await assistantTexts(page), [full]);
     assert.equal(countOccurrences(await page.innerText('#conversation'), full), 1);
     assert.equal(await page.isHidden('#draft'), true);
+  });
+
+  await scenario('on a server with an API token the page asks for it, keeps it in the tab and uses it for REST and the WebSocket', async (page) => {
+    await page.goto(env('TOKEN_BASE_URL') + '/');
+    await page.locator('#token-form').waitFor({ state: 'visible' });
+    await page.fill('#token-input', 'wrong-token');
+    await page.click('#token-save');
+    await page.locator('#token-form').waitFor({ state: 'visible' });
+    await page.fill('#token-input', env('API_TOKEN'));
+    await page.click('#token-save');
+    await page.locator('#token-form').waitFor({ state: 'hidden' });
+    assert.equal(await page.evaluate(() => sessionStorage.getItem('agentx.token')), env('API_TOKEN'));
+    await newSession(page, 'E2E token');
+    await send(page, 'Hello with a token');
+    await turnEnded(page, 'completed');
+    assert.deepEqual(await assistantTexts(page), [env('ANSWER_TOKEN')]);
   });
 
   const shot = env('SCREENSHOT', 'browser-e2e.png');

@@ -43,14 +43,22 @@ class BrowserE2ETest {
   static final String ANSWER_CHAT = "Hello from the chat page.";
   static final String ANSWER_STOP = "This answer is slow and will be stopped before it ends.";
   static final String ANSWER_RELOAD = "This slow answer survives a reload of the page intact.";
+  static final String ANSWER_TOKEN = "Hello, holder of the token.";
+  static final String API_TOKEN = "browser-e2e-token";
 
   @TempDir Path dir;
+  @TempDir Path tokenDir;
   FakeAnthropic claude;
+  /** A second, separate Vert.x for the server with an API token (its bus addresses must not mix with the first). */
+  Vertx tokenVertx;
 
   @AfterEach
-  void stopFake() {
+  void stopFakeAndSecondServer() {
     if (claude != null) {
       claude.close();
+    }
+    if (tokenVertx != null) {
+      tokenVertx.close().await();
     }
   }
 
@@ -66,7 +74,7 @@ class BrowserE2ETest {
   }
 
   @Test
-  @DisplayName("bridge client turn; chat page send, Stop and reload mid-turn without losing or duplicating tokens")
+  @DisplayName("bridge client turn; chat page send, Stop, reload mid-turn without losing or duplicating tokens, API token prompt")
   void browser(Vertx vertx) throws Exception {
     require(Files.isExecutable(CHROMIUM), "no Chromium at " + CHROMIUM + " (apt-get install chromium)");
     require(Files.isDirectory(NODE_DIR.resolve("node_modules/playwright-core"))
@@ -80,10 +88,17 @@ class BrowserE2ETest {
     claude.enqueue(Reply.text(ANSWER_BRIDGE))
         .enqueue(Reply.text(ANSWER_CHAT))
         .enqueue(Reply.text(ANSWER_STOP).delayPerEvent(Duration.ofMillis(250)))
-        .enqueue(Reply.text(ANSWER_RELOAD).delayPerEvent(Duration.ofMillis(250)));
+        .enqueue(Reply.text(ANSWER_RELOAD).delayPerEvent(Duration.ofMillis(250)))
+        .enqueue(Reply.text(ANSWER_TOKEN));
     TestRuntime rt = TestRuntime.start(vertx, TestRuntime.config(dir, Map.of(
         AgentXConfig.ANTHROPIC_API_KEY, "sk-ant-test-key",
         AgentXConfig.ANTHROPIC_BASE_URL, claude.baseUrl(),
+        AgentXConfig.ROLES, "api,engine,store"))).await();
+    tokenVertx = Vertx.vertx();
+    TestRuntime withToken = TestRuntime.start(tokenVertx, TestRuntime.config(tokenDir, Map.of(
+        AgentXConfig.ANTHROPIC_API_KEY, "sk-ant-test-key",
+        AgentXConfig.ANTHROPIC_BASE_URL, claude.baseUrl(),
+        AgentXConfig.API_TOKEN, API_TOKEN,
         AgentXConfig.ROLES, "api,engine,store"))).await();
     String bridgeSession = rt.createSession(new JsonObject().put("title", "bridge")).await().getString("session_id");
 
@@ -100,23 +115,26 @@ class BrowserE2ETest {
     env.put("ANSWER_CHAT", ANSWER_CHAT);
     env.put("ANSWER_STOP", ANSWER_STOP);
     env.put("ANSWER_RELOAD", ANSWER_RELOAD);
+    env.put("TOKEN_BASE_URL", "http://127.0.0.1:" + withToken.port());
+    env.put("API_TOKEN", API_TOKEN);
+    env.put("ANSWER_TOKEN", ANSWER_TOKEN);
     env.put("SCREENSHOT", SCREENSHOT.toString());
     env.put("CHROMIUM", CHROMIUM.toString());
     Process node = builder.start();
     node.getOutputStream().close();
-    boolean finished = node.waitFor(120, TimeUnit.SECONDS);
+    boolean finished = node.waitFor(90, TimeUnit.SECONDS);
     if (!finished) {
       node.destroyForcibly();
     }
     String output = Files.readString(LOG, StandardCharsets.UTF_8);
     System.out.println(output);
 
-    assertThat(finished).as("browser-e2e.mjs finished within 120 s:\n" + output).isTrue();
+    assertThat(finished).as("browser-e2e.mjs finished within 90 s:\n" + output).isTrue();
     assertThat(node.exitValue()).as(output).isZero();
-    assertThat(output).contains("4 scenarios passed").contains("screenshot: " + SCREENSHOT);
+    assertThat(output).contains("5 scenarios passed").contains("screenshot: " + SCREENSHOT);
     assertThat(SCREENSHOT).isNotEmptyFile();
     System.out.println("Browser screenshot: " + SCREENSHOT);
-    assertThat(claude.requestCount()).as("one Claude call per scenario").isEqualTo(4);
+    assertThat(claude.requestCount()).as("one Claude call per scenario").isEqualTo(5);
   }
 
   private static boolean nodeAvailable() {
