@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Predicate;
 
-/** A test WebSocket on a session's stream that collects every frame. */
+/** A test WebSocket (a session's stream, or the event-bus bridge's raw transport) that collects every JSON frame. */
 public final class WsClient {
   public final WebSocket socket;
   public final List<JsonObject> frames = new CopyOnWriteArrayList<>();
@@ -26,18 +26,22 @@ public final class WsClient {
   private WsClient(WebSocketClient client, WebSocket socket) {
     this.client = client;
     this.socket = socket;
-    socket.textMessageHandler(text -> {
-      JsonObject frame = new JsonObject(text);
-      onFrame.accept(frame);
-      frames.add(frame);
-      for (Waiter w : waiters) {
-        if (w.until.test(frame)) {
-          waiters.remove(w);
-          w.promise.tryComplete(frame);
-        }
-      }
-    });
+    socket.textMessageHandler(this::onFrame);
+    // the SockJS raw WebSocket transport (the event-bus bridge) sends its JSON frames as binary
+    socket.binaryMessageHandler(bytes -> onFrame(bytes.toString()));
     socket.closeHandler(v -> closeStatus = socket.closeStatusCode());
+  }
+
+  private void onFrame(String text) {
+    JsonObject frame = new JsonObject(text);
+    onFrame.accept(frame);
+    frames.add(frame);
+    for (Waiter w : waiters) {
+      if (w.until.test(frame)) {
+        waiters.remove(w);
+        w.promise.tryComplete(frame);
+      }
+    }
   }
 
   public static Future<WsClient> connect(Vertx vertx, int port, String uri) {

@@ -1,0 +1,416 @@
+// AgentX chat page: plain JS, no build step. REST for sessions, messages and the workflow; the
+// session's WebSocket (/api/agentx/sessions/{id}/stream?after=N) for live events and for sending.
+//
+// Resuming without loss or duplicates: the page renders the stored messages (REST), then opens the
+// socket with after=<seq of the last *finished* turn this tab saw> (0 if none), so the turn in
+// flight is replayed from its start. Events are applied once each (dedupe by seq), messages once
+// each (dedupe by message_id); stream tokens build a draft that the final message replaces.
+'use strict';
+
+(() => {
+  const API = '/api/agentx';
+  const TOKEN_KEY = 'agentx.token';
+  const resumeKey = (id) => 'agentx.resume.' + id;
+  const RUNNING_STATES = new Set(['thinking', 'responding', 'calling_tool', 'tool_result', 'retrying']);
+
+  const $ = (id) => document.getElementById(id);
+  const ui = {
+    connection: $('connection'), error: $('error'),
+    tokenForm: $('token-form'), tokenInput: $('token-input'),
+    newSessionForm: $('new-session-form'), newSessionTitle: $('new-session-title'), sessionList: $('session-list'),
+    title: $('session-title'), state: $('state'), conversation: $('conversation'), draft: $('draft'),
+    summary: $('turn-summary'), composer: $('composer'), input: $('message-input'), send: $('send'), stop: $('stop'),
+    workflow: $('workflow'),
+  };
+
+  /** The selected session: its socket and what this page has already applied. */
+  let current = null;
+
+  // --- REST -----------------------------------------------------------------------------------
+
+  const token = () => sessionStorage.getItem(TOKEN_KEY);
+
+  async function api(method, path, body) {
+    const headers = {};
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    if (token()) headers.Authorization = 'Bearer ' + token();
+    const res = await fetch(API + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const data = await res.json().catch(() => null);
+    if (!res.ok) {
+      if (res.status === 401) askForToken();
+      const err = new Error((data && data.error) || res.status + ' ' + res.statusText);
+      err.status = res.status;
+      throw err;
+    }
+    return data;
+  }
+
+  function showError(message) {
+    ui.error.textContent = message;
+    ui.error.hidden = !message;
+  }
+
+  function askForToken() {
+    ui.tokenForm.hidden = false;
+    ui.tokenInput.focus();
+  }
+
+  // --- sessions -------------------------------------------------------------------------------
+
+  async function loadSessions() {
+    const page = await api('GET', '/sessions?limit=100');
+    ui.sessionList.replaceChildren(...page.sessions.map(sessionItem));
+    return page.sessions;
+  }
+
+  function sessionItem(s) {
+    const li = document.createElement('li');
+    li.dataset.testid = 'session-item';
+    li.dataset.sessionId = s.session_id;
+    const open = document.createElement('button');
+    open.type = 'button';
+    open.className = 'session-open';
+    open.textContent = s.title || 'Untitled ' + s.session_id.slice(0, 8);
+    open.addEventListener('click', () => select(s.session_id).catch((e) => showError(e.message)));
+    if (current && current.id === s.session_id) open.setAttribute('aria-current', 'true');
+    const del = document.createElement('button');
+    del.type = 'button';
+    del.className = 'session-delete';
+    del.dataset.testid = 'session-delete';
+    del.textContent = 'Delete';
+    del.setAttribute('aria-label', 'Delete session ' + open.textContent);
+    del.addEventListener('click', () => removeSession(s.session_id).catch((e) => showError(e.message)));
+    li.append(open, del);
+    return li;
+  }
+
+  async function createSession(title) {
+    const s = await api('POST', '/sessions', title ? { title } : {});
+    await loadSessions();
+    await select(s.session_id);
+    ui.input.focus();
+  }
+
+  async function removeSession(id) {
+    if (!confirm('Delete this session and all its messages?')) return;
+    await api('DELETE', '/sessions/' + id);
+    sessionStorage.removeItem(resumeKey(id));
+    if (current && current.id === id) {
+      closeCurrent();
+      history.replaceState(null, '', location.pathname);
+      resetView('No session selected');
+    }
+    await loadSessions();
+  }
+
+  // --- one session: history, socket, events -------------------------------------------------
+
+  function resetView(title) {
+    ui.title.textContent = title;
+    ui.conversation.replaceChildren();
+    clearDraft();
+    ui.summary.textContent = '';
+    delete ui.summary.dataset.status;
+    showState({ state: 'idle' });
+    setRunning(false);
+    ui.input.disabled = ui.send.disabled = !current;
+    ui.workflow.textContent = current ? 'Loading…' : 'No session selected.';
+  }
+
+  function closeCurrent() {
+    if (!current) return;
+    current.closed = true;
+    clearTimeout(current.retryTimer);
+    if (current.socket) current.socket.close();
+    current = null;
+    ui.connection.textContent = 'offline';
+  }
+
+  async function select(id) {
+    closeCurrent();
+    const session = { id, lastSeq: 0, messageIds: new Set(), calls: new Map(), socket: null, closed: false, retryMs: 500 };
+    current = session;
+    history.replaceState(null, '', '#' + id);
+    for (const b of ui.sessionList.querySelectorAll('.session-open')) b.removeAttribute('aria-current');
+    const item = ui.sessionList.querySelector(`[data-session-id="${id}"] .session-open`);
+    if (item) item.setAttribute('aria-current', 'true');
+
+    const [info, page] = await Promise.all([api('GET', '/sessions/' + id), api('GET', '/sessions/' + id + '/messages?limit=1000')]);
+    if (current !== session) return;
+    resetView(info.title || 'Untitled ' + id.slice(0, 8));
+    page.messages.forEach(renderMessage);
+    session.lastSeq = Number(sessionStorage.getItem(resumeKey(id)) || 0);
+    connect(session);
+    loadWorkflow(session);
+  }
+
+  function connect(session) {
+    const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    let url = `${scheme}//${location.host}${API}/sessions/${session.id}/stream?after=${session.lastSeq}`;
+    if (token()) url += '&token=' + encodeURIComponent(token()); // browsers cannot set headers on a WebSocket
+    const ws = new WebSocket(url);
+    session.socket = ws;
+    ui.connection.textContent = 'connecting…';
+    ws.onopen = () => {
+      session.retryMs = 500;
+      ui.connection.textContent = 'live';
+    };
+    ws.onmessage = (m) => {
+      if (current === session) onFrame(session, JSON.parse(m.data));
+    };
+    ws.onclose = (ev) => {
+      if (session.closed || current !== session) return;
+      if (ev.code === 4404) {
+        ui.connection.textContent = 'offline';
+        showError('This session no longer exists.');
+        return;
+      }
+      // a network blip or a server restart: come back with after=<last seq applied>
+      ui.connection.textContent = 'reconnecting…';
+      session.retryTimer = setTimeout(() => connect(session), session.retryMs);
+      session.retryMs = Math.min(session.retryMs * 2, 5000);
+    };
+  }
+
+  function onFrame(session, f) {
+    if (typeof f.seq === 'number') {
+      if (f.seq <= session.lastSeq) return; // already applied
+      session.lastSeq = f.seq;
+      onEvent(session, f);
+    } else if (f.type === 'error') {
+      showError(f.error + (f.code ? ' (' + f.code + ')' : ''));
+    } else if (f.type === 'accepted') {
+      setRunning(true);
+    }
+  }
+
+  function onEvent(session, e) {
+    switch (e.type) {
+      case 'stream':
+        if (e.kind !== 'thinking') appendDraft(e.data);
+        break;
+      case 'state':
+        showState(e.data);
+        if (RUNNING_STATES.has(e.data.state)) setRunning(true);
+        break;
+      case 'message':
+        renderMessage(e.data);
+        if (e.data.role === 'assistant') clearDraft(); // the tokens were this message's text
+        else if (e.data.role === 'user' && e.data.content) setRunning(true);
+        break;
+      case 'turn':
+        keepPartialDraft();
+        setRunning(false);
+        showSummary(e.data);
+        sessionStorage.setItem(resumeKey(session.id), String(e.seq));
+        loadWorkflow(session);
+        break;
+    }
+  }
+
+  // --- rendering ------------------------------------------------------------------------------
+
+  function appendDraft(text) {
+    ui.draft.hidden = false;
+    ui.draft.append(text);
+  }
+
+  function clearDraft() {
+    ui.draft.replaceChildren();
+    ui.draft.hidden = true;
+  }
+
+  /** A turn that ended without a final message (cancelled, failed) keeps what was streamed. */
+  function keepPartialDraft() {
+    const text = ui.draft.textContent;
+    clearDraft();
+    if (text) {
+      const li = messageItem('assistant', text);
+      li.classList.add('partial');
+      ui.conversation.append(li);
+    }
+  }
+
+  function messageItem(role, text) {
+    const li = document.createElement('li');
+    li.className = 'msg ' + role;
+    li.dataset.testid = 'message';
+    li.dataset.role = role;
+    const who = document.createElement('span');
+    who.className = 'who';
+    who.textContent = role === 'user' ? 'You' : 'Claude';
+    const body = document.createElement('div');
+    body.className = 'text';
+    body.textContent = text;
+    li.append(who, body);
+    return li;
+  }
+
+  function renderMessage(m) {
+    if (!current || current.messageIds.has(m.message_id)) return;
+    current.messageIds.add(m.message_id);
+    const calls = m.tool_calls || [];
+    if (m.role === 'user' && !m.content && calls.length) {
+      calls.forEach(showToolResult); // a tool-results message completes the calls shown above
+      return;
+    }
+    const li = messageItem(m.role, m.content || '');
+    if (!m.content) li.querySelector('.text').hidden = true;
+    calls.forEach((c) => li.append(toolCallItem(c)));
+    ui.conversation.append(li);
+  }
+
+  function toolCallItem(call) {
+    const box = document.createElement('details');
+    box.className = 'tool-call';
+    box.dataset.testid = 'tool-call';
+    box.dataset.callId = call.id || '';
+    const summary = document.createElement('summary');
+    summary.textContent = 'Tool: ' + call.name;
+    const args = document.createElement('pre');
+    args.className = 'tool-args';
+    args.textContent = JSON.stringify(call.arguments ?? {}, null, 2);
+    const result = document.createElement('pre');
+    result.className = 'tool-result';
+    result.dataset.testid = 'tool-result';
+    result.textContent = 'running…';
+    box.append(summary, label('Arguments'), args, label('Result'), result);
+    if (call.id) current.calls.set(call.id, box);
+    if (call.result !== undefined && call.result !== null || call.error) fillResult(box, call);
+    return box;
+  }
+
+  function label(text) {
+    const p = document.createElement('p');
+    p.className = 'muted';
+    p.textContent = text;
+    return p;
+  }
+
+  function showToolResult(call) {
+    let box = current.calls.get(call.id);
+    if (!box) {
+      const li = messageItem('tool', '');
+      li.querySelector('.text').hidden = true;
+      box = toolCallItem(call);
+      li.append(box);
+      ui.conversation.append(li);
+    }
+    fillResult(box, call);
+  }
+
+  function fillResult(box, call) {
+    const result = box.querySelector('.tool-result');
+    if (call.error) {
+      box.classList.add('failed');
+      result.textContent = 'Error: ' + call.error;
+    } else {
+      result.textContent = typeof call.result === 'string' ? call.result : JSON.stringify(call.result, null, 2);
+    }
+  }
+
+  function showState(d) {
+    const p = d.progress || {};
+    let text = d.state;
+    switch (d.state) {
+      case 'thinking': text = 'thinking…'; break;
+      case 'responding': text = 'responding…'; break;
+      case 'calling_tool':
+        text = 'running tool ' + (d.tool_name || '');
+        if (typeof p.max === 'number' && p.max > 0) {
+          text += ` — ComfyUI ${p.value}/${p.max}` + (p.node ? ` (node ${p.node})` : '');
+        }
+        break;
+      case 'tool_result': text = 'tool ' + (d.tool_name || '') + ' finished'; break;
+      case 'retrying':
+        text = `retrying (attempt ${p.attempt}/${p.max}` + (p.delay_ms ? `, in ${(p.delay_ms / 1000).toFixed(1)} s` : '') + ')'
+          + (p.reason ? ': ' + p.reason : '');
+        break;
+      case 'error': text = 'error: ' + (p.message || p.code || 'unknown'); break;
+    }
+    ui.state.textContent = text;
+    ui.state.dataset.state = d.state;
+  }
+
+  function showSummary(t) {
+    const parts = [t.status || 'completed', ((t.duration_ms || 0) / 1000).toFixed(1) + ' s',
+      `${t.total_tokens ?? 0} tokens (${t.input_tokens ?? 0} in, ${t.output_tokens ?? 0} out)`];
+    if (typeof t.cost_usd === 'number') parts.push('$' + t.cost_usd.toFixed(4));
+    if (t.tool_calls) parts.push(t.tool_calls + ' tool call' + (t.tool_calls === 1 ? '' : 's'));
+    ui.summary.textContent = 'Last turn: ' + parts.join(' · ');
+    ui.summary.dataset.status = t.status || 'completed';
+  }
+
+  function setRunning(running) {
+    ui.stop.disabled = !running;
+  }
+
+  async function loadWorkflow(session) {
+    try {
+      const wf = await api('GET', '/sessions/' + session.id + '/workflow');
+      if (current === session) ui.workflow.textContent = JSON.stringify(wf, null, 2);
+    } catch (e) {
+      if (current === session) ui.workflow.textContent = e.status === 404 ? 'No workflow yet.' : 'Cannot load the workflow: ' + e.message;
+    }
+  }
+
+  // --- user input -----------------------------------------------------------------------------
+
+  function sendMessage() {
+    const content = ui.input.value.trim();
+    if (!content || !current) return;
+    const ws = current.socket;
+    if (!ws || ws.readyState !== WebSocket.OPEN) {
+      showError('Not connected to the session yet; try again in a moment.');
+      return;
+    }
+    showError('');
+    ws.send(JSON.stringify({ type: 'message', content }));
+    ui.input.value = '';
+  }
+
+  function stopTurn() {
+    if (!current) return;
+    const ws = current.socket;
+    if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: 'cancel' }));
+    else api('POST', '/sessions/' + current.id + '/cancel').catch((e) => showError(e.message));
+  }
+
+  ui.composer.addEventListener('submit', (e) => {
+    e.preventDefault();
+    sendMessage();
+  });
+  ui.input.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      sendMessage();
+    }
+  });
+  ui.stop.addEventListener('click', stopTurn);
+  ui.newSessionForm.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const title = ui.newSessionTitle.value.trim();
+    ui.newSessionTitle.value = '';
+    createSession(title).catch((err) => showError(err.message));
+  });
+  ui.tokenForm.addEventListener('submit', (e) => {
+    e.preventDefault();
+    sessionStorage.setItem(TOKEN_KEY, ui.tokenInput.value.trim());
+    ui.tokenInput.value = '';
+    ui.tokenForm.hidden = true;
+    showError('');
+    start();
+  });
+
+  async function start() {
+    try {
+      await loadSessions();
+      const wanted = decodeURIComponent(location.hash.slice(1)); // a reload comes back to its session
+      if (wanted) await select(wanted);
+    } catch (e) {
+      if (e.status !== 401) showError(e.message);
+    }
+  }
+
+  start();
+})();

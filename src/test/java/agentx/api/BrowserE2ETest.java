@@ -1,0 +1,147 @@
+package agentx.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import agentx.config.AgentXConfig;
+import agentx.testing.FakeAnthropic;
+import agentx.testing.FakeAnthropic.Reply;
+import agentx.testing.TestRuntime;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Runs src/test/node/browser-e2e.mjs (playwright-core driving headless Chromium) against the real
+ * server with a fake Claude: the official event-bus bridge client, and the chat page at {@code /}
+ * (send, Stop, reload mid-turn). Skipped when Chromium or {@code npm ci} in src/test/node is
+ * missing — except with {@code CI=true}, where a missing piece fails the build instead.
+ */
+@Tag("node")
+@ExtendWith(VertxExtension.class)
+@DisplayName("the chat page and the bridge client in a real browser")
+class BrowserE2ETest {
+  private static final Path NODE_DIR = Path.of("src", "test", "node").toAbsolutePath();
+  private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+  private static final Path SCREENSHOT = Path.of("target", "browser-e2e.png").toAbsolutePath();
+  private static final Path LOG = Path.of("target", "browser-e2e.log").toAbsolutePath();
+
+  static final String ANSWER_BRIDGE = "Hello from the bridge client.";
+  static final String ANSWER_CHAT = "Hello from the chat page.";
+  static final String ANSWER_STOP = "This answer is slow and will be stopped before it ends.";
+  static final String ANSWER_RELOAD = "This slow answer survives a reload of the page intact.";
+  static final String ANSWER_TOKEN = "Hello, holder of the token.";
+  static final String API_TOKEN = "browser-e2e-token";
+
+  @TempDir Path dir;
+  @TempDir Path tokenDir;
+  FakeAnthropic claude;
+  /** A second, separate Vert.x for the server with an API token (its bus addresses must not mix with the first). */
+  Vertx tokenVertx;
+
+  @AfterEach
+  void stopFakeAndSecondServer() {
+    if (claude != null) {
+      claude.close();
+    }
+    if (tokenVertx != null) {
+      tokenVertx.close().await();
+    }
+  }
+
+  /** Skips with the reason, or fails with it when CI=true: CI must run this test, not skip it. */
+  private static void require(boolean present, String missing) {
+    if (present) {
+      return;
+    }
+    if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+      fail(missing + " (CI=true: the browser test must run in CI)");
+    }
+    assumeTrue(false, missing + " — skipping the browser test");
+  }
+
+  @Test
+  @DisplayName("bridge client turn; chat page send, Stop, reload mid-turn without losing or duplicating tokens, API token prompt")
+  void browser(Vertx vertx) throws Exception {
+    require(Files.isExecutable(CHROMIUM), "no Chromium at " + CHROMIUM + " (apt-get install chromium)");
+    require(Files.isDirectory(NODE_DIR.resolve("node_modules/playwright-core"))
+        && Files.isDirectory(NODE_DIR.resolve("node_modules/sockjs-client"))
+        && Files.isDirectory(NODE_DIR.resolve("node_modules/@vertx/eventbus-bridge-client.js")),
+        "no playwright-core / sockjs-client / bridge client in src/test/node/node_modules (run `npm ci` there)");
+    require(nodeAvailable(), "node is not installed");
+
+    claude = FakeAnthropic.start(vertx).await();
+    // served in this order, one per scenario
+    claude.enqueue(Reply.text(ANSWER_BRIDGE))
+        .enqueue(Reply.text(ANSWER_CHAT))
+        .enqueue(Reply.text(ANSWER_STOP).delayPerEvent(Duration.ofMillis(250)))
+        .enqueue(Reply.text(ANSWER_RELOAD).delayPerEvent(Duration.ofMillis(250)))
+        .enqueue(Reply.text(ANSWER_TOKEN));
+    TestRuntime rt = TestRuntime.start(vertx, TestRuntime.config(dir, Map.of(
+        AgentXConfig.ANTHROPIC_API_KEY, "sk-ant-test-key",
+        AgentXConfig.ANTHROPIC_BASE_URL, claude.baseUrl(),
+        AgentXConfig.ROLES, "api,engine,store"))).await();
+    tokenVertx = Vertx.vertx();
+    TestRuntime withToken = TestRuntime.start(tokenVertx, TestRuntime.config(tokenDir, Map.of(
+        AgentXConfig.ANTHROPIC_API_KEY, "sk-ant-test-key",
+        AgentXConfig.ANTHROPIC_BASE_URL, claude.baseUrl(),
+        AgentXConfig.API_TOKEN, API_TOKEN,
+        AgentXConfig.ROLES, "api,engine,store"))).await();
+    String bridgeSession = rt.createSession(new JsonObject().put("title", "bridge")).await().getString("session_id");
+
+    Files.createDirectories(SCREENSHOT.getParent());
+    Files.deleteIfExists(SCREENSHOT);
+    ProcessBuilder builder = new ProcessBuilder("node", "browser-e2e.mjs")
+        .directory(NODE_DIR.toFile())
+        .redirectErrorStream(true)
+        .redirectOutput(LOG.toFile());
+    Map<String, String> env = builder.environment();
+    env.put("BASE_URL", "http://127.0.0.1:" + rt.port());
+    env.put("BRIDGE_SESSION_ID", bridgeSession);
+    env.put("ANSWER_BRIDGE", ANSWER_BRIDGE);
+    env.put("ANSWER_CHAT", ANSWER_CHAT);
+    env.put("ANSWER_STOP", ANSWER_STOP);
+    env.put("ANSWER_RELOAD", ANSWER_RELOAD);
+    env.put("TOKEN_BASE_URL", "http://127.0.0.1:" + withToken.port());
+    env.put("API_TOKEN", API_TOKEN);
+    env.put("ANSWER_TOKEN", ANSWER_TOKEN);
+    env.put("SCREENSHOT", SCREENSHOT.toString());
+    env.put("CHROMIUM", CHROMIUM.toString());
+    Process node = builder.start();
+    node.getOutputStream().close();
+    boolean finished = node.waitFor(90, TimeUnit.SECONDS);
+    if (!finished) {
+      node.destroyForcibly();
+    }
+    String output = Files.readString(LOG, StandardCharsets.UTF_8);
+    System.out.println(output);
+
+    assertThat(finished).as("browser-e2e.mjs finished within 90 s:\n" + output).isTrue();
+    assertThat(node.exitValue()).as(output).isZero();
+    assertThat(output).contains("5 scenarios passed").contains("screenshot: " + SCREENSHOT);
+    assertThat(SCREENSHOT).isNotEmptyFile();
+    System.out.println("Browser screenshot: " + SCREENSHOT);
+    assertThat(claude.requestCount()).as("one Claude call per scenario").isEqualTo(5);
+  }
+
+  private static boolean nodeAvailable() {
+    try {
+      return new ProcessBuilder("node", "--version").redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor(10, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      return false;
+    }
+  }
+}

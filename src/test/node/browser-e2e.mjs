@@ -1,0 +1,197 @@
+// End-to-end in headless Chromium against a running AgentX (started by BrowserE2ETest with a fake
+// Claude). Env: BASE_URL, BRIDGE_SESSION_ID, ANSWER_BRIDGE, ANSWER_CHAT, ANSWER_STOP, ANSWER_RELOAD,
+// TOKEN_BASE_URL + API_TOKEN + ANSWER_TOKEN (a second server that needs a token), SCREENSHOT (png path), CHROMIUM (default /usr/bin/chromium). Exit code 0 when every scenario passes.
+import { chromium } from 'playwright-core';
+import { createRequire } from 'node:module';
+import assert from 'node:assert/strict';
+
+const require = createRequire(import.meta.url);
+const env = (name, fallback) => {
+  const value = process.env[name] ?? fallback;
+  if (value === undefined) throw new Error(`set ${name}`);
+  return value;
+};
+const BASE_URL = env('BASE_URL');
+const TIMEOUT = 20_000;
+
+const browser = await chromium.launch({ executablePath: env('CHROMIUM', '/usr/bin/chromium'), args: ['--no-sandbox'] });
+const context = await browser.newContext();
+context.setDefaultTimeout(TIMEOUT);
+let lastPage;
+let passed = 0;
+
+async function scenario(name, body) {
+  const page = await context.newPage();
+  lastPage = page;
+  page.on('pageerror', (e) => console.log(`  [page error] ${e.message}`));
+  page.on('dialog', (d) => d.accept());
+  await body(page);
+  passed++;
+  console.log(`ok - ${name}`);
+}
+
+/** The official bridge client (with sockjs-client), loaded into a page of the server's origin. */
+async function bridgeTurn(page) {
+  await page.goto(BASE_URL + '/health');
+  await page.addScriptTag({ path: require.resolve('sockjs-client/dist/sockjs.min.js') });
+  await page.addScriptTag({ path: require.resolve('@vertx/eventbus-bridge-client.js/vertx-eventbus.js') });
+  const sessionId = env('BRIDGE_SESSION_ID');
+  const { events, reply } = await page.evaluate(({ url, sessionId, timeout }) => new Promise((resolve, reject) => {
+    const eb = new EventBus(url + '/eventbus');
+    const events = [];
+    let reply = null;
+    const timer = setTimeout(() => reject(new Error('no turn event; got ' + JSON.stringify(events.map((e) => e.type)))), timeout);
+    eb.onopen = () => {
+      eb.registerHandler('agentx.events.' + sessionId, {}, (err, msg) => {
+        if (err) return reject(new Error('register failed: ' + JSON.stringify(err)));
+        events.push(msg.body);
+        if (msg.body.type === 'turn') {
+          clearTimeout(timer);
+          eb.close();
+          resolve({ events, reply });
+        }
+      });
+      eb.send('agentx.client.send', { session_id: sessionId, content: 'Hello over the bridge' }, {}, (err, msg) => {
+        if (err) return reject(new Error('send failed: ' + JSON.stringify(err)));
+        reply = msg.body;
+      });
+    };
+  }), { url: BASE_URL, sessionId, timeout: TIMEOUT });
+
+  const types = new Set(events.map((e) => e.type));
+  for (const t of ['stream', 'state', 'message', 'turn']) assert.ok(types.has(t), `a ${t} event arrived`);
+  const tokens = events.filter((e) => e.type === 'stream').map((e) => e.data);
+  assert.ok(tokens.length > 1, 'the answer came as several tokens');
+  assert.equal(tokens.join(''), env('ANSWER_BRIDGE'));
+  assert.ok(reply && reply.turn_id, 'agentx.client.send replied with the turn id');
+  assert.equal(events.at(-1).turn_id, reply.turn_id);
+  assert.equal(events.at(-1).data.status, 'completed');
+}
+
+// --- chat page helpers ---
+
+async function newSession(page, title) {
+  await page.fill('#new-session-title', title);
+  await page.click('#new-session');
+  await page.waitForFunction((t) => document.querySelector('#session-title').textContent === t, title);
+  await page.waitForFunction(() => document.querySelector('#connection').textContent === 'live');
+}
+
+async function send(page, text) {
+  await page.fill('#message-input', text);
+  await page.press('#message-input', 'Enter');
+}
+
+const turnEnded = (page, status) =>
+  page.waitForFunction((s) => document.querySelector('#turn-summary').dataset.status === s, status);
+const assistantTexts = (page) =>
+  page.$$eval('[data-testid=message][data-role=assistant] .text', (els) => els.map((e) => e.textContent));
+const draftText = (page) => page.$eval('#draft', (d) => d.textContent);
+const firstToken = (page) => page.waitForFunction(() => document.querySelector('#draft').textContent.length > 0);
+
+function countOccurrences(haystack, needle) {
+  return haystack.split(needle).length - 1;
+}
+
+try {
+  await scenario('the official bridge client registers, sends and receives the turn events whose tokens spell the answer', bridgeTurn);
+
+  await scenario('the chat page creates a session, sends with Enter and shows the streamed answer and the turn summary', async (page) => {
+    await page.goto(BASE_URL + '/');
+    assert.equal(await page.isHidden('#token-form'), true, 'no token prompt on a server without a token');
+    assert.equal(await page.isHidden('#error'), true);
+    await newSession(page, 'E2E chat');
+    await page.focus('#message-input');
+    await page.keyboard.type('line one');
+    await page.keyboard.press('Shift+Enter');
+    await page.keyboard.type('line two');
+    assert.equal(await page.inputValue('#message-input'), 'line one\nline two', 'Shift+Enter adds a line, sends nothing');
+    await page.fill('#message-input', '');
+    await send(page, 'Hello page');
+    await turnEnded(page, 'completed');
+    assert.deepEqual(await assistantTexts(page), [env('ANSWER_CHAT')]);
+    assert.deepEqual(await page.$$eval('[data-role=user] .text', (els) => els.map((e) => e.textContent)), ['Hello page']);
+    const summary = await page.textContent('#turn-summary');
+    assert.match(summary, /completed · \d+\.\d s · \d+ tokens .* · \$\d+\.\d{4}/);
+    assert.equal(await page.getAttribute('#state', 'data-state'), 'done');
+    assert.equal(await page.textContent('#workflow'), 'No workflow yet.');
+
+    // the session is in the list; a throwaway one can be deleted from it
+    await newSession(page, 'E2E throwaway');
+    const item = page.locator('[data-testid=session-item]', { hasText: 'E2E throwaway' });
+    await item.locator('[data-testid=session-delete]').click();
+    await item.waitFor({ state: 'detached' });
+    assert.equal(await page.locator('[data-testid=session-item]', { hasText: 'E2E chat' }).count(), 1);
+  });
+
+  await scenario('Stop cancels a slow turn and the page shows it cancelled', async (page) => {
+    await page.goto(BASE_URL + '/');
+    await newSession(page, 'E2E stop');
+    await send(page, 'Count slowly');
+    await firstToken(page);
+    assert.equal(await page.isEnabled('#stop'), true, 'Stop is enabled while the turn runs');
+    await page.click('#stop');
+    await turnEnded(page, 'cancelled');
+    assert.equal(await page.getAttribute('#state', 'data-state'), 'cancelled');
+    assert.equal(await page.isEnabled('#stop'), false, 'Stop is disabled once the turn ended');
+    const shown = (await assistantTexts(page)).join('');
+    const full = env('ANSWER_STOP');
+    assert.ok(shown.length > 0 && shown.length < full.length && full.startsWith(shown), `partial answer kept: "${shown}"`);
+  });
+
+  await scenario('a reload in the middle of a turn resumes: every token once, none lost', async (page) => {
+    const full = env('ANSWER_RELOAD');
+    await page.goto(BASE_URL + '/');
+    await newSession(page, 'E2E reload');
+    await send(page, 'Tell me slowly');
+    await firstToken(page);
+    const before = await draftText(page);
+    assert.ok(before.length < full.length, 'reloading before the end of the answer');
+    await page.reload();
+    await page.waitForFunction(() => document.querySelector('#draft').textContent.length > 0
+      || document.querySelector('#turn-summary').dataset.status === 'completed');
+    const after = await draftText(page);
+    if (after) {
+      console.log(`  reload: draft "${before}" before, "${after}" after`);
+      assert.ok(after.startsWith(before), `the replayed draft "${after}" keeps the tokens seen before the reload "${before}"`);
+      assert.ok(full.startsWith(after), `the replayed draft "${after}" has no duplicate tokens`);
+    }
+    else console.log('  reload: the turn had ended before the page was back');
+    await turnEnded(page, 'completed');
+    assert.equal(await page.textContent('#session-title'), 'E2E reload', 'the reload came back to its session');
+    assert.deepEqual(await assistantTexts(page), [full]);
+    assert.equal(countOccurrences(await page.innerText('#conversation'), full), 1);
+    assert.equal(await page.isHidden('#draft'), true);
+  });
+
+  await scenario('on a server with an API token the page asks for it, keeps it in the tab and uses it for REST and the WebSocket', async (page) => {
+    await page.goto(env('TOKEN_BASE_URL') + '/');
+    await page.locator('#token-form').waitFor({ state: 'visible' });
+    await page.fill('#token-input', 'wrong-token');
+    await page.click('#token-save');
+    await page.locator('#token-form').waitFor({ state: 'visible' });
+    await page.fill('#token-input', env('API_TOKEN'));
+    await page.click('#token-save');
+    await page.locator('#token-form').waitFor({ state: 'hidden' });
+    assert.equal(await page.evaluate(() => sessionStorage.getItem('agentx.token')), env('API_TOKEN'));
+    await newSession(page, 'E2E token');
+    await send(page, 'Hello with a token');
+    await turnEnded(page, 'completed');
+    assert.deepEqual(await assistantTexts(page), [env('ANSWER_TOKEN')]);
+  });
+
+  const shot = env('SCREENSHOT', 'browser-e2e.png');
+  await lastPage.screenshot({ path: shot, fullPage: true });
+  console.log(`screenshot: ${shot}`);
+  console.log(`${passed} scenarios passed`);
+} catch (e) {
+  console.log(`not ok - after ${passed} passed scenario(s): ${e.stack || e}`);
+  if (lastPage) {
+    const shot = env('SCREENSHOT', 'browser-e2e.png');
+    await lastPage.screenshot({ path: shot, fullPage: true }).catch(() => {});
+    console.log(`screenshot: ${shot}`);
+  }
+  process.exitCode = 1;
+} finally {
+  await browser.close();
+}
