@@ -5,6 +5,7 @@ import agentx.events.AgentXException;
 import agentx.events.Bus;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.bridge.BridgeEventType;
@@ -50,6 +51,21 @@ final class EventBusBridge {
     return SockJSHandler.create(vertx).bridge(permissions(), this::onBridgeEvent);
   }
 
+  /**
+   * A refused client request is answered with the REST error body {@code {error, code}} (DESIGN
+   * §4.4), not a bus failure: through the bridge a failure arrives as a bare number, which a page
+   * cannot show or branch on.
+   */
+  private static void replyError(Message<JsonObject> m, Throwable failure) {
+    agentx.events.ErrorCode code = agentx.events.ErrorCode.of(failure);
+    String sentence = failure.getMessage();
+    if (code == agentx.events.ErrorCode.INTERNAL) {
+      log.error("Bridge request on {} failed", m.address(), failure);
+      sentence = "Something went wrong inside the server; the log has the details.";
+    }
+    m.reply(new JsonObject().put("error", sentence == null ? code.name() : sentence).put("code", code.name()));
+  }
+
   /** The consumers behind the two inbound addresses: they start and cancel turns exactly like REST. */
   Future<Void> registerClientAddresses() {
     List<MessageConsumer<JsonObject>> consumers = List.of(
@@ -65,18 +81,18 @@ final class EventBusBridge {
             Requests.onlyFields(rest, "content", "system");
             Bus.request(vertx, Addresses.ENGINE_TURN_START, TurnRoutes.turnRequest(sessionId.toLowerCase(), rest, false))
                 .onSuccess(m::reply)
-                .onFailure(e -> AgentXException.failReply(m, e));
+                .onFailure(e -> replyError(m, e));
           } catch (RuntimeException e) {
-            AgentXException.failReply(m, e);
+            replyError(m, e);
           }
         }),
         vertx.eventBus().consumer(Addresses.CLIENT_CANCEL, m -> {
           String sessionId = m.body() == null ? null : m.body().getString("session_id");
           if (!Requests.isSessionId(sessionId)) {
-            AgentXException.failReply(m, new AgentXException(agentx.events.ErrorCode.INVALID_SESSION_ID, "session_id must be a session's UUID."));
+            replyError(m, new AgentXException(agentx.events.ErrorCode.INVALID_SESSION_ID, "session_id must be a session's UUID."));
             return;
           }
-          TurnRoutes.cancelTurn(vertx, sessionId.toLowerCase()).onSuccess(m::reply).onFailure(e -> AgentXException.failReply(m, e));
+          TurnRoutes.cancelTurn(vertx, sessionId.toLowerCase()).onSuccess(m::reply).onFailure(e -> replyError(m, e));
         }));
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList()).mapEmpty();
   }

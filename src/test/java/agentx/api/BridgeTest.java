@@ -151,24 +151,23 @@ class BridgeTest {
   }
 
   @Test
-  @DisplayName("agentx.client.send with a bad session id or no content is answered with a failure carrying the error code and a sentence")
+  @DisplayName("agentx.client.send with a bad session id, no content or an unknown session is answered with {error, code}")
   void sendFailuresAreReplied(Vertx vertx) {
     start(vertx, Map.of());
     WsClient ws = bridge("");
     JsonObject badId = request(ws, Addresses.CLIENT_SEND, new JsonObject().put("session_id", "nope").put("content", "Hi"), new JsonObject());
-    assertThat(badId.getString("type")).isEqualTo("err");
-    assertThat(badId.getInteger("failureCode")).isEqualTo(ErrorCode.INVALID_SESSION_ID.failureCode());
-    assertThat(badId.getString("message")).contains("session_id");
+    assertThat(badId.getString("type")).isEqualTo("rec");
+    assertThat(badId.getJsonObject("body").getString("code")).isEqualTo(ErrorCode.INVALID_SESSION_ID.name());
+    assertThat(badId.getJsonObject("body").getString("error")).contains("session_id");
 
     String id = newSession(null);
     JsonObject noContent = request(ws, Addresses.CLIENT_SEND, new JsonObject().put("session_id", id), new JsonObject());
-    assertThat(noContent.getString("type")).isEqualTo("err");
-    assertThat(noContent.getInteger("failureCode")).isEqualTo(ErrorCode.VALIDATION_FAILED.failureCode());
-    assertThat(noContent.getString("message")).contains("content");
+    assertThat(noContent.getJsonObject("body").getString("code")).isEqualTo(ErrorCode.VALIDATION_FAILED.name());
+    assertThat(noContent.getJsonObject("body").getString("error")).contains("content");
 
     JsonObject unknown = request(ws, Addresses.CLIENT_SEND,
         new JsonObject().put("session_id", UUID.randomUUID().toString()).put("content", "Hi"), new JsonObject());
-    assertThat(unknown.getInteger("failureCode")).isEqualTo(ErrorCode.SESSION_NOT_FOUND.failureCode());
+    assertThat(unknown.getJsonObject("body").getString("code")).isEqualTo(ErrorCode.SESSION_NOT_FOUND.name());
     assertThat(claude.requestCount()).isZero();
   }
 

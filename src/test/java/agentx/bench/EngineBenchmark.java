@@ -125,7 +125,7 @@ class EngineBenchmark {
         long[] firstToken = {-1};
         double[] lastToken = {0};
         long[] tokens = {0};
-        ws.onFrame = frame -> {
+        ws.frameListener = frame -> {
           if ("stream".equals(frame.getString("type"))) {
             double at = (System.nanoTime() - start) / 1e6;
             if (firstToken[0] < 0) {

@@ -19,7 +19,7 @@ public final class WsClient {
   private final WebSocketClient client;
   public volatile Short closeStatus;
   /** Called with each frame as it arrives (before waiters), e.g. to time it. */
-  public volatile java.util.function.Consumer<JsonObject> onFrame = f -> {};
+  public volatile java.util.function.Consumer<JsonObject> frameListener = f -> {};
 
   private record Waiter(Predicate<JsonObject> until, Promise<JsonObject> promise) {}
 
@@ -34,7 +34,7 @@ public final class WsClient {
 
   private void onFrame(String text) {
     JsonObject frame = new JsonObject(text);
-    onFrame.accept(frame);
+    frameListener.accept(frame);
     frames.add(frame);
     for (Waiter w : waiters) {
       if (w.until.test(frame)) {
