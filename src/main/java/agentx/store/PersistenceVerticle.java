@@ -121,7 +121,8 @@ public class PersistenceVerticle extends VerticleBase {
 
   /** Closes the running turns of engines on nodes that are no longer in the cluster. */
   private void failTurnsOfNodes(Predicate<String> gone) {
-    failRunningTurns(gone, ErrorCode.SERVICE_UNAVAILABLE, "The engine node running this turn left the cluster.");
+    failRunningTurns(gone, ErrorCode.SERVICE_UNAVAILABLE, "The engine node running this turn left the cluster.")
+        .onFailure(e -> log.error("Could not close the turns of a departed engine node", e));
   }
 
   /** Fails the running turns whose engine node matches and publishes the closing events. */
