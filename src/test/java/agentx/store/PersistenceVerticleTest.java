@@ -144,4 +144,17 @@ class PersistenceVerticleTest {
     vertx.deployVerticle(new PersistenceVerticle(), shared).await();
     assertThat(db.tables()).contains("sessions");
   }
+
+  @Test
+  @DisplayName("a jdbc:postgresql URL with user and password parameters works as well as the postgresql:// form")
+  void jdbcPostgresUrl(Vertx vertx) {
+    TestDatabase db = TestDatabases.create(Backend.POSTGRESQL, dir);
+    String jdbc = db.jdbcUrl() + "?user=" + db.user() + "&password=" + db.password();
+    vertx.deployVerticle(new PersistenceVerticle(), new DeploymentOptions()
+        .setConfig(AgentXConfig.from(new JsonObject().put(AgentXConfig.DATABASE_URL, jdbc)).toJson())).await();
+    String id = Bus.request(vertx, Addresses.STORE_SESSION_CREATE, new JsonObject().put("config", new JsonObject())).await()
+        .getString("session_id");
+    assertThat(count(db, "sessions", id)).isEqualTo(1);
+    assertThat(DatabaseUrl.parse(jdbc).toString()).doesNotContain(db.password());
+  }
 }
