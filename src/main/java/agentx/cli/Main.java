@@ -67,6 +67,9 @@ public final class Main implements Callable<Integer> {
           .with(AgentXConfig.CLUSTER, cluster)
           .with(AgentXConfig.ROLES, roles);
       config.database();
+      if (config.list(AgentXConfig.ROLES).contains("store")) {
+        config.storeDatabase();
+      }
     } catch (IllegalArgumentException e) {
       System.err.println("agentx: " + e.getMessage());
       return 2;

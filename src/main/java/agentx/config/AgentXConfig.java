@@ -49,6 +49,8 @@ public final class AgentXConfig {
   public static final String CLUSTER_MEMBERS = "AGENTX_CLUSTER_MEMBERS";
   public static final String ROLES = "AGENTX_ROLES";
   public static final String CLUSTER_FAILURE_TIMEOUT = "AGENTX_CLUSTER_FAILURE_TIMEOUT";
+  /** This store node shares its database with other store nodes of the cluster (then it must be PostgreSQL). */
+  public static final String STORE_SHARED = "AGENTX_STORE_SHARED";
 
   /** Defaults, in the order the README's configuration table lists them. */
   private static final Map<String, Object> DEFAULTS = new LinkedHashMap<>();
@@ -79,13 +81,15 @@ public final class AgentXConfig {
     DEFAULTS.put(CLUSTER_MEMBERS, "");
     DEFAULTS.put(CLUSTER_FAILURE_TIMEOUT, 10);
     DEFAULTS.put(ROLES, "api,engine,store,tools");
+    DEFAULTS.put(STORE_SHARED, false);
   }
 
   /** Every key the runtime reads; used to pick them out of the process environment. */
   public static final Set<String> KEYS = Set.of(ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL, MODEL, MAX_TOKENS, DATABASE_URL,
       LOG_LEVEL, HOST, PORT, COMFYUI_URL, API_TOKEN, BUSY_POLICY, TOOL_TIMEOUT, MCP_SERVERS_FILE, MAX_BODY_BYTES,
       MAX_LLM_CALLS, LLM_CONNECT_TIMEOUT, LLM_IDLE_TIMEOUT, LLM_MAX_RETRIES, TURN_TIMEOUT, CONTEXT_WINDOW, SYSTEM_PROMPT,
-      PRICES, WS_HEARTBEAT, CORS_ORIGINS, CLUSTER, CLUSTER_HOST, CLUSTER_PORT, CLUSTER_MEMBERS, ROLES, CLUSTER_FAILURE_TIMEOUT);
+      PRICES, WS_HEARTBEAT, CORS_ORIGINS, CLUSTER, CLUSTER_HOST, CLUSTER_PORT, CLUSTER_MEMBERS, ROLES, CLUSTER_FAILURE_TIMEOUT,
+      STORE_SHARED);
 
   public static final List<String> ALL_ROLES = List.of("api", "engine", "store", "tools");
 
@@ -209,6 +213,20 @@ public final class AgentXConfig {
 
   public DatabaseUrl database() {
     return DatabaseUrl.parse(string(DATABASE_URL));
+  }
+
+  /**
+   * The database of a store node. Refuses a SQLite URL when {@code AGENTX_STORE_SHARED} says other
+   * store nodes use the same database: SQLite cannot be shared that way.
+   */
+  public DatabaseUrl storeDatabase() {
+    DatabaseUrl url = database();
+    if (bool(STORE_SHARED) && url.kind() == DatabaseUrl.Kind.SQLITE) {
+      throw new IllegalArgumentException(STORE_SHARED + " is true but " + DATABASE_URL + " is the SQLite file "
+          + url.sqlitePath() + ": SQLite is a single-writer file local to one machine, so several store nodes cannot"
+          + " share it; use PostgreSQL (postgresql://user:pass@host:port/db) for several store nodes.");
+    }
+    return url;
   }
 
   /** The settings as safe to print: secrets masked. */

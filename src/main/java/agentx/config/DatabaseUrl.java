@@ -7,7 +7,8 @@ import java.nio.charset.StandardCharsets;
 /**
  * {@code AGENTX_DATABASE_URL} in the forms users know from the seed, turned into a JDBC URL:
  * {@code sqlite:///relative.db}, {@code sqlite:////abs/path.db}, {@code postgresql://user:pass@host:port/db}
- * or any {@code jdbc:} URL.
+ * or any {@code jdbc:} URL. The user and password of a {@code postgresql://} URL are taken out of
+ * the JDBC URL and given to the driver as properties, so they are never part of a printed URL.
  */
 public record DatabaseUrl(String jdbcUrl, String user, String password) {
 
@@ -67,6 +68,12 @@ public record DatabaseUrl(String jdbcUrl, String user, String password) {
 
   /** For logs: no password. */
   public String redacted() {
-    return jdbcUrl.replaceAll("password=[^&]*", "password=****") + (user != null ? " (user " + user + ")" : "");
+    return jdbcUrl.replaceAll("(?i)password=[^&;]*", "password=****") + (user != null ? " (user " + user + ")" : "");
+  }
+
+  /** The record's generated form would print the password; this one never does. */
+  @Override
+  public String toString() {
+    return redacted();
   }
 }

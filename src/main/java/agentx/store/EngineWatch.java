@@ -19,7 +19,16 @@ import org.slf4j.LoggerFactory;
 final class EngineWatch {
   private static final Logger log = LoggerFactory.getLogger(EngineWatch.class);
 
+  /** The member attribute where vertx-hazelcast keeps the Vert.x node id (which is not the Hazelcast member UUID). */
+  private static final String VERTX_NODE_ID = "__vertx.nodeId";
+
   private EngineWatch() {}
+
+  /** The Vert.x node id of the member that left: what the engine recorded as {@code engine_node}. */
+  private static String vertxNodeId(MembershipEvent event) {
+    String id = event.getMember().getAttribute(VERTX_NODE_ID);
+    return id != null ? id : event.getMember().getUuid().toString();
+  }
 
   /** Calls {@code closeTurnsOf} with "which engine nodes are gone": now (nodes that died while no store ran) and at each departure. */
   static void start(Vertx vertx, Consumer<Predicate<String>> closeTurnsOf) {
@@ -34,7 +43,7 @@ final class EngineWatch {
 
       @Override
       public void memberRemoved(MembershipEvent event) {
-        String node = event.getMember().getUuid().toString();
+        String node = vertxNodeId(event);
         log.warn("Cluster node {} left; closing the turns it was running", node);
         vertx.runOnContext(v -> closeTurnsOf.accept(node::equals));
       }

@@ -35,7 +35,11 @@ public class PersistenceVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     AgentXConfig config = AgentXConfig.from(config());
-    db = Database.open(vertx, config.database());
+    try {
+      db = Database.open(vertx, config.storeDatabase());
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(e);
+    }
     sessions = new SessionRepository(db);
     events = new EventRepository(db);
     workflows = new WorkflowRepository(db);
@@ -63,7 +67,8 @@ public class PersistenceVerticle extends VerticleBase {
     serve(Addresses.STORE_HISTORY, b -> sessions.history(b.getString("session_id")).map(h -> new JsonObject().put("messages", h)));
     serve(Addresses.STORE_TURN_BEGIN, b -> sessions.beginTurn(b).map(v -> new JsonObject()));
     serve(Addresses.STORE_TURN_FINISH, b -> sessions.finishTurn(b).map(v -> new JsonObject()));
-    serve(Addresses.STORE_EVENT_APPEND, b -> events.append(b.getJsonArray("events")).map(n -> new JsonObject().put("count", n)));
+    serve(Addresses.STORE_EVENT_APPEND, b -> events.append(b.getJsonArray("events"))
+        .map(stored -> new JsonObject().put("count", stored.size()).put("seqs", seqs(stored))));
     serve(Addresses.STORE_EVENT_LIST, b -> events.list(b.getString("session_id"), b.getLong("after", 0L), b.getInteger("limit", 1000)));
     serve(Addresses.STORE_EVENT_LAST_SEQ, b -> events.lastSeq(b.getString("session_id")).map(seq -> new JsonObject().put("seq", seq)));
     serve(Addresses.STORE_WORKFLOW_SAVE, b -> sessions.get(b.getString("session_id"))
@@ -77,8 +82,14 @@ public class PersistenceVerticle extends VerticleBase {
         .compose(s -> workflows.versions(b.getString("session_id")))
         .map(v -> new JsonObject().put("versions", v)));
     serve(Addresses.STORE_HEALTH, b -> db.reads().query("SELECT 1").execute()
-        .map(r -> new JsonObject().put("status", "up").put("database", db.isSqlite() ? "sqlite" : "postgresql")));
+        .map(r -> new JsonObject().put("status", "up").put("database", db.dialect().label())));
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList()).mapEmpty();
+  }
+
+  private static JsonArray seqs(JsonArray envelopes) {
+    JsonArray out = new JsonArray();
+    envelopes.forEach(e -> out.add(((JsonObject) e).getLong("seq")));
+    return out;
   }
 
   /** One consumer per address; any failure goes back with its code, never a stack trace. */
@@ -110,7 +121,8 @@ public class PersistenceVerticle extends VerticleBase {
 
   /** Closes the running turns of engines on nodes that are no longer in the cluster. */
   private void failTurnsOfNodes(Predicate<String> gone) {
-    failRunningTurns(gone, ErrorCode.SERVICE_UNAVAILABLE, "The engine node running this turn left the cluster.");
+    failRunningTurns(gone, ErrorCode.SERVICE_UNAVAILABLE, "The engine node running this turn left the cluster.")
+        .onFailure(e -> log.error("Could not close the turns of a departed engine node", e));
   }
 
   /** Fails the running turns whose engine node matches and publishes the closing events. */

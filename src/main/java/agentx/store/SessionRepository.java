@@ -17,7 +17,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlClient;
-import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,7 +34,7 @@ public final class SessionRepository {
     String id = UUID.randomUUID().toString();
     String now = Times.now();
     return db.write(conn -> conn.preparedQuery(Sql.INSERT_SESSION)
-            .execute(Tuple.of(id, userId, title, config.encode(), now, now))
+            .execute(Params.of(id, userId, title, config.encode(), now, now))
             .compose(done -> find(conn, id)));
   }
 
@@ -44,7 +43,7 @@ public final class SessionRepository {
   }
 
   private Future<JsonObject> find(SqlClient client, String sessionId) {
-    return client.preparedQuery(Sql.SELECT_SESSION).execute(Tuple.of(sessionId)).map(rows -> {
+    return client.preparedQuery(Sql.SELECT_SESSION).execute(Params.of(sessionId)).map(rows -> {
       Row row = first(rows);
       if (row == null) {
         throw notFound(sessionId);
@@ -58,10 +57,10 @@ public final class SessionRepository {
     Future<List<JsonObject>> page;
     if (userId == null) {
       total = db.reads().preparedQuery(Sql.COUNT_SESSIONS).execute().map(Rows::count);
-      page = db.reads().preparedQuery(Sql.LIST_SESSIONS).execute(Tuple.of(limit, offset)).map(SessionRepository::sessions);
+      page = db.reads().preparedQuery(Sql.LIST_SESSIONS).execute(Params.of(limit, offset)).map(SessionRepository::sessions);
     } else {
-      total = db.reads().preparedQuery(Sql.COUNT_USER_SESSIONS).execute(Tuple.of(userId)).map(Rows::count);
-      page = db.reads().preparedQuery(Sql.LIST_USER_SESSIONS).execute(Tuple.of(userId, limit, offset)).map(SessionRepository::sessions);
+      total = db.reads().preparedQuery(Sql.COUNT_USER_SESSIONS).execute(Params.of(userId)).map(Rows::count);
+      page = db.reads().preparedQuery(Sql.LIST_USER_SESSIONS).execute(Params.of(userId, limit, offset)).map(SessionRepository::sessions);
     }
     return Future.all(total, page).map(all -> new JsonObject()
         .put("sessions", new JsonArray(page.result()))
@@ -82,7 +81,7 @@ public final class SessionRepository {
       String title = changes.containsKey("title") ? changes.getString("title") : current.getString("title");
       JsonObject config = changes.containsKey("config") ? changes.getJsonObject("config", new JsonObject()) : current.getJsonObject("config");
       return conn.preparedQuery(Sql.UPDATE_SESSION)
-          .execute(Tuple.of(title, config.encode(), Times.now(), sessionId))
+          .execute(Params.of(title, config.encode(), Times.now(), sessionId))
           .compose(done -> find(conn, sessionId));
     }));
   }
@@ -90,8 +89,10 @@ public final class SessionRepository {
   /** Removes the session and its rows in every table. */
   public Future<Void> delete(String sessionId) {
     return db.write(conn -> {
-      Tuple id = Tuple.of(sessionId);
-      return conn.preparedQuery(Sql.DELETE_SESSION_EVENTS).execute(id)
+      Tuple id = Params.of(sessionId);
+      // the session row first, like every writer of the session: no deadlock with a concurrent append
+      return db.lockSession(conn, sessionId)
+          .compose(r -> conn.preparedQuery(Sql.DELETE_SESSION_EVENTS).execute(id))
           .compose(r -> conn.preparedQuery(Sql.DELETE_SESSION_WORKFLOWS).execute(id))
           .compose(r -> conn.preparedQuery(Sql.DELETE_SESSION_TURNS).execute(id))
           .compose(r -> conn.preparedQuery(Sql.DELETE_SESSION_MESSAGES).execute(id))
@@ -106,7 +107,7 @@ public final class SessionRepository {
   }
 
   public Future<Void> setState(String sessionId, String state) {
-    return db.write(conn -> conn.preparedQuery(Sql.SET_SESSION_STATE).execute(Tuple.of(state, Times.now(), sessionId))
+    return db.write(conn -> conn.preparedQuery(Sql.SET_SESSION_STATE).execute(Params.of(state, Times.now(), sessionId))
         .map(r -> {
           if (r.rowCount() == 0) {
             throw notFound(sessionId);
@@ -122,38 +123,33 @@ public final class SessionRepository {
    */
   public Future<JsonObject> appendMessage(JsonObject message) {
     String sessionId = message.getString("session_id");
-    return db.write(conn -> conn.preparedQuery(Sql.COUNT_MESSAGES_FOR_UPDATE).execute(Tuple.of(sessionId))
-        .compose(rows -> {
-          Row row = first(rows);
-          if (row == null) {
-            throw notFound(sessionId);
-          }
-          long position = lng(row, "message_count") + 1;
-          String timestamp = message.getString("timestamp", Times.now());
-          Tuple values = Tuple.tuple()
-              .addValue(message.getString("message_id"))
-              .addValue(sessionId)
-              .addValue(position)
-              .addValue(message.getString("turn_id"))
-              .addValue(message.getString("role"))
-              .addValue(message.getString("content", ""))
-              .addValue(message.getJsonArray("blocks", new JsonArray()).encode())
-              .addValue(message.getJsonArray("tool_calls", new JsonArray()).encode())
-              .addValue(message.getLong("input_tokens", 0L))
-              .addValue(message.getLong("output_tokens", 0L))
-              .addValue(message.getString("stop_reason"))
-              .addValue(message.getString("model"))
-              .addValue(timestamp);
-          return conn.preparedQuery(Sql.INSERT_MESSAGE).execute(values)
-              .compose(done -> conn.preparedQuery(Sql.BUMP_MESSAGE_COUNT).execute(Tuple.of(position, timestamp, sessionId)))
-              .map(done -> new JsonObject().put("position", position));
-        }));
+    return db.write(conn -> db.lockSession(conn, sessionId).compose(count -> {
+      long position = count + 1;
+      String timestamp = message.getString("timestamp", Times.now());
+      Tuple values = Params.of(
+          message.getString("message_id"),
+          sessionId,
+          position,
+          message.getString("turn_id"),
+          message.getString("role"),
+          message.getString("content", ""),
+          message.getJsonArray("blocks", new JsonArray()).encode(),
+          message.getJsonArray("tool_calls", new JsonArray()).encode(),
+          message.getLong("input_tokens", 0L),
+          message.getLong("output_tokens", 0L),
+          message.getString("stop_reason"),
+          message.getString("model"),
+          timestamp);
+      return conn.preparedQuery(Sql.INSERT_MESSAGE).execute(values)
+          .compose(done -> conn.preparedQuery(Sql.BUMP_MESSAGE_COUNT).execute(Params.of(position, timestamp, sessionId)))
+          .map(done -> new JsonObject().put("position", position));
+    }));
   }
 
   public Future<JsonObject> listMessages(String sessionId, int limit, int offset) {
     return get(sessionId).compose(session -> {
-      Future<Long> total = db.reads().preparedQuery(Sql.COUNT_MESSAGES).execute(Tuple.of(sessionId)).map(Rows::count);
-      Future<JsonArray> page = db.reads().preparedQuery(Sql.LIST_MESSAGES).execute(Tuple.of(sessionId, limit, offset))
+      Future<Long> total = db.reads().preparedQuery(Sql.COUNT_MESSAGES).execute(Params.of(sessionId)).map(Rows::count);
+      Future<JsonArray> page = db.reads().preparedQuery(Sql.LIST_MESSAGES).execute(Params.of(sessionId, limit, offset))
           .map(rows -> {
             JsonArray out = new JsonArray();
             rows.forEach(row -> out.add(messageJson(row)));
@@ -169,7 +165,7 @@ public final class SessionRepository {
 
   /** The conversation as the engine needs it: {@code [{role, blocks, turn_id, stop_reason, turn_status}]}, oldest first. */
   public Future<JsonArray> history(String sessionId) {
-    return db.reads().preparedQuery(Sql.HISTORY).execute(Tuple.of(sessionId)).map(rows -> {
+    return db.reads().preparedQuery(Sql.HISTORY).execute(Params.of(sessionId)).map(rows -> {
       JsonArray out = new JsonArray();
       rows.forEach(row -> out.add(new JsonObject()
           .put("role", str(row, "role"))
@@ -185,12 +181,12 @@ public final class SessionRepository {
   public Future<Void> beginTurn(JsonObject turn) {
     String sessionId = turn.getString("session_id");
     String now = turn.getString("started_at", Times.now());
-    return db.write(conn -> conn.preparedQuery(Sql.SET_SESSION_STATE).execute(Tuple.of("processing", now, sessionId))
+    return db.write(conn -> conn.preparedQuery(Sql.SET_SESSION_STATE).execute(Params.of("processing", now, sessionId))
         .compose(r -> {
           if (r.rowCount() == 0) {
             throw notFound(sessionId);
           }
-          return conn.preparedQuery(Sql.INSERT_TURN).execute(Tuple.of(turn.getString("turn_id"), sessionId,
+          return conn.preparedQuery(Sql.INSERT_TURN).execute(Params.of(turn.getString("turn_id"), sessionId,
               turn.getString("user_message_id"), turn.getString("engine_node"), now));
         })
         .mapEmpty());
@@ -200,31 +196,31 @@ public final class SessionRepository {
   public Future<Void> finishTurn(JsonObject summary) {
     String sessionId = summary.getString("session_id");
     String now = Times.now();
-    Tuple turn = Tuple.tuple()
-        .addValue(summary.getString("status"))
-        .addValue(summary.getString("assistant_message_id"))
-        .addValue(summary.getString("stop_reason"))
-        .addValue(summary.getLong("input_tokens", 0L))
-        .addValue(summary.getLong("output_tokens", 0L))
-        .addValue(summary.getLong("cache_creation_input_tokens", 0L))
-        .addValue(summary.getLong("cache_read_input_tokens", 0L))
-        .addValue(summary.getDouble("cost_usd", 0.0))
-        .addValue(summary.getLong("llm_calls", 0L))
-        .addValue(summary.getLong("tool_calls", 0L))
-        .addValue(summary.getString("error_code"))
-        .addValue(summary.getString("error_message"))
-        .addValue(now)
-        .addValue(summary.getLong("duration_ms", 0L))
-        .addValue(summary.getString("turn_id"));
-    Tuple usage = Tuple.tuple()
-        .addValue(summary.getString("session_state", "idle"))
-        .addValue(summary.getLong("input_tokens", 0L))
-        .addValue(summary.getLong("output_tokens", 0L))
-        .addValue(summary.getLong("cache_creation_input_tokens", 0L))
-        .addValue(summary.getLong("cache_read_input_tokens", 0L))
-        .addValue(summary.getDouble("cost_usd", 0.0))
-        .addValue(now)
-        .addValue(sessionId);
+    Tuple turn = Params.of(
+        summary.getString("status"),
+        summary.getString("assistant_message_id"),
+        summary.getString("stop_reason"),
+        summary.getLong("input_tokens", 0L),
+        summary.getLong("output_tokens", 0L),
+        summary.getLong("cache_creation_input_tokens", 0L),
+        summary.getLong("cache_read_input_tokens", 0L),
+        summary.getDouble("cost_usd", 0.0),
+        summary.getLong("llm_calls", 0L),
+        summary.getLong("tool_calls", 0L),
+        summary.getString("error_code"),
+        summary.getString("error_message"),
+        now,
+        summary.getLong("duration_ms", 0L),
+        summary.getString("turn_id"));
+    Tuple usage = Params.of(
+        summary.getString("session_state", "idle"),
+        summary.getLong("input_tokens", 0L),
+        summary.getLong("output_tokens", 0L),
+        summary.getLong("cache_creation_input_tokens", 0L),
+        summary.getLong("cache_read_input_tokens", 0L),
+        summary.getDouble("cost_usd", 0.0),
+        now,
+        sessionId);
     return db.write(conn -> conn.preparedQuery(Sql.FINISH_TURN).execute(turn)
         .compose(r -> conn.preparedQuery(Sql.ADD_SESSION_USAGE).execute(usage))
         .mapEmpty());
@@ -254,35 +250,27 @@ public final class SessionRepository {
     String sessionId = turn.getString("session_id");
     String turnId = turn.getString("turn_id");
     String now = Times.now();
-    return db.write(conn -> conn.preparedQuery(Sql.MARK_TURN_FAILED).execute(Tuple.of(code.name(), reason, now, turnId))
+    return db.write(conn -> conn.preparedQuery(Sql.MARK_TURN_FAILED).execute(Params.of(code.name(), reason, now, turnId))
         .compose(updated -> {
           if (updated.rowCount() == 0) {
             return Future.succeededFuture(new JsonArray());
           }
-          return conn.preparedQuery(Sql.LAST_SEQ).execute(Tuple.of(sessionId)).compose(rows -> {
-            long last = first(rows) == null ? 0 : lng(first(rows), "seq");
-            JsonObject summary = new JsonObject()
-                .put("turn_id", turnId)
-                .put("user_message_id", turn.getString("user_message_id"))
-                .put("assistant_message_id", null)
-                .put("total_tokens", 0)
-                .put("duration_ms", 0)
-                .put("status", "failed")
-                .put("stop_reason", "error")
-                .put("error_code", code.name())
-                .put("error_message", reason);
-            JsonArray envelopes = new JsonArray()
-                .add(Events.envelope(Events.STATE, sessionId, turnId, last + 1, Events.errorState(code, reason)))
-                .add(Events.envelope(Events.TURN, sessionId, turnId, last + 2, summary));
-            List<Tuple> batch = new ArrayList<>();
-            for (Object o : envelopes) {
-              JsonObject e = (JsonObject) o;
-              batch.add(Tuple.of(sessionId, e.getLong("seq"), turnId, e.getString("type"), e.encode(), e.getString("timestamp")));
-            }
-            return conn.preparedQuery(Sql.INSERT_EVENT).executeBatch(batch)
-                .compose(r -> conn.preparedQuery(Sql.SET_SESSION_STATE).execute(Tuple.of("idle", now, sessionId)))
-                .map(r -> envelopes);
-          });
+          JsonObject summary = new JsonObject()
+              .put("turn_id", turnId)
+              .put("user_message_id", turn.getString("user_message_id"))
+              .put("assistant_message_id", null)
+              .put("total_tokens", 0)
+              .put("duration_ms", 0)
+              .put("status", "failed")
+              .put("stop_reason", "error")
+              .put("error_code", code.name())
+              .put("error_message", reason);
+          List<JsonObject> closing = List.of(
+              Events.envelope(Events.STATE, sessionId, turnId, 0, Events.errorState(code, reason)),
+              Events.envelope(Events.TURN, sessionId, turnId, 0, summary));
+          return EventRepository.appendNumbered(db, conn, sessionId, closing)
+              .compose(envelopes -> conn.preparedQuery(Sql.SET_SESSION_STATE).execute(Params.of("idle", now, sessionId))
+                  .map(r -> envelopes));
         }));
   }
 

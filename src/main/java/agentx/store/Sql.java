@@ -1,6 +1,11 @@
 package agentx.store;
 
-/** Every SQL statement of the store, named after what it does. Portable between SQLite and PostgreSQL. */
+/**
+ * Every SQL statement of the store, named after what it does, written once for SQLite and
+ * PostgreSQL: {@code ?} placeholders, no upsert, no {@code RETURNING}, no date functions (times are
+ * ISO-8601 text from Java), JSON kept as text. Statements that must lock what they read go through
+ * {@link Dialect#forUpdate}.
+ */
 final class Sql {
   private Sql() {}
 
@@ -18,6 +23,13 @@ final class Sql {
   static final String UPDATE_SESSION = "UPDATE sessions SET title = ?, config = ?, updated_at = ? WHERE session_id = ?";
   static final String SET_SESSION_STATE = "UPDATE sessions SET state = ?, updated_at = ? WHERE session_id = ?";
 
+  /**
+   * Read with {@link Dialect#forUpdate} at the start of a write transaction that hands out a
+   * per-session number (message position, event seq, workflow version): concurrent writers of the
+   * same session then take turns, so the numbers stay contiguous and unique.
+   */
+  static final String LOCK_SESSION = "SELECT message_count FROM sessions WHERE session_id = ?";
+
   static final String DELETE_SESSION_EVENTS = "DELETE FROM events WHERE session_id = ?";
   static final String DELETE_SESSION_WORKFLOWS = "DELETE FROM workflows WHERE session_id = ?";
   static final String DELETE_SESSION_TURNS = "DELETE FROM turns WHERE session_id = ?";
@@ -27,7 +39,6 @@ final class Sql {
   static final String MESSAGE_COLUMNS = "message_id, session_id, position, turn_id, role, content, blocks, tool_calls,"
       + " input_tokens, output_tokens, stop_reason, model, created_at";
   static final String INSERT_MESSAGE = "INSERT INTO messages (" + MESSAGE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-  static final String COUNT_MESSAGES_FOR_UPDATE = "SELECT message_count FROM sessions WHERE session_id = ?";
   static final String BUMP_MESSAGE_COUNT = "UPDATE sessions SET message_count = ?, updated_at = ? WHERE session_id = ?";
   static final String LIST_MESSAGES = "SELECT " + MESSAGE_COLUMNS + " FROM messages WHERE session_id = ? ORDER BY position LIMIT ? OFFSET ?";
   static final String COUNT_MESSAGES = "SELECT COUNT(*) AS n FROM messages WHERE session_id = ?";

@@ -9,7 +9,6 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
-import io.vertx.sqlclient.Tuple;
 
 /** A session's ComfyUI workflow (API format), one row per version; the highest version is current. */
 public final class WorkflowRepository {
@@ -19,14 +18,18 @@ public final class WorkflowRepository {
     this.db = db;
   }
 
-  /** Saves a new version (the raw JSON text is kept as given, so numbers beyond a long survive). */
+  /**
+   * Saves a new version (the raw JSON text is kept as given, so numbers beyond a long survive).
+   * Versions are numbered under the session row lock: concurrent saves get 1, 2, 3… with no gap.
+   */
   public Future<JsonObject> save(String sessionId, String workflowJson, String description) {
     String now = Times.now();
-    return db.write(conn -> conn.preparedQuery(Sql.LAST_WORKFLOW_VERSION).execute(Tuple.of(sessionId))
+    return db.write(conn -> db.lockSession(conn, sessionId)
+        .compose(count -> conn.preparedQuery(Sql.LAST_WORKFLOW_VERSION).execute(Params.of(sessionId)))
         .compose(rows -> {
           Row row = first(rows);
           long version = (row == null ? 0 : lng(row, "v")) + 1;
-          return conn.preparedQuery(Sql.INSERT_WORKFLOW).execute(Tuple.of(sessionId, version, workflowJson, description, now))
+          return conn.preparedQuery(Sql.INSERT_WORKFLOW).execute(Params.of(sessionId, version, workflowJson, description, now))
               .map(done -> new JsonObject()
                   .put("version", version)
                   .put("workflow", new JsonObject(workflowJson))
@@ -37,15 +40,15 @@ public final class WorkflowRepository {
 
   /** The current version, or null. */
   public Future<JsonObject> current(String sessionId) {
-    return db.reads().preparedQuery(Sql.CURRENT_WORKFLOW).execute(Tuple.of(sessionId)).map(rows -> toJson(first(rows)));
+    return db.reads().preparedQuery(Sql.CURRENT_WORKFLOW).execute(Params.of(sessionId)).map(rows -> toJson(first(rows)));
   }
 
   public Future<JsonObject> version(String sessionId, long version) {
-    return db.reads().preparedQuery(Sql.WORKFLOW_VERSION).execute(Tuple.of(sessionId, version)).map(rows -> toJson(first(rows)));
+    return db.reads().preparedQuery(Sql.WORKFLOW_VERSION).execute(Params.of(sessionId, version)).map(rows -> toJson(first(rows)));
   }
 
   public Future<JsonArray> versions(String sessionId) {
-    return db.reads().preparedQuery(Sql.WORKFLOW_VERSIONS).execute(Tuple.of(sessionId)).map(rows -> {
+    return db.reads().preparedQuery(Sql.WORKFLOW_VERSIONS).execute(Params.of(sessionId)).map(rows -> {
       JsonArray out = new JsonArray();
       rows.forEach(row -> out.add(new JsonObject()
           .put("version", lng(row, "version"))

@@ -22,6 +22,7 @@ class AgentXConfigTest {
     assertThat(c.database().jdbcUrl()).isEqualTo("jdbc:sqlite:agentx_sessions.db");
     assertThat(c.string(AgentXConfig.MODEL)).isEqualTo("claude-sonnet-4-6");
     assertThat(c.hasApiKey()).isFalse();
+    assertThat(c.bool(AgentXConfig.STORE_SHARED)).isFalse();
   }
 
   @Test
@@ -64,5 +65,31 @@ class AgentXConfigTest {
     assertThat(pg.kind()).isEqualTo(DatabaseUrl.Kind.POSTGRESQL);
     assertThat(DatabaseUrl.parse("jdbc:sqlite:x.db").kind()).isEqualTo(DatabaseUrl.Kind.SQLITE);
     assertThatThrownBy(() -> DatabaseUrl.parse("mysql://x")).hasMessageContaining("AGENTX_DATABASE_URL");
+  }
+
+  @Test
+  @DisplayName("a database password never appears in a printed URL or config")
+  void databasePasswordMasked() {
+    DatabaseUrl pg = DatabaseUrl.parse("postgresql://agent:s3cr3t-pw@db.local:5433/agentx");
+    assertThat(pg.toString()).doesNotContain("s3cr3t-pw").contains("db.local:5433/agentx").contains("agent");
+    assertThat(pg.redacted()).doesNotContain("s3cr3t-pw");
+    DatabaseUrl jdbc = DatabaseUrl.parse("jdbc:postgresql://db.local/agentx?user=agent&password=s3cr3t-pw&ssl=true");
+    assertThat(jdbc.toString()).doesNotContain("s3cr3t-pw").contains("ssl=true");
+    AgentXConfig c = AgentXConfig.load(Map.of("AGENTX_DATABASE_URL", "postgresql://agent:s3cr3t-pw@db.local/agentx"), dir, null);
+    assertThat(c.toString()).doesNotContain("s3cr3t-pw");
+  }
+
+  @Test
+  @DisplayName("a store that shares its database with other store nodes refuses SQLite, with the reason, and accepts PostgreSQL")
+  void sharedStoreNeedsPostgres() {
+    AgentXConfig sqlite = AgentXConfig.load(Map.of("AGENTX_STORE_SHARED", "true", "AGENTX_DATABASE_URL", "sqlite:///data/x.db"), dir, null);
+    assertThat(sqlite.bool(AgentXConfig.STORE_SHARED)).isTrue();
+    assertThatThrownBy(sqlite::storeDatabase).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("SQLite is a single-writer file local to one machine")
+        .hasMessageContaining("use PostgreSQL");
+    assertThat(AgentXConfig.load(Map.of("AGENTX_DATABASE_URL", "sqlite:///data/x.db"), dir, null).storeDatabase().kind())
+        .isEqualTo(DatabaseUrl.Kind.SQLITE);
+    AgentXConfig pg = AgentXConfig.load(Map.of("AGENTX_STORE_SHARED", "true", "AGENTX_DATABASE_URL", "postgresql://u:p@h/db"), dir, null);
+    assertThat(pg.storeDatabase().kind()).isEqualTo(DatabaseUrl.Kind.POSTGRESQL);
   }
 }

@@ -4,6 +4,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -15,34 +16,62 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The server as a separate JVM (the CLI main on the test classpath), for what only a real process
- * shows: {@code kill -9}, start-up from the command line.
+ * The server as a separate JVM, for what only a real process shows: {@code kill -9}, start-up from
+ * the command line, a cluster of {@code java -jar} nodes. Either the CLI main on the test classpath
+ * ({@link #start}) or the built fat jar ({@link #startJar}). A process is ready when it prints its
+ * readiness line; the HTTP port is read from "HTTP API listening on …" when the node has the api role.
  */
 public final class ServerProcess implements AutoCloseable {
   private static final Pattern LISTENING = Pattern.compile("HTTP API listening on http://[^:]+:(\\d+)");
+  /** What {@code AgentX} logs once every verticle of the node's roles is deployed. */
+  public static final Pattern STARTED = Pattern.compile("AgentX started with roles");
 
+  private final String name;
   private final Process process;
-  private final int port;
   private final List<String> output;
+  private volatile int port = -1;
 
-  private ServerProcess(Process process, int port, List<String> output) {
+  private ServerProcess(String name, Process process, List<String> output) {
+    this.name = name;
     this.process = process;
-    this.port = port;
     this.output = output;
   }
 
-  /** Starts {@code agentx.cli.Main} with {@code env} in {@code workDir} and waits until it listens. */
+  /** Starts {@code agentx.cli.Main} from the test classpath with {@code env} in {@code workDir} and waits until it listens. */
   public static ServerProcess start(Path workDir, Map<String, String> env, String... args) throws Exception {
-    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-    List<String> command = new ArrayList<>(List.of(java.toString(), "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-        "agentx.cli.Main", "--port", "0"));
+    List<String> command = new ArrayList<>(List.of("-cp", System.getProperty("java.class.path"), "agentx.cli.Main", "--port", "0"));
     command.addAll(List.of(args));
+    return launch("server", command, workDir, env, LISTENING);
+  }
+
+  /**
+   * Starts {@code java -jar jar args} with {@code env} in {@code workDir} and waits until it prints
+   * a line matching {@code ready}. {@code name} prefixes its output in failure messages.
+   */
+  public static ServerProcess startJar(String name, Path jar, Path workDir, Map<String, String> env, Pattern ready, String... args)
+      throws Exception {
+    if (!Files.isRegularFile(jar)) {
+      throw new IllegalStateException(jar + " is missing: run ./mvnw package (or verify) first");
+    }
+    List<String> command = new ArrayList<>(List.of("-jar", jar.toAbsolutePath().toString()));
+    command.addAll(List.of(args));
+    return launch(name, command, workDir, env, ready);
+  }
+
+  private static ServerProcess launch(String name, List<String> javaArgs, Path workDir, Map<String, String> env, Pattern ready)
+      throws Exception {
+    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+    List<String> command = new ArrayList<>(List.of(java.toString(), "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
+    command.addAll(javaArgs);
     ProcessBuilder builder = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true);
     builder.environment().keySet().removeIf(k -> k.startsWith("AGENTX_") || k.startsWith("ANTHROPIC_"));
     builder.environment().putAll(env);
     Process process = builder.start();
     List<String> output = Collections.synchronizedList(new ArrayList<>());
-    CompletableFuture<Integer> port = new CompletableFuture<>();
+    ServerProcess server = new ServerProcess(name, process, output);
+    // a test JVM that dies before its @AfterAll must not leave servers behind
+    Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly, "stop-" + name));
+    CompletableFuture<Void> started = new CompletableFuture<>();
     Thread reader = new Thread(() -> {
       try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
         String line;
@@ -50,27 +79,50 @@ public final class ServerProcess implements AutoCloseable {
           output.add(line);
           Matcher m = LISTENING.matcher(line);
           if (m.find()) {
-            port.complete(Integer.parseInt(m.group(1)));
+            server.port = Integer.parseInt(m.group(1));
+          }
+          if (ready.matcher(line).find()) {
+            started.complete(null);
           }
         }
       } catch (IOException ignored) {
         // the process went away
       }
-      port.completeExceptionally(new IllegalStateException("server exited before listening:\n" + String.join("\n", output)));
-    }, "server-output");
+      started.completeExceptionally(new IllegalStateException(name + " exited before it was ready:\n" + server.log()));
+    }, name + "-output");
     reader.setDaemon(true);
     reader.start();
-    return new ServerProcess(process, port.get(60, TimeUnit.SECONDS), output);
+    try {
+      started.get(90, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      process.destroyForcibly();
+      throw new IllegalStateException(name + " did not get ready: " + e.getMessage() + "\n" + server.log(), e);
+    }
+    return server;
   }
 
+  /** The HTTP port, or -1 when the node has no api role. */
   public int port() {
     return port;
+  }
+
+  public boolean isAlive() {
+    return process.isAlive();
   }
 
   public List<String> output() {
     synchronized (output) {
       return List.copyOf(output);
     }
+  }
+
+  /** The output so far, each line prefixed with the process name: for failure messages. */
+  public String log() {
+    StringBuilder sb = new StringBuilder();
+    for (String line : output()) {
+      sb.append('[').append(name).append("] ").append(line).append('\n');
+    }
+    return sb.toString();
   }
 
   /** SIGKILL: no shutdown hook, no flush, exactly what a crash does. */
