@@ -1,7 +1,7 @@
 package agentx.tools.mcp;
 
+import static agentx.testing.Prerequisites.require;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import agentx.testing.InMemoryToolGateway;
 import io.vertx.core.Vertx;
@@ -59,12 +59,4 @@ class McpNodeClientTest {
     }
   }
 
-  /** Skips on a developer machine without node; under CI=true the test must run, so it fails instead. */
-  private static void require(boolean ready, String why) {
-    if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-      assertThat(ready).as(why + " (CI=true: this test may not be skipped)").isTrue();
-    } else {
-      assumeTrue(ready, why);
-    }
-  }
 }
