@@ -1,12 +1,13 @@
 package agentx.api;
 
+import static agentx.testing.Prerequisites.require;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import agentx.config.AgentXConfig;
 import agentx.testing.FakeAnthropic;
 import agentx.testing.FakeAnthropic.Reply;
+import agentx.testing.FakeAnthropic.ToolUseSpec;
+import agentx.testing.FakeComfyUi;
 import agentx.testing.TestRuntime;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -15,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -44,11 +46,13 @@ class BrowserE2ETest {
   static final String ANSWER_STOP = "This answer is slow and will be stopped before it ends.";
   static final String ANSWER_RELOAD = "This slow answer survives a reload of the page intact.";
   static final String ANSWER_TOKEN = "Hello, holder of the token.";
+  static final String ANSWER_TOOLS = "The workflow ran and produced one image; the unknown tool failed as expected.";
   static final String API_TOKEN = "browser-e2e-token";
 
   @TempDir Path dir;
   @TempDir Path tokenDir;
   FakeAnthropic claude;
+  FakeComfyUi comfy;
   /** A second, separate Vert.x for the server with an API token (its bus addresses must not mix with the first). */
   Vertx tokenVertx;
 
@@ -57,24 +61,17 @@ class BrowserE2ETest {
     if (claude != null) {
       claude.close();
     }
+    if (comfy != null) {
+      comfy.stop();
+    }
     if (tokenVertx != null) {
       tokenVertx.close().await();
     }
   }
 
-  /** Skips with the reason, or fails with it when CI=true: CI must run this test, not skip it. */
-  private static void require(boolean present, String missing) {
-    if (present) {
-      return;
-    }
-    if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-      fail(missing + " (CI=true: the browser test must run in CI)");
-    }
-    assumeTrue(false, missing + " — skipping the browser test");
-  }
 
   @Test
-  @DisplayName("bridge client turn; chat page send, Stop, reload mid-turn without losing or duplicating tokens, API token prompt")
+  @DisplayName("bridge client turn; chat page send, Stop, reload mid-turn without losing or duplicating tokens, API token prompt, tool calls with ComfyUI progress")
   void browser(Vertx vertx) throws Exception {
     require(Files.isExecutable(CHROMIUM), "no Chromium at " + CHROMIUM + " (apt-get install chromium)");
     require(Files.isDirectory(NODE_DIR.resolve("node_modules/playwright-core"))
@@ -89,11 +86,17 @@ class BrowserE2ETest {
         .enqueue(Reply.text(ANSWER_CHAT))
         .enqueue(Reply.text(ANSWER_STOP).delayPerEvent(Duration.ofMillis(250)))
         .enqueue(Reply.text(ANSWER_RELOAD).delayPerEvent(Duration.ofMillis(250)))
-        .enqueue(Reply.text(ANSWER_TOKEN));
+        .enqueue(Reply.text(ANSWER_TOKEN))
+        // the tool scenario: run_workflow against the fake ComfyUI (slow enough to watch its progress) and an unknown tool
+        .enqueue(Reply.toolUse("Let me run it.", List.of(
+            new ToolUseSpec("toolu_run", "run_workflow", new JsonObject().put("wait", true)),
+            new ToolUseSpec("toolu_bad", "no_such_tool", new JsonObject().put("why", "to see an error")))))
+        .enqueue(Reply.text(ANSWER_TOOLS));
+    comfy = new FakeComfyUi(vertx).wsMessageDelay(Duration.ofMillis(60)).start().await();
     TestRuntime rt = TestRuntime.start(vertx, TestRuntime.config(dir, Map.of(
         AgentXConfig.ANTHROPIC_API_KEY, "sk-ant-test-key",
         AgentXConfig.ANTHROPIC_BASE_URL, claude.baseUrl(),
-        AgentXConfig.ROLES, "api,engine,store"))).await();
+        AgentXConfig.COMFYUI_URL, comfy.baseUrl()))).await();
     tokenVertx = Vertx.vertx();
     TestRuntime withToken = TestRuntime.start(tokenVertx, TestRuntime.config(tokenDir, Map.of(
         AgentXConfig.ANTHROPIC_API_KEY, "sk-ant-test-key",
@@ -118,6 +121,8 @@ class BrowserE2ETest {
     env.put("TOKEN_BASE_URL", "http://127.0.0.1:" + withToken.port());
     env.put("API_TOKEN", API_TOKEN);
     env.put("ANSWER_TOKEN", ANSWER_TOKEN);
+    env.put("ANSWER_TOOLS", ANSWER_TOOLS);
+    env.put("WORKFLOW_JSON", Files.readString(Path.of("src/test/resources/comfyui/default_workflow_api.json")));
     env.put("SCREENSHOT", SCREENSHOT.toString());
     env.put("CHROMIUM", CHROMIUM.toString());
     Process node = builder.start();
@@ -131,10 +136,10 @@ class BrowserE2ETest {
 
     assertThat(finished).as("browser-e2e.mjs finished within 90 s:\n" + output).isTrue();
     assertThat(node.exitValue()).as(output).isZero();
-    assertThat(output).contains("5 scenarios passed").contains("screenshot: " + SCREENSHOT);
+    assertThat(output).contains("6 scenarios passed").contains("screenshot: " + SCREENSHOT);
     assertThat(SCREENSHOT).isNotEmptyFile();
     System.out.println("Browser screenshot: " + SCREENSHOT);
-    assertThat(claude.requestCount()).as("one Claude call per scenario").isEqualTo(5);
+    assertThat(claude.requestCount()).as("one Claude call per scenario, two for the tool scenario").isEqualTo(7);
   }
 
   private static boolean nodeAvailable() {
