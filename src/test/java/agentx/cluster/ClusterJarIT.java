@@ -50,7 +50,8 @@ class ClusterJarIT {
   private static final Duration STEP = Duration.ofSeconds(30);
 
   @TempDir Path dir;
-  private final int basePort = 21_000 + ThreadLocalRandom.current().nextInt(15_000);
+  // below Linux's ephemeral range (32768+), so no client socket can hold one of these ports
+  private final int basePort = 21_000 + ThreadLocalRandom.current().nextInt(11_000);
   private final List<ServerProcess> nodes = new ArrayList<>();
   private FakeAnthropic claude;
 

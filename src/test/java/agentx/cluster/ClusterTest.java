@@ -34,7 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
 @ExtendWith(VertxExtension.class)
 class ClusterTest {
   @TempDir Path dir;
-  final int basePort = 20_000 + ThreadLocalRandom.current().nextInt(20_000);
+  // below Linux's ephemeral range (32768+), so no client socket can hold one of these ports
+  final int basePort = 20_000 + ThreadLocalRandom.current().nextInt(12_000);
   final List<AgentX> nodes = new ArrayList<>();
   FakeAnthropic claude;
 
