@@ -42,7 +42,16 @@ final class EventLog {
 
   /** Queues one event; it is stored and published in order, as soon as the previous batch is written. */
   void emit(String type, Object data) {
-    pending.add(Events.envelope(type, sessionId, turnId, ++lastSeq, data));
+    emit(Events.envelope(type, sessionId, turnId, ++lastSeq, data));
+  }
+
+  /** A thinking token, when the session asked for them: a {@code stream} event marked {@code kind:"thinking"} (DESIGN §4.2). */
+  void emitThinking(String text) {
+    emit(Events.envelope(Events.STREAM, sessionId, turnId, ++lastSeq, text).put("kind", "thinking"));
+  }
+
+  private void emit(JsonObject envelope) {
+    pending.add(envelope);
     if (!writing) {
       writeBatch();
     }

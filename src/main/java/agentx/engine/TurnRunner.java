@@ -175,7 +175,7 @@ final class TurnRunner {
     @Override
     public void onThinkingDelta(String text) {
       if (settings.streamThinking() && !stopping) {
-        events.emit(Events.STREAM, text);
+        events.emitThinking(text);
       }
     }
 

@@ -154,6 +154,21 @@ class TurnApiTest {
   }
 
   @Test
+  @DisplayName("stream_thinking:true adds the thinking deltas as stream events marked kind:thinking; the answer tokens stay unmarked")
+  void streamThinking(Vertx vertx) {
+    start(vertx, Map.of());
+    claude.enqueue(Reply.transcript("sse_thinking.sse"));
+    String id = rt.createSession(new JsonObject().put("config", new JsonObject().put("stream_thinking", true))).await().getString("session_id");
+    HttpResponse<Buffer> r = send(id, "What is 27 * 453?");
+    assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
+    List<JsonObject> streams = events(id, 0).stream().map(e -> (JsonObject) e).filter(e -> "stream".equals(e.getString("type"))).toList();
+    String thinking = streams.stream().filter(e -> "thinking".equals(e.getString("kind"))).map(e -> e.getString("data")).collect(Collectors.joining());
+    String text = streams.stream().filter(e -> !e.containsKey("kind")).map(e -> e.getString("data")).collect(Collectors.joining());
+    assertThat(thinking).startsWith("Let me solve this step by step:").endsWith("= 12,231");
+    assertThat(text).isEqualTo(r.bodyAsJsonObject().getString("content"));
+  }
+
+  @Test
   @DisplayName("the second turn sends the first turn's messages as history and continues the seq")
   void secondTurnHasHistory(Vertx vertx) {
     start(vertx, Map.of());
