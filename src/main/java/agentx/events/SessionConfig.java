@@ -18,8 +18,7 @@ public final class SessionConfig {
       "stream_thinking", Type.BOOLEAN,
       "thinking_budget_tokens", Type.INTEGER,
       "max_llm_calls", Type.INTEGER,
-      "tools_enabled", Type.BOOLEAN,
-      "comfyui_url", Type.STRING);
+      "tools_enabled", Type.BOOLEAN);
 
   private SessionConfig() {}
 
