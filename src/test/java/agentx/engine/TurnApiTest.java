@@ -205,6 +205,14 @@ class TurnApiTest {
 
     assertThat(claude.requests()).hasSize(2);
     assertThat(claude.requests()).allSatisfy(req -> assertThat(req.body().getJsonArray("tools")).hasSize(2));
+    // prompt caching: a breakpoint on the system prompt and on the last tool (DESIGN §5)
+    assertThat(claude.requests()).allSatisfy(req -> {
+      JsonArray system = req.body().getJsonArray("system");
+      assertThat(system.getJsonObject(system.size() - 1).getJsonObject("cache_control").getString("type")).isEqualTo("ephemeral");
+      JsonArray sent = req.body().getJsonArray("tools");
+      assertThat(sent.getJsonObject(sent.size() - 1).getJsonObject("cache_control").getString("type")).isEqualTo("ephemeral");
+      assertThat(sent.getJsonObject(0).containsKey("cache_control")).isFalse();
+    });
     JsonArray continuation = claude.requests().get(1).body().getJsonArray("messages");
     assertThat(continuation).hasSize(3);
     JsonObject echoed = continuation.getJsonObject(1);
