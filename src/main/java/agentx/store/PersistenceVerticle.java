@@ -72,7 +72,8 @@ public class PersistenceVerticle extends VerticleBase {
     serve(Addresses.STORE_EVENT_LIST, b -> events.list(b.getString("session_id"), b.getLong("after", 0L), b.getInteger("limit", 1000)));
     serve(Addresses.STORE_EVENT_LAST_SEQ, b -> events.lastSeq(b.getString("session_id")).map(seq -> new JsonObject().put("seq", seq)));
     serve(Addresses.STORE_WORKFLOW_SAVE, b -> sessions.get(b.getString("session_id"))
-        .compose(s -> workflows.save(b.getString("session_id"), b.getString("workflow_json"), b.getString("description"))));
+        .compose(s -> workflows.save(b.getString("session_id"), b.getString("workflow_json"), b.getString("description"),
+            b.getLong("base_version"))));
     serve(Addresses.STORE_WORKFLOW_GET, b -> sessions.get(b.getString("session_id"))
         .compose(s -> b.containsKey("version")
             ? workflows.version(b.getString("session_id"), b.getLong("version"))

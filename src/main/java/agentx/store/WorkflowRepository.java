@@ -1,5 +1,7 @@
 package agentx.store;
 
+import agentx.events.AgentXException;
+import agentx.events.ErrorCode;
 import static agentx.store.Rows.first;
 import static agentx.store.Rows.lng;
 import static agentx.store.Rows.str;
@@ -23,12 +25,26 @@ public final class WorkflowRepository {
    * Versions are numbered under the session row lock: concurrent saves get 1, 2, 3… with no gap.
    */
   public Future<JsonObject> save(String sessionId, String workflowJson, String description) {
+    return save(sessionId, workflowJson, description, null);
+  }
+
+  /**
+   * Saves a new version only if the current one is still {@code baseVersion} (0: none yet), so an
+   * edit made on a version someone else replaced in the meantime fails with WORKFLOW_CONFLICT
+   * instead of silently dropping their change. {@code baseVersion} null saves unconditionally.
+   */
+  public Future<JsonObject> save(String sessionId, String workflowJson, String description, Long baseVersion) {
     String now = Times.now();
     return db.write(conn -> db.lockSession(conn, sessionId)
         .compose(count -> conn.preparedQuery(Sql.LAST_WORKFLOW_VERSION).execute(Params.of(sessionId)))
         .compose(rows -> {
           Row row = first(rows);
-          long version = (row == null ? 0 : lng(row, "v")) + 1;
+          long latest = row == null ? 0 : lng(row, "v");
+          if (baseVersion != null && baseVersion != latest) {
+            return Future.failedFuture(new AgentXException(ErrorCode.WORKFLOW_CONFLICT, "The workflow changed while this edit was "
+                + "being made: it is now version " + latest + ", the edit was based on version " + baseVersion + "."));
+          }
+          long version = latest + 1;
           return conn.preparedQuery(Sql.INSERT_WORKFLOW).execute(Params.of(sessionId, version, workflowJson, description, now))
               .map(done -> new JsonObject()
                   .put("version", version)

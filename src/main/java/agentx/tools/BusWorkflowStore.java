@@ -22,9 +22,9 @@ public final class BusWorkflowStore implements WorkflowStore {
   }
 
   @Override
-  public Future<JsonObject> save(String sessionId, JsonObject workflow, String description) {
+  public Future<JsonObject> save(String sessionId, JsonObject workflow, String description, Long baseVersion) {
     return Bus.request(vertx, Addresses.STORE_WORKFLOW_SAVE, new JsonObject().put("session_id", sessionId)
-        .put("workflow_json", workflow.encode()).put("description", description));
+        .put("workflow_json", workflow.encode()).put("description", description).put("base_version", baseVersion));
   }
 
   @Override

@@ -10,7 +10,15 @@ public interface WorkflowStore {
   Future<JsonObject> current(String sessionId);
 
   /** Saves a new version; answers {@code {version, workflow, description, updated_at}}. */
-  Future<JsonObject> save(String sessionId, JsonObject workflow, String description);
+  default Future<JsonObject> save(String sessionId, JsonObject workflow, String description) {
+    return save(sessionId, workflow, description, null);
+  }
+
+  /**
+   * Saves a new version if the current one is still {@code baseVersion} (0: none yet), else fails
+   * with WORKFLOW_CONFLICT; null saves unconditionally.
+   */
+  Future<JsonObject> save(String sessionId, JsonObject workflow, String description, Long baseVersion);
 
   /** {@code [{version, description, updated_at}]}, newest first. */
   Future<JsonArray> versions(String sessionId);

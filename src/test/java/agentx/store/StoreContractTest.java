@@ -194,6 +194,27 @@ class StoreContractTest {
   }
 
   @OnBothBackends
+  @DisplayName("workflows: a save based on a replaced version is refused with WORKFLOW_CONFLICT and stores nothing; of concurrent saves on one base exactly one wins")
+  void workflowConflicts(Backend backend, Vertx vertx) {
+    Database db = open(vertx, TestDatabases.create(backend, dir));
+    WorkflowRepository workflows = new WorkflowRepository(db);
+    String id = new SessionRepository(db).create(null, null, new JsonObject()).await().getString("session_id");
+    assertThat(workflows.save(id, "{}", "first", 0L).await().getLong("version")).isEqualTo(1);
+    assertThat(failureCode(workflows.save(id, "{}", "stale", 0L))).isEqualTo(ErrorCode.WORKFLOW_CONFLICT);
+    assertThat(workflows.current(id).await().getString("description")).isEqualTo("first");
+
+    List<Future<JsonObject>> racing = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      racing.add(workflows.save(id, "{}", "racer " + i, 1L));
+    }
+    Future.join(racing).transform(ar -> Future.succeededFuture()).await();
+    assertThat(racing.stream().filter(Future::succeeded).count()).isEqualTo(1);
+    assertThat(racing.stream().filter(Future::failed).map(f -> ErrorCode.of(f.cause())).distinct().toList())
+        .containsExactly(ErrorCode.WORKFLOW_CONFLICT);
+    assertThat(workflows.current(id).await().getLong("version")).isEqualTo(2);
+  }
+
+  @OnBothBackends
   @DisplayName("delete removes the session's rows from every table and leaves other sessions alone")
   void deleteEverywhere(Backend backend, Vertx vertx) {
     TestDatabase testDb = TestDatabases.create(backend, dir);

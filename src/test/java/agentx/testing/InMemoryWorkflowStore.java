@@ -32,8 +32,12 @@ public final class InMemoryWorkflowStore implements WorkflowStore {
   }
 
   @Override
-  public synchronized Future<JsonObject> save(String sessionId, JsonObject workflow, String description) {
+  public synchronized Future<JsonObject> save(String sessionId, JsonObject workflow, String description, Long baseVersion) {
     List<Version> versions = sessions.computeIfAbsent(sessionId, k -> new ArrayList<>());
+    if (baseVersion != null && baseVersion != versions.size()) {
+      return Future.failedFuture(new agentx.events.AgentXException(agentx.events.ErrorCode.WORKFLOW_CONFLICT,
+          "The workflow is now version " + versions.size() + ", the edit was based on version " + baseVersion + "."));
+    }
     Version v = new Version(versions.size() + 1, workflow.encode(), description, Instant.now().toString());
     versions.add(v);
     return Future.succeededFuture(v.toJson());

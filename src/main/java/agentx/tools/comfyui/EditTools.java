@@ -1,5 +1,6 @@
 package agentx.tools.comfyui;
 
+import agentx.events.ErrorCode;
 import agentx.tools.Tool;
 import agentx.tools.ToolContext;
 import agentx.tools.ToolResult;
@@ -13,6 +14,7 @@ import java.util.function.Function;
 
 /** Small edits of the session's workflow; each is checked against /object_info and saved as a new version. */
 final class EditTools {
+  private static final int SAVE_ATTEMPTS = 3;
   private final ComfyUiClient client;
   private final SessionWorkflows sessions;
   private final WorkflowValidator validator = new WorkflowValidator();
@@ -103,18 +105,33 @@ final class EditTools {
     });
   }
 
-  /** The shared flow: read the latest version, apply the checked edit, save, answer with what is still wrong. */
+  /**
+   * The shared flow: read the latest version, apply the checked edit, save it as the next version,
+   * answer with what is still wrong. Edits of one session queue here; an edit made elsewhere in the
+   * meantime (another tools node, a PUT from the canvas) makes the save fail with WORKFLOW_CONFLICT,
+   * and the edit is made again on the new version.
+   */
   private Tool edit(ToolSpec spec,
       BiFunction<JsonObject, WorkflowEdits, Function<JsonObject, WorkflowEdits.Edit>> plan) {
     return new FunctionTool(spec, (args, ctx) -> sessions.serialized(ctx, () -> client.objectInfo().compose(info -> {
       WorkflowEdits edits = new WorkflowEdits(new NodeCatalog(info));
       Function<JsonObject, WorkflowEdits.Edit> change = plan.apply(args, edits);
-      return SessionWorkflows.currentOrEmpty(ctx).compose(workflow -> save(ctx, change.apply(workflow), info));
+      return applyAndSave(ctx, change, info, 1);
     })));
   }
 
-  private Future<ToolResult> save(ToolContext ctx, WorkflowEdits.Edit edit, JsonObject objectInfo) {
-    return ctx.workflows().save(SessionWorkflows.sessionId(ctx), edit.workflow(), edit.description())
+  private Future<ToolResult> applyAndSave(ToolContext ctx, Function<JsonObject, WorkflowEdits.Edit> change, JsonObject objectInfo, int attempt) {
+    return SessionWorkflows.latest(ctx).compose(latest -> {
+      WorkflowEdits.Edit edit = change.apply(latest.getJsonObject("workflow"));
+      return save(ctx, edit, objectInfo, latest.getLong("version")).recover(failure ->
+          attempt < SAVE_ATTEMPTS && ErrorCode.of(failure) == ErrorCode.WORKFLOW_CONFLICT
+              ? applyAndSave(ctx, change, objectInfo, attempt + 1)
+              : Future.failedFuture(failure));
+    });
+  }
+
+  private Future<ToolResult> save(ToolContext ctx, WorkflowEdits.Edit edit, JsonObject objectInfo, long baseVersion) {
+    return ctx.workflows().save(SessionWorkflows.sessionId(ctx), edit.workflow(), edit.description(), baseVersion)
         .map(saved -> ToolResult.json(edit.report().copy()
             .put("version", saved.getValue("version"))
             .put("validation", ValidationSummary.of(validator.validate(edit.workflow(), objectInfo)))));

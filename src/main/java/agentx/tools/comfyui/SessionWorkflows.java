@@ -31,12 +31,13 @@ final class SessionWorkflows {
         : Future.succeededFuture(current));
   }
 
-  /** The current workflow JSON, or an empty one when the session has none yet (add_node starts from nothing). */
-  static Future<JsonObject> currentOrEmpty(ToolContext ctx) {
-    return ctx.workflows().current(sessionId(ctx))
-        .map(current -> current == null || current.getJsonObject("workflow") == null ? new JsonObject()
-            : current.getJsonObject("workflow"));
+  /** {@code {version, workflow}} of the latest version, or version 0 and an empty workflow when there is none yet. */
+  static Future<JsonObject> latest(ToolContext ctx) {
+    return ctx.workflows().current(sessionId(ctx)).map(current -> current == null || current.getJsonObject("workflow") == null
+        ? new JsonObject().put("version", 0L).put("workflow", new JsonObject())
+        : new JsonObject().put("version", current.getLong("version")).put("workflow", current.getJsonObject("workflow")));
   }
+
 
   /** Runs {@code task} after every earlier task of the same session has finished (succeeded or not). */
   <T> Future<T> serialized(ToolContext ctx, Supplier<Future<T>> task) {

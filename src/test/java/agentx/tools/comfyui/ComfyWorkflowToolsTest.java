@@ -10,6 +10,7 @@ import agentx.testing.ComfyToolsHarness;
 import agentx.testing.Fixtures;
 import agentx.testing.RecordingToolContext;
 import agentx.tools.ToolResult;
+import agentx.tools.WorkflowStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -103,6 +104,50 @@ class ComfyWorkflowToolsTest {
     assertThat(inputs.getInteger("steps")).isEqualTo(30);
     assertThat(inputs.getDouble("cfg")).isEqualTo(6.5);
     assertThat(inputs.getString("sampler_name")).isEqualTo("euler");
+  }
+
+  @Test
+  @DisplayName("an edit racing with a save made elsewhere (another tools node, the canvas) is made again on the new version: both changes survive")
+  void editRacingAnotherSave() {
+    h.saveDefaultWorkflow();
+    int[] conditionalSaves = {0};
+    WorkflowStore racing = new WorkflowStore() {
+      @Override
+      public Future<JsonObject> current(String sessionId) {
+        return h.store.current(sessionId);
+      }
+
+      @Override
+      public Future<JsonObject> save(String sessionId, JsonObject workflow, String description, Long baseVersion) {
+        if (baseVersion != null && conditionalSaves[0]++ == 0) {
+          // between the tool's read and its save, the canvas pushes a change of its own
+          JsonObject canvas = h.currentWorkflow().copy();
+          canvas.getJsonObject("3").getJsonObject("inputs").put("seed", 42);
+          return h.store.save(sessionId, canvas, "from the canvas", null)
+              .compose(v -> h.store.save(sessionId, workflow, description, baseVersion));
+        }
+        return h.store.save(sessionId, workflow, description, baseVersion);
+      }
+
+      @Override
+      public Future<JsonArray> versions(String sessionId) {
+        return h.store.versions(sessionId);
+      }
+
+      @Override
+      public Future<JsonObject> version(String sessionId, int version) {
+        return h.store.version(sessionId, version);
+      }
+    };
+
+    JsonObject answer = json(h.call("modify_node", new JsonObject().put("node_id", "3").put("inputs", new JsonObject().put("steps", 30)),
+        new RecordingToolContext(SESSION, racing)));
+
+    assertThat(conditionalSaves[0]).isEqualTo(2); // refused once, made again
+    assertThat(answer.getInteger("version")).isEqualTo(3);
+    JsonObject inputs = h.currentWorkflow().getJsonObject("3").getJsonObject("inputs");
+    assertThat(inputs.getInteger("steps")).isEqualTo(30);
+    assertThat(inputs.getInteger("seed")).isEqualTo(42);
   }
 
   @Test
