@@ -92,11 +92,12 @@ class BrowserE2ETest {
             new ToolUseSpec("toolu_run", "run_workflow", new JsonObject().put("wait", true)),
             new ToolUseSpec("toolu_bad", "no_such_tool", new JsonObject().put("why", "to see an error")))))
         .enqueue(Reply.text(ANSWER_TOOLS));
-    comfy = new FakeComfyUi(vertx).wsMessageDelay(Duration.ofMillis(60)).start().await();
+    comfy = new FakeComfyUi(vertx).wsMessageDelay(Duration.ofMillis(100)).start().await();
     TestRuntime rt = TestRuntime.start(vertx, TestRuntime.config(dir, Map.of(
         AgentXConfig.ANTHROPIC_API_KEY, "sk-ant-test-key",
         AgentXConfig.ANTHROPIC_BASE_URL, claude.baseUrl(),
-        AgentXConfig.COMFYUI_URL, comfy.baseUrl()))).await();
+        AgentXConfig.COMFYUI_URL, comfy.baseUrl(),
+        AgentXConfig.ROLES, "api,engine,store,tools"))).await();
     tokenVertx = Vertx.vertx();
     TestRuntime withToken = TestRuntime.start(tokenVertx, TestRuntime.config(tokenDir, Map.of(
         AgentXConfig.ANTHROPIC_API_KEY, "sk-ant-test-key",
