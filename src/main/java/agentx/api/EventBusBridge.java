@@ -57,13 +57,7 @@ final class EventBusBridge {
    * cannot show or branch on.
    */
   private static void replyError(Message<JsonObject> m, Throwable failure) {
-    agentx.events.ErrorCode code = agentx.events.ErrorCode.of(failure);
-    String sentence = failure.getMessage();
-    if (code == agentx.events.ErrorCode.INTERNAL) {
-      log.error("Bridge request on {} failed", m.address(), failure);
-      sentence = "Something went wrong inside the server; the log has the details.";
-    }
-    m.reply(new JsonObject().put("error", sentence == null ? code.name() : sentence).put("code", code.name()));
+    m.reply(HttpErrors.body(failure, "Bridge request on " + m.address()));
   }
 
   /** The consumers behind the two inbound addresses: they start and cancel turns exactly like REST. */

@@ -19,30 +19,47 @@ final class HttpErrors {
   }
 
   static void send(RoutingContext ctx, ErrorCode code, String sentence, Object details) {
-    HttpServerResponse response = ctx.response();
-    if (response.ended() || response.closed()) {
-      return;
-    }
     JsonObject body = new JsonObject().put("error", sentence).put("code", code.name());
     if (details != null) {
       body.put("details", details);
     }
-    response.setStatusCode(code.httpStatus()).putHeader("Content-Type", "application/json").end(body.encode());
+    write(ctx, code, body);
   }
 
   /** Any failure of a handler or of a bus request. */
   static void send(RoutingContext ctx, Throwable failure) {
-    ErrorCode code = ErrorCode.of(failure);
-    String sentence = failure.getMessage();
-    Object details = failure instanceof AgentXException e ? e.details() : null;
-    if (code == ErrorCode.INTERNAL) {
-      log.error("Request {} {} failed", ctx.request().method(), ctx.request().path(), failure);
-      sentence = "Something went wrong inside the server; the log has the details.";
-    }
-    if (code == ErrorCode.LLM_RATE_LIMITED && details instanceof JsonObject d && d.containsKey("retry_after_s")) {
+    JsonObject body = body(failure, "Request " + ctx.request().method() + " " + ctx.request().path());
+    if (body.getValue("details") instanceof JsonObject d && d.containsKey("retry_after_s")
+        && ErrorCode.of(failure) == ErrorCode.LLM_RATE_LIMITED) {
       ctx.response().putHeader("Retry-After", String.valueOf(d.getLong("retry_after_s")));
     }
-    send(ctx, code, sentence == null ? code.name() : sentence, details);
+    write(ctx, ErrorCode.of(failure), body);
+  }
+
+  /**
+   * The error body {@code {error, code, details?}} of any failure, for HTTP and for the bridge's
+   * replies alike. An INTERNAL failure is logged with {@code where} and its message is not shown.
+   */
+  static JsonObject body(Throwable failure, String where) {
+    ErrorCode code = ErrorCode.of(failure);
+    String sentence = failure.getMessage();
+    if (code == ErrorCode.INTERNAL) {
+      log.error("{} failed", where, failure);
+      sentence = "Something went wrong inside the server; the log has the details.";
+    }
+    JsonObject body = new JsonObject().put("error", sentence == null ? code.name() : sentence).put("code", code.name());
+    if (failure instanceof AgentXException e && e.details() != null) {
+      body.put("details", e.details());
+    }
+    return body;
+  }
+
+  private static void write(RoutingContext ctx, ErrorCode code, JsonObject body) {
+    HttpServerResponse response = ctx.response();
+    if (response.ended() || response.closed()) {
+      return;
+    }
+    response.setStatusCode(code.httpStatus()).putHeader("Content-Type", "application/json").end(body.encode());
   }
 
   /** Router failure handler: statuses set by vertx-web itself (413 from the body handler, 404, 405…). */

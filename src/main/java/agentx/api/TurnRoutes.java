@@ -17,12 +17,12 @@ import agentx.events.ErrorCode;
 import agentx.events.Events;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.eventbus.MessageConsumer;
-import java.util.UUID;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.util.UUID;
 
 /** Turns over REST: send a message (answers when the turn ends), cancel, replay the event log. */
 final class TurnRoutes {

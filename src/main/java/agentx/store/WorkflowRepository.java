@@ -1,11 +1,11 @@
 package agentx.store;
 
-import agentx.events.AgentXException;
-import agentx.events.ErrorCode;
 import static agentx.store.Rows.first;
 import static agentx.store.Rows.lng;
 import static agentx.store.Rows.str;
 
+import agentx.events.AgentXException;
+import agentx.events.ErrorCode;
 import agentx.events.Times;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
