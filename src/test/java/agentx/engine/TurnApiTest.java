@@ -273,6 +273,21 @@ class TurnApiTest {
   }
 
   @Test
+  @DisplayName("a 429 past the retries answers 429 LLM_RATE_LIMITED with Retry-After from the upstream and the turn failed")
+  void rateLimited(Vertx vertx) {
+    start(vertx, Map.of(AgentXConfig.LLM_MAX_RETRIES, 0));
+    claude.enqueue(Reply.httpError(429));
+    String id = newSession();
+    HttpResponse<Buffer> r = send(id, "Hello");
+    assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(429);
+    assertThat(r.bodyAsJsonObject().getString("code")).isEqualTo("LLM_RATE_LIMITED");
+    assertThat(r.getHeader("Retry-After")).isEqualTo("11");
+    assertThat(r.bodyAsJsonObject().getJsonObject("details").getLong("retry_after_s")).isEqualTo(11);
+    JsonArray log = events(id, 0);
+    assertThat(log.getJsonObject(log.size() - 1).getJsonObject("data").getString("status")).isEqualTo("failed");
+  }
+
+  @Test
   @DisplayName("a 401 fails the turn with 502 LLM_ERROR, state error and turn failed; the session is usable after")
   void unauthorized(Vertx vertx) {
     start(vertx, Map.of());
