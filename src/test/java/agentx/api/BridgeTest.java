@@ -17,7 +17,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -45,13 +44,7 @@ class BridgeTest {
   private void start(Vertx vertx, Map<String, Object> extra) {
     this.vertx = vertx;
     claude = FakeAnthropic.start(vertx).await();
-    Map<String, Object> config = new HashMap<>(Map.of(
-        AgentXConfig.ANTHROPIC_API_KEY, "sk-ant-test-key",
-        AgentXConfig.ANTHROPIC_BASE_URL, claude.baseUrl(),
-        AgentXConfig.WS_HEARTBEAT, 0,
-        AgentXConfig.ROLES, "api,engine,store"));
-    config.putAll(extra);
-    rt = TestRuntime.start(vertx, TestRuntime.config(dir, config)).await();
+    rt = TestRuntime.start(vertx, TestRuntime.withClaude(dir, claude, extra)).await();
   }
 
   @AfterEach

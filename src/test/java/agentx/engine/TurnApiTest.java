@@ -20,7 +20,6 @@ import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.junit5.VertxExtension;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -38,14 +37,7 @@ class TurnApiTest {
 
   private void start(Vertx vertx, Map<String, Object> extra) {
     claude = FakeAnthropic.start(vertx).await();
-    Map<String, Object> config = new HashMap<>(Map.of(
-        AgentXConfig.ANTHROPIC_API_KEY, "sk-ant-test-key",
-        AgentXConfig.ANTHROPIC_BASE_URL, claude.baseUrl(),
-        AgentXConfig.WS_HEARTBEAT, 0,
-        // tests stand in for the tools verticle with FakeTools on the same addresses
-        AgentXConfig.ROLES, "api,engine,store"));
-    config.putAll(extra);
-    rt = TestRuntime.start(vertx, TestRuntime.config(dir, config)).await();
+    rt = TestRuntime.start(vertx, TestRuntime.withClaude(dir, claude, extra)).await();
   }
 
   @AfterEach

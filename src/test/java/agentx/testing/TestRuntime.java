@@ -10,6 +10,7 @@ import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -38,6 +39,21 @@ public final class TestRuntime {
         .put(AgentXConfig.COMFYUI_URL, "http://127.0.0.1:9");
     overrides.forEach(values::put);
     return AgentXConfig.from(values);
+  }
+
+  /**
+   * Config for a test against the fake Claude: its URL and a test key, no WebSocket heartbeat, and
+   * roles api,engine,store (tests stand in for the tools verticle with FakeTools on its addresses);
+   * {@code extra} overrides any of it.
+   */
+  public static AgentXConfig withClaude(Path dir, FakeAnthropic claude, Map<String, Object> extra) {
+    Map<String, Object> values = new HashMap<>(Map.of(
+        AgentXConfig.ANTHROPIC_API_KEY, "sk-ant-test-key",
+        AgentXConfig.ANTHROPIC_BASE_URL, claude.baseUrl(),
+        AgentXConfig.WS_HEARTBEAT, 0,
+        AgentXConfig.ROLES, "api,engine,store"));
+    values.putAll(extra);
+    return config(dir, values);
   }
 
   public static Future<TestRuntime> start(Vertx vertx, Path dir) {
