@@ -1,5 +1,6 @@
 package agentx.api;
 
+import static agentx.testing.Prerequisites.nodeAvailable;
 import static agentx.testing.Prerequisites.require;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -143,11 +144,4 @@ class BrowserE2ETest {
     assertThat(claude.requestCount()).as("one Claude call per scenario, two for the tool scenario").isEqualTo(7);
   }
 
-  private static boolean nodeAvailable() {
-    try {
-      return new ProcessBuilder("node", "--version").redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor(10, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      return false;
-    }
-  }
 }

@@ -1,5 +1,6 @@
 package agentx.tools.mcp;
 
+import static agentx.testing.Prerequisites.nodeAvailable;
 import static agentx.testing.Prerequisites.require;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -50,13 +51,4 @@ class McpNodeClientTest {
     assertThat(gateway.cancelled).as("the aborted call reached the gateway as a cancel").hasSize(1);
     assertThat(gateway.slowFinished.get()).as("only the progress test's call ran to the end").isEqualTo(1);
   }
-
-  private static boolean nodeAvailable() {
-    try {
-      return new ProcessBuilder("node", "--version").start().waitFor(10, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      return false;
-    }
-  }
-
 }
