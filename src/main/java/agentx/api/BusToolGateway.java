@@ -1,10 +1,10 @@
 package agentx.api;
 
-import agentx.events.Addresses;
-import agentx.events.Bus;
-import agentx.tools.ToolResult;
-import agentx.tools.ToolSpec;
-import agentx.tools.mcp.ToolGateway;
+import agentx.protocol.Addresses;
+import agentx.protocol.Bus;
+import agentx.protocol.ToolResult;
+import agentx.protocol.ToolSpec;
+import agentx.api.mcp.ToolGateway;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;

@@ -1,8 +1,8 @@
 package agentx.api;
 
-import agentx.events.Addresses;
+import agentx.protocol.Addresses;
 import agentx.events.AgentXException;
-import agentx.events.Bus;
+import agentx.protocol.Bus;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;

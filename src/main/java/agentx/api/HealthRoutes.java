@@ -1,8 +1,8 @@
 package agentx.api;
 
 import agentx.config.AgentXConfig;
-import agentx.events.Addresses;
-import agentx.events.Bus;
+import agentx.protocol.Addresses;
+import agentx.protocol.Bus;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;

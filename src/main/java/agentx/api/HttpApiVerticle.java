@@ -1,12 +1,12 @@
 package agentx.api;
 
 import agentx.config.AgentXConfig;
-import agentx.events.Addresses;
+import agentx.protocol.Addresses;
 import agentx.events.AgentXException;
-import agentx.events.Bus;
+import agentx.protocol.Bus;
 import agentx.tools.comfyui.ComfySystemPrompt;
-import agentx.tools.mcp.McpHttpHandler;
-import agentx.tools.mcp.McpServerOptions;
+import agentx.api.mcp.McpHttpHandler;
+import agentx.api.mcp.McpServerOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.Set;

@@ -8,8 +8,8 @@ import static agentx.api.Requests.optionalString;
 import static agentx.api.Requests.sessionId;
 import static agentx.api.Routes.json;
 
-import agentx.events.Addresses;
-import agentx.events.Bus;
+import agentx.protocol.Addresses;
+import agentx.protocol.Bus;
 import agentx.events.SessionConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

@@ -1,8 +1,8 @@
 package agentx.api;
 
-import agentx.events.Addresses;
+import agentx.protocol.Addresses;
 import agentx.events.AgentXException;
-import agentx.events.Bus;
+import agentx.protocol.Bus;
 import agentx.events.ErrorCode;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;

@@ -10,9 +10,9 @@ import static agentx.api.Requests.sessionId;
 import static agentx.api.Routes.json;
 
 import agentx.config.AgentXConfig;
-import agentx.events.Addresses;
+import agentx.protocol.Addresses;
 import agentx.events.AgentXException;
-import agentx.events.Bus;
+import agentx.protocol.Bus;
 import agentx.events.ErrorCode;
 import agentx.events.Events;
 import io.vertx.core.Future;

@@ -7,9 +7,9 @@ import static agentx.api.Requests.optionalString;
 import static agentx.api.Requests.sessionId;
 import static agentx.api.Routes.json;
 
-import agentx.events.Addresses;
+import agentx.protocol.Addresses;
 import agentx.events.AgentXException;
-import agentx.events.Bus;
+import agentx.protocol.Bus;
 import agentx.events.ErrorCode;
 import agentx.tools.comfyui.WorkflowValidator;
 import io.vertx.core.Future;

@@ -1,7 +1,7 @@
 package agentx.engine;
 
-import agentx.events.Addresses;
-import agentx.events.Bus;
+import agentx.protocol.Addresses;
+import agentx.protocol.Bus;
 import agentx.events.Events;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;

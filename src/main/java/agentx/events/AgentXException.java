@@ -42,7 +42,7 @@ public class AgentXException extends RuntimeException {
   private static final String DETAILED = "agentx_error";
 
   /** The exception a {@code RECIPIENT_FAILURE} carried, details included. */
-  static AgentXException fromReply(ErrorCode code, String text) {
+  public static AgentXException fromReply(ErrorCode code, String text) {
     if (text != null && text.startsWith("{\"" + DETAILED + "\"")) {
       JsonObject json = new JsonObject(text);
       return new AgentXException(code, json.getString(DETAILED), json.getValue("details"));

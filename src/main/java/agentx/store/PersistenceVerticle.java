@@ -1,7 +1,7 @@
 package agentx.store;
 
 import agentx.config.AgentXConfig;
-import agentx.events.Addresses;
+import agentx.protocol.Addresses;
 import agentx.events.AgentXException;
 import agentx.events.ErrorCode;
 import io.vertx.core.Future;

@@ -1,7 +1,7 @@
 package agentx.tools;
 
-import agentx.events.Addresses;
-import agentx.events.Bus;
+import agentx.protocol.Addresses;
+import agentx.protocol.Bus;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;

@@ -1,7 +1,9 @@
 package agentx.tools;
 
+import agentx.protocol.ToolResult;
+
 import agentx.config.AgentXConfig;
-import agentx.events.Addresses;
+import agentx.protocol.Addresses;
 import agentx.tools.comfyui.ComfyTools;
 import agentx.tools.comfyui.ComfyUiClient;
 import agentx.tools.mcp.ExternalMcpServers;

@@ -1,5 +1,8 @@
 package agentx.tools;
 
+import agentx.protocol.ToolResult;
+import agentx.protocol.ToolSpec;
+
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 

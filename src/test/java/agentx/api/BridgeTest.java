@@ -3,7 +3,7 @@ package agentx.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import agentx.config.AgentXConfig;
-import agentx.events.Addresses;
+import agentx.protocol.Addresses;
 import agentx.events.ErrorCode;
 import agentx.testing.Await;
 import agentx.testing.FakeAnthropic;

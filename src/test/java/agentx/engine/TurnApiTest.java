@@ -9,7 +9,7 @@ import agentx.testing.FakeAnthropic.ToolUseSpec;
 import agentx.testing.FakeTools;
 import agentx.testing.TestRuntime;
 import agentx.testing.WsClient;
-import agentx.tools.ToolResult;
+import agentx.protocol.ToolResult;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import agentx.config.AgentXConfig;
 import agentx.config.DatabaseUrl;
-import agentx.events.Addresses;
-import agentx.events.Bus;
+import agentx.protocol.Addresses;
+import agentx.protocol.Bus;
 import agentx.events.Events;
 import agentx.testing.OnBothBackends;
 import agentx.testing.TestDatabases;

@@ -2,7 +2,7 @@ package agentx.testing;
 
 import agentx.tools.Tool;
 import agentx.tools.ToolContext;
-import agentx.tools.ToolResult;
+import agentx.protocol.ToolResult;
 import agentx.tools.comfyui.ComfyTools;
 import agentx.tools.comfyui.ComfyUiClient;
 import io.vertx.core.Future;

@@ -1,7 +1,7 @@
 package agentx.testing;
 
-import agentx.events.Addresses;
-import agentx.tools.ToolResult;
+import agentx.protocol.Addresses;
+import agentx.protocol.ToolResult;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;

@@ -2,9 +2,9 @@ package agentx.testing;
 
 import agentx.events.AgentXException;
 import agentx.events.ErrorCode;
-import agentx.tools.ToolResult;
-import agentx.tools.ToolSpec;
-import agentx.tools.mcp.ToolGateway;
+import agentx.protocol.ToolResult;
+import agentx.protocol.ToolSpec;
+import agentx.api.mcp.ToolGateway;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;

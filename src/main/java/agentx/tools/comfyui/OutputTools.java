@@ -1,8 +1,8 @@
 package agentx.tools.comfyui;
 
 import agentx.tools.Tool;
-import agentx.tools.ToolResult;
-import agentx.tools.ToolSpec;
+import agentx.protocol.ToolResult;
+import agentx.protocol.ToolSpec;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;

@@ -2,8 +2,8 @@ package agentx.tools.comfyui;
 
 import agentx.tools.Tool;
 import agentx.tools.ToolContext;
-import agentx.tools.ToolResult;
-import agentx.tools.ToolSpec;
+import agentx.protocol.ToolResult;
+import agentx.protocol.ToolSpec;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.json.JsonArray;

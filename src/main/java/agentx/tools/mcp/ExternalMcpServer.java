@@ -6,8 +6,8 @@ import static agentx.tools.mcp.Failures.unwrap;
 
 import agentx.tools.Tool;
 import agentx.tools.ToolContext;
-import agentx.tools.ToolResult;
-import agentx.tools.ToolSpec;
+import agentx.protocol.ToolResult;
+import agentx.protocol.ToolSpec;
 import io.modelcontextprotocol.client.McpAsyncClient;
 import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;

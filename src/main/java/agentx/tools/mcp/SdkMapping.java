@@ -1,7 +1,7 @@
 package agentx.tools.mcp;
 
-import agentx.tools.ToolResult;
-import agentx.tools.ToolSpec;
+import agentx.protocol.ToolResult;
+import agentx.protocol.ToolSpec;
 import io.modelcontextprotocol.json.McpJsonMapper;
 import io.modelcontextprotocol.spec.McpSchema;
 import io.vertx.core.json.JsonArray;

@@ -1,6 +1,6 @@
 package agentx.tools.mcp;
 
-import agentx.tools.ToolSpec;
+import agentx.protocol.ToolSpec;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;

@@ -6,8 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import agentx.testing.ComfyToolsHarness;
 import agentx.tools.Tool;
-import agentx.tools.ToolResult;
-import agentx.tools.ToolSpec;
+import agentx.protocol.ToolResult;
+import agentx.protocol.ToolSpec;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

@@ -9,7 +9,7 @@ import agentx.testing.ComfyToolsHarness;
 import agentx.testing.FakeComfyUi;
 import agentx.testing.Fixtures;
 import agentx.testing.RecordingToolContext;
-import agentx.tools.ToolResult;
+import agentx.protocol.ToolResult;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;

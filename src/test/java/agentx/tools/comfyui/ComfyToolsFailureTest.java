@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import agentx.testing.Await;
 import agentx.testing.ComfyToolsHarness;
-import agentx.tools.ToolResult;
+import agentx.protocol.ToolResult;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

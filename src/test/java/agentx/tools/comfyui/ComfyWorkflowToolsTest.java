@@ -9,7 +9,7 @@ import agentx.testing.Await;
 import agentx.testing.ComfyToolsHarness;
 import agentx.testing.Fixtures;
 import agentx.testing.RecordingToolContext;
-import agentx.tools.ToolResult;
+import agentx.protocol.ToolResult;
 import agentx.tools.WorkflowStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

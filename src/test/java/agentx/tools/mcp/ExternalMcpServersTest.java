@@ -1,15 +1,17 @@
 package agentx.tools.mcp;
 
-import static agentx.tools.mcp.McpServerFixture.await;
+import static agentx.api.mcp.McpServerFixture.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import agentx.api.mcp.McpServerFixture;
+import agentx.api.mcp.McpServerOptions;
 import agentx.testing.EchoMcpServer;
 import agentx.testing.InMemoryToolGateway;
 import agentx.testing.Poll;
 import agentx.testing.TestToolContext;
 import agentx.tools.Tool;
-import agentx.tools.ToolResult;
+import agentx.protocol.ToolResult;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

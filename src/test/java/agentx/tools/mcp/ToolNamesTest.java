@@ -2,7 +2,7 @@ package agentx.tools.mcp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import agentx.tools.ToolSpec;
+import agentx.protocol.ToolSpec;
 import java.util.HashSet;
 import java.util.Set;
 import org.junit.jupiter.api.DisplayName;

@@ -1,7 +1,7 @@
-package agentx.tools.mcp;
+package agentx.api.mcp;
 
-import agentx.tools.ToolResult;
-import agentx.tools.ToolSpec;
+import agentx.protocol.ToolResult;
+import agentx.protocol.ToolSpec;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import java.util.List;

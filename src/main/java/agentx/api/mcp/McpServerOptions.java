@@ -1,4 +1,4 @@
-package agentx.tools.mcp;
+package agentx.api.mcp;
 
 import java.time.Duration;
 import java.util.Objects;

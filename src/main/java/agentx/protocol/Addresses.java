@@ -1,4 +1,4 @@
-package agentx.events;
+package agentx.protocol;
 
 /**
  * Every event-bus address of the runtime, in one place. Verticles talk only through these, which is

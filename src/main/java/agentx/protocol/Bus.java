@@ -1,4 +1,4 @@
-package agentx.events;
+package agentx.protocol;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -6,6 +6,8 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
+import agentx.events.AgentXException;
+import agentx.events.ErrorCode;
 import io.vertx.core.json.JsonObject;
 
 /** Request/reply over the event bus with JSON bodies, and the bus's own failures turned into our codes. */

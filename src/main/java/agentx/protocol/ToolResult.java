@@ -1,4 +1,4 @@
-package agentx.tools;
+package agentx.protocol;
 
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;

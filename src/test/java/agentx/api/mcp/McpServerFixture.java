@@ -1,4 +1,4 @@
-package agentx.tools.mcp;
+package agentx.api.mcp;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -7,16 +7,16 @@ import io.vertx.ext.web.Router;
 import java.util.concurrent.TimeUnit;
 
 /** A real Vert.x HTTP server on a free port with the MCP endpoint mounted. */
-final class McpServerFixture {
+public final class McpServerFixture {
   final McpHttpHandler handler;
-  final HttpServer server;
+  public final HttpServer server;
 
   private McpServerFixture(McpHttpHandler handler, HttpServer server) {
     this.handler = handler;
     this.server = server;
   }
 
-  static McpServerFixture start(Vertx vertx, ToolGateway gateway, McpServerOptions options) throws Exception {
+  public static McpServerFixture start(Vertx vertx, ToolGateway gateway, McpServerOptions options) throws Exception {
     McpHttpHandler handler = new McpHttpHandler(vertx, gateway, options);
     Router router = Router.router(vertx);
     handler.mount(router);
@@ -24,16 +24,16 @@ final class McpServerFixture {
     return new McpServerFixture(handler, server);
   }
 
-  int port() {
+  public int port() {
     return server.actualPort();
   }
 
-  String baseUrl() {
+  public String baseUrl() {
     return "http://127.0.0.1:" + port();
   }
 
   /** Blocks the test thread (never an event loop) for a future, at most 15 s. */
-  static <T> T await(Future<T> future) throws Exception {
+  public static <T> T await(Future<T> future) throws Exception {
     return future.toCompletionStage().toCompletableFuture().get(15, TimeUnit.SECONDS);
   }
 }

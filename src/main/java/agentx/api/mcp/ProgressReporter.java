@@ -1,4 +1,4 @@
-package agentx.tools.mcp;
+package agentx.api.mcp;
 
 import io.vertx.core.json.JsonObject;
 import java.util.function.Consumer;

@@ -1,4 +1,4 @@
-package agentx.tools.mcp;
+package agentx.api.mcp;
 
 import static agentx.testing.Prerequisites.nodeAvailable;
 import static agentx.testing.Prerequisites.require;

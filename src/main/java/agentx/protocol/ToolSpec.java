@@ -1,4 +1,4 @@
-package agentx.tools;
+package agentx.protocol;
 
 import io.vertx.core.json.JsonObject;
 import java.util.regex.Pattern;

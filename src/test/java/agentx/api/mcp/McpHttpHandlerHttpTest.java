@@ -1,6 +1,6 @@
-package agentx.tools.mcp;
+package agentx.api.mcp;
 
-import static agentx.tools.mcp.McpServerFixture.await;
+import static agentx.api.mcp.McpServerFixture.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import agentx.testing.InMemoryToolGateway;

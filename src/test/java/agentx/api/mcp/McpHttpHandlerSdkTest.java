@@ -1,4 +1,4 @@
-package agentx.tools.mcp;
+package agentx.api.mcp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
