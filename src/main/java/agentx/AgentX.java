@@ -5,7 +5,12 @@ import agentx.config.AgentXConfig;
 import agentx.config.HazelcastSetup;
 import agentx.engine.AgentEngineVerticle;
 import agentx.protocol.Addresses;
-import agentx.protocol.Bus;
+import agentx.protocol.AssistantReply;
+import agentx.protocol.CreateSession;
+import agentx.protocol.EngineClient;
+import agentx.protocol.Session;
+import agentx.protocol.StartTurn;
+import agentx.protocol.StoreClient;
 import agentx.store.PersistenceVerticle;
 import agentx.tools.McpToolsVerticle;
 import io.vertx.core.DeploymentOptions;
@@ -15,6 +20,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
+import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -104,15 +110,13 @@ public final class AgentX {
   }
 
   public Future<JsonObject> createSession(String userId, String title) {
-    return Bus.request(vertx, Addresses.STORE_SESSION_CREATE,
-        new JsonObject().put("user_id", userId).put("title", title).put("config", new JsonObject()));
+    return new StoreClient(vertx).createSession(new CreateSession(userId, title, new JsonObject())).map(Session::toJson);
   }
 
   /** Runs a turn and answers the AssistantReply of DESIGN §4.1 when it ends. */
   public Future<JsonObject> sendMessage(String sessionId, String content) {
-    return Bus.request(vertx, Addresses.ENGINE_TURN_START,
-        new JsonObject().put("session_id", sessionId).put("content", content).put("wait", true),
-        config.integer(AgentXConfig.TURN_TIMEOUT) * 1000L);
+    return new EngineClient(vertx).runTurn(new StartTurn(sessionId, UUID.randomUUID().toString(), content, null, true),
+        config.integer(AgentXConfig.TURN_TIMEOUT) * 1000L + 60_000).map(AssistantReply::toJson);
   }
 
   /** Follows a session's events (envelopes of DESIGN §4.2) as they are published. */

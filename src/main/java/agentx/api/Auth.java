@@ -39,14 +39,27 @@ final class Auth {
     return presented != null && MessageDigest.isEqual(token, presented.getBytes(StandardCharsets.UTF_8));
   }
 
-  /** Route handler: lets the request through with a valid token (header, or {@code ?token=} on WebSocket upgrades). */
+  /**
+   * Route handler: lets the request through with a valid token in the {@code Authorization} header,
+   * or, on a real WebSocket handshake only (where a browser cannot set headers), in {@code ?token=}.
+   */
   void handle(RoutingContext ctx) {
-    boolean upgrade = "websocket".equalsIgnoreCase(ctx.request().getHeader("Upgrade"));
-    if (acceptsHeader(ctx.request().getHeader("Authorization")) || (upgrade && matches(ctx.queryParams().get("token")))) {
+    if (acceptsHeader(ctx.request().getHeader("Authorization")) || (isWebSocketHandshake(ctx) && matches(ctx.queryParams().get("token")))) {
       ctx.next();
       return;
     }
     ctx.response().putHeader("WWW-Authenticate", "Bearer");
     HttpErrors.send(ctx, ErrorCode.UNAUTHORIZED, "A valid API token is required: send 'Authorization: Bearer <token>'.");
+  }
+
+  /** A GET with every header of an RFC 6455 upgrade, not merely an {@code Upgrade} header added to any request. */
+  static boolean isWebSocketHandshake(RoutingContext ctx) {
+    var request = ctx.request();
+    String connection = request.getHeader("Connection");
+    return request.method() == io.vertx.core.http.HttpMethod.GET
+        && "websocket".equalsIgnoreCase(request.getHeader("Upgrade"))
+        && connection != null && connection.toLowerCase(java.util.Locale.ROOT).contains("upgrade")
+        && request.getHeader("Sec-WebSocket-Key") != null
+        && request.getHeader("Sec-WebSocket-Version") != null;
   }
 }

@@ -2,7 +2,8 @@ package agentx.api;
 
 import agentx.protocol.Addresses;
 import agentx.events.AgentXException;
-import agentx.protocol.Bus;
+import agentx.protocol.EngineClient;
+import agentx.protocol.StoreClient;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
@@ -32,11 +33,15 @@ final class EventBusBridge {
   static final String SESSION_EVENTS_REGEX = "agentx\\.events\\.[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}";
 
   private final Vertx vertx;
+  private final StoreClient store;
+  private final EngineClient engine;
   private final Auth auth;
   private final Map<SockJSSocket, Boolean> tokenOnConnect = new ConcurrentHashMap<>();
 
-  EventBusBridge(Vertx vertx, Auth auth) {
+  EventBusBridge(Vertx vertx, StoreClient store, EngineClient engine, Auth auth) {
     this.vertx = vertx;
+    this.store = store;
+    this.engine = engine;
     this.auth = auth;
   }
 
@@ -56,15 +61,19 @@ final class EventBusBridge {
    * §4.4), not a bus failure: through the bridge a failure arrives as a bare number, which a page
    * cannot show or branch on.
    */
-  private static void replyError(Message<JsonObject> m, Throwable failure) {
+  private static void replyError(Message<?> m, Throwable failure) {
     m.reply(HttpErrors.body(failure, "Bridge request on " + m.address()));
   }
 
   /** The consumers behind the two inbound addresses: they start and cancel turns exactly like REST. */
   Future<Void> registerClientAddresses() {
-    List<MessageConsumer<JsonObject>> consumers = List.of(
-        vertx.eventBus().consumer(Addresses.CLIENT_SEND, m -> {
-          JsonObject body = m.body() == null ? new JsonObject() : m.body();
+    List<MessageConsumer<Object>> consumers = List.of(
+        vertx.eventBus().<Object>consumer(Addresses.CLIENT_SEND, m -> {
+          if (!(m.body() instanceof JsonObject body)) {
+            replyError(m, new AgentXException(agentx.events.ErrorCode.VALIDATION_FAILED,
+                "The message body must be a JSON object {session_id, content, system?}."));
+            return;
+          }
           try {
             String sessionId = body.getString("session_id");
             if (!Requests.isSessionId(sessionId)) {
@@ -73,20 +82,20 @@ final class EventBusBridge {
             JsonObject rest = body.copy();
             rest.remove("session_id");
             Requests.onlyFields(rest, "content", "system");
-            Bus.request(vertx, Addresses.ENGINE_TURN_START, TurnRoutes.turnRequest(sessionId.toLowerCase(), rest, false))
-                .onSuccess(m::reply)
+            engine.queueTurn(TurnRoutes.turnRequest(sessionId.toLowerCase(), rest, false))
+                .onSuccess(accepted -> m.reply(accepted.toJson()))
                 .onFailure(e -> replyError(m, e));
           } catch (RuntimeException e) {
             replyError(m, e);
           }
         }),
-        vertx.eventBus().consumer(Addresses.CLIENT_CANCEL, m -> {
-          String sessionId = m.body() == null ? null : m.body().getString("session_id");
+        vertx.eventBus().<Object>consumer(Addresses.CLIENT_CANCEL, m -> {
+          String sessionId = m.body() instanceof JsonObject body && body.getValue("session_id") instanceof String s ? s : null;
           if (!Requests.isSessionId(sessionId)) {
             replyError(m, new AgentXException(agentx.events.ErrorCode.INVALID_SESSION_ID, "session_id must be a session's UUID."));
             return;
           }
-          TurnRoutes.cancelTurn(vertx, sessionId.toLowerCase()).onSuccess(m::reply).onFailure(e -> replyError(m, e));
+          TurnRoutes.cancelTurn(store, engine, sessionId.toLowerCase()).onSuccess(m::reply).onFailure(e -> replyError(m, e));
         }));
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList()).mapEmpty();
   }

@@ -1,7 +1,8 @@
 package agentx.api;
 
 import agentx.protocol.Addresses;
-import agentx.protocol.Bus;
+import agentx.protocol.EventQuery;
+import agentx.protocol.StoreClient;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -24,6 +25,7 @@ final class EventFeed {
   private static final int PAGE = 500;
 
   private final Vertx vertx;
+  private final StoreClient store;
   private final String sessionId;
   private final Consumer<JsonObject> sink;
   private long lastSent;
@@ -33,8 +35,9 @@ final class EventFeed {
   private boolean closed;
 
   /** @param after replay events with seq greater than this; negative for the live tail only */
-  EventFeed(Vertx vertx, String sessionId, long after, Consumer<JsonObject> sink) {
+  EventFeed(Vertx vertx, StoreClient store, String sessionId, long after, Consumer<JsonObject> sink) {
     this.vertx = vertx;
+    this.store = store;
     this.sessionId = sessionId;
     this.sink = sink;
     this.lastSent = after;
@@ -88,7 +91,7 @@ final class EventFeed {
   private void replay() {
     replaying = true;
     long from = lastSent;
-    Bus.request(vertx, Addresses.STORE_EVENT_LIST, new JsonObject().put("session_id", sessionId).put("after", from).put("limit", PAGE))
+    store.events(new EventQuery(sessionId, from, PAGE))
         .onComplete(page -> {
           if (closed) {
             return;
@@ -96,7 +99,7 @@ final class EventFeed {
           if (page.failed()) {
             log.warn("Replay of session {} after seq {} failed: {}", sessionId, from, page.cause().getMessage());
           }
-          JsonArray events = page.succeeded() ? page.result().getJsonArray("events") : new JsonArray();
+          JsonArray events = page.succeeded() ? page.result().events() : new JsonArray();
           for (int i = 0; i < events.size(); i++) {
             JsonObject event = events.getJsonObject(i);
             if (event.getLong("seq") > lastSent) {

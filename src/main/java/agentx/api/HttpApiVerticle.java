@@ -1,27 +1,27 @@
 package agentx.api;
 
-import agentx.config.AgentXConfig;
-import agentx.protocol.Addresses;
-import agentx.events.AgentXException;
-import agentx.protocol.Bus;
-import agentx.tools.comfyui.ComfySystemPrompt;
 import agentx.api.mcp.McpHttpHandler;
 import agentx.api.mcp.McpServerOptions;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
-import java.util.Set;
+import agentx.config.AgentXConfig;
+import agentx.config.SystemPrompt;
+import agentx.events.AgentXException;
 import agentx.events.ErrorCode;
+import agentx.protocol.EngineClient;
+import agentx.protocol.StoreClient;
+import agentx.protocol.ToolsClient;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
-import io.vertx.ext.web.handler.CorsHandler;
 import io.vertx.ext.web.handler.StaticHandler;
 import java.util.List;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,44 +42,39 @@ public class HttpApiVerticle extends VerticleBase {
     String host = config.string(AgentXConfig.HOST);
     warnIfOpen(auth, host);
 
+    StoreClient store = new StoreClient(vertx);
+    EngineClient engine = new EngineClient(vertx);
+    ToolsClient tools = new ToolsClient(vertx);
     Router router = Router.router(vertx);
     router.route().handler(HttpApiVerticle::logRequest);
     List<String> origins = config.list(AgentXConfig.CORS_ORIGINS);
-    if (!origins.isEmpty()) {
-      CorsHandler cors = CorsHandler.create().addOrigins(origins)
-          .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH, HttpMethod.DELETE, HttpMethod.OPTIONS))
-          .allowedHeaders(Set.of("Authorization", "Content-Type", "Mcp-Session-Id", "MCP-Protocol-Version", "Last-Event-ID"))
-          .exposedHeaders(Set.of("Mcp-Session-Id", "Retry-After"));
-      router.route("/api/*").handler(cors);
-      router.route("/eventbus/*").handler(cors);
-      router.route("/mcp").handler(cors);
-    }
+    EdgeGuard guard = new EdgeGuard(host, config.list(AgentXConfig.ALLOWED_HOSTS), origins, config.string(AgentXConfig.COMFYUI_URL));
+    router.route().handler(guard::handle);
 
-    HealthRoutes health = new HealthRoutes(vertx, config);
+    HealthRoutes health = new HealthRoutes(store, engine, tools);
     router.get("/health").handler(health::handle);
 
     Router api = Router.router(vertx);
     api.get("/health").handler(health::handle);
     api.route().handler(auth::handle);
-    api.route().handler(BodyHandler.create(false).setBodyLimit(config.integer(AgentXConfig.MAX_BODY_BYTES)));
     api.route().handler(HttpApiVerticle::requireJsonContent);
-    new SessionRoutes(vertx).mount(api);
-    new TurnRoutes(vertx, config).mount(api);
-    new WorkflowRoutes(vertx).mount(api);
-    api.get("/tools").handler(Routes.json(200, ctx -> listTools()));
+    api.route().handler(BodyHandler.create(false).setBodyLimit(config.integer(AgentXConfig.MAX_BODY_BYTES)));
+    new SessionRoutes(store).mount(api);
+    new TurnRoutes(vertx, store, engine, config).mount(api);
+    new WorkflowRoutes(store).mount(api);
+    api.get("/tools").handler(Routes.json(200, ctx -> listTools(tools)));
     long heartbeatMs = config.integer(AgentXConfig.WS_HEARTBEAT) * 1000L;
-    api.get("/sessions/:id/stream").handler(ctx -> openStream(ctx, heartbeatMs));
-    api.route().handler(ctx -> HttpErrors.send(ctx, ErrorCode.NOT_FOUND, "There is nothing at " + ctx.request().path() + "."));
+    api.get("/sessions/:id/stream").handler(ctx -> openStream(ctx, store, engine, heartbeatMs));
     api.route().failureHandler(HttpErrors::onRouteFailure);
     router.route(API_PREFIX + "/*").subRouter(api);
 
     router.route("/mcp").handler(auth::handle);
-    BusToolGateway gateway = new BusToolGateway(vertx, config.integer(AgentXConfig.TOOL_TIMEOUT) * 1000L);
+    BusToolGateway gateway = new BusToolGateway(vertx, tools, config.integer(AgentXConfig.TOOL_TIMEOUT) * 1000L);
     new McpHttpHandler(vertx, gateway, new McpServerOptions()
-        .instructions(ComfySystemPrompt.DEFAULT)
+        .instructions(SystemPrompt.COMFYUI)
         .allowedOrigins(Set.copyOf(origins))).mount(router);
 
-    EventBusBridge bridge = new EventBusBridge(vertx, auth);
+    EventBusBridge bridge = new EventBusBridge(vertx, store, engine, auth);
     router.post("/eventbus/*").handler(BodyHandler.create(false).setBodyLimit(config.integer(AgentXConfig.MAX_BODY_BYTES)));
     router.route("/eventbus/*").subRouter(bridge.router());
 
@@ -89,8 +84,9 @@ public class HttpApiVerticle extends VerticleBase {
 
     int port = config.integer(AgentXConfig.PORT);
     return bridge.registerClientAddresses()
-        .compose(v -> vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port).setCompressionSupported(true))
+        .compose(v -> vertx.createHttpServer(serverOptions(config, host, port))
             .requestHandler(router)
+            .invalidRequestHandler(HttpErrors::onInvalidRequest)
             .listen())
         .onSuccess(s -> {
           server = s;
@@ -106,7 +102,7 @@ public class HttpApiVerticle extends VerticleBase {
     }
   }
 
-  private void openStream(RoutingContext ctx, long heartbeatMs) {
+  private void openStream(RoutingContext ctx, StoreClient store, EngineClient engine, long heartbeatMs) {
     String id = ctx.pathParam("id");
     long after;
     try {
@@ -120,7 +116,7 @@ public class HttpApiVerticle extends VerticleBase {
         ws.close(StreamSocket.CLOSE_BAD_SESSION_ID, "invalid session id");
         return;
       }
-      new StreamSocket(vertx, ws, id.toLowerCase(), after, heartbeatMs).open();
+      new StreamSocket(vertx, store, engine, ws, id.toLowerCase(), after, heartbeatMs).open();
     }).onFailure(e -> {
       if (!ctx.response().ended()) {
         HttpErrors.send(ctx, ErrorCode.VALIDATION_FAILED, "This route needs a WebSocket upgrade.");
@@ -128,19 +124,15 @@ public class HttpApiVerticle extends VerticleBase {
     });
   }
 
-  /** {@code GET /tools}: the registry as Claude sees it, and the external servers' state. */
-  private Future<JsonObject> listTools() {
-    return Bus.request(vertx, Addresses.TOOLS_LIST, new JsonObject())
-        .recover(failure -> Future.succeededFuture(new JsonObject().put("tools", new JsonArray()).put("servers", new JsonArray())))
-        .map(r -> {
-          JsonArray tools = new JsonArray();
-          r.getJsonArray("tools", new JsonArray()).forEach(t -> {
-            JsonObject spec = (JsonObject) t;
-            tools.add(new JsonObject().put("name", spec.getString("name")).put("description", spec.getString("description"))
-                .put("input_schema", spec.getJsonObject("input_schema")).put("server", spec.getString("server")));
-          });
-          return new JsonObject().put("tools", tools).put("servers", r.getJsonArray("servers", new JsonArray()));
-        });
+  /** {@code GET /tools}: the registry as Claude sees it, and the external servers' state; 503 when no tools service runs. */
+  private static Future<JsonObject> listTools(ToolsClient tools) {
+    return tools.list(10_000).map(listing -> {
+      JsonArray specs = new JsonArray();
+      listing.tools().forEach(spec -> specs.add(new JsonObject().put("name", spec.name()).put("description", spec.description())
+          .put("input_schema", spec.inputSchema()).put("server", spec.server())));
+      return new JsonObject().put("tools", specs).put("servers", listing.servers());
+    }).recover(failure -> Future.failedFuture(new AgentXException(ErrorCode.SERVICE_UNAVAILABLE,
+        "The tools service is not available, so no tool can be listed: " + failure.getMessage())));
   }
 
   /** The bound port (useful when configured as 0). */
@@ -148,14 +140,34 @@ public class HttpApiVerticle extends VerticleBase {
     return server == null ? -1 : server.actualPort();
   }
 
-  /** A JSON route with a body must say it is JSON: anything else is 415 before we parse a byte. */
+  /**
+   * Size limits on every socket: a WebSocket frame and message (SockJS's WebSocket transport
+   * included) are bounded, and per-message compression is not offered, so a small compressed frame
+   * can never inflate into a huge one (a 60 KB frame of zeros is 60 MB inflated). HTTP responses
+   * are still compressed.
+   */
+  static HttpServerOptions serverOptions(AgentXConfig config, String host, int port) {
+    int maxMessage = config.integer(AgentXConfig.MAX_WS_MESSAGE_BYTES);
+    return new HttpServerOptions().setHost(host).setPort(port)
+        .setCompressionSupported(true)
+        .setPerMessageWebSocketCompressionSupported(false)
+        .setPerFrameWebSocketCompressionSupported(false)
+        .setMaxWebSocketFrameSize(Math.min(maxMessage, 64 * 1024))
+        .setMaxWebSocketMessageSize(maxMessage);
+  }
+
+  /**
+   * A request with a body must say it is JSON, checked before a byte of the body is read: a form or
+   * multipart upload is 415, not silently parsed and ignored.
+   */
   private static void requireJsonContent(RoutingContext ctx) {
     HttpMethod method = ctx.request().method();
-    boolean hasBody = ctx.body() != null && ctx.body().buffer() != null && ctx.body().length() > 0;
-    if (hasBody && (method == HttpMethod.POST || method == HttpMethod.PUT || method == HttpMethod.PATCH)) {
+    if (method == HttpMethod.POST || method == HttpMethod.PUT || method == HttpMethod.PATCH) {
       String type = ctx.request().getHeader("Content-Type");
+      String length = ctx.request().getHeader("Content-Length");
+      boolean hasBody = length != null ? !"0".equals(length.trim()) : ctx.request().headers().contains("Transfer-Encoding");
       String mime = type == null ? "" : type.split(";")[0].trim().toLowerCase();
-      if (!mime.equals("application/json") && !mime.endsWith("+json")) {
+      if (hasBody && !mime.equals("application/json") && !mime.endsWith("+json")) {
         HttpErrors.send(ctx, ErrorCode.UNSUPPORTED_MEDIA_TYPE,
             "Send the body as JSON with 'Content-Type: application/json'" + (type == null ? "." : ", not '" + type + "'."));
         return;
@@ -167,7 +179,7 @@ public class HttpApiVerticle extends VerticleBase {
   private static void logRequest(RoutingContext ctx) {
     if (log.isDebugEnabled()) {
       long start = System.nanoTime();
-      ctx.addBodyEndHandler(v -> log.debug("{} {} {} {}ms", ctx.request().method(), ctx.request().uri(),
+      ctx.addBodyEndHandler(v -> log.debug("{} {} {} {}ms", ctx.request().method(), Redaction.uri(ctx.request().uri()),
           ctx.response().getStatusCode(), (System.nanoTime() - start) / 1_000_000));
     }
     ctx.next();

@@ -78,4 +78,27 @@ final class HttpErrors {
       default -> send(ctx, ErrorCode.INTERNAL, "Something went wrong inside the server; the log has the details.");
     }
   }
+
+  /**
+   * Requests the HTTP decoder could not take (a URI or header too long, a malformed request line)
+   * never reach the router: they still get a JSON error, then the connection is closed.
+   */
+  static void onInvalidRequest(io.vertx.core.http.HttpServerRequest request) {
+    Throwable cause = request.decoderResult() == null ? null : request.decoderResult().cause();
+    ErrorCode code;
+    String sentence;
+    if (cause instanceof io.netty.handler.codec.http.TooLongHttpLineException) {
+      code = ErrorCode.URI_TOO_LONG;
+      sentence = "The request line (method and URI) is longer than the server accepts.";
+    } else if (cause instanceof io.netty.handler.codec.http.TooLongHttpHeaderException) {
+      code = ErrorCode.REQUEST_HEADER_TOO_LARGE;
+      sentence = "The request headers are larger than the server accepts.";
+    } else {
+      code = ErrorCode.VALIDATION_FAILED;
+      sentence = "The request is not valid HTTP.";
+    }
+    request.response().setStatusCode(code.httpStatus()).putHeader("Content-Type", "application/json").putHeader("Connection", "close")
+        .end(new JsonObject().put("error", sentence).put("code", code.name()).encode())
+        .onComplete(done -> request.connection().close());
+  }
 }

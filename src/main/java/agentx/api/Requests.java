@@ -22,24 +22,7 @@ final class Requests {
     if (body == null || body.buffer() == null || body.length() <= 0) {
       return new JsonObject();
     }
-    Object parsed;
-    try {
-      parsed = Json.decodeValue(body.buffer());
-    } catch (DecodeException e) {
-      throw new AgentXException(ErrorCode.INVALID_JSON, "The request body is not valid JSON.");
-    }
-    if (parsed instanceof Map<?, ?> map) {
-      parsed = new JsonObject(castMap(map));
-    }
-    if (!(parsed instanceof JsonObject object)) {
-      throw new AgentXException(ErrorCode.VALIDATION_FAILED, "The request body must be a JSON object.");
-    }
-    return object;
-  }
-
-  @SuppressWarnings("unchecked")
-  private static Map<String, Object> castMap(Map<?, ?> map) {
-    return (Map<String, Object>) map;
+    return StrictJson.object(body.buffer().getBytes(), "The request body");
   }
 
   static String sessionId(RoutingContext ctx) {

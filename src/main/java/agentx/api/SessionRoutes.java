@@ -8,11 +8,13 @@ import static agentx.api.Requests.optionalString;
 import static agentx.api.Requests.sessionId;
 import static agentx.api.Routes.json;
 
-import agentx.protocol.Addresses;
-import agentx.protocol.Bus;
 import agentx.events.SessionConfig;
+import agentx.protocol.CreateSession;
+import agentx.protocol.PageQuery;
+import agentx.protocol.Session;
+import agentx.protocol.StoreClient;
+import agentx.protocol.UpdateSession;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -22,10 +24,10 @@ final class SessionRoutes {
   static final int MAX_TITLE = 500;
   static final int MAX_USER_ID = 200;
 
-  private final Vertx vertx;
+  private final StoreClient store;
 
-  SessionRoutes(Vertx vertx) {
-    this.vertx = vertx;
+  SessionRoutes(StoreClient store) {
+    this.store = store;
   }
 
   void mount(Router api) {
@@ -41,50 +43,39 @@ final class SessionRoutes {
     JsonObject body = jsonBody(ctx);
     onlyFields(body, "user_id", "title", "config");
     JsonObject config = optionalObject(body, "config");
-    JsonObject request = new JsonObject()
-        .put("user_id", optionalString(body, "user_id", MAX_USER_ID))
-        .put("title", optionalString(body, "title", MAX_TITLE))
-        .put("config", SessionConfig.validate(config == null ? new JsonObject() : config));
-    return Bus.request(vertx, Addresses.STORE_SESSION_CREATE, request);
+    return store.createSession(new CreateSession(optionalString(body, "user_id", MAX_USER_ID), optionalString(body, "title", MAX_TITLE),
+        SessionConfig.validate(config == null ? new JsonObject() : config))).map(Session::toJson);
   }
 
   private Future<JsonObject> list(RoutingContext ctx) {
-    JsonObject request = new JsonObject()
-        .put("user_id", ctx.queryParams().get("user_id"))
-        .put("limit", intParam(ctx, "limit", 20, 1, 100))
-        .put("offset", intParam(ctx, "offset", 0, 0, Integer.MAX_VALUE));
-    return Bus.request(vertx, Addresses.STORE_SESSION_LIST, request);
+    return store.listSessions(new PageQuery(ctx.queryParams().get("user_id"), intParam(ctx, "limit", 20, 1, 100),
+        intParam(ctx, "offset", 0, 0, Integer.MAX_VALUE))).map(p -> p.toJson());
   }
 
   private Future<JsonObject> get(RoutingContext ctx) {
-    return Bus.request(vertx, Addresses.STORE_SESSION_GET, new JsonObject().put("session_id", sessionId(ctx)));
+    return store.session(sessionId(ctx)).map(Session::toJson);
   }
 
   private Future<JsonObject> update(RoutingContext ctx) {
     String id = sessionId(ctx);
     JsonObject body = jsonBody(ctx);
     onlyFields(body, "title", "config");
-    JsonObject changes = new JsonObject();
-    if (body.containsKey("title")) {
-      changes.put("title", optionalString(body, "title", MAX_TITLE));
-    }
+    boolean setTitle = body.containsKey("title");
+    String title = setTitle ? optionalString(body, "title", MAX_TITLE) : null;
+    JsonObject config = null;
     if (body.containsKey("config")) {
-      JsonObject config = optionalObject(body, "config");
-      changes.put("config", SessionConfig.validate(config == null ? new JsonObject() : config));
+      JsonObject given = optionalObject(body, "config");
+      config = SessionConfig.validate(given == null ? new JsonObject() : given);
     }
-    return Bus.request(vertx, Addresses.STORE_SESSION_UPDATE, new JsonObject().put("session_id", id).put("changes", changes));
+    return store.updateSession(new UpdateSession(id, setTitle, title, config)).map(Session::toJson);
   }
 
   private void delete(RoutingContext ctx) {
-    Routes.run(ctx, () -> Bus.request(vertx, Addresses.STORE_SESSION_DELETE, new JsonObject().put("session_id", sessionId(ctx)))
-        .onSuccess(r -> ctx.response().setStatusCode(204).end()));
+    Routes.run(ctx, () -> store.deleteSession(sessionId(ctx)).onSuccess(r -> ctx.response().setStatusCode(204).end()));
   }
 
   private Future<JsonObject> messages(RoutingContext ctx) {
-    JsonObject request = new JsonObject()
-        .put("session_id", sessionId(ctx))
-        .put("limit", intParam(ctx, "limit", 100, 1, 1000))
-        .put("offset", intParam(ctx, "offset", 0, 0, Integer.MAX_VALUE));
-    return Bus.request(vertx, Addresses.STORE_MESSAGE_LIST, request);
+    return store.listMessages(new PageQuery(sessionId(ctx), intParam(ctx, "limit", 100, 1, 1000),
+        intParam(ctx, "offset", 0, 0, Integer.MAX_VALUE))).map(p -> p.toJson());
   }
 }

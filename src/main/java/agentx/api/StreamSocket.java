@@ -1,8 +1,8 @@
 package agentx.api;
 
-import agentx.protocol.Addresses;
 import agentx.events.AgentXException;
-import agentx.protocol.Bus;
+import agentx.protocol.EngineClient;
+import agentx.protocol.StoreClient;
 import agentx.events.ErrorCode;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -23,6 +23,8 @@ final class StreamSocket {
   static final short CLOSE_UNKNOWN_SESSION = 4404;
 
   private final Vertx vertx;
+  private final StoreClient store;
+  private final EngineClient engine;
   private final ServerWebSocket ws;
   private final String sessionId;
   private final long after;
@@ -31,8 +33,10 @@ final class StreamSocket {
   private long heartbeatTimer = -1;
   private long lastWriteNanos = System.nanoTime();
 
-  StreamSocket(Vertx vertx, ServerWebSocket ws, String sessionId, long after, long heartbeatMs) {
+  StreamSocket(Vertx vertx, StoreClient store, EngineClient engine, ServerWebSocket ws, String sessionId, long after, long heartbeatMs) {
     this.vertx = vertx;
+    this.store = store;
+    this.engine = engine;
     this.ws = ws;
     this.sessionId = sessionId;
     this.after = after;
@@ -44,7 +48,7 @@ final class StreamSocket {
     ws.exceptionHandler(e -> log.debug("WebSocket of session {} failed: {}", sessionId, e.getMessage()));
     // Frames a client sends right after the handshake must wait for the session lookup, not be lost.
     ws.pause();
-    Bus.request(vertx, Addresses.STORE_SESSION_GET, new JsonObject().put("session_id", sessionId)).onComplete(found -> {
+    store.session(sessionId).onComplete(found -> {
       if (found.failed()) {
         ErrorCode code = ErrorCode.of(found.cause());
         short status = code == ErrorCode.SESSION_NOT_FOUND ? CLOSE_UNKNOWN_SESSION : 1011;
@@ -55,7 +59,9 @@ final class StreamSocket {
         return;
       }
       ws.textMessageHandler(this::onFrame);
-      feed = new EventFeed(vertx, sessionId, after, this::write);
+      ws.binaryMessageHandler(data -> writeError(ErrorCode.VALIDATION_FAILED,
+          "Binary frames are not part of this protocol: send JSON text frames."));
+      feed = new EventFeed(vertx, store, sessionId, after, this::write);
       feed.start().onFailure(e -> ws.close((short) 1011, "cannot follow the session"));
       if (heartbeatMs > 0) {
         heartbeatTimer = vertx.setPeriodic(heartbeatMs, t -> {
@@ -79,19 +85,19 @@ final class StreamSocket {
   private void onFrame(String text) {
     JsonObject frame;
     try {
-      frame = new JsonObject(text);
-    } catch (DecodeException | ClassCastException e) {
-      writeError(ErrorCode.INVALID_JSON, "The frame is not a JSON object.");
+      frame = StrictJson.object(text, "The frame");
+    } catch (AgentXException e) {
+      writeError(e);
       return;
     }
     String type = frame.getValue("type") instanceof String t ? t : "";
     switch (type) {
       case "ping" -> write(new JsonObject().put("type", "pong"));
-      case "cancel" -> TurnRoutes.cancelTurn(vertx, sessionId)
+      case "cancel" -> TurnRoutes.cancelTurn(store, engine, sessionId)
           .onSuccess(r -> write(new JsonObject().put("type", "cancel_result").put("cancelled", r.getBoolean("cancelled", false))))
           .onFailure(this::writeError);
       case "message" -> {
-        JsonObject request;
+        agentx.protocol.StartTurn request;
         try {
           JsonObject body = frame.copy();
           body.remove("type");
@@ -101,8 +107,8 @@ final class StreamSocket {
           writeError(e);
           return;
         }
-        Bus.request(vertx, Addresses.ENGINE_TURN_START, request)
-            .onSuccess(r -> write(new JsonObject().put("type", "accepted").put("turn_id", r.getString("turn_id"))))
+        engine.queueTurn(request)
+            .onSuccess(r -> write(new JsonObject().put("type", "accepted").put("turn_id", r.turnId())))
             .onFailure(this::writeError);
       }
       default -> writeError(ErrorCode.VALIDATION_FAILED, "Unknown frame type '" + type + "' (expected message, cancel or ping).");

@@ -10,11 +10,16 @@ import static agentx.api.Requests.sessionId;
 import static agentx.api.Routes.json;
 
 import agentx.config.AgentXConfig;
-import agentx.protocol.Addresses;
 import agentx.events.AgentXException;
-import agentx.protocol.Bus;
 import agentx.events.ErrorCode;
 import agentx.events.Events;
+import agentx.protocol.Addresses;
+import agentx.protocol.AssistantReply;
+import agentx.protocol.EngineClient;
+import agentx.protocol.EventQuery;
+import agentx.protocol.StartTurn;
+import agentx.protocol.StoreClient;
+import agentx.protocol.TurnSummary;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -30,10 +35,14 @@ final class TurnRoutes {
   private static final long ENGINE_REPLY_GRACE_MS = 2_000;
 
   private final Vertx vertx;
+  private final StoreClient store;
+  private final EngineClient engine;
   private final long turnTimeoutMs;
 
-  TurnRoutes(Vertx vertx, AgentXConfig config) {
+  TurnRoutes(Vertx vertx, StoreClient store, EngineClient engine, AgentXConfig config) {
     this.vertx = vertx;
+    this.store = store;
+    this.engine = engine;
     this.turnTimeoutMs = config.integer(AgentXConfig.TURN_TIMEOUT) * 1000L;
   }
 
@@ -44,20 +53,16 @@ final class TurnRoutes {
   }
 
   /** The body of a turn request, checked: {@code {content, system?}}. Shared with the WebSocket and the bridge. */
-  static JsonObject turnRequest(String sessionId, JsonObject body, boolean wait) {
-    return new JsonObject()
-        .put("session_id", sessionId)
-        .put("content", requiredString(body, "content", MAX_CONTENT))
-        .put("system", optionalString(body, "system", MAX_CONTENT))
-        .put("wait", wait);
+  static StartTurn turnRequest(String sessionId, JsonObject body, boolean wait) {
+    return new StartTurn(sessionId, UUID.randomUUID().toString(), requiredString(body, "content", MAX_CONTENT),
+        optionalString(body, "system", MAX_CONTENT), wait);
   }
 
   private Future<JsonObject> sendMessage(RoutingContext ctx) {
     String id = sessionId(ctx);
     JsonObject body = jsonBody(ctx);
     onlyFields(body, "content", "system");
-    JsonObject request = turnRequest(id, body, true).put("turn_id", UUID.randomUUID().toString());
-    return awaitTurn(request);
+    return awaitTurn(turnRequest(id, body, true)).map(AssistantReply::toJson);
   }
 
   /**
@@ -65,23 +70,23 @@ final class TurnRoutes {
    * this also watches the session's events: a {@code turn} event closing this turn as failed (the
    * store closes the turns of a node that left the cluster) ends the wait with that error.
    */
-  private Future<JsonObject> awaitTurn(JsonObject request) {
-    String turnId = request.getString("turn_id");
-    Promise<JsonObject> answer = Promise.promise();
-    MessageConsumer<JsonObject> watch = vertx.eventBus().consumer(Addresses.sessionEvents(request.getString("session_id")), m -> {
+  private Future<AssistantReply> awaitTurn(StartTurn request) {
+    String turnId = request.turnId();
+    Promise<AssistantReply> answer = Promise.promise();
+    MessageConsumer<JsonObject> watch = vertx.eventBus().consumer(Addresses.sessionEvents(request.sessionId()), m -> {
       JsonObject event = m.body();
       if (Events.TURN.equals(event.getString("type")) && turnId.equals(event.getString("turn_id"))) {
-        JsonObject data = event.getJsonObject("data", new JsonObject());
-        if ("failed".equals(data.getString("status"))) {
+        TurnSummary summary = TurnSummary.fromJson(event.getJsonObject("data", new JsonObject()));
+        if ("failed".equals(summary.status())) {
           // the engine's own reply, when it is alive, comes right after its turn event: give it a moment
           vertx.setTimer(ENGINE_REPLY_GRACE_MS, t -> answer.tryFail(new AgentXException(
-              ErrorCode.valueOf(data.getString("error_code", ErrorCode.INTERNAL.name())), data.getString("error_message", "The turn failed."))));
+              ErrorCode.fromName(summary.errorCode()), summary.errorMessage() != null ? summary.errorMessage() : "The turn failed.")));
         }
       }
     });
     watch.completion()
         // a turn may run long: the bus timeout is the turn timeout plus a margin for closing it
-        .compose(v -> Bus.request(vertx, Addresses.ENGINE_TURN_START, request, turnTimeoutMs + 60_000))
+        .compose(v -> engine.runTurn(request, turnTimeoutMs + 60_000))
         .onComplete(done -> {
           if (done.succeeded()) {
             answer.tryComplete(done.result());
@@ -93,25 +98,18 @@ final class TurnRoutes {
   }
 
   private Future<JsonObject> cancel(RoutingContext ctx) {
-    String id = sessionId(ctx);
-    return cancelTurn(vertx, id);
+    return cancelTurn(store, engine, sessionId(ctx));
   }
 
   /** Cancels the session's running turn, wherever it runs; {@code {cancelled:false}} when none runs. */
-  static Future<JsonObject> cancelTurn(Vertx vertx, String sessionId) {
-    return Bus.request(vertx, Addresses.STORE_SESSION_GET, new JsonObject().put("session_id", sessionId))
-        .compose(session -> Bus.request(vertx, Addresses.turnCancel(sessionId), new JsonObject(), 5_000)
-            .recover(failure -> failure instanceof AgentXException e && e.code() == ErrorCode.SERVICE_UNAVAILABLE
-                ? Future.succeededFuture(new JsonObject().put("cancelled", false))
-                : Future.failedFuture(failure)));
+  static Future<JsonObject> cancelTurn(StoreClient store, EngineClient engine, String sessionId) {
+    return store.session(sessionId).compose(session -> engine.cancel(sessionId)).map(r -> r.toJson());
   }
 
   private Future<JsonObject> events(RoutingContext ctx) {
     String id = sessionId(ctx);
     long after = longParam(ctx, "after", 0);
-    int limit = intParam(ctx, "limit", 1000, 1, 5000);
-    return Bus.request(vertx, Addresses.STORE_SESSION_GET, new JsonObject().put("session_id", id))
-        .compose(s -> Bus.request(vertx, Addresses.STORE_EVENT_LIST,
-            new JsonObject().put("session_id", id).put("after", after).put("limit", limit)));
+    int limit = intParam(ctx, "limit", 1000, 1, EventQuery.MAX_LIMIT);
+    return store.session(id).compose(s -> store.events(new EventQuery(id, after, limit))).map(p -> p.toJson());
   }
 }

@@ -7,23 +7,23 @@ import static agentx.api.Requests.optionalString;
 import static agentx.api.Requests.sessionId;
 import static agentx.api.Routes.json;
 
-import agentx.protocol.Addresses;
 import agentx.events.AgentXException;
-import agentx.protocol.Bus;
 import agentx.events.ErrorCode;
-import agentx.tools.comfyui.WorkflowValidator;
+import agentx.protocol.SaveWorkflow;
+import agentx.protocol.StoreClient;
+import agentx.protocol.WorkflowFormat;
+import agentx.protocol.WorkflowVersion;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
 /** The session's ComfyUI workflow (API format) and its versions: how a ComfyUI page pushes its canvas. */
 final class WorkflowRoutes {
-  private final Vertx vertx;
+  private final StoreClient store;
 
-  WorkflowRoutes(Vertx vertx) {
-    this.vertx = vertx;
+  WorkflowRoutes(StoreClient store) {
+    this.store = store;
   }
 
   void mount(Router api) {
@@ -34,13 +34,11 @@ final class WorkflowRoutes {
   }
 
   private Future<JsonObject> current(RoutingContext ctx) {
-    String id = sessionId(ctx);
-    return Bus.request(vertx, Addresses.STORE_WORKFLOW_GET, new JsonObject().put("session_id", id)).map(r -> {
-      JsonObject workflow = r.getJsonObject("workflow");
+    return store.workflow(sessionId(ctx), null).map(workflow -> {
       if (workflow == null) {
         throw new AgentXException(ErrorCode.NOT_FOUND, "This session has no workflow yet; PUT one in API format.");
       }
-      return workflow;
+      return workflow.toJson();
     });
   }
 
@@ -52,48 +50,28 @@ final class WorkflowRoutes {
     if (workflow == null) {
       throw Requests.invalid("workflow is required: the graph in ComfyUI's API format.");
     }
-    checkApiFormat(workflow);
+    WorkflowFormat.checkApiFormat(workflow);
     return save(id, workflow, optionalString(body, "description", 2_000));
   }
 
-  /** API format: an object of node id → {class_type, inputs}. UI saves are refused with how to export the right one. */
-  static void checkApiFormat(JsonObject workflow) {
-    if (WorkflowValidator.isUiFormat(workflow)) {
-      throw Requests.invalid(WorkflowValidator.UI_FORMAT_EXPLANATION);
-    }
-    for (String nodeId : workflow.fieldNames()) {
-      Object node = workflow.getValue(nodeId);
-      if (!(node instanceof JsonObject n) || !(n.getValue("class_type") instanceof String) || !(n.getValue("inputs") instanceof JsonObject)) {
-        throw Requests.invalid("workflow." + nodeId + " must be a node {class_type, inputs} (ComfyUI's API format).");
-      }
-    }
-  }
-
   private Future<JsonObject> save(String id, JsonObject workflow, String description) {
-    return Bus.request(vertx, Addresses.STORE_WORKFLOW_SAVE, new JsonObject().put("session_id", id)
-        .put("workflow_json", workflow.encode()).put("description", description));
+    return store.saveWorkflow(new SaveWorkflow(id, workflow, description, null)).map(WorkflowVersion::toJson);
   }
 
   private Future<JsonObject> versions(RoutingContext ctx) {
-    String id = sessionId(ctx);
-    return Bus.request(vertx, Addresses.STORE_WORKFLOW_VERSIONS, new JsonObject().put("session_id", id));
+    return store.workflowVersions(sessionId(ctx)).map(WorkflowVersion::listToJson);
   }
 
   private Future<JsonObject> restore(RoutingContext ctx) {
     String id = sessionId(ctx);
     JsonObject body = jsonBody(ctx);
     onlyFields(body, "version");
-    if (!(body.getValue("version") instanceof Number n) || n.longValue() < 1) {
+    if (!(body.getValue("version") instanceof Number n) || n.longValue() < 1 || n.doubleValue() != Math.rint(n.doubleValue())) {
       throw Requests.invalid("version must be a version number (1 or more).");
     }
     long version = ((Number) body.getValue("version")).longValue();
-    return Bus.request(vertx, Addresses.STORE_WORKFLOW_GET, new JsonObject().put("session_id", id).put("version", version))
-        .compose(r -> {
-          JsonObject old = r.getJsonObject("workflow");
-          if (old == null) {
-            return Future.failedFuture(new AgentXException(ErrorCode.NOT_FOUND, "This session has no workflow version " + version + "."));
-          }
-          return save(id, old.getJsonObject("workflow"), "restored from version " + version);
-        });
+    return store.workflow(id, version).compose(old -> old == null
+        ? Future.failedFuture(new AgentXException(ErrorCode.NOT_FOUND, "This session has no workflow version " + version + "."))
+        : save(id, old.workflow(), "restored from version " + version));
   }
 }

@@ -43,6 +43,10 @@ public final class AgentXConfig {
   public static final String PRICES = "AGENTX_PRICES";
   public static final String WS_HEARTBEAT = "AGENTX_WS_HEARTBEAT";
   public static final String CORS_ORIGINS = "AGENTX_CORS_ORIGINS";
+  /** Host names (beyond loopback and AGENTX_HOST) a request's Host header may carry: DNS-rebinding defence. */
+  public static final String ALLOWED_HOSTS = "AGENTX_ALLOWED_HOSTS";
+  /** Largest WebSocket message (after reassembly) any socket accepts, in bytes; bigger ones close the socket with 1009. */
+  public static final String MAX_WS_MESSAGE_BYTES = "AGENTX_MAX_WS_MESSAGE_BYTES";
   public static final String CLUSTER = "AGENTX_CLUSTER";
   public static final String CLUSTER_HOST = "AGENTX_CLUSTER_HOST";
   public static final String CLUSTER_PORT = "AGENTX_CLUSTER_PORT";
@@ -75,6 +79,8 @@ public final class AgentXConfig {
     DEFAULTS.put(CONTEXT_WINDOW, 200_000);
     DEFAULTS.put(WS_HEARTBEAT, 30);
     DEFAULTS.put(CORS_ORIGINS, "");
+    DEFAULTS.put(ALLOWED_HOSTS, "");
+    DEFAULTS.put(MAX_WS_MESSAGE_BYTES, 256 * 1024);
     DEFAULTS.put(CLUSTER, false);
     DEFAULTS.put(CLUSTER_HOST, "127.0.0.1");
     DEFAULTS.put(CLUSTER_PORT, 5701);
@@ -88,7 +94,7 @@ public final class AgentXConfig {
   public static final Set<String> KEYS = Set.of(ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL, MODEL, MAX_TOKENS, DATABASE_URL,
       LOG_LEVEL, HOST, PORT, COMFYUI_URL, API_TOKEN, BUSY_POLICY, TOOL_TIMEOUT, MCP_SERVERS_FILE, MAX_BODY_BYTES,
       MAX_LLM_CALLS, LLM_CONNECT_TIMEOUT, LLM_IDLE_TIMEOUT, LLM_MAX_RETRIES, TURN_TIMEOUT, CONTEXT_WINDOW, SYSTEM_PROMPT,
-      PRICES, WS_HEARTBEAT, CORS_ORIGINS, CLUSTER, CLUSTER_HOST, CLUSTER_PORT, CLUSTER_MEMBERS, ROLES, CLUSTER_FAILURE_TIMEOUT,
+      PRICES, WS_HEARTBEAT, CORS_ORIGINS, ALLOWED_HOSTS, MAX_WS_MESSAGE_BYTES, CLUSTER, CLUSTER_HOST, CLUSTER_PORT, CLUSTER_MEMBERS, ROLES, CLUSTER_FAILURE_TIMEOUT,
       STORE_SHARED);
 
   public static final List<String> ALL_ROLES = List.of("api", "engine", "store", "tools");

@@ -3,11 +3,19 @@ package agentx.engine;
 import agentx.config.AgentXConfig;
 import agentx.engine.anthropic.AnthropicClient;
 import agentx.engine.anthropic.AnthropicOptions;
-import agentx.protocol.Addresses;
 import agentx.events.AgentXException;
-import agentx.protocol.Bus;
 import agentx.events.ErrorCode;
 import agentx.events.NodeId;
+import agentx.protocol.Addresses;
+import agentx.protocol.AssistantReply;
+import agentx.protocol.CancelResult;
+import agentx.protocol.NodeHealth;
+import agentx.protocol.Session;
+import agentx.protocol.StartTurn;
+import agentx.protocol.StoreClient;
+import agentx.protocol.ToolProgress;
+import agentx.protocol.ToolsClient;
+import agentx.protocol.TurnAccepted;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -32,18 +40,22 @@ public class AgentEngineVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(AgentEngineVerticle.class);
   private static final long REJECT_LOCK_WAIT_MS = 100;
   private static final long STOP_GRACE_MS = 5_000;
-  private final Map<TurnRunner, Future<JsonObject>> running = new HashMap<>();
+  private final Map<TurnRunner, Future<AssistantReply>> running = new HashMap<>();
 
   private AgentXConfig config;
   private AnthropicClient client;
   private Pricing pricing;
   private String nodeId;
+  private StoreClient store;
+  private ToolsClient tools;
 
   @Override
   public Future<?> start() {
     config = AgentXConfig.from(config());
     nodeId = NodeId.of(vertx);
     pricing = new Pricing(config.json(AgentXConfig.PRICES));
+    store = new StoreClient(vertx);
+    tools = new ToolsClient(vertx);
     if (config.hasApiKey()) {
       AnthropicOptions options = AnthropicOptions.of(config.string(AgentXConfig.ANTHROPIC_BASE_URL), config.string(AgentXConfig.ANTHROPIC_API_KEY))
           .withConnectTimeoutMs(config.integer(AgentXConfig.LLM_CONNECT_TIMEOUT) * 1000L)
@@ -53,7 +65,7 @@ public class AgentEngineVerticle extends VerticleBase {
     }
     MessageConsumer<JsonObject> start = vertx.eventBus().consumer(Addresses.ENGINE_TURN_START, this::onStartTurn);
     MessageConsumer<JsonObject> health = vertx.eventBus().consumer(Addresses.ENGINE_HEALTH,
-        m -> m.reply(new JsonObject().put("llm", client != null ? "configured" : "not_configured").put("node", nodeId)));
+        m -> m.reply(new NodeHealth.Engine(client != null, nodeId).toJson()));
     return Future.all(start.completion(), health.completion());
   }
 
@@ -75,42 +87,36 @@ public class AgentEngineVerticle extends VerticleBase {
   }
 
   private void onStartTurn(Message<JsonObject> message) {
-    JsonObject body = message.body();
-    String sessionId = body.getString("session_id");
-    String content = body.getString("content");
-    boolean wait = body.getBoolean("wait", true);
+    StartTurn request = StartTurn.fromJson(message.body() == null ? new JsonObject() : message.body());
     if (client == null) {
       AgentXException.failReply(message, new AgentXException(ErrorCode.LLM_NOT_CONFIGURED,
           "No Claude API key is configured: set ANTHROPIC_API_KEY in the environment or in .env, then restart the server."));
       return;
     }
-    if (content == null || content.isBlank()) {
+    if (request.content() == null || request.content().isBlank()) {
       AgentXException.failReply(message, new AgentXException(ErrorCode.VALIDATION_FAILED, "content is required and must be a non-empty string."));
       return;
     }
-    String given = body.getString("turn_id");
+    String given = request.turnId();
     String turnId = given != null && given.matches("[0-9a-f-]{36}") ? given : UUID.randomUUID().toString();
+    String sessionId = request.sessionId();
     boolean reject = "reject".equalsIgnoreCase(config.string(AgentXConfig.BUSY_POLICY));
     long turnTimeoutMs = config.integer(AgentXConfig.TURN_TIMEOUT) * 1000L;
 
-    Bus.request(vertx, Addresses.STORE_SESSION_GET, new JsonObject().put("session_id", sessionId))
+    store.session(sessionId)
         .compose(session -> {
-          if (!wait && !reject) {
-            message.reply(accepted(sessionId, turnId)); // queued: the caller follows the events
+          if (!request.awaitEnd() && !reject) {
+            message.reply(new TurnAccepted(sessionId, turnId).toJson()); // queued: the caller follows the events
           }
           return acquire(sessionId, reject ? REJECT_LOCK_WAIT_MS : turnTimeoutMs, reject).map(lock -> {
-            if (!wait && reject) {
-              message.reply(accepted(sessionId, turnId));
+            if (!request.awaitEnd() && reject) {
+              message.reply(new TurnAccepted(sessionId, turnId).toJson());
             }
-            runLocked(lock, session, body, turnId, turnTimeoutMs, wait ? message : null);
+            runLocked(lock, session, request, turnId, turnTimeoutMs, request.awaitEnd() ? message : null);
             return null;
           });
         })
         .onFailure(failure -> AgentXException.failReply(message, failure));
-  }
-
-  private static JsonObject accepted(String sessionId, String turnId) {
-    return new JsonObject().put("turn_id", turnId).put("session_id", sessionId).put("status", "accepted");
   }
 
   private Future<Lock> acquire(String sessionId, long timeoutMs, boolean reject) {
@@ -121,41 +127,34 @@ public class AgentEngineVerticle extends VerticleBase {
   }
 
   /** Runs one turn holding the session's lock; releases it whatever happens. {@code reply} is null when nobody waits. */
-  private void runLocked(Lock lock, JsonObject session, JsonObject body, String turnId, long turnTimeoutMs, Message<JsonObject> reply) {
-    String sessionId = session.getString("session_id");
-    TurnSettings settings = TurnSettings.resolve(config, session.getJsonObject("config", new JsonObject()), body.getString("system"));
-    Bus.request(vertx, Addresses.STORE_EVENT_LAST_SEQ, new JsonObject().put("session_id", sessionId))
-        .compose(last -> {
-          EventLog events = new EventLog(vertx, sessionId, turnId, last.getLong("seq", 0L));
-          TurnRunner runner = new TurnRunner(vertx, client, pricing, settings, sessionId, turnId, body.getString("content"), events, nodeId);
-          MessageConsumer<JsonObject> cancel = vertx.eventBus().consumer(Addresses.turnCancel(sessionId), m -> {
-            log.info("Cancelling turn {} of session {}", turnId, sessionId);
-            runner.stop(null);
-            m.reply(new JsonObject().put("cancelled", true).put("turn_id", turnId));
-          });
-          MessageConsumer<JsonObject> progress = vertx.eventBus().consumer(Addresses.turnProgress(sessionId),
-              m -> runner.onToolProgress(m.body()));
-          long timer = vertx.setTimer(turnTimeoutMs, t -> runner.stop(new AgentXException(ErrorCode.TIMEOUT,
-              "The turn took longer than " + turnTimeoutMs / 1000 + " s and was stopped.")));
-          Future<JsonObject> run = Future.all(cancel.completion(), progress.completion()).compose(v -> runner.run());
-          running.put(runner, run);
-          return run
-              .onComplete(done -> {
-                running.remove(runner);
-                vertx.cancelTimer(timer);
-                cancel.unregister();
-                progress.unregister();
-              });
-        })
-        .onComplete(done -> {
-          lock.release();
-          if (reply != null) {
-            if (done.succeeded()) {
-              reply.reply(done.result());
-            } else {
-              AgentXException.failReply(reply, done.cause());
-            }
-          }
-        });
+  private void runLocked(Lock lock, Session session, StartTurn request, String turnId, long turnTimeoutMs, Message<JsonObject> reply) {
+    String sessionId = session.sessionId();
+    TurnSettings settings = TurnSettings.resolve(config, session.config(), request.system());
+    TurnRunner runner = new TurnRunner(client, store, tools, pricing, settings, sessionId, turnId, request.content(), nodeId);
+    MessageConsumer<JsonObject> cancel = vertx.eventBus().consumer(Addresses.turnCancel(sessionId), m -> {
+      log.info("Cancelling turn {} of session {}", turnId, sessionId);
+      runner.stop(null);
+      m.reply(new CancelResult(true, turnId).toJson());
+    });
+    MessageConsumer<JsonObject> progress = vertx.eventBus().consumer(Addresses.turnProgress(sessionId),
+        m -> runner.onToolProgress(ToolProgress.fromJson(m.body())));
+    long timer = vertx.setTimer(turnTimeoutMs, t -> runner.stop(new AgentXException(ErrorCode.TIMEOUT,
+        "The turn took longer than " + turnTimeoutMs / 1000 + " s and was stopped.")));
+    Future<AssistantReply> run = Future.all(cancel.completion(), progress.completion()).compose(v -> runner.run());
+    running.put(runner, run);
+    run.onComplete(done -> {
+      running.remove(runner);
+      vertx.cancelTimer(timer);
+      cancel.unregister();
+      progress.unregister();
+      lock.release();
+      if (reply != null) {
+        if (done.succeeded()) {
+          reply.reply(done.result().toJson());
+        } else {
+          AgentXException.failReply(reply, done.cause());
+        }
+      }
+    });
   }
 }

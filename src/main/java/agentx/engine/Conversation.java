@@ -1,5 +1,6 @@
 package agentx.engine;
 
+import agentx.protocol.HistoryEntry;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -21,12 +22,11 @@ final class Conversation {
 
   private Conversation() {}
 
-  /** @param history stored messages {@code [{role, blocks}]}, oldest first */
-  static List<JsonObject> fromHistory(JsonArray history) {
+  /** @param history the stored messages, oldest first */
+  static List<JsonObject> fromHistory(List<HistoryEntry> history) {
     List<JsonObject> raw = new ArrayList<>();
-    for (int i = 0; i < history.size(); i++) {
-      JsonObject m = history.getJsonObject(i);
-      raw.add(new JsonObject().put("role", m.getString("role")).put("content", m.getJsonArray("blocks", new JsonArray()).copy()));
+    for (HistoryEntry m : history) {
+      raw.add(new JsonObject().put("role", m.role()).put("content", m.blocks().copy()));
     }
     return repair(raw);
   }

@@ -1,63 +1,73 @@
 package agentx.engine;
 
-import agentx.protocol.Addresses;
-import agentx.protocol.Bus;
+import agentx.events.AgentXException;
+import agentx.events.ErrorCode;
 import agentx.events.Events;
+import agentx.protocol.AppendEvents;
+import agentx.protocol.StoreClient;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The events of one turn: numbers them (per-session {@code seq}, +1 each), persists them, then
- * publishes them. Persist-then-publish is a group commit: while one batch is being written, new
- * events queue up and go in the next batch, so a fast token stream costs one write per batch, not
- * per token. Because nothing is published before it is stored, a client that subscribes and then
- * reads the store can never miss an event, and a seq seen by anyone is never reused after a crash.
+ * The events of one turn on their way to the store, which numbers, stores and then publishes them.
+ * A group commit: while one batch is being written, new events queue up and go in the next batch, so
+ * a fast token stream costs one write per batch, not per token, and the order is kept.
+ *
+ * <p>When a batch cannot be stored, none of it is published (the store publishes only what it
+ * committed), the queued events are dropped and {@code onStoreFailure} is told, so the turn ends as
+ * failed; only the closing events are then tried again ({@link #reopen}).
  */
 final class EventLog {
   private static final Logger log = LoggerFactory.getLogger(EventLog.class);
 
-  private final Vertx vertx;
+  private final StoreClient store;
   private final String sessionId;
   private final String turnId;
-  private final String address;
-  private long lastSeq;
+  private final Consumer<AgentXException> onStoreFailure;
   private List<JsonObject> pending = new ArrayList<>();
   private boolean writing;
+  private boolean broken;
   private final List<Promise<Void>> drainWaiters = new ArrayList<>();
 
-  EventLog(Vertx vertx, String sessionId, String turnId, long lastSeq) {
-    this.vertx = vertx;
+  EventLog(StoreClient store, String sessionId, String turnId, Consumer<AgentXException> onStoreFailure) {
+    this.store = store;
     this.sessionId = sessionId;
     this.turnId = turnId;
-    this.lastSeq = lastSeq;
-    this.address = Addresses.sessionEvents(sessionId);
+    this.onStoreFailure = onStoreFailure;
   }
 
   /** Queues one event; it is stored and published in order, as soon as the previous batch is written. */
   void emit(String type, Object data) {
-    emit(Events.envelope(type, sessionId, turnId, ++lastSeq, data));
+    emit(Events.draft(type, sessionId, turnId, data));
   }
 
   /** A thinking token, when the session asked for them: a {@code stream} event marked {@code kind:"thinking"} (DESIGN §4.2). */
   void emitThinking(String text) {
-    emit(Events.envelope(Events.STREAM, sessionId, turnId, ++lastSeq, text).put("kind", "thinking"));
+    emit(Events.draft(Events.STREAM, sessionId, turnId, text).put("kind", "thinking"));
   }
 
-  private void emit(JsonObject envelope) {
-    pending.add(envelope);
+  private void emit(JsonObject draft) {
+    if (broken) {
+      return;
+    }
+    pending.add(draft);
     if (!writing) {
       writeBatch();
     }
   }
 
-  /** Completes once every event emitted so far is stored and published. */
+  /** After a store failure: lets the turn's closing events be tried (the store may be back). */
+  void reopen() {
+    broken = false;
+  }
+
+  /** Completes once every event emitted so far is stored (or dropped after a store failure). */
   Future<Void> drain() {
     if (!writing && pending.isEmpty()) {
       return Future.succeededFuture();
@@ -71,23 +81,23 @@ final class EventLog {
     List<JsonObject> batch = pending;
     pending = new ArrayList<>();
     writing = true;
-    Bus.request(vertx, Addresses.STORE_EVENT_APPEND, new JsonObject().put("events", new JsonArray(new ArrayList<>(batch))))
-        .onComplete(stored -> {
-          if (stored.failed()) {
-            // Live clients still get the events; only a later replay would miss them. Say so loudly.
-            log.error("Could not persist {} event(s) of session {}: {}", batch.size(), sessionId, stored.cause().getMessage());
-          }
-          for (JsonObject envelope : batch) {
-            vertx.eventBus().publish(address, envelope);
-          }
-          if (!pending.isEmpty()) {
-            writeBatch();
-          } else {
-            writing = false;
-            List<Promise<Void>> waiters = new ArrayList<>(drainWaiters);
-            drainWaiters.clear();
-            waiters.forEach(Promise::tryComplete);
-          }
-        });
+    store.appendEvents(new AppendEvents(batch)).onComplete(stored -> {
+      if (stored.failed()) {
+        log.error("Could not store {} event(s) of turn {} in session {}: {}", batch.size(), turnId, sessionId,
+            stored.cause().getMessage());
+        broken = true;
+        pending.clear();
+        onStoreFailure.accept(new AgentXException(ErrorCode.STORE_UNAVAILABLE,
+            "The session store could not save this turn's events, so the turn was stopped: " + stored.cause().getMessage()));
+      }
+      if (!pending.isEmpty()) {
+        writeBatch();
+      } else {
+        writing = false;
+        List<Promise<Void>> waiters = new ArrayList<>(drainWaiters);
+        drainWaiters.clear();
+        waiters.forEach(Promise::tryComplete);
+      }
+    });
   }
 }

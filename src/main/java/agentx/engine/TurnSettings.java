@@ -1,7 +1,7 @@
 package agentx.engine;
 
 import agentx.config.AgentXConfig;
-import agentx.tools.comfyui.ComfySystemPrompt;
+import agentx.config.SystemPrompt;
 import io.vertx.core.json.JsonObject;
 
 /** What one turn runs with: the engine's config, overridden by the session's {@code config}, then by the message. */
@@ -20,7 +20,7 @@ record TurnSettings(
   static TurnSettings resolve(AgentXConfig config, JsonObject sessionConfig, String messageSystem) {
     String system = messageSystem != null ? messageSystem
         : sessionConfig.getString("system", config.string(AgentXConfig.SYSTEM_PROMPT) != null
-            ? config.string(AgentXConfig.SYSTEM_PROMPT) : ComfySystemPrompt.DEFAULT);
+            ? config.string(AgentXConfig.SYSTEM_PROMPT) : SystemPrompt.COMFYUI);
     Number temperature = (Number) sessionConfig.getValue("temperature");
     Number budget = (Number) sessionConfig.getValue("thinking_budget_tokens");
     return new TurnSettings(

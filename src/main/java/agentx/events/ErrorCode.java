@@ -8,46 +8,65 @@ import io.vertx.core.eventbus.ReplyFailure;
  * {@code message.fail(code.failureCode(), sentence)}; the HTTP edge maps them back with {@link #of}.
  */
 public enum ErrorCode {
-  INVALID_JSON(400),
-  VALIDATION_FAILED(400),
-  INVALID_SESSION_ID(400),
-  UNAUTHORIZED(401),
-  FORBIDDEN(403),
-  SESSION_NOT_FOUND(404),
-  NOT_FOUND(404),
-  METHOD_NOT_ALLOWED(405),
-  SESSION_BUSY(409),
-  WORKFLOW_CONFLICT(409),
-  PAYLOAD_TOO_LARGE(413),
-  UNSUPPORTED_MEDIA_TYPE(415),
-  LLM_RATE_LIMITED(429),
-  INTERNAL(500),
-  LLM_ERROR(502),
-  LLM_NOT_CONFIGURED(503),
-  LLM_OVERLOADED(503),
-  STORE_UNAVAILABLE(503),
-  SERVICE_UNAVAILABLE(503),
-  TIMEOUT(504);
+  // Each code's bus number is fixed here, never derived from the order: nodes of different versions
+  // in one cluster must read a failure the same way. New codes take new numbers; none is ever reused.
+  INVALID_JSON(400, 1000),
+  VALIDATION_FAILED(400, 1001),
+  INVALID_SESSION_ID(400, 1002),
+  UNAUTHORIZED(401, 1003),
+  FORBIDDEN(403, 1004),
+  SESSION_NOT_FOUND(404, 1005),
+  NOT_FOUND(404, 1006),
+  METHOD_NOT_ALLOWED(405, 1007),
+  SESSION_BUSY(409, 1008),
+  WORKFLOW_CONFLICT(409, 1009),
+  PAYLOAD_TOO_LARGE(413, 1010),
+  UNSUPPORTED_MEDIA_TYPE(415, 1011),
+  LLM_RATE_LIMITED(429, 1012),
+  INTERNAL(500, 1013),
+  LLM_ERROR(502, 1014),
+  LLM_NOT_CONFIGURED(503, 1015),
+  LLM_OVERLOADED(503, 1016),
+  STORE_UNAVAILABLE(503, 1017),
+  SERVICE_UNAVAILABLE(503, 1018),
+  TIMEOUT(504, 1019),
+  URI_TOO_LONG(414, 1020),
+  REQUEST_HEADER_TOO_LARGE(431, 1021);
 
   private final int httpStatus;
+  private final int failureCode;
 
-  ErrorCode(int httpStatus) {
+  ErrorCode(int httpStatus, int failureCode) {
     this.httpStatus = httpStatus;
+    this.failureCode = failureCode;
   }
 
   public int httpStatus() {
     return httpStatus;
   }
 
-  /** The int carried by {@code ReplyException.failureCode()}: offset so it never collides with -1. */
+  /** The int carried by {@code ReplyException.failureCode()}: fixed per code, never -1 (the bus's own failures). */
   public int failureCode() {
-    return 1000 + ordinal();
+    return failureCode;
   }
 
   public static ErrorCode fromFailureCode(int failureCode) {
-    int i = failureCode - 1000;
-    ErrorCode[] all = values();
-    return i >= 0 && i < all.length ? all[i] : INTERNAL;
+    for (ErrorCode code : values()) {
+      if (code.failureCode == failureCode) {
+        return code;
+      }
+    }
+    return INTERNAL;
+  }
+
+  /** The code with this name, INTERNAL for an unknown or missing one (a newer node's code, say). */
+  public static ErrorCode fromName(String name) {
+    for (ErrorCode code : values()) {
+      if (code.name().equals(name)) {
+        return code;
+      }
+    }
+    return INTERNAL;
   }
 
   /** Maps any failure that crossed the bus to a code: our own codes, then the bus's own failures. */

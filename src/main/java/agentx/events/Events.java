@@ -4,7 +4,8 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * The four event layers of DESIGN §4.2 and their envelope
- * {@code {type, session_id, turn_id, seq, timestamp, data}}. Builders only: sequencing is the engine's.
+ * {@code {type, session_id, turn_id, seq, timestamp, data}}. Builders only: the store alone gives an
+ * envelope its {@code seq}, when it stores it.
  */
 public final class Events {
   public static final String STREAM = "stream";
@@ -14,12 +15,13 @@ public final class Events {
 
   private Events() {}
 
-  public static JsonObject envelope(String type, String sessionId, String turnId, long seq, Object data) {
+  /** An envelope without its {@code seq}: what is sent to the store, which numbers it. */
+  public static JsonObject draft(String type, String sessionId, String turnId, Object data) {
     return new JsonObject()
         .put("type", type)
         .put("session_id", sessionId)
         .put("turn_id", turnId)
-        .put("seq", seq)
+        .put("seq", null)
         .put("timestamp", Times.now())
         .put("data", data);
   }

@@ -1,60 +1,104 @@
 package agentx.events;
 
+import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The per-session {@code config} object: which keys exist and what type each has. Unknown keys and
- * wrong types are refused, naming the field, so a typo never silently does nothing.
+ * The per-session {@code config} object: which keys exist, what type each has and which values the
+ * engine can use. Unknown keys, wrong types and numbers out of range are refused, naming the field,
+ * so a typo never silently does nothing and a number never wraps or turns into "Infinity".
  */
 public final class SessionConfig {
+  private static final Logger log = LoggerFactory.getLogger(SessionConfig.class);
+
   private enum Type { STRING, INTEGER, NUMBER, BOOLEAN }
 
-  private static final Map<String, Type> KEYS = Map.of(
-      "model", Type.STRING,
-      "max_tokens", Type.INTEGER,
-      "system", Type.STRING,
-      "temperature", Type.NUMBER,
-      "stream_thinking", Type.BOOLEAN,
-      "thinking_budget_tokens", Type.INTEGER,
-      "max_llm_calls", Type.INTEGER,
-      "tools_enabled", Type.BOOLEAN);
+  /** A key's type and, for numbers, its inclusive range. */
+  private record Rule(Type type, double min, double max) {
+    static Rule of(Type type) {
+      return new Rule(type, 0, 0);
+    }
+  }
+
+  private static final Map<String, Rule> KEYS = Map.of(
+      "model", Rule.of(Type.STRING),
+      "max_tokens", new Rule(Type.INTEGER, 1, 1_000_000),
+      "system", Rule.of(Type.STRING),
+      "temperature", new Rule(Type.NUMBER, 0, 1),
+      "stream_thinking", Rule.of(Type.BOOLEAN),
+      "thinking_budget_tokens", new Rule(Type.INTEGER, 1_024, 1_000_000),
+      "max_llm_calls", new Rule(Type.INTEGER, 1, 1_000),
+      "tools_enabled", Rule.of(Type.BOOLEAN));
 
   private SessionConfig() {}
 
   /** @throws AgentXException VALIDATION_FAILED naming the first bad field */
   public static JsonObject validate(JsonObject config) {
     for (String key : config.fieldNames()) {
-      Type type = KEYS.get(key);
-      if (type == null) {
-        throw invalid("config." + key + " is not a known setting (known: " + String.join(", ", KEYS.keySet().stream().sorted().toList()) + ").");
+      String problem = problem(key, config.getValue(key));
+      if (problem != null) {
+        throw new AgentXException(ErrorCode.VALIDATION_FAILED, problem);
       }
-      Object value = config.getValue(key);
-      if (value == null) {
-        continue;
-      }
-      boolean ok = switch (type) {
-        case STRING -> value instanceof String;
-        case INTEGER -> value instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue()) && n.longValue() > 0;
-        case NUMBER -> value instanceof Number;
-        case BOOLEAN -> value instanceof Boolean;
-      };
-      if (!ok) {
-        throw invalid("config." + key + " must be " + switch (type) {
-          case STRING -> "a string";
-          case INTEGER -> "a positive whole number";
-          case NUMBER -> "a number";
-          case BOOLEAN -> "true or false";
-        } + ".");
-      }
-    }
-    if (config.getValue("temperature") instanceof Number t && (t.doubleValue() < 0 || t.doubleValue() > 1)) {
-      throw invalid("config.temperature must be between 0 and 1.");
     }
     return config;
   }
 
-  private static AgentXException invalid(String sentence) {
-    return new AgentXException(ErrorCode.VALIDATION_FAILED, sentence);
+  /**
+   * A stored config as the engine may use it: rows written before these checks existed (or by hand)
+   * can hold text that is not JSON, "Infinity" or numbers beyond an int. Such values are dropped
+   * with a warning, so the session falls back to the defaults instead of failing every turn.
+   */
+  public static JsonObject repair(String stored, String sessionId) {
+    JsonObject config;
+    try {
+      config = stored == null ? new JsonObject() : new JsonObject(stored);
+    } catch (DecodeException | ClassCastException e) {
+      log.warn("Session {}: its stored config is not a JSON object; using the defaults", sessionId);
+      return new JsonObject();
+    }
+    for (String key : config.fieldNames().toArray(new String[0])) {
+      String problem = problem(key, config.getValue(key));
+      if (problem != null) {
+        log.warn("Session {}: ignoring a stored setting the engine cannot use: {}", sessionId, problem);
+        config.remove(key);
+      }
+    }
+    return config;
+  }
+
+  /** Why {@code value} is not acceptable for {@code key}, or null when it is. */
+  private static String problem(String key, Object value) {
+    Rule rule = KEYS.get(key);
+    if (rule == null) {
+      return "config." + key + " is not a known setting (known: " + String.join(", ", KEYS.keySet().stream().sorted().toList()) + ").";
+    }
+    if (value == null) {
+      return null;
+    }
+    boolean typed = switch (rule.type()) {
+      case STRING -> value instanceof String;
+      case INTEGER -> value instanceof Number n && Double.isFinite(n.doubleValue()) && n.doubleValue() == Math.rint(n.doubleValue());
+      case NUMBER -> value instanceof Number n && Double.isFinite(n.doubleValue());
+      case BOOLEAN -> value instanceof Boolean;
+    };
+    if (!typed) {
+      return "config." + key + " must be " + switch (rule.type()) {
+        case STRING -> "a string";
+        case INTEGER -> "a whole number";
+        case NUMBER -> "a finite number";
+        case BOOLEAN -> "true or false";
+      } + ".";
+    }
+    if (value instanceof Number n && (n.doubleValue() < rule.min() || n.doubleValue() > rule.max())) {
+      return "config." + key + " must be between " + format(rule.min()) + " and " + format(rule.max()) + ".";
+    }
+    return null;
+  }
+
+  private static String format(double bound) {
+    return bound == Math.rint(bound) ? String.valueOf((long) bound) : String.valueOf(bound);
   }
 }

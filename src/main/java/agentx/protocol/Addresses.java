@@ -13,7 +13,6 @@ public final class Addresses {
   public static final String STORE_SESSION_LIST = "agentx.store.session.list";
   public static final String STORE_SESSION_UPDATE = "agentx.store.session.update";
   public static final String STORE_SESSION_DELETE = "agentx.store.session.delete";
-  public static final String STORE_SESSION_SET_STATE = "agentx.store.session.set-state";
   public static final String STORE_MESSAGE_APPEND = "agentx.store.message.append";
   public static final String STORE_MESSAGE_LIST = "agentx.store.message.list";
   public static final String STORE_HISTORY = "agentx.store.history";
@@ -21,14 +20,13 @@ public final class Addresses {
   public static final String STORE_TURN_FINISH = "agentx.store.turn.finish";
   public static final String STORE_EVENT_APPEND = "agentx.store.event.append";
   public static final String STORE_EVENT_LIST = "agentx.store.event.list";
-  public static final String STORE_EVENT_LAST_SEQ = "agentx.store.event.last-seq";
   public static final String STORE_WORKFLOW_GET = "agentx.store.workflow.get";
   public static final String STORE_WORKFLOW_SAVE = "agentx.store.workflow.save";
   public static final String STORE_WORKFLOW_VERSIONS = "agentx.store.workflow.versions";
   public static final String STORE_HEALTH = "agentx.store.health";
 
   // --- agent engine (AgentEngineVerticle) ---
-  /** Start a turn: {session_id, content, system?, wait}; replies the AssistantReply (wait) or {turn_id}. */
+  /** Start a turn: {@link StartTurn}; replies the {@link AssistantReply} (wait) or a {@link TurnAccepted}. */
   public static final String ENGINE_TURN_START = "agentx.engine.turn.start";
   public static final String ENGINE_HEALTH = "agentx.engine.health";
 

@@ -10,17 +10,21 @@ import agentx.events.AgentXException;
 import agentx.events.ErrorCode;
 import io.vertx.core.json.JsonObject;
 
-/** Request/reply over the event bus with JSON bodies, and the bus's own failures turned into our codes. */
-public final class Bus {
-  public static final long DEFAULT_TIMEOUT_MS = 30_000;
+/**
+ * Request/reply over the event bus with JSON bodies, and the bus's own failures turned into our codes.
+ * Package-private on purpose: only the service clients ({@link StoreClient}, {@link EngineClient},
+ * {@link ToolsClient}) send requests, so each address has exactly one caller in the code.
+ */
+final class Bus {
+  static final long DEFAULT_TIMEOUT_MS = 30_000;
 
   private Bus() {}
 
-  public static Future<JsonObject> request(Vertx vertx, String address, JsonObject body) {
+  static Future<JsonObject> request(Vertx vertx, String address, JsonObject body) {
     return request(vertx, address, body, DEFAULT_TIMEOUT_MS);
   }
 
-  public static Future<JsonObject> request(Vertx vertx, String address, JsonObject body, long timeoutMs) {
+  static Future<JsonObject> request(Vertx vertx, String address, JsonObject body, long timeoutMs) {
     return vertx.eventBus()
         .<JsonObject>request(address, body, new DeliveryOptions().setSendTimeout(timeoutMs))
         .map(Message::body)

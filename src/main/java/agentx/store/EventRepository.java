@@ -3,6 +3,8 @@ package agentx.store;
 import static agentx.store.Rows.first;
 import static agentx.store.Rows.lng;
 
+import agentx.protocol.EventPage;
+import agentx.protocol.EventQuery;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -14,10 +16,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The append-only event log: one row per envelope, keyed by (session_id, seq). The engine numbers
- * the events of its turns itself; an envelope that comes without {@code seq} is numbered here,
- * after the session's last event, under the session row lock, so numbers stay contiguous and
- * unique whatever the number of concurrent writers (store nodes sharing a PostgreSQL database).
+ * The append-only event log: one row per envelope, keyed by (session_id, seq). The store is the only
+ * place that numbers events: each session's envelopes get the numbers after its last event, under
+ * the session row lock, so numbers stay contiguous and unique whatever the number of concurrent
+ * writers (store nodes sharing a PostgreSQL database), and a batch that fails to commit hands out no
+ * number at all.
  */
 public final class EventRepository {
   private final Database db;
@@ -27,49 +30,46 @@ public final class EventRepository {
   }
 
   /**
-   * Appends a batch of envelopes in one transaction (the engine's group commit) and answers them as
-   * stored, each with its {@code seq}.
+   * Numbers and appends a batch of envelopes (of one or several sessions) in one transaction and
+   * answers them as stored, each with its {@code seq}, in the order given per session.
    */
-  public Future<JsonArray> append(JsonArray envelopes) {
+  public Future<List<JsonObject>> append(List<JsonObject> envelopes) {
     if (envelopes.isEmpty()) {
-      return Future.succeededFuture(new JsonArray());
+      return Future.succeededFuture(List.of());
     }
-    List<JsonObject> numbered = new ArrayList<>();
-    Map<String, List<JsonObject>> unnumbered = new LinkedHashMap<>();
-    for (int i = 0; i < envelopes.size(); i++) {
-      JsonObject e = envelopes.getJsonObject(i);
-      if (e.getValue("seq") == null) {
-        unnumbered.computeIfAbsent(e.getString("session_id"), k -> new ArrayList<>()).add(e);
-      } else {
-        numbered.add(e);
-      }
+    Map<String, List<JsonObject>> bySession = new LinkedHashMap<>();
+    for (JsonObject e : envelopes) {
+      bySession.computeIfAbsent(e.getString("session_id"), k -> new ArrayList<>()).add(e);
     }
     return db.write(conn -> {
-      Future<Void> chain = numbered.isEmpty()
-          ? Future.succeededFuture()
-          : conn.preparedQuery(Sql.INSERT_EVENT).executeBatch(rows(numbered)).mapEmpty();
-      // sessions in a fixed order, so two batches that both number events never wait on each other crosswise
-      for (String sessionId : unnumbered.keySet().stream().sorted().toList()) {
-        chain = chain.compose(v -> appendNumbered(db, conn, sessionId, unnumbered.get(sessionId)).mapEmpty());
+      List<JsonObject> stored = new ArrayList<>(envelopes.size());
+      Future<Void> chain = Future.succeededFuture();
+      // sessions in a fixed order, so two batches never wait on each other's session locks crosswise
+      for (String sessionId : bySession.keySet().stream().sorted().toList()) {
+        chain = chain.compose(v -> appendNumbered(db, conn, sessionId, bySession.get(sessionId)).map(s -> {
+          stored.addAll(s);
+          return null;
+        }));
       }
-      return chain.map(v -> envelopes);
+      return chain.map(v -> stored);
     });
   }
 
   /**
    * Inside a write transaction: numbers {@code envelopes} of one session after its last event
-   * (locking the session row first) and inserts them. Answers them with their {@code seq}.
+   * (locking the session row first) and inserts them. Answers copies with their {@code seq}; the
+   * drafts themselves are not touched, so a transaction run again numbers them afresh.
    */
-  static Future<JsonArray> appendNumbered(Database db, SqlConnection conn, String sessionId, List<JsonObject> envelopes) {
+  static Future<List<JsonObject>> appendNumbered(Database db, SqlConnection conn, String sessionId, List<JsonObject> drafts) {
     return db.lockSession(conn, sessionId)
         .compose(count -> conn.preparedQuery(Sql.LAST_SEQ).execute(Params.of(sessionId)))
         .compose(rows -> {
           long last = first(rows) == null ? 0 : lng(first(rows), "seq");
-          JsonArray out = new JsonArray();
-          for (JsonObject e : envelopes) {
-            out.add(e.put("seq", ++last));
+          List<JsonObject> numbered = new ArrayList<>(drafts.size());
+          for (JsonObject draft : drafts) {
+            numbered.add(draft.copy().put("seq", ++last));
           }
-          return conn.preparedQuery(Sql.INSERT_EVENT).executeBatch(rows(envelopes)).map(r -> out);
+          return conn.preparedQuery(Sql.INSERT_EVENT).executeBatch(rows(numbered)).map(r -> numbered);
         });
   }
 
@@ -83,23 +83,16 @@ public final class EventRepository {
   }
 
   /** Envelopes with {@code seq > after}, oldest first, at most {@code limit}. */
-  public Future<JsonObject> list(String sessionId, long after, int limit) {
-    return db.reads().preparedQuery(Sql.LIST_EVENTS).execute(Params.of(sessionId, after, limit)).map(rows -> {
+  public Future<EventPage> list(EventQuery query) {
+    return db.reads().preparedQuery(Sql.LIST_EVENTS).execute(Params.of(query.sessionId(), query.after(), query.limit())).map(rows -> {
       JsonArray events = new JsonArray();
-      long last = after;
+      long last = query.after();
       for (var row : rows) {
         JsonObject envelope = new JsonObject(row.getString("envelope"));
         events.add(envelope);
         last = envelope.getLong("seq");
       }
-      return new JsonObject().put("events", events).put("next_after", last);
-    });
-  }
-
-  public Future<Long> lastSeq(String sessionId) {
-    return db.reads().preparedQuery(Sql.LAST_SEQ).execute(Params.of(sessionId)).map(rows -> {
-      var row = first(rows);
-      return row == null ? 0L : lng(row, "seq");
+      return new EventPage(events, last);
     });
   }
 }

@@ -1,41 +1,46 @@
 package agentx.tools;
 
-import agentx.protocol.Addresses;
-import agentx.protocol.Bus;
+import agentx.protocol.SaveWorkflow;
+import agentx.protocol.StoreClient;
+import agentx.protocol.WorkflowVersion;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
-/** The session workflows, kept by the store verticle and reached over the bus. */
+/** The session workflows, kept by the store service and reached through its client. */
 public final class BusWorkflowStore implements WorkflowStore {
-  private final Vertx vertx;
+  private final StoreClient store;
 
   public BusWorkflowStore(Vertx vertx) {
-    this.vertx = vertx;
+    this.store = new StoreClient(vertx);
   }
 
   @Override
   public Future<JsonObject> current(String sessionId) {
-    return Bus.request(vertx, Addresses.STORE_WORKFLOW_GET, new JsonObject().put("session_id", sessionId))
-        .map(r -> r.getJsonObject("workflow"));
+    return store.workflow(sessionId, null).map(BusWorkflowStore::json);
   }
 
   @Override
   public Future<JsonObject> save(String sessionId, JsonObject workflow, String description, Long baseVersion) {
-    return Bus.request(vertx, Addresses.STORE_WORKFLOW_SAVE, new JsonObject().put("session_id", sessionId)
-        .put("workflow_json", workflow.encode()).put("description", description).put("base_version", baseVersion));
+    return store.saveWorkflow(new SaveWorkflow(sessionId, workflow, description, baseVersion)).map(WorkflowVersion::toJson);
   }
 
   @Override
   public Future<JsonArray> versions(String sessionId) {
-    return Bus.request(vertx, Addresses.STORE_WORKFLOW_VERSIONS, new JsonObject().put("session_id", sessionId))
-        .map(r -> r.getJsonArray("versions"));
+    return store.workflowVersions(sessionId).map(list -> {
+      JsonArray out = new JsonArray();
+      list.forEach(v -> out.add(v.toJson()));
+      return out;
+    });
   }
 
   @Override
   public Future<JsonObject> version(String sessionId, int version) {
-    return Bus.request(vertx, Addresses.STORE_WORKFLOW_GET, new JsonObject().put("session_id", sessionId).put("version", version))
-        .map(r -> r.getJsonObject("workflow"));
+    return store.workflow(sessionId, (long) version).map(BusWorkflowStore::json);
+  }
+
+  private static JsonObject json(WorkflowVersion version) {
+    return version == null ? null : version.toJson();
   }
 }

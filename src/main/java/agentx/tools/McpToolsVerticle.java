@@ -1,5 +1,9 @@
 package agentx.tools;
 
+import agentx.protocol.NodeHealth;
+import agentx.protocol.ToolCall;
+import agentx.protocol.ToolListing;
+import agentx.protocol.ToolProgress;
 import agentx.protocol.ToolResult;
 
 import agentx.config.AgentXConfig;
@@ -55,9 +59,9 @@ public class McpToolsVerticle extends VerticleBase {
       log.info("Tool registry ready: {} tools ({} from external MCP servers), ComfyUI at {}", registry.size(),
           external.tools().size(), comfy.baseUrl());
       List<MessageConsumer<JsonObject>> consumers = List.of(
-          vertx.eventBus().consumer(Addresses.TOOLS_LIST, m -> m.reply(listing())),
+          vertx.eventBus().consumer(Addresses.TOOLS_LIST, m -> m.reply(listing().toJson())),
           vertx.eventBus().consumer(Addresses.TOOLS_CALL, this::onCall),
-          vertx.eventBus().consumer(Addresses.TOOLS_CANCEL, m -> cancel(m.body().getString("call_id"))),
+          vertx.eventBus().consumer(Addresses.TOOLS_CANCEL, m -> cancel(ToolCall.cancelFromJson(m.body()))),
           vertx.eventBus().consumer(Addresses.TOOLS_STATUS, this::onStatus));
       return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
     });
@@ -76,34 +80,31 @@ public class McpToolsVerticle extends VerticleBase {
     }
   }
 
-  private JsonObject listing() {
-    JsonArray tools = new JsonArray();
-    registry.values().forEach(t -> tools.add(t.spec().toJson()));
-    return new JsonObject().put("tools", tools).put("servers", new JsonArray(external.status()));
+  private ToolListing listing() {
+    return new ToolListing(registry.values().stream().map(Tool::spec).toList(), new JsonArray(external.status()));
   }
 
   private void onStatus(Message<JsonObject> message) {
     comfy.systemStats().timeout(STATUS_PROBE_MS, java.util.concurrent.TimeUnit.MILLISECONDS)
         .map(stats -> "up").otherwise("down")
-        .onComplete(up -> message.reply(new JsonObject().put("comfyui", up.result()).put("comfyui_url", comfy.baseUrl())
-            .put("servers", new JsonArray(external.status()))));
+        .onComplete(up -> message.reply(new NodeHealth.Tools(up.result(), comfy.baseUrl(), new JsonArray(external.status())).toJson()));
   }
 
-  /** {@code {name, arguments, session_id?, call_id?, progress_address?}} → ToolResult JSON; never a bus failure. */
+  /** A {@link ToolCall} → its {@link ToolResult}; never a bus failure. */
   private void onCall(Message<JsonObject> message) {
-    JsonObject body = message.body();
-    String name = body.getString("name");
+    ToolCall request = ToolCall.fromJson(message.body() == null ? new JsonObject() : message.body());
+    String name = request.name();
     Tool tool = registry.get(name);
     if (tool == null) {
       message.reply(ToolResult.error("Unknown tool '" + name + "'.").toJson());
       return;
     }
-    String callId = body.getString("call_id", UUID.randomUUID().toString());
-    Call call = new Call(body.getString("session_id"), callId, name, body.getString("progress_address"));
+    String callId = request.callId() != null ? request.callId() : UUID.randomUUID().toString();
+    Call call = new Call(request.sessionId(), callId, name, request.progressAddress());
     running.put(callId, call);
     Future<ToolResult> result;
     try {
-      result = tool.call(body.getJsonObject("arguments", new JsonObject()), call);
+      result = tool.call(request.arguments(), call);
     } catch (RuntimeException e) {
       log.error("Tool {} threw", name, e);
       result = Future.succeededFuture(ToolResult.error("The tool " + name + " failed: " + e.getMessage()));
@@ -162,7 +163,7 @@ public class McpToolsVerticle extends VerticleBase {
     @Override
     public void progress(JsonObject progress) {
       if (progressAddress != null && !cancelled.future().isComplete()) {
-        vertx.eventBus().send(progressAddress, new JsonObject().put("call_id", callId).put("tool_name", toolName).put("progress", progress));
+        vertx.eventBus().send(progressAddress, new ToolProgress(callId, toolName, progress).toJson());
       }
     }
 

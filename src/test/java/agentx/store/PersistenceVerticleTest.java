@@ -4,8 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import agentx.config.AgentXConfig;
 import agentx.config.DatabaseUrl;
-import agentx.protocol.Addresses;
-import agentx.protocol.Bus;
+import agentx.protocol.AppendEvents;
+import agentx.protocol.BeginTurn;
+import agentx.protocol.CreateSession;
+import agentx.protocol.EventQuery;
+import agentx.protocol.SaveWorkflow;
+import agentx.protocol.Session;
+import agentx.protocol.StoreClient;
+import agentx.protocol.StoredMessage;
 import agentx.events.Events;
 import agentx.testing.OnBothBackends;
 import agentx.testing.TestDatabases;
@@ -18,6 +24,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -54,15 +61,12 @@ class PersistenceVerticleTest {
   void survivesRedeploy(Backend backend, Vertx vertx) {
     TestDatabase db = TestDatabases.create(backend, dir);
     String deployment = vertx.deployVerticle(new PersistenceVerticle(), options(db)).await();
-    JsonObject created = Bus.request(vertx, Addresses.STORE_SESSION_CREATE,
-        new JsonObject().put("title", "kept").put("config", new JsonObject())).await();
+    StoreClient store = new StoreClient(vertx);
+    Session created = store.createSession(new CreateSession(null, "kept", new JsonObject())).await();
     vertx.undeploy(deployment).await();
     vertx.deployVerticle(new PersistenceVerticle(), options(db)).await();
-    JsonObject again = Bus.request(vertx, Addresses.STORE_SESSION_GET,
-        new JsonObject().put("session_id", created.getString("session_id"))).await();
-    assertThat(again.getString("title")).isEqualTo("kept");
-    JsonObject health = Bus.request(vertx, Addresses.STORE_HEALTH, new JsonObject()).await();
-    assertThat(health.getString("database")).isEqualTo(backend.name().toLowerCase());
+    assertThat(store.session(created.sessionId()).await().title()).isEqualTo("kept");
+    assertThat(store.health(2_000).await().database()).isEqualTo(backend.name().toLowerCase());
   }
 
   @OnBothBackends
@@ -70,23 +74,16 @@ class PersistenceVerticleTest {
   void deleteRemovesEverything(Backend backend, Vertx vertx) {
     TestDatabase db = TestDatabases.create(backend, dir);
     vertx.deployVerticle(new PersistenceVerticle(), options(db)).await();
-    String id = Bus.request(vertx, Addresses.STORE_SESSION_CREATE, new JsonObject().put("config", new JsonObject())).await()
-        .getString("session_id");
+    StoreClient store = new StoreClient(vertx);
+    String id = store.createSession(new CreateSession(null, null, new JsonObject())).await().sessionId();
     String turnId = UUID.randomUUID().toString();
-    String messageId = UUID.randomUUID().toString();
-    Bus.request(vertx, Addresses.STORE_MESSAGE_APPEND, new JsonObject().put("message_id", messageId).put("session_id", id)
-        .put("turn_id", turnId).put("role", "user").put("content", "hi")
-        .put("blocks", new JsonArray().add(new JsonObject().put("type", "text").put("text", "hi")))).await();
-    Bus.request(vertx, Addresses.STORE_TURN_BEGIN, new JsonObject().put("turn_id", turnId).put("session_id", id)
-        .put("user_message_id", messageId)).await();
-    Bus.request(vertx, Addresses.STORE_EVENT_APPEND, new JsonObject().put("events", new JsonArray()
-        .add(Events.envelope(Events.STATE, id, turnId, 1, Events.state("thinking"))))).await();
-    Bus.request(vertx, Addresses.STORE_WORKFLOW_SAVE, new JsonObject().put("session_id", id)
-        .put("workflow_json", "{\"1\":{\"class_type\":\"X\",\"inputs\":{}}}").put("description", "d")).await();
+    store.beginTurn(new BeginTurn(turnId, id, "node", userMessage(id, turnId))).await();
+    store.appendEvents(new AppendEvents(List.of(Events.draft(Events.STATE, id, turnId, Events.state("thinking"))))).await();
+    store.saveWorkflow(new SaveWorkflow(id, "{\"1\":{\"class_type\":\"X\",\"inputs\":{}}}", "d", null)).await();
     for (String table : new String[] {"sessions", "messages", "turns", "events", "workflows"}) {
       assertThat(count(db, table, id)).as(table).isEqualTo(1);
     }
-    Bus.request(vertx, Addresses.STORE_SESSION_DELETE, new JsonObject().put("session_id", id)).await();
+    store.deleteSession(id).await();
     for (String table : new String[] {"sessions", "messages", "turns", "events", "workflows"}) {
       assertThat(count(db, table, id)).as(table).isZero();
     }
@@ -97,23 +94,19 @@ class PersistenceVerticleTest {
   void recoversInterruptedTurns(Backend backend, Vertx vertx) {
     TestDatabase db = TestDatabases.create(backend, dir);
     String deployment = vertx.deployVerticle(new PersistenceVerticle(), options(db)).await();
-    String id = Bus.request(vertx, Addresses.STORE_SESSION_CREATE, new JsonObject().put("config", new JsonObject())).await()
-        .getString("session_id");
+    StoreClient store = new StoreClient(vertx);
+    String id = store.createSession(new CreateSession(null, null, new JsonObject())).await().sessionId();
     String turnId = UUID.randomUUID().toString();
-    Bus.request(vertx, Addresses.STORE_TURN_BEGIN, new JsonObject().put("turn_id", turnId).put("session_id", id)).await();
-    Bus.request(vertx, Addresses.STORE_EVENT_APPEND, new JsonObject().put("events", new JsonArray()
-        .add(Events.envelope(Events.STATE, id, turnId, 1, Events.state("thinking"))))).await();
-    assertThat(Bus.request(vertx, Addresses.STORE_SESSION_GET, new JsonObject().put("session_id", id)).await().getString("state"))
-        .isEqualTo("processing");
+    store.beginTurn(new BeginTurn(turnId, id, "node", userMessage(id, turnId))).await();
+    store.appendEvents(new AppendEvents(List.of(Events.draft(Events.STATE, id, turnId, Events.state("thinking"))))).await();
+    assertThat(store.session(id).await().state()).isEqualTo("processing");
     vertx.undeploy(deployment).await();
 
     DeploymentOptions recovering = options(db);
     recovering.getConfig().put(PersistenceVerticle.RECOVER_TURNS, true);
     vertx.deployVerticle(new PersistenceVerticle(), recovering).await();
-    assertThat(Bus.request(vertx, Addresses.STORE_SESSION_GET, new JsonObject().put("session_id", id)).await().getString("state"))
-        .isEqualTo("idle");
-    JsonArray events = Bus.request(vertx, Addresses.STORE_EVENT_LIST, new JsonObject().put("session_id", id).put("after", 0)).await()
-        .getJsonArray("events");
+    assertThat(store.session(id).await().state()).isEqualTo("idle");
+    JsonArray events = store.events(new EventQuery(id, 0, 100)).await().events();
     assertThat(events).hasSize(3);
     assertThat(events.getJsonObject(1).getJsonObject("data").getString("state")).isEqualTo("error");
     assertThat(events.getJsonObject(2).getString("type")).isEqualTo("turn");
@@ -152,9 +145,13 @@ class PersistenceVerticleTest {
     String jdbc = db.jdbcUrl() + "?user=" + db.user() + "&password=" + db.password();
     vertx.deployVerticle(new PersistenceVerticle(), new DeploymentOptions()
         .setConfig(AgentXConfig.from(new JsonObject().put(AgentXConfig.DATABASE_URL, jdbc)).toJson())).await();
-    String id = Bus.request(vertx, Addresses.STORE_SESSION_CREATE, new JsonObject().put("config", new JsonObject())).await()
-        .getString("session_id");
+    String id = new StoreClient(vertx).createSession(new CreateSession(null, null, new JsonObject())).await().sessionId();
     assertThat(count(db, "sessions", id)).isEqualTo(1);
     assertThat(DatabaseUrl.parse(jdbc).toString()).doesNotContain(db.password());
+  }
+
+  static StoredMessage userMessage(String sessionId, String turnId) {
+    return new StoredMessage(UUID.randomUUID().toString(), sessionId, turnId, "user", "hi",
+        new JsonArray().add(new JsonObject().put("type", "text").put("text", "hi")), null, 0, 0, null, null, null);
   }
 }

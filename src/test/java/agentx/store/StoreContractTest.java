@@ -6,6 +6,19 @@ import agentx.config.DatabaseUrl;
 import agentx.events.AgentXException;
 import agentx.events.ErrorCode;
 import agentx.events.Events;
+import agentx.protocol.BeginTurn;
+import agentx.protocol.CreateSession;
+import agentx.protocol.EventPage;
+import agentx.protocol.EventQuery;
+import agentx.protocol.FinishTurn;
+import agentx.protocol.HistoryEntry;
+import agentx.protocol.Page;
+import agentx.protocol.PageQuery;
+import agentx.protocol.Session;
+import agentx.protocol.StoredMessage;
+import agentx.protocol.TurnSummary;
+import agentx.protocol.UpdateSession;
+import agentx.protocol.WorkflowVersion;
 import agentx.testing.OnBothBackends;
 import agentx.testing.TestDatabases;
 import agentx.testing.TestDatabases.Backend;
@@ -53,10 +66,33 @@ class StoreContractTest {
     return ((AgentXException) cause).code();
   }
 
-  private static JsonObject message(String sessionId, String role, String content) {
-    return new JsonObject().put("message_id", UUID.randomUUID().toString()).put("session_id", sessionId)
-        .put("turn_id", UUID.randomUUID().toString()).put("role", role).put("content", content)
-        .put("blocks", new JsonArray().add(new JsonObject().put("type", "text").put("text", content)));
+  private static StoredMessage message(String sessionId, String role, String content) {
+    return new StoredMessage(UUID.randomUUID().toString(), sessionId, UUID.randomUUID().toString(), role, content,
+        new JsonArray().add(new JsonObject().put("type", "text").put("text", content)), null, 0, 0, null, null, null);
+  }
+
+  private static Session create(SessionRepository sessions, String userId, String title, JsonObject config) {
+    return sessions.create(new CreateSession(userId, title, config)).await();
+  }
+
+  private static String newSession(SessionRepository sessions) {
+    return create(sessions, null, null, new JsonObject()).sessionId();
+  }
+
+  private static BeginTurn turn(String turnId, String sessionId, String engineNode) {
+    return new BeginTurn(turnId, sessionId, engineNode, message(sessionId, "user", "hi"));
+  }
+
+  private static List<JsonObject> drafts(String sessionId, String turnId, Object... data) {
+    List<JsonObject> out = new ArrayList<>();
+    for (Object d : data) {
+      out.add(Events.draft(Events.STREAM, sessionId, turnId, d));
+    }
+    return out;
+  }
+
+  private static List<Long> seqs(JsonArray events) {
+    return events.stream().map(e -> ((JsonObject) e).getLong("seq")).toList();
   }
 
   private static List<Long> oneTo(long n) {
@@ -64,107 +100,103 @@ class StoreContractTest {
   }
 
   @OnBothBackends
-  @DisplayName("sessions: create, get, list by page and by user, update, state, delete, and SESSION_NOT_FOUND for unknown ids")
+  @DisplayName("sessions: create, get, list by page and by user, update, delete, and SESSION_NOT_FOUND for unknown ids")
   void sessionsCrud(Backend backend, Vertx vertx) {
     SessionRepository sessions = new SessionRepository(open(vertx, TestDatabases.create(backend, dir)));
-    JsonObject a = sessions.create("u1", "first", new JsonObject().put("model", "m")).await();
-    sessions.create("u1", "second", new JsonObject()).await();
-    sessions.create("u2", null, new JsonObject()).await();
-    String id = a.getString("session_id");
-    assertThat(a.getString("state")).isEqualTo("idle");
-    assertThat(a.getLong("message_count")).isZero();
-    assertThat(a.getJsonObject("usage").getDouble("cost_usd")).isZero();
-    assertThat(sessions.get(id).await().getJsonObject("config").getString("model")).isEqualTo("m");
+    Session a = create(sessions, "u1", "first", new JsonObject().put("model", "m"));
+    create(sessions, "u1", "second", new JsonObject());
+    create(sessions, "u2", null, new JsonObject());
+    String id = a.sessionId();
+    assertThat(a.state()).isEqualTo("idle");
+    assertThat(a.messageCount()).isZero();
+    assertThat(a.usage().costUsd()).isZero();
+    assertThat(sessions.get(id).await().config().getString("model")).isEqualTo("m");
 
-    JsonObject page = sessions.list(null, 2, 0).await();
-    assertThat(page.getLong("total")).isEqualTo(3);
-    assertThat(page.getJsonArray("sessions")).hasSize(2);
-    assertThat(sessions.list(null, 2, 2).await().getJsonArray("sessions")).hasSize(1);
-    JsonObject mine = sessions.list("u1", 10, 0).await();
-    assertThat(mine.getLong("total")).isEqualTo(2);
-    assertThat(mine.getJsonArray("sessions").stream().map(s -> ((JsonObject) s).getString("user_id"))).containsOnly("u1");
+    Page page = sessions.list(new PageQuery(null, 2, 0)).await();
+    assertThat(page.total()).isEqualTo(3);
+    assertThat(page.items()).hasSize(2);
+    assertThat(sessions.list(new PageQuery(null, 2, 2)).await().items()).hasSize(1);
+    Page mine = sessions.list(new PageQuery("u1", 10, 0)).await();
+    assertThat(mine.total()).isEqualTo(2);
+    assertThat(mine.items().stream().map(s -> ((JsonObject) s).getString("user_id"))).containsOnly("u1");
 
-    JsonObject updated = sessions.update(id, new JsonObject().put("title", "renamed\u0000!")).await();
-    assertThat(updated.getString("title")).as("NUL is stored as U+FFFD").isEqualTo("renamed\uFFFD!");
-    assertThat(updated.getJsonObject("config").getString("model")).as("config untouched").isEqualTo("m");
-    sessions.setState(id, "processing").await();
-    assertThat(sessions.get(id).await().getString("state")).isEqualTo("processing");
+    Session updated = sessions.update(new UpdateSession(id, true, "renamed\u0000!", null)).await();
+    assertThat(updated.title()).as("NUL is stored as U+FFFD").isEqualTo("renamed\uFFFD!");
+    assertThat(updated.config().getString("model")).as("config untouched").isEqualTo("m");
 
     sessions.delete(id).await();
     assertThat(failureCode(sessions.get(id))).isEqualTo(ErrorCode.SESSION_NOT_FOUND);
     assertThat(failureCode(sessions.delete(id))).isEqualTo(ErrorCode.SESSION_NOT_FOUND);
-    assertThat(failureCode(sessions.setState("nope", "idle"))).isEqualTo(ErrorCode.SESSION_NOT_FOUND);
-    assertThat(failureCode(sessions.update("nope", new JsonObject()))).isEqualTo(ErrorCode.SESSION_NOT_FOUND);
-    assertThat(sessions.list(null, 10, 0).await().getLong("total")).isEqualTo(2);
+    assertThat(failureCode(sessions.update(new UpdateSession("nope", false, null, null)))).isEqualTo(ErrorCode.SESSION_NOT_FOUND);
+    assertThat(sessions.list(new PageQuery(null, 10, 0)).await().total()).isEqualTo(2);
   }
 
   @OnBothBackends
   @DisplayName("messages: 20 concurrent appends get positions 1..20, pages come in order, history joins the turn status")
   void messages(Backend backend, Vertx vertx) {
-    Database db = open(vertx, TestDatabases.create(backend, dir));
+    TestDatabase testDb = TestDatabases.create(backend, dir);
+    Database db = open(vertx, testDb);
     SessionRepository sessions = new SessionRepository(db);
-    String id = sessions.create(null, null, new JsonObject()).await().getString("session_id");
-    List<Future<JsonObject>> appends = new ArrayList<>();
+    String id = newSession(sessions);
+    List<Future<Void>> appends = new ArrayList<>();
     for (int i = 0; i < 20; i++) {
       appends.add(sessions.appendMessage(message(id, i % 2 == 0 ? "user" : "assistant", "m" + i)));
     }
     Future.all(appends).await();
-    assertThat(appends.stream().map(f -> f.result().getLong("position")).sorted().toList()).isEqualTo(oneTo(20));
-    assertThat(sessions.get(id).await().getLong("message_count")).isEqualTo(20);
+    assertThat(testDb.query("SELECT position FROM messages WHERE session_id = ? ORDER BY position", id).stream()
+        .map(r -> ((Number) r.get(0)).longValue()).toList()).isEqualTo(oneTo(20));
+    assertThat(sessions.get(id).await().messageCount()).isEqualTo(20);
 
-    JsonObject page = sessions.listMessages(id, 5, 15).await();
-    assertThat(page.getLong("total")).isEqualTo(20);
-    assertThat(page.getJsonArray("messages")).hasSize(5);
-    List<String> all = sessions.listMessages(id, 100, 0).await().getJsonArray("messages").stream()
+    Page page = sessions.listMessages(new PageQuery(id, 5, 15)).await();
+    assertThat(page.total()).isEqualTo(20);
+    assertThat(page.items()).hasSize(5);
+    List<String> all = sessions.listMessages(new PageQuery(id, 100, 0)).await().items().stream()
         .map(m -> ((JsonObject) m).getString("message_id")).toList();
     assertThat(all).hasSize(20).doesNotHaveDuplicates();
 
-    JsonObject withNul = message(id, "user", "a\u0000b");
-    sessions.appendMessage(withNul).await();
-    JsonObject last = sessions.listMessages(id, 1, 20).await().getJsonArray("messages").getJsonObject(0);
+    String turnId = UUID.randomUUID().toString();
+    StoredMessage withNul = new StoredMessage(UUID.randomUUID().toString(), id, turnId, "user", "a\u0000b",
+        new JsonArray().add(new JsonObject().put("type", "text").put("text", "a\u0000b")), null, 0, 0, null, null, null);
+    sessions.beginTurn(new BeginTurn(turnId, id, "node", withNul)).await();
+    JsonObject last = sessions.listMessages(new PageQuery(id, 1, 20)).await().items().getJsonObject(0);
     assertThat(last.getString("content")).isEqualTo("a\uFFFDb");
     assertThat(last.getJsonArray("blocks").getJsonObject(0).getString("text")).as("JSON text keeps its escaped NUL").isEqualTo("a\u0000b");
 
-    String turnId = withNul.getString("turn_id");
-    sessions.beginTurn(new JsonObject().put("turn_id", turnId).put("session_id", id)).await();
-    JsonArray history = sessions.history(id).await();
+    List<HistoryEntry> history = sessions.history(id).await();
     assertThat(history).hasSize(21);
-    assertThat(history.getJsonObject(20).getString("turn_status")).isEqualTo("running");
-    assertThat(history.getJsonObject(20).getJsonArray("blocks")).hasSize(1);
+    assertThat(history.get(20).turnStatus()).as("the message and its turn were stored together").isEqualTo("running");
+    assertThat(history.get(20).blocks()).hasSize(1);
     assertThat(failureCode(sessions.appendMessage(message("nope", "user", "x")))).isEqualTo(ErrorCode.SESSION_NOT_FOUND);
   }
 
   @OnBothBackends
-  @DisplayName("events: 50 concurrent unnumbered appends on one session get seq 1..50, listed in order and by page; a reused seq is refused")
+  @DisplayName("events: 50 concurrent appends on one session get seq 1..50, listed in order and by page; a seq in a draft is ignored")
   void events(Backend backend, Vertx vertx) {
     Database db = open(vertx, TestDatabases.create(backend, dir));
     SessionRepository sessions = new SessionRepository(db);
     EventRepository events = new EventRepository(db);
-    String id = sessions.create(null, null, new JsonObject()).await().getString("session_id");
+    String id = newSession(sessions);
     String turnId = UUID.randomUUID().toString();
-    List<Future<JsonArray>> appends = new ArrayList<>();
+    List<Future<List<JsonObject>>> appends = new ArrayList<>();
     for (int i = 0; i < 50; i++) {
-      JsonObject envelope = Events.envelope(Events.STREAM, id, turnId, 0, "t" + i);
-      envelope.putNull("seq");
-      appends.add(events.append(new JsonArray().add(envelope)));
+      appends.add(events.append(drafts(id, turnId, "t" + i)));
     }
     Future.all(appends).await();
-    assertThat(appends.stream().map(f -> f.result().getJsonObject(0).getLong("seq")).sorted().toList()).isEqualTo(oneTo(50));
-    assertThat(events.lastSeq(id).await()).isEqualTo(50);
+    assertThat(appends.stream().map(f -> f.result().get(0).getLong("seq")).sorted().toList()).isEqualTo(oneTo(50));
 
-    JsonObject listed = events.list(id, 0, 1000).await();
-    assertThat(listed.getJsonArray("events").stream().map(e -> ((JsonObject) e).getLong("seq")).toList()).isEqualTo(oneTo(50));
-    assertThat(listed.getLong("next_after")).isEqualTo(50);
-    JsonObject page = events.list(id, 10, 5).await();
-    assertThat(page.getJsonArray("events").stream().map(e -> ((JsonObject) e).getLong("seq")).toList()).containsExactly(11L, 12L, 13L, 14L, 15L);
-    assertThat(page.getLong("next_after")).isEqualTo(15);
-    assertThat(events.list(id, 50, 10).await().getJsonArray("events")).isEmpty();
+    EventPage listed = events.list(new EventQuery(id, 0, 1000)).await();
+    assertThat(seqs(listed.events())).isEqualTo(oneTo(50));
+    assertThat(listed.nextAfter()).isEqualTo(50);
+    EventPage page = events.list(new EventQuery(id, 10, 5)).await();
+    assertThat(seqs(page.events())).containsExactly(11L, 12L, 13L, 14L, 15L);
+    assertThat(page.nextAfter()).isEqualTo(15);
+    assertThat(events.list(new EventQuery(id, 50, 10)).await().events()).isEmpty();
 
-    // the engine numbers its own events; the key (session_id, seq) keeps a number from being used twice
-    events.append(new JsonArray().add(Events.envelope(Events.STREAM, id, turnId, 51, "engine"))).await();
-    Future<JsonArray> reused = events.append(new JsonArray().add(Events.envelope(Events.STREAM, id, turnId, 51, "again")));
-    assertThat(reused.<Boolean>transform(ar -> Future.succeededFuture(ar.failed())).await()).isTrue();
-    assertThat(events.list(id, 50, 10).await().getJsonArray("events").getJsonObject(0).getString("data")).isEqualTo("engine");
+    // the store alone numbers: a number a caller put in its draft is not used, the next free one is
+    JsonObject claimsTwo = Events.draft(Events.STREAM, id, turnId, "mine").put("seq", 2L);
+    assertThat(events.append(List.of(claimsTwo)).await().get(0).getLong("seq")).isEqualTo(51);
+    assertThat(events.list(new EventQuery(id, 1, 1)).await().events().getJsonObject(0).getString("data")).startsWith("t");
+    assertThat(events.list(new EventQuery(id, 50, 10)).await().events().getJsonObject(0).getString("data")).isEqualTo("mine");
   }
 
   @OnBothBackends
@@ -173,24 +205,24 @@ class StoreContractTest {
     Database db = open(vertx, TestDatabases.create(backend, dir));
     SessionRepository sessions = new SessionRepository(db);
     WorkflowRepository workflows = new WorkflowRepository(db);
-    String id = sessions.create(null, null, new JsonObject()).await().getString("session_id");
+    String id = newSession(sessions);
     assertThat(workflows.current(id).await()).isNull();
-    List<Future<JsonObject>> saves = new ArrayList<>();
+    List<Future<WorkflowVersion>> saves = new ArrayList<>();
     for (int i = 0; i < 20; i++) {
-      saves.add(workflows.save(id, "{\"1\":{\"class_type\":\"N" + i + "\",\"inputs\":{\"big\":12345678901234567890}}}", "edit " + i));
+      saves.add(workflows.save(id, "{\"1\":{\"class_type\":\"N" + i + "\",\"inputs\":{\"big\":12345678901234567890}}}", "edit " + i, null));
     }
     Future.all(saves).await();
-    assertThat(saves.stream().map(f -> f.result().getLong("version")).sorted().toList()).isEqualTo(oneTo(20));
-    JsonObject current = workflows.current(id).await();
-    assertThat(current.getLong("version")).isEqualTo(20);
-    JsonObject seventh = saves.stream().map(Future::result).filter(w -> w.getLong("version") == 7).findFirst().orElseThrow();
-    JsonObject read = workflows.version(id, 7).await();
-    assertThat(read.getString("description")).isEqualTo(seventh.getString("description"));
-    assertThat(read.getJsonObject("workflow")).isEqualTo(seventh.getJsonObject("workflow"));
-    assertThat(workflows.versions(id).await().stream().map(v -> ((JsonObject) v).getLong("version")).toList())
+    assertThat(saves.stream().map(f -> f.result().version()).sorted().toList()).isEqualTo(oneTo(20));
+    WorkflowVersion current = workflows.current(id).await();
+    assertThat(current.version()).isEqualTo(20);
+    WorkflowVersion seventh = saves.stream().map(Future::result).filter(w -> w.version() == 7).findFirst().orElseThrow();
+    WorkflowVersion read = workflows.version(id, 7).await();
+    assertThat(read.description()).isEqualTo(seventh.description());
+    assertThat(read.workflow()).isEqualTo(seventh.workflow());
+    assertThat(workflows.versions(id).await().stream().map(WorkflowVersion::version).toList())
         .isEqualTo(LongStream.iterate(20, v -> v >= 1, v -> v - 1).boxed().toList());
     assertThat(workflows.version(id, 21).await()).isNull();
-    assertThat(failureCode(workflows.save("nope", "{}", "x"))).isEqualTo(ErrorCode.SESSION_NOT_FOUND);
+    assertThat(failureCode(workflows.save("nope", "{}", "x", null))).isEqualTo(ErrorCode.SESSION_NOT_FOUND);
   }
 
   @OnBothBackends
@@ -198,12 +230,12 @@ class StoreContractTest {
   void workflowConflicts(Backend backend, Vertx vertx) {
     Database db = open(vertx, TestDatabases.create(backend, dir));
     WorkflowRepository workflows = new WorkflowRepository(db);
-    String id = new SessionRepository(db).create(null, null, new JsonObject()).await().getString("session_id");
-    assertThat(workflows.save(id, "{}", "first", 0L).await().getLong("version")).isEqualTo(1);
+    String id = newSession(new SessionRepository(db));
+    assertThat(workflows.save(id, "{}", "first", 0L).await().version()).isEqualTo(1);
     assertThat(failureCode(workflows.save(id, "{}", "stale", 0L))).isEqualTo(ErrorCode.WORKFLOW_CONFLICT);
-    assertThat(workflows.current(id).await().getString("description")).isEqualTo("first");
+    assertThat(workflows.current(id).await().description()).isEqualTo("first");
 
-    List<Future<JsonObject>> racing = new ArrayList<>();
+    List<Future<WorkflowVersion>> racing = new ArrayList<>();
     for (int i = 0; i < 10; i++) {
       racing.add(workflows.save(id, "{}", "racer " + i, 1L));
     }
@@ -211,7 +243,7 @@ class StoreContractTest {
     assertThat(racing.stream().filter(Future::succeeded).count()).isEqualTo(1);
     assertThat(racing.stream().filter(Future::failed).map(f -> ErrorCode.of(f.cause())).distinct().toList())
         .containsExactly(ErrorCode.WORKFLOW_CONFLICT);
-    assertThat(workflows.current(id).await().getLong("version")).isEqualTo(2);
+    assertThat(workflows.current(id).await().version()).isEqualTo(2);
   }
 
   @OnBothBackends
@@ -224,13 +256,12 @@ class StoreContractTest {
     WorkflowRepository workflows = new WorkflowRepository(db);
     List<String> ids = new ArrayList<>();
     for (int s = 0; s < 2; s++) {
-      String id = sessions.create(null, null, new JsonObject()).await().getString("session_id");
+      String id = newSession(sessions);
       ids.add(id);
-      JsonObject m = message(id, "user", "hi");
-      sessions.appendMessage(m).await();
-      sessions.beginTurn(new JsonObject().put("turn_id", m.getString("turn_id")).put("session_id", id)).await();
-      events.append(new JsonArray().add(Events.envelope(Events.STATE, id, m.getString("turn_id"), 1, Events.state("thinking")))).await();
-      workflows.save(id, "{}", "d").await();
+      String turnId = UUID.randomUUID().toString();
+      sessions.beginTurn(turn(turnId, id, "n1")).await();
+      events.append(drafts(id, turnId, "thinking")).await();
+      workflows.save(id, "{}", "d", null).await();
     }
     String[] tables = {"sessions", "messages", "turns", "events", "workflows"};
     sessions.delete(ids.get(0)).await();
@@ -247,50 +278,47 @@ class StoreContractTest {
     Database db = open(vertx, testDb);
     SessionRepository sessions = new SessionRepository(db);
     EventRepository events = new EventRepository(db);
-    String id = sessions.create(null, null, new JsonObject()).await().getString("session_id");
+    TurnRecovery recovery = new TurnRecovery(db);
+    String id = newSession(sessions);
 
     String done = UUID.randomUUID().toString();
-    sessions.beginTurn(new JsonObject().put("turn_id", done).put("session_id", id).put("engine_node", "n1")).await();
-    sessions.finishTurn(new JsonObject().put("turn_id", done).put("session_id", id).put("status", "completed")
-        .put("input_tokens", 10L).put("output_tokens", 5L).put("cost_usd", 0.25).put("duration_ms", 12L)).await();
-    JsonObject usage = sessions.get(id).await().getJsonObject("usage");
-    assertThat(usage.getLong("input_tokens")).isEqualTo(10);
-    assertThat(usage.getLong("output_tokens")).isEqualTo(5);
-    assertThat(usage.getDouble("cost_usd")).isEqualTo(0.25);
-    assertThat(usage.getLong("turns")).isEqualTo(1);
-    assertThat(sessions.runningTurns().await()).isEmpty();
+    sessions.beginTurn(turn(done, id, "n1")).await();
+    sessions.finishTurn(new FinishTurn(id, "idle", new TurnSummary(done, null, null, 12, "completed", 10, 5, 0, 0, 0.25, 1, 0,
+        "end_turn", null, null))).await();
+    Session.Usage usage = sessions.get(id).await().usage();
+    assertThat(usage.inputTokens()).isEqualTo(10);
+    assertThat(usage.outputTokens()).isEqualTo(5);
+    assertThat(usage.costUsd()).isEqualTo(0.25);
+    assertThat(usage.turns()).isEqualTo(1);
+    assertThat(recovery.runningTurns().await()).isEmpty();
 
     String left = UUID.randomUUID().toString();
-    sessions.beginTurn(new JsonObject().put("turn_id", left).put("session_id", id).put("engine_node", "n2")
-        .put("user_message_id", "um")).await();
-    events.append(new JsonArray()
-        .add(Events.envelope(Events.STATE, id, left, 1, Events.state("thinking")))
-        .add(Events.envelope(Events.STREAM, id, left, 2, "par"))).await();
-    JsonArray running = sessions.runningTurns().await();
+    sessions.beginTurn(turn(left, id, "n2")).await();
+    events.append(drafts(id, left, "thinking", "par")).await();
+    List<TurnRecovery.RunningTurn> running = recovery.runningTurns().await();
     assertThat(running).hasSize(1);
-    assertThat(running.getJsonObject(0).getString("engine_node")).isEqualTo("n2");
-    assertThat(sessions.get(id).await().getString("state")).isEqualTo("processing");
+    assertThat(running.get(0).engineNode()).isEqualTo("n2");
+    assertThat(sessions.get(id).await().state()).isEqualTo("processing");
 
     // two store nodes noticing the same departed engine at once: exactly one closes the turn
-    JsonObject turn = running.getJsonObject(0);
-    Future<JsonArray> first = sessions.failRunningTurn(turn, ErrorCode.SERVICE_UNAVAILABLE, "engine left");
-    Future<JsonArray> second = sessions.failRunningTurn(turn, ErrorCode.SERVICE_UNAVAILABLE, "engine left");
+    TurnRecovery.RunningTurn turn = running.get(0);
+    Future<List<JsonObject>> first = recovery.fail(turn, ErrorCode.SERVICE_UNAVAILABLE, "engine left");
+    Future<List<JsonObject>> second = recovery.fail(turn, ErrorCode.SERVICE_UNAVAILABLE, "engine left");
     Future.all(first, second).await();
-    JsonArray closing = first.result().isEmpty() ? second.result() : first.result();
+    List<JsonObject> closing = first.result().isEmpty() ? second.result() : first.result();
     assertThat(first.result().size() + second.result().size()).isEqualTo(2);
-    assertThat(closing.stream().map(e -> ((JsonObject) e).getLong("seq")).toList()).containsExactly(3L, 4L);
-    assertThat(closing.getJsonObject(0).getJsonObject("data").getString("state")).isEqualTo("error");
-    assertThat(closing.getJsonObject(1).getString("type")).isEqualTo("turn");
-    assertThat(closing.getJsonObject(1).getJsonObject("data").getString("status")).isEqualTo("failed");
-    assertThat(closing.getJsonObject(1).getJsonObject("data").getString("error_code")).isEqualTo("SERVICE_UNAVAILABLE");
+    assertThat(closing.stream().map(e -> e.getLong("seq")).toList()).containsExactly(3L, 4L);
+    assertThat(closing.get(0).getJsonObject("data").getString("state")).isEqualTo("error");
+    assertThat(closing.get(1).getString("type")).isEqualTo("turn");
+    assertThat(closing.get(1).getJsonObject("data").getString("status")).isEqualTo("failed");
+    assertThat(closing.get(1).getJsonObject("data").getString("error_code")).isEqualTo("SERVICE_UNAVAILABLE");
 
-    assertThat(sessions.runningTurns().await()).isEmpty();
-    assertThat(sessions.get(id).await().getString("state")).isEqualTo("idle");
-    assertThat(events.list(id, 0, 100).await().getJsonArray("events").stream().map(e -> ((JsonObject) e).getLong("seq")).toList())
-        .isEqualTo(oneTo(4));
+    assertThat(recovery.runningTurns().await()).isEmpty();
+    assertThat(sessions.get(id).await().state()).isEqualTo("idle");
+    assertThat(seqs(events.list(new EventQuery(id, 0, 100)).await().events())).isEqualTo(oneTo(4));
     assertThat(testDb.query("SELECT status, error_code FROM turns WHERE turn_id = ?", left))
         .containsExactly(List.of("failed", "SERVICE_UNAVAILABLE"));
-    assertThat(sessions.failRunningTurn(turn, ErrorCode.INTERNAL, "again").await()).isEmpty();
+    assertThat(recovery.fail(turn, ErrorCode.INTERNAL, "again").await()).isEmpty();
   }
 
   @OnBothBackends
@@ -300,11 +328,11 @@ class StoreContractTest {
     Database first = Database.open(vertx, DatabaseUrl.parse(testDb.url()));
     opened.add(first);
     assertThat(vertx.executeBlocking(first::migrateBlocking).await()).isEqualTo(1);
-    String id = new SessionRepository(first).create(null, "kept", new JsonObject()).await().getString("session_id");
+    String id = create(new SessionRepository(first), null, "kept", new JsonObject()).sessionId();
     Database again = Database.open(vertx, DatabaseUrl.parse(testDb.url()));
     opened.add(again);
     assertThat(vertx.executeBlocking(again::migrateBlocking).await()).isZero();
-    assertThat(new SessionRepository(again).get(id).await().getString("title")).isEqualTo("kept");
+    assertThat(new SessionRepository(again).get(id).await().title()).isEqualTo("kept");
     assertThat(testDb.tables()).contains("sessions", "messages", "turns", "events", "workflows");
   }
 
@@ -314,14 +342,12 @@ class StoreContractTest {
     TestDatabase testDb = TestDatabases.create(Backend.POSTGRESQL, dir);
     Database a = open(vertx, testDb);
     Database b = open(vertx, testDb);
-    String id = new SessionRepository(a).create(null, null, new JsonObject()).await().getString("session_id");
+    String id = newSession(new SessionRepository(a));
     List<Future<?>> writes = new ArrayList<>();
     for (int i = 0; i < 40; i++) {
       Database db = i % 2 == 0 ? a : b;
-      JsonObject envelope = Events.envelope(Events.STREAM, id, "t", 0, "x" + i);
-      envelope.putNull("seq");
-      writes.add(new EventRepository(db).append(new JsonArray().add(envelope)));
-      writes.add(new WorkflowRepository(db).save(id, "{}", "v" + i));
+      writes.add(new EventRepository(db).append(drafts(id, "t", "x" + i)));
+      writes.add(new WorkflowRepository(db).save(id, "{}", "v" + i, null));
       writes.add(new SessionRepository(db).appendMessage(message(id, "user", "m" + i)));
     }
     Future.all(writes).await();

@@ -2,6 +2,7 @@ package agentx.testing;
 
 import agentx.AgentX;
 import agentx.config.AgentXConfig;
+import agentx.config.DatabaseUrl;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -61,7 +62,7 @@ public final class TestRuntime {
   }
 
   public static Future<TestRuntime> start(Vertx vertx, AgentXConfig config) {
-    Path db = Path.of(config.database().sqlitePath());
+    Path db = config.database().kind() == DatabaseUrl.Kind.SQLITE ? Path.of(config.database().sqlitePath()) : null;
     return AgentX.deploy(vertx, config).map(agentx -> new TestRuntime(vertx, agentx, db));
   }
 

@@ -8,17 +8,17 @@ import java.util.Set;
  * Decides whether a browser {@code Origin} may talk to the endpoint. Without this check a page on
  * any site could reach a server bound to localhost through DNS rebinding.
  */
-final class OriginPolicy {
+public final class OriginPolicy {
   private static final Set<String> LOOPBACK_HOSTS = Set.of("localhost", "127.0.0.1", "[::1]", "::1");
 
   private final Set<String> allowed;
 
-  OriginPolicy(Set<String> allowedOrigins) {
+  public OriginPolicy(Set<String> allowedOrigins) {
     this.allowed = allowedOrigins.stream().map(OriginPolicy::normalize).collect(java.util.stream.Collectors.toSet());
   }
 
   /** Requests without an Origin header come from non-browser clients and are allowed. */
-  boolean allows(String origin) {
+  public boolean allows(String origin) {
     if (origin == null) {
       return true;
     }

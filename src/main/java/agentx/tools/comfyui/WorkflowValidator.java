@@ -1,5 +1,6 @@
 package agentx.tools.comfyui;
 
+import agentx.protocol.WorkflowFormat;
 import agentx.tools.comfyui.NodeCatalog.InputSpec;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -26,15 +27,10 @@ import java.util.Set;
 public final class WorkflowValidator {
 
   /** The sentence given when a UI-format workflow arrives where the API format belongs. */
-  public static final String UI_FORMAT_EXPLANATION =
-      "This is a workflow in ComfyUI's UI save format (it has 'nodes' and 'links' arrays), but ComfyUI only runs"
-          + " the API format: an object keyed by node id whose values are {class_type, inputs}. In ComfyUI use"
-          + " \"Save (API Format)\" (new menu: Workflow > Export (API)), or enable the dev mode options in the"
-          + " settings for the older \"Save (API Format)\" button, and send that file instead.";
+  public static final String UI_FORMAT_EXPLANATION = WorkflowFormat.UI_FORMAT_EXPLANATION;
 
-  /** UI save format: top-level {@code nodes} and {@code links} arrays. */
   public static boolean isUiFormat(JsonObject json) {
-    return json != null && json.getValue("nodes") instanceof JsonArray && json.getValue("links") instanceof JsonArray;
+    return WorkflowFormat.isUiFormat(json);
   }
 
   public JsonObject validate(JsonObject workflowApiFormat, JsonObject objectInfo) {

@@ -9,7 +9,6 @@
  *       ComfyUI's own error vocabulary plus one-line fixes; {@code isUiFormat} spots the UI save format.</li>
  *   <li>{@link agentx.tools.comfyui.ComfyTools}: the tool list (catalogue, workflow edits, execution, files), each
  *       tool a small {@code FunctionTool}; failures are {@code ToolResult.error}, never exceptions.</li>
- *   <li>{@link agentx.tools.comfyui.ComfySystemPrompt}: the default system prompt for ComfyUI sessions.</li>
  * </ul>
  *
  * <p>Decisions: workflow edits of one session are applied one at a time (parallel tool calls would otherwise

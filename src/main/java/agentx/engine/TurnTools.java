@@ -1,0 +1,133 @@
+package agentx.engine;
+
+import agentx.events.Events;
+import agentx.protocol.Addresses;
+import agentx.protocol.ToolCall;
+import agentx.protocol.ToolProgress;
+import agentx.protocol.ToolResult;
+import agentx.protocol.ToolSpec;
+import agentx.protocol.ToolsClient;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The tools of one turn: the registry as loaded at its start, the calls of each round (all at once,
+ * results in ONE message), their progress, and cancelling what still runs.
+ */
+final class TurnTools {
+  private static final Logger log = LoggerFactory.getLogger(TurnTools.class);
+  private static final long LIST_TIMEOUT_MS = 10_000;
+  private static final long CALL_MARGIN_MS = 5_000;
+
+  /** One round's outcome: the {@code tool_result} blocks for Claude and the calls as clients see them. */
+  record Round(JsonArray resultBlocks, JsonArray calls) {}
+
+  private final ToolsClient tools;
+  private final String sessionId;
+  private final String turnId;
+  private final EventLog events;
+  private final long toolTimeoutMs;
+  private List<ToolSpec> specs = List.of();
+  private Set<String> names = Set.of();
+  private final Map<String, Promise<ToolResult>> pending = new LinkedHashMap<>();
+  private boolean closed;
+
+  TurnTools(ToolsClient tools, String sessionId, String turnId, EventLog events, long toolTimeoutMs) {
+    this.tools = tools;
+    this.sessionId = sessionId;
+    this.turnId = turnId;
+    this.events = events;
+    this.toolTimeoutMs = toolTimeoutMs;
+  }
+
+  /**
+   * Loads the registry. When the tools service runs nowhere the turn goes on without tools, and the
+   * client is told so with a {@code state} warning, not only a log line.
+   */
+  Future<Void> load() {
+    return tools.list(LIST_TIMEOUT_MS)
+        .map(listing -> {
+          specs = listing.tools();
+          names = specs.stream().map(ToolSpec::name).collect(Collectors.toSet());
+          return (Void) null;
+        })
+        .otherwise(failure -> {
+          log.warn("Turn {} of session {} runs without tools: {}", turnId, sessionId, failure.getMessage());
+          events.emit(Events.STATE, Events.state("warning", null, null, new JsonObject()
+              .put("code", agentx.events.ErrorCode.of(failure).name())
+              .put("message", "No tools are available for this turn: " + failure.getMessage())));
+          return null;
+        });
+  }
+
+  List<ToolSpec> specs() {
+    return specs;
+  }
+
+  /** Runs every tool_use of an assistant message at once and gathers ALL results. */
+  Future<Round> run(List<JsonObject> toolUses) {
+    List<Future<ToolResult>> results = new ArrayList<>();
+    for (JsonObject use : toolUses) {
+      results.add(call(use).onSuccess(result -> events.emit(Events.STATE, Events.state("tool_result",
+          use.getString("name"), use.getString("id"), new JsonObject().put("ok", !result.isError())))));
+    }
+    return Future.join(results).transform(done -> {
+      JsonArray blocks = new JsonArray();
+      JsonArray calls = new JsonArray();
+      for (int i = 0; i < toolUses.size(); i++) {
+        JsonObject use = toolUses.get(i);
+        ToolResult result = results.get(i).result();
+        blocks.add(ToolResultMapping.resultBlock(use.getString("id"), result));
+        calls.add(ToolResultMapping.call(use, result));
+      }
+      return Future.succeededFuture(new Round(blocks, calls));
+    });
+  }
+
+  private Future<ToolResult> call(JsonObject use) {
+    String name = use.getString("name");
+    String callId = use.getString("id");
+    if (!names.contains(name)) {
+      return Future.succeededFuture(ToolResult.error("Unknown tool '" + name + "'. Available tools: "
+          + (names.isEmpty() ? "none" : String.join(", ", names.stream().sorted().toList())) + "."));
+    }
+    Promise<ToolResult> promise = Promise.promise();
+    pending.put(callId, promise);
+    ToolCall request = new ToolCall(name, use.getJsonObject("input", new JsonObject()), sessionId, turnId, callId,
+        Addresses.turnProgress(sessionId));
+    tools.call(request, toolTimeoutMs + CALL_MARGIN_MS)
+        .otherwise(failure -> ToolResult.error("The tool " + name + " could not run: " + failure.getMessage()))
+        .onComplete(done -> promise.tryComplete(done.result()));
+    return promise.future().onComplete(done -> pending.remove(callId));
+  }
+
+  /** A tool reports progress (e.g. ComfyUI steps) while it runs: a {@code calling_tool} state with it. */
+  void onProgress(ToolProgress progress) {
+    if (!closed && pending.containsKey(progress.callId())) {
+      events.emit(Events.STATE, Events.state("calling_tool", progress.toolName(), progress.callId(), progress.progress()));
+    }
+  }
+
+  /** Aborts every running call (wherever it runs) and answers it with {@code why} at once. */
+  void cancelAll(String why) {
+    for (Map.Entry<String, Promise<ToolResult>> call : new ArrayList<>(pending.entrySet())) {
+      tools.cancel(call.getKey());
+      call.getValue().tryComplete(ToolResult.error(why));
+    }
+  }
+
+  /** No more progress events: the turn is closing. */
+  void close() {
+    closed = true;
+  }
+}

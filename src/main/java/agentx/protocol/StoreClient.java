@@ -1,0 +1,83 @@
+package agentx.protocol;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.util.List;
+
+/** The store service ({@code agentx.store.*}) as the other services call it: the only sender to those addresses. */
+public final class StoreClient {
+  private final Vertx vertx;
+
+  public StoreClient(Vertx vertx) {
+    this.vertx = vertx;
+  }
+
+  public Future<Session> createSession(CreateSession request) {
+    return Bus.request(vertx, Addresses.STORE_SESSION_CREATE, request.toJson()).map(Session::fromJson);
+  }
+
+  /** Fails with SESSION_NOT_FOUND when there is no such session. */
+  public Future<Session> session(String sessionId) {
+    return Bus.request(vertx, Addresses.STORE_SESSION_GET, new SessionRef(sessionId).toJson()).map(Session::fromJson);
+  }
+
+  public Future<Page> listSessions(PageQuery query) {
+    return Bus.request(vertx, Addresses.STORE_SESSION_LIST, query.toJson()).map(r -> Page.fromJson(Page.SESSIONS, r));
+  }
+
+  public Future<Session> updateSession(UpdateSession request) {
+    return Bus.request(vertx, Addresses.STORE_SESSION_UPDATE, request.toJson()).map(Session::fromJson);
+  }
+
+  public Future<Void> deleteSession(String sessionId) {
+    return Bus.request(vertx, Addresses.STORE_SESSION_DELETE, new SessionRef(sessionId).toJson()).mapEmpty();
+  }
+
+  public Future<Page> listMessages(PageQuery query) {
+    return Bus.request(vertx, Addresses.STORE_MESSAGE_LIST, query.toJson()).map(r -> Page.fromJson(Page.MESSAGES, r));
+  }
+
+  public Future<Void> appendMessage(StoredMessage message) {
+    return Bus.request(vertx, Addresses.STORE_MESSAGE_APPEND, message.toJson()).mapEmpty();
+  }
+
+  public Future<List<HistoryEntry>> history(String sessionId) {
+    return Bus.request(vertx, Addresses.STORE_HISTORY, new SessionRef(sessionId).toJson()).map(HistoryEntry::listFromJson);
+  }
+
+  public Future<Void> beginTurn(BeginTurn request) {
+    return Bus.request(vertx, Addresses.STORE_TURN_BEGIN, request.toJson()).mapEmpty();
+  }
+
+  public Future<Void> finishTurn(FinishTurn request) {
+    return Bus.request(vertx, Addresses.STORE_TURN_FINISH, request.toJson()).mapEmpty();
+  }
+
+  /** Stores, numbers and then publishes the envelopes; answers the numbers they got. */
+  public Future<AppendEvents.Stored> appendEvents(AppendEvents request) {
+    return Bus.request(vertx, Addresses.STORE_EVENT_APPEND, request.toJson()).map(AppendEvents.Stored::fromJson);
+  }
+
+  public Future<EventPage> events(EventQuery query) {
+    return Bus.request(vertx, Addresses.STORE_EVENT_LIST, query.toJson()).map(EventPage::fromJson);
+  }
+
+  /** The current workflow ({@code version} null) or one version; null when there is none. Fails when the session does not exist. */
+  public Future<WorkflowVersion> workflow(String sessionId, Long version) {
+    return Bus.request(vertx, Addresses.STORE_WORKFLOW_GET, new WorkflowQuery(sessionId, version).toJson())
+        .map(WorkflowVersion::lookupFromJson);
+  }
+
+  public Future<WorkflowVersion> saveWorkflow(SaveWorkflow request) {
+    return Bus.request(vertx, Addresses.STORE_WORKFLOW_SAVE, request.toJson()).map(WorkflowVersion::fromJson);
+  }
+
+  /** Newest first, without the workflows themselves. */
+  public Future<List<WorkflowVersion>> workflowVersions(String sessionId) {
+    return Bus.request(vertx, Addresses.STORE_WORKFLOW_VERSIONS, new SessionRef(sessionId).toJson()).map(WorkflowVersion::listFromJson);
+  }
+
+  public Future<NodeHealth.Store> health(long timeoutMs) {
+    return Bus.request(vertx, Addresses.STORE_HEALTH, new io.vertx.core.json.JsonObject(), timeoutMs).map(NodeHealth.Store::fromJson);
+  }
+}

@@ -1,0 +1,30 @@
+package agentx.protocol;
+
+import io.vertx.core.json.JsonObject;
+
+/**
+ * Calls one tool of the registry; the tools service answers a {@link ToolResult}, never a bus failure.
+ *
+ * @param sessionId the chat session (its workflow), or null for an MCP client's call
+ * @param progressAddress where the tool reports {@link ToolProgress} while it runs, or null
+ */
+public record ToolCall(String name, JsonObject arguments, String sessionId, String turnId, String callId, String progressAddress) {
+  public JsonObject toJson() {
+    return new JsonObject().put("name", name).put("arguments", arguments).put("session_id", sessionId).put("turn_id", turnId)
+        .put("call_id", callId).put("progress_address", progressAddress);
+  }
+
+  public static ToolCall fromJson(JsonObject json) {
+    return new ToolCall(json.getString("name"), json.getJsonObject("arguments", new JsonObject()), json.getString("session_id"),
+        json.getString("turn_id"), json.getString("call_id"), json.getString("progress_address"));
+  }
+
+  /** Published on {@link Addresses#TOOLS_CANCEL}: aborts the call wherever it runs. */
+  public static JsonObject cancelToJson(String callId) {
+    return new JsonObject().put("call_id", callId);
+  }
+
+  public static String cancelFromJson(JsonObject json) {
+    return json == null ? null : json.getString("call_id");
+  }
+}

@@ -1,0 +1,33 @@
+package agentx.protocol;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+
+/** The tools service ({@code agentx.tools.*}) as the engine and /mcp call it: the only sender to those addresses. */
+public final class ToolsClient {
+  private final Vertx vertx;
+
+  public ToolsClient(Vertx vertx) {
+    this.vertx = vertx;
+  }
+
+  /** Fails with SERVICE_UNAVAILABLE when no tools service runs anywhere. */
+  public Future<ToolListing> list(long timeoutMs) {
+    return Bus.request(vertx, Addresses.TOOLS_LIST, new JsonObject(), timeoutMs).map(ToolListing::fromJson);
+  }
+
+  /** A failure to reach the tool (no service, timeout) fails the future; a tool's own failure is an error result. */
+  public Future<ToolResult> call(ToolCall call, long timeoutMs) {
+    return Bus.request(vertx, Addresses.TOOLS_CALL, call.toJson(), timeoutMs).map(ToolResult::fromJson);
+  }
+
+  /** Aborts a running call wherever it runs (published: the service running it acts, others ignore it). */
+  public void cancel(String callId) {
+    vertx.eventBus().publish(Addresses.TOOLS_CANCEL, ToolCall.cancelToJson(callId));
+  }
+
+  public Future<NodeHealth.Tools> status(long timeoutMs) {
+    return Bus.request(vertx, Addresses.TOOLS_STATUS, new JsonObject(), timeoutMs).map(NodeHealth.Tools::fromJson);
+  }
+}

@@ -1,0 +1,59 @@
+package agentx.store;
+
+import static agentx.store.Rows.str;
+
+import agentx.events.ErrorCode;
+import agentx.events.Events;
+import agentx.events.Times;
+import agentx.protocol.TurnSummary;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Turns a crash left running (the server stopped, or the engine node running them left the
+ * cluster): finds them and closes each as failed, with the {@code state error} and {@code turn}
+ * events a client would have seen, so no session stays {@code processing}.
+ */
+final class TurnRecovery {
+  /** A turn still marked running, and the engine node that was running it. */
+  record RunningTurn(String turnId, String sessionId, String userMessageId, String engineNode) {}
+
+  private final Database db;
+
+  TurnRecovery(Database db) {
+    this.db = db;
+  }
+
+  Future<List<RunningTurn>> runningTurns() {
+    return db.reads().preparedQuery(Sql.RUNNING_TURNS).execute().map(rows -> {
+      List<RunningTurn> out = new ArrayList<>();
+      rows.forEach(row -> out.add(new RunningTurn(str(row, "turn_id"), str(row, "session_id"), str(row, "user_message_id"),
+          str(row, "engine_node"))));
+      return out;
+    });
+  }
+
+  /**
+   * Closes the turn as failed in one transaction: the turn row, the session state and the two
+   * closing events, numbered after the session's last one. Answers the stored envelopes (to be
+   * published), or none when the turn was no longer running (someone else closed it first).
+   */
+  Future<List<JsonObject>> fail(RunningTurn turn, ErrorCode code, String reason) {
+    String now = Times.now();
+    return db.write(conn -> conn.preparedQuery(Sql.MARK_TURN_FAILED).execute(Params.of(code.name(), reason, now, turn.turnId()))
+        .compose(updated -> {
+          if (updated.rowCount() == 0) {
+            return Future.succeededFuture(List.<JsonObject>of());
+          }
+          TurnSummary summary = TurnSummary.failedBeforeRunning(turn.turnId(), turn.userMessageId(), code, reason);
+          List<JsonObject> closing = List.of(
+              Events.draft(Events.STATE, turn.sessionId(), turn.turnId(), Events.errorState(code, reason)),
+              Events.draft(Events.TURN, turn.sessionId(), turn.turnId(), summary.toJson()));
+          return EventRepository.appendNumbered(db, conn, turn.sessionId(), closing)
+              .compose(stored -> conn.preparedQuery(Sql.SET_SESSION_STATE).execute(Params.of("idle", now, turn.sessionId()))
+                  .map(r -> stored));
+        }));
+  }
+}
