@@ -8,6 +8,8 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * UI-format workflows (ComfyUI's default graph, and hand-written ones under comfyui/ui/ for each
@@ -160,6 +162,45 @@ class UiWorkflowConverterTest {
     assertThat(inputs(api, "10:2"))
         .isEqualTo(new JsonObject().put("samples", link("10:1", 0)).put("vae", link("4", 2)));
     assertThat(inputs(api, "9").getValue("images")).isEqualTo(link("10:2", 0));
+  }
+
+  @Test
+  @DisplayName("a subgraph inside a subgraph nests its ids: <outer>:<inner instance>:<node>")
+  void nestedSubgraphsNestIds() {
+    JsonObject api = convert("ui/nested_subgraphs.json");
+
+    assertThat(api.fieldNames()).containsExactlyInAnyOrder("3", "4", "5", "6:3:1", "7", "8", "9");
+    assertThat(inputs(api, "6:3:1")).isEqualTo(new JsonObject().put("text", "a nested prompt")
+        .put("clip", link("4", 1)));
+    assertThat(inputs(api, "3").getValue("positive")).isEqualTo(link("6:3:1", 0));
+  }
+
+  @Test
+  @DisplayName("bypassing a subgraph node bypasses everything inside it, and its consumers are wired through by type")
+  void bypassedSubgraphTakesItsInsideAlong() {
+    JsonObject ui = Fixtures.json("ui/subgraphs.json");
+    ui.getJsonArray("nodes").forEach(raw -> {
+      JsonObject node = (JsonObject) raw;
+      if (node.getInteger("id") == 10) {
+        node.put("mode", 4);
+      }
+    });
+
+    JsonObject api = UiWorkflowConverter.toApi(ui, OBJECT_INFO);
+
+    assertThat(api.fieldNames()).containsExactlyInAnyOrder("4", "5", "6:1", "7:1", "9");
+    assertThat(inputs(api, "9").containsKey("images")).as("no IMAGE input to pass through").isFalse();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"default_workflow_ui.json", "ui/bypassed_nodes.json", "ui/reroutes.json",
+      "ui/primitive_node.json", "ui/converted_widget_link.json", "ui/group_node.json", "ui/subgraphs.json",
+      "ui/nested_subgraphs.json"})
+  @DisplayName("what the converter makes passes ComfyUI's validation (offline copy): it is runnable as is")
+  void conversionsValidate(String resource) {
+    JsonObject result = new WorkflowValidator().validate(convert(resource), OBJECT_INFO);
+
+    assertThat(result.getBoolean("valid")).as(result.encodePrettily()).isTrue();
   }
 
   @Test
