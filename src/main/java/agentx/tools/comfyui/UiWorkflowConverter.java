@@ -250,11 +250,11 @@ public final class UiWorkflowConverter {
       if (subgraphs.containsKey(node.type)) {
         return Kind.SUBGRAPH;
       }
-      if (groupName(node.type) != null) {
-        return Kind.GROUP;
-      }
       if (catalog.has(node.type)) {
         return Kind.REAL;
+      }
+      if (groupName(node.type) != null) {
+        return Kind.GROUP;
       }
       if (!isLinked(node.ui)) {
         // A frontend-only node (a label, a group muter...) or any node nothing depends on: nothing to run.
