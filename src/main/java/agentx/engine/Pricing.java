@@ -1,53 +1,128 @@
 package agentx.engine;
 
+import agentx.models.Costs;
+import agentx.models.Model;
+import agentx.models.ModelCatalog;
+import agentx.models.Prices;
+import agentx.models.TokenUsage;
 import io.vertx.core.json.JsonObject;
-import java.util.Comparator;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * USD per million tokens for each model: input, output, cache write, cache read. Dated model ids
- * ({@code claude-sonnet-4-5-20250929}) use the longest matching prefix. Config
- * ({@code AGENTX_PRICES}) adds or replaces entries.
+ * USD cost of a response: prices from the model catalogue ({@link ModelCatalog}, docs/MODELS.md),
+ * with config ({@code AGENTX_PRICES}) adding or replacing entries as before:
+ * {@code {"model-prefix": {"input":3, "output":15, "cache_write":3.75, "cache_read":0.3}}}, USD per
+ * million tokens, keys matched as prefixes of the model id. An override key wins over the catalogue
+ * when it matches at least as much of the id as the catalogue entry does (so an exact override beats
+ * the catalogue, and a broad {@code "claude-"} key only prices models the catalogue does not know).
+ * An override may also give {@code cache_write_5m}, {@code cache_write_1h} (else {@code cache_write}
+ * is the 5-minute price and the 1-hour price comes from the catalogue, if it knows the model) and
+ * {@code tiers} in the catalogue's shape; a field it leaves out comes from the catalogue entry.
+ *
+ * <p>A model neither knows gets no price: {@link #costUsd} answers null and logs one warning per id.
  */
 final class Pricing {
-  private static final JsonObject DEFAULTS = new JsonObject()
-      .put("claude-opus-4-5", price(5, 25, 6.25, 0.50))
-      .put("claude-opus-4-1", price(15, 75, 18.75, 1.50))
-      .put("claude-opus-4", price(15, 75, 18.75, 1.50))
-      .put("claude-sonnet-4", price(3, 15, 3.75, 0.30))
-      .put("claude-haiku-4-5", price(1, 5, 1.25, 0.10))
-      .put("claude-3-5-haiku", price(0.80, 4, 1, 0.08));
+  private static final Logger LOG = LoggerFactory.getLogger(Pricing.class);
 
-  private final JsonObject table;
+  private final ModelCatalog catalog;
+  private final Map<String, JsonObject> overrides;
+  private final Set<String> warned = ConcurrentHashMap.newKeySet();
 
   Pricing(JsonObject overrides) {
-    table = DEFAULTS.copy().mergeIn(overrides);
+    this(ModelCatalog.builtIn(), overrides);
   }
 
-  private static JsonObject price(double input, double output, double cacheWrite, double cacheRead) {
-    return new JsonObject().put("input", input).put("output", output).put("cache_write", cacheWrite).put("cache_read", cacheRead);
+  Pricing(ModelCatalog catalog, JsonObject overrides) {
+    this.catalog = catalog;
+    this.overrides = new ConcurrentHashMap<>();
+    if (overrides != null) {
+      for (String key : overrides.fieldNames()) {
+        if (!(overrides.getValue(key) instanceof JsonObject price)) {
+          throw new IllegalArgumentException("AGENTX_PRICES: \"" + key + "\" must map to an object of prices");
+        }
+        fromOverride(price, null); // refuse a malformed entry now, not at the first response
+        this.overrides.put(key, price.copy());
+      }
+    }
   }
 
-  /** Cost of a usage object ({@code input_tokens, output_tokens, cache_creation_input_tokens, cache_read_input_tokens}); 0 for unknown models. */
+  ModelCatalog catalog() {
+    return catalog;
+  }
+
+  /**
+   * Cost of one response, or 0 for a model without prices. Kept for callers that add costs up as
+   * doubles; new code uses {@link #costUsd}, which says "unknown" instead of 0.
+   *
+   * @param cacheWrite all cache-write tokens ({@code cache_creation_input_tokens}), priced as 5-minute writes
+   */
   double cost(String model, long input, long output, long cacheWrite, long cacheRead) {
-    JsonObject p = lookup(model);
-    if (p == null) {
-      return 0.0;
-    }
-    double usd = input * p.getDouble("input", 0.0)
-        + output * p.getDouble("output", 0.0)
-        + cacheWrite * p.getDouble("cache_write", 0.0)
-        + cacheRead * p.getDouble("cache_read", 0.0);
-    return usd / 1_000_000.0;
+    Double usd = costUsd(model, new TokenUsage(input, output, cacheWrite, 0, cacheRead));
+    return usd == null ? 0.0 : usd;
   }
 
-  private JsonObject lookup(String model) {
-    if (model == null) {
-      return null;
+  /** Cost of one response from its {@code usage} object, or null when the model has no (complete) prices. */
+  Double costUsd(String model, JsonObject usage) {
+    return costUsd(model, TokenUsage.fromApi(usage));
+  }
+
+  /** Cost of one response in USD, or null when the model has no prices or a billed category's price is unknown. */
+  Double costUsd(String model, TokenUsage usage) {
+    Prices prices = prices(model).orElse(null);
+    Double usd = Costs.cost(prices, usage);
+    if (usd == null && warned.add(String.valueOf(model))) {
+      LOG.warn(prices == null
+          ? "No prices for model {}: its cost is reported as null. Add it to the model catalogue (AGENTX_MODELS_FILE) or AGENTX_PRICES."
+          : "Model {} has no price for a token category this response used: its cost is reported as null. "
+              + "Complete its prices in the model catalogue (AGENTX_MODELS_FILE) or AGENTX_PRICES.", model);
     }
-    return table.fieldNames().stream()
-        .filter(model::startsWith)
-        .max(Comparator.comparingInt(String::length))
-        .map(table::getJsonObject)
-        .orElse(null);
+    return usd;
+  }
+
+  /** The prices that apply to a model id: the best-matching override or catalogue entry. */
+  Optional<Prices> prices(String model) {
+    if (model == null) {
+      return Optional.empty();
+    }
+    Optional<ModelCatalog.Match> entry = catalog.match(model);
+    String key = null;
+    for (String k : overrides.keySet()) {
+      if (model.startsWith(k) && (key == null || k.length() > key.length())) {
+        key = k;
+      }
+    }
+    Model known = entry.map(ModelCatalog.Match::model).orElse(null);
+    if (key != null && key.length() >= entry.map(ModelCatalog.Match::length).orElse(0)) {
+      return Optional.of(fromOverride(overrides.get(key), known == null ? null : known.prices()));
+    }
+    return Optional.ofNullable(known).map(Model::prices);
+  }
+
+  private static Prices fromOverride(JsonObject o, Prices known) {
+    Prices.Rates k = known == null ? new Prices.Rates(null, null, null, null, null) : known.base();
+    Double write5m = number(o, "cache_write_5m", number(o, "cache_write", k.cacheWrite5m()));
+    Prices.Rates base = new Prices.Rates(number(o, "input", k.input()), number(o, "output", k.output()), write5m,
+        number(o, "cache_write_1h", k.cacheWrite1h()), number(o, "cache_read", k.cacheRead()));
+    if (!o.containsKey("tiers")) {
+      return Prices.flat(base);
+    }
+    JsonObject tiers = new JsonObject().put("tiers", o.getValue("tiers"));
+    return new Prices(base, ModelCatalog.parsePrices(tiers, "AGENTX_PRICES").tiers());
+  }
+
+  private static Double number(JsonObject o, String key, Double fallback) {
+    Object v = o.getValue(key);
+    if (v == null) {
+      return fallback;
+    }
+    if (!(v instanceof Number n) || n.doubleValue() < 0) {
+      throw new IllegalArgumentException("AGENTX_PRICES: " + key + " must be a number of USD per million tokens, not " + v);
+    }
+    return n.doubleValue();
   }
 }
