@@ -20,7 +20,7 @@ class AgentXConfigTest {
     assertThat(c.string(AgentXConfig.HOST)).isEqualTo("127.0.0.1");
     assertThat(c.integer(AgentXConfig.PORT)).isEqualTo(8000);
     assertThat(c.database().jdbcUrl()).isEqualTo("jdbc:sqlite:agentx_sessions.db");
-    assertThat(c.string(AgentXConfig.MODEL)).isEqualTo("claude-sonnet-4-6");
+    assertThat(c.string(AgentXConfig.MODEL)).isEqualTo("claude-sonnet-5-5");
     assertThat(c.hasApiKey()).isFalse();
     assertThat(c.bool(AgentXConfig.STORE_SHARED)).isFalse();
   }
