@@ -4,6 +4,7 @@ import agentx.api.mcp.McpHttpHandler;
 import agentx.api.mcp.McpServerOptions;
 import agentx.config.AgentXConfig;
 import agentx.config.SystemPrompt;
+import agentx.models.ModelCatalog;
 import agentx.events.AgentXException;
 import agentx.events.ErrorCode;
 import agentx.protocol.EngineClient;
@@ -59,13 +60,15 @@ public class HttpApiVerticle extends VerticleBase {
     api.route().handler(auth::handle);
     api.route().handler(HttpApiVerticle::requireJsonContent);
     api.route().handler(BodyHandler.create(false).setBodyLimit(config.integer(AgentXConfig.MAX_BODY_BYTES)));
-    new SessionRoutes(store).mount(api);
+    new SessionRoutes(store, ModelCatalog.fromFile(config.string(AgentXConfig.MODELS_FILE)), config.string(AgentXConfig.MODEL),
+        config.integer(AgentXConfig.MAX_TOKENS)).mount(api);
     new TurnRoutes(vertx, store, engine, config).mount(api);
     new WorkflowRoutes(store, tools).mount(api);
     new MediaRoutes(vertx, store, config.string(AgentXConfig.COMFYUI_URL)).mount(api);
     api.get("/tools").handler(Routes.json(200, ctx -> listTools(tools)));
     long heartbeatMs = config.integer(AgentXConfig.WS_HEARTBEAT) * 1000L;
     api.get("/sessions/:id/stream").handler(ctx -> openStream(ctx, store, engine, heartbeatMs));
+    api.route().handler(ctx -> HttpErrors.send(ctx, ErrorCode.NOT_FOUND, "There is nothing at " + ctx.request().path() + "."));
     api.route().failureHandler(HttpErrors::onRouteFailure);
     router.route(API_PREFIX + "/*").subRouter(api);
 
