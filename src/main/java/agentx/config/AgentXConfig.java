@@ -54,6 +54,9 @@ public final class AgentXConfig {
   public static final String CORS_ORIGINS = "AGENTX_CORS_ORIGINS";
   /** Host names (beyond loopback and AGENTX_HOST) a request's Host header may carry: DNS-rebinding defence. */
   public static final String ALLOWED_HOSTS = "AGENTX_ALLOWED_HOSTS";
+  /** Server defaults of the session spending limits (USD); unset = no limit. */
+  public static final String MAX_TURN_COST_USD = "AGENTX_MAX_TURN_COST_USD";
+  public static final String MAX_SESSION_COST_USD = "AGENTX_MAX_SESSION_COST_USD";
   /** Largest WebSocket message (after reassembly) any socket accepts, in bytes; bigger ones close the socket with 1009. */
   public static final String MAX_WS_MESSAGE_BYTES = "AGENTX_MAX_WS_MESSAGE_BYTES";
   public static final String CLUSTER = "AGENTX_CLUSTER";
@@ -104,7 +107,7 @@ public final class AgentXConfig {
       ANTHROPIC_CUSTOM_HEADERS, MODELS_FILE, MODEL, MAX_TOKENS, DATABASE_URL,
       LOG_LEVEL, HOST, PORT, COMFYUI_URL, API_TOKEN, BUSY_POLICY, TOOL_TIMEOUT, MCP_SERVERS_FILE, MAX_BODY_BYTES,
       MAX_LLM_CALLS, LLM_CONNECT_TIMEOUT, LLM_IDLE_TIMEOUT, LLM_MAX_RETRIES, TURN_TIMEOUT, CONTEXT_WINDOW, SYSTEM_PROMPT,
-      PRICES, WS_HEARTBEAT, CORS_ORIGINS, ALLOWED_HOSTS, MAX_WS_MESSAGE_BYTES, CLUSTER, CLUSTER_HOST, CLUSTER_PORT, CLUSTER_MEMBERS, ROLES, CLUSTER_FAILURE_TIMEOUT,
+      PRICES, WS_HEARTBEAT, CORS_ORIGINS, ALLOWED_HOSTS, MAX_WS_MESSAGE_BYTES, MAX_TURN_COST_USD, MAX_SESSION_COST_USD, CLUSTER, CLUSTER_HOST, CLUSTER_PORT, CLUSTER_MEMBERS, ROLES, CLUSTER_FAILURE_TIMEOUT,
       STORE_SHARED);
 
   /** An HTTP header name (RFC 9110 token). */

@@ -162,7 +162,8 @@ public class AgentEngineVerticle extends VerticleBase {
   private void runLocked(Lock lock, Session session, StartTurn request, String turnId, long turnTimeoutMs, Message<JsonObject> reply) {
     String sessionId = session.sessionId();
     TurnSettings settings = TurnSettings.resolve(config, catalog, session.config(), request.system());
-    TurnRunner runner = new TurnRunner(client, store, tools, pricing, settings, sessionId, turnId, request.content(), request.blocks(), nodeId);
+    TurnRunner runner = new TurnRunner(client, store, tools, pricing, settings, sessionId, turnId, request.content(), request.blocks(), nodeId,
+        session.usage().costUsd());
     MessageConsumer<JsonObject> cancel = vertx.eventBus().consumer(Addresses.turnCancel(sessionId), m -> {
       log.info("Cancelling turn {} of session {}", turnId, sessionId);
       runner.stop(null);

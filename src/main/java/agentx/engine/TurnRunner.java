@@ -45,6 +45,8 @@ final class TurnRunner {
   private final String content;
   /** The message as content blocks (text and images) when it came so, else null. */
   private final JsonArray blocks;
+  /** What the session's earlier turns cost, for {@code max_session_cost_usd}. */
+  private final double sessionSpentUsd;
   private final String engineNode;
   private final EventLog events;
   private final TurnTools tools;
@@ -68,7 +70,7 @@ final class TurnRunner {
   private boolean finished;
 
   TurnRunner(AnthropicClient client, StoreClient store, ToolsClient toolsClient, Pricing pricing, TurnSettings settings,
-      String sessionId, String turnId, String content, JsonArray blocks, String engineNode) {
+      String sessionId, String turnId, String content, JsonArray blocks, String engineNode, double sessionSpentUsd) {
     this.client = client;
     this.store = store;
     this.settings = settings;
@@ -77,6 +79,7 @@ final class TurnRunner {
     this.content = content;
     this.blocks = blocks;
     this.engineNode = engineNode;
+    this.sessionSpentUsd = sessionSpentUsd;
     this.events = new EventLog(store, sessionId, turnId, this::stop);
     this.tools = new TurnTools(toolsClient, sessionId, turnId, events, settings.toolTimeoutMs());
     this.usage = new TurnUsage(pricing);
@@ -155,11 +158,35 @@ final class TurnRunner {
     if (stopping) {
       return Future.failedFuture("stopped");
     }
+    AgentXException overBudget = budgetCheck();
+    if (overBudget != null) {
+      return Future.failedFuture(overBudget);
+    }
     usage.countCall();
     events.emit(Events.STATE, Events.state("thinking"));
     partialText = new StringBuilder();
     currentCall = client.stream(ClaudeRequest.build(settings, conversation, tools.specs()), new Listener());
     return currentCall.result().compose(this::onAssistantMessage);
+  }
+
+  /**
+   * Before each Claude call: the turn's and the session's spending so far against their limits. A
+   * cost the catalogue cannot tell (an unknown model) counts as 0, with the warning that model gets.
+   */
+  private AgentXException budgetCheck() {
+    double turn = usage.costUsd() == null ? 0.0 : usage.costUsd();
+    if (settings.maxTurnCostUsd() != null && turn >= settings.maxTurnCostUsd()) {
+      return new AgentXException(ErrorCode.BUDGET_EXCEEDED, String.format(java.util.Locale.ROOT,
+          "This turn has cost $%.4f, which reached its limit max_turn_cost_usd = $%.4f; no further Claude call was made.",
+          turn, settings.maxTurnCostUsd()), new JsonObject().put("limit", "max_turn_cost_usd").put("spent_usd", turn));
+    }
+    if (settings.maxSessionCostUsd() != null && sessionSpentUsd + turn >= settings.maxSessionCostUsd()) {
+      return new AgentXException(ErrorCode.BUDGET_EXCEEDED, String.format(java.util.Locale.ROOT,
+          "This session has cost $%.4f, which reached its limit max_session_cost_usd = $%.4f; no further Claude call was made.",
+          sessionSpentUsd + turn, settings.maxSessionCostUsd()),
+          new JsonObject().put("limit", "max_session_cost_usd").put("spent_usd", sessionSpentUsd + turn));
+    }
+    return null;
   }
 
   /** The request the next call would send (for tests of the request's shape). */
@@ -262,7 +289,8 @@ final class TurnRunner {
     } else {
       log.warn("Turn {} of session {} failed: {} {}", turnId, sessionId, error.code(), error.getMessage());
     }
-    finish("failed", "error", error).onComplete(done -> outcome.tryFail(error));
+    boolean overBudget = error.code() == ErrorCode.BUDGET_EXCEEDED;
+    finish(overBudget ? "budget_exceeded" : "failed", "error", error).onComplete(done -> outcome.tryFail(error));
   }
 
   /** A cancelled stream keeps what the user already saw: the streamed text, with stop_reason "cancelled". */
@@ -296,7 +324,8 @@ final class TurnRunner {
         status, usage.inputTokens(), usage.outputTokens(), usage.cacheCreationTokens(), usage.cacheReadTokens(), usage.costUsd(),
         usage.llmCalls(), toolCalls.size(), error != null ? "error" : stopReason, error != null ? error.code().name() : null,
         error != null ? error.getMessage() : null);
-    return store.finishTurn(new FinishTurn(sessionId, error != null ? "error" : "idle", summary))
+    String sessionState = error == null || error.code() == ErrorCode.BUDGET_EXCEEDED ? "idle" : "error";
+    return store.finishTurn(new FinishTurn(sessionId, sessionState, summary))
         .onFailure(e -> log.error("Could not record the end of turn {}: {}", turnId, e.getMessage()))
         .transform(v -> {
           events.emit(Events.TURN, summary.toJson());

@@ -23,7 +23,9 @@ record TurnSettings(
     int maxLlmCalls,
     boolean toolsEnabled,
     long toolTimeoutMs,
-    long contextWindowTokens) {
+    long contextWindowTokens,
+    Double maxTurnCostUsd,
+    Double maxSessionCostUsd) {
 
   static TurnSettings resolve(AgentXConfig config, ModelCatalog catalog, JsonObject sessionConfig, String messageSystem) {
     String system = messageSystem != null ? messageSystem
@@ -40,7 +42,17 @@ record TurnSettings(
         sessionConfig.getInteger("max_llm_calls", config.integer(AgentXConfig.MAX_LLM_CALLS)),
         sessionConfig.getBoolean("tools_enabled", true),
         config.integer(AgentXConfig.TOOL_TIMEOUT) * 1000L,
-        catalog.contextWindow(model, config.integer(AgentXConfig.CONTEXT_WINDOW)));
+        catalog.contextWindow(model, config.integer(AgentXConfig.CONTEXT_WINDOW)),
+        limit(sessionConfig, "max_turn_cost_usd", config.string(AgentXConfig.MAX_TURN_COST_USD)),
+        limit(sessionConfig, "max_session_cost_usd", config.string(AgentXConfig.MAX_SESSION_COST_USD)));
+  }
+
+  /** A spending limit: the session's setting, else the server's default, else none. */
+  private static Double limit(JsonObject sessionConfig, String key, String serverDefault) {
+    if (sessionConfig.getValue(key) instanceof Number n) {
+      return n.doubleValue();
+    }
+    return serverDefault == null || serverDefault.isBlank() ? null : Double.valueOf(serverDefault.trim());
   }
 
   /** {@code max_tokens} as the request sends it (clamped to the model's maximum output). */

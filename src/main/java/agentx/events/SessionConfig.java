@@ -39,7 +39,9 @@ public final class SessionConfig {
       Map.entry("thinking", Rule.of(Type.STRING)),
       Map.entry("thinking_display", Rule.of(Type.STRING)),
       Map.entry("max_llm_calls", new Rule(Type.INTEGER, 1, 1_000)),
-      Map.entry("tools_enabled", Rule.of(Type.BOOLEAN)));
+      Map.entry("tools_enabled", Rule.of(Type.BOOLEAN)),
+      Map.entry("max_turn_cost_usd", new Rule(Type.NUMBER, 0, 1_000_000)),
+      Map.entry("max_session_cost_usd", new Rule(Type.NUMBER, 0, 1_000_000)));
 
   private SessionConfig() {}
 
