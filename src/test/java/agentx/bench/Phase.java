@@ -1,0 +1,173 @@
+package agentx.bench;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * What one measured run of C streams gave: events delivered, wall time from the first message frame
+ * to the last end of stream, the added latency of every token (upstream write → client frame), and
+ * what went wrong. Built from one {@link Collector} per stream.
+ */
+final class Phase {
+  final int streams;
+  final int tokensEach;
+  final long delivered;
+  final long wallNanos;
+  /** Every token's latency in nanoseconds, sorted. */
+  final long[] latencies;
+  final List<String> problems;
+
+  private Phase(int streams, int tokensEach, long delivered, long wallNanos, long[] latencies, List<String> problems) {
+    this.streams = streams;
+    this.tokensEach = tokensEach;
+    this.delivered = delivered;
+    this.wallNanos = wallNanos;
+    this.latencies = latencies;
+    this.problems = problems;
+  }
+
+  static Phase failed(int streams, int tokensEach, String problem) {
+    return new Phase(streams, tokensEach, 0, 0, new long[0], List.of(problem));
+  }
+
+  static Phase of(List<Collector> collectors, int tokensEach, long startNanos) {
+    long delivered = 0;
+    long end = startNanos;
+    int size = 0;
+    List<String> problems = new ArrayList<>();
+    int incomplete = 0;
+    for (Collector c : collectors) {
+      delivered += c.received;
+      end = Math.max(end, c.endNanos);
+      size += Math.min(c.received, c.latencies.length);
+      String problem = c.problem();
+      if (problem != null && incomplete++ < 3) {
+        problems.add(problem);
+      }
+    }
+    if (incomplete > 3) {
+      problems.add("… " + (incomplete - 3) + " more streams with problems");
+    }
+    long[] all = new long[size];
+    int at = 0;
+    for (Collector c : collectors) {
+      int n = Math.min(c.received, c.latencies.length);
+      System.arraycopy(c.latencies, 0, all, at, n);
+      at += n;
+    }
+    Arrays.sort(all);
+    return new Phase(collectors.size(), tokensEach, delivered, end - startNanos, all, problems);
+  }
+
+  long expected() {
+    return (long) streams * tokensEach;
+  }
+
+  boolean ok() {
+    return problems.isEmpty() && delivered == expected();
+  }
+
+  double eventsPerSecond() {
+    return wallNanos <= 0 ? 0 : delivered * 1e9 / wallNanos;
+  }
+
+  /** The q-quantile (0..1) of the added latency, in milliseconds; NaN without samples. */
+  double latencyMs(double q) {
+    if (latencies.length == 0) {
+      return Double.NaN;
+    }
+    int index = (int) Math.min(latencies.length - 1, Math.max(0, Math.ceil(q * latencies.length) - 1));
+    return latencies[index] / 1e6;
+  }
+
+  String summary() {
+    return String.format("%d streams × %d tokens: %,d events in %,.0f ms = %,.0f events/s; added latency p50 %.2f ms, p99 %.2f ms, max %.2f ms%s",
+        streams, tokensEach, delivered, wallNanos / 1e6, eventsPerSecond(), latencyMs(0.5), latencyMs(0.99), latencyMs(1.0),
+        problems.isEmpty() ? "" : "; PROBLEMS: " + problems);
+  }
+
+  /**
+   * One stream as a client sees it: its tokens in order (checked against the index the upstream
+   * stamped in each), their latencies, the seq numbers of the runtime's envelopes (checked for gaps)
+   * and how it ended. Fed on one connection's event loop; read after {@link #done} completes.
+   */
+  static final class Collector {
+    final int expected;
+    final long[] latencies;
+    final Promise<Void> done = Promise.promise();
+    int received;
+    int misordered;
+    long lastSeq = -1;
+    int seqGaps;
+    long endNanos;
+    String status;
+    String failure;
+
+    Collector(int expected) {
+      this.expected = expected;
+      this.latencies = new long[expected];
+    }
+
+    void token(String text, long nowNanos) {
+      int index = LoadUpstream.Stamp.index(text);
+      if (index != received) {
+        misordered++;
+      }
+      if (received < latencies.length && index >= 0) {
+        latencies[received] = nowNanos - LoadUpstream.Stamp.nanos(text);
+      }
+      received++;
+    }
+
+    void seq(long seq) {
+      if (lastSeq >= 0 && seq != lastSeq + 1) {
+        seqGaps++;
+      }
+      lastSeq = seq;
+    }
+
+    void end(String endStatus, long nowNanos) {
+      status = endStatus;
+      endNanos = nowNanos;
+      done.tryComplete();
+    }
+
+    void fail(String why) {
+      if (failure == null) {
+        failure = why;
+      }
+      endNanos = System.nanoTime();
+      done.tryComplete();
+    }
+
+    Future<Void> future() {
+      return done.future();
+    }
+
+    /** Null when the stream was whole and in order. */
+    String problem() {
+      if (failure != null) {
+        return failure;
+      }
+      if (!done.future().isComplete()) {
+        return "not finished: " + received + " of " + expected + " tokens";
+      }
+      if (!"completed".equals(status)) {
+        return "ended with status " + status;
+      }
+      if (received != expected) {
+        return received + " of " + expected + " tokens";
+      }
+      if (misordered > 0) {
+        return misordered + " tokens out of order";
+      }
+      if (seqGaps > 0) {
+        return seqGaps + " gaps in seq";
+      }
+      return null;
+    }
+  }
+}
