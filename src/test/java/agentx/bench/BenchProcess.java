@@ -29,6 +29,8 @@ final class BenchProcess implements AutoCloseable {
   private final long startedNanos;
   private final Deque<String> lastLines = new ArrayDeque<>();
   private final List<Watch> watches = new ArrayList<>();
+  private final List<String> errors = new ArrayList<>();
+  private int errorCount;
 
   private record Watch(Pattern pattern, CompletableFuture<Matcher> match) {}
 
@@ -65,6 +67,11 @@ final class BenchProcess implements AutoCloseable {
       while ((line = in.readLine()) != null) {
         synchronized (this) {
           lastLines.add(line);
+          if (line.contains(" ERROR ") || line.contains("OutOfMemoryError") || line.startsWith("Exception in thread")) {
+            if (errorCount++ < 5) {
+              errors.add(line);
+            }
+          }
           if (lastLines.size() > KEPT_LINES) {
             lastLines.poll();
           }
@@ -139,6 +146,15 @@ final class BenchProcess implements AutoCloseable {
       // no /proc (not Linux) or the process is gone
     }
     return -1;
+  }
+
+  /** The first few error lines it printed (ERROR log lines, OutOfMemoryError, uncaught exceptions), and how many in all. */
+  synchronized List<String> errors() {
+    List<String> all = new ArrayList<>(errors);
+    if (errorCount > errors.size()) {
+      all.add("… " + (errorCount - errors.size()) + " more error lines");
+    }
+    return all;
   }
 
   synchronized String log() {

@@ -18,6 +18,7 @@ import io.vertx.ext.web.client.WebClientOptions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * The benchmark's clients, in its own JVM: real WebSockets (Vert.x {@link WebSocketClient}, no
@@ -25,6 +26,9 @@ import java.util.concurrent.TimeUnit;
  * and REST calls to create sessions and read their events back.
  */
 final class LoadClients implements AutoCloseable {
+  /** A phase gives up when no token arrived anywhere for this long. */
+  static final long STALL_MS = 60_000;
+
   private final Vertx vertx;
   private final WebSocketClient ws;
   final WebClient http;
@@ -43,7 +47,7 @@ final class LoadClients implements AutoCloseable {
    * {@code streams} WebSockets to the relay, each asks for {@code tokens} tokens at {@code paceMs};
    * the clock runs from the first message frame to the last message_stop.
    */
-  Phase relay(int port, int streams, int tokens, int paceMs, long deadlineMs) {
+  Phase relay(int port, int streams, int tokens, int paceMs, long deadlineMs, BooleanSupplier serverAlive) {
     List<Collector> collectors = new ArrayList<>();
     List<Future<WebSocket>> connects = new ArrayList<>();
     for (int i = 0; i < streams; i++) {
@@ -55,7 +59,7 @@ final class LoadClients implements AutoCloseable {
         return socket;
       }));
     }
-    return drive(connects, collectors, tokens, paceMs, deadlineMs);
+    return drive(connects, collectors, tokens, paceMs, deadlineMs, serverAlive);
   }
 
   private static void onRelayFrame(Collector c, String text) {
@@ -93,7 +97,7 @@ final class LoadClients implements AutoCloseable {
    * events until the {@code turn} event. The clock runs from the first message frame to the last
    * turn event.
    */
-  Phase runtime(int port, List<String> sessions, int tokens, int paceMs, long deadlineMs) {
+  Phase runtime(int port, List<String> sessions, int tokens, int paceMs, long deadlineMs, BooleanSupplier serverAlive) {
     List<Collector> collectors = new ArrayList<>();
     List<Future<WebSocket>> connects = new ArrayList<>();
     for (String id : sessions) {
@@ -105,7 +109,7 @@ final class LoadClients implements AutoCloseable {
         return socket;
       }));
     }
-    return drive(connects, collectors, tokens, paceMs, deadlineMs);
+    return drive(connects, collectors, tokens, paceMs, deadlineMs, serverAlive);
   }
 
   static String streamUri(String sessionId) {
@@ -127,7 +131,8 @@ final class LoadClients implements AutoCloseable {
     }
   }
 
-  private Phase drive(List<Future<WebSocket>> connects, List<Collector> collectors, int tokens, int paceMs, long deadlineMs) {
+  private Phase drive(List<Future<WebSocket>> connects, List<Collector> collectors, int tokens, int paceMs, long deadlineMs,
+      BooleanSupplier serverAlive) {
     List<WebSocket> sockets = new ArrayList<>();
     try {
       Future.all(connects).timeout(120 + connects.size() / 10, TimeUnit.SECONDS).await();
@@ -141,15 +146,44 @@ final class LoadClients implements AutoCloseable {
     for (WebSocket socket : sockets) {
       socket.writeTextMessage(message);
     }
-    List<Future<Void>> done = collectors.stream().map(Collector::future).toList();
-    try {
-      Future.all(done).timeout(deadlineMs, TimeUnit.MILLISECONDS).await();
-    } catch (Exception e) {
-      // the phase reports the streams that did not finish
+    Future<?> all = Future.all(collectors.stream().map(Collector::future).toList());
+    // Wait for every stream to end, but give up when nothing moves for a while or the server died
+    // (a heap-capped server can run out of memory and stall rather than exit).
+    long lastCount = -1;
+    long lastMove = System.nanoTime();
+    String stopped = null;
+    while (!all.isComplete()) {
+      sleep(100);
+      long count = collectors.stream().mapToLong(c -> c.progress).sum();
+      long now = System.nanoTime();
+      if (count != lastCount) {
+        lastCount = count;
+        lastMove = now;
+      } else if (now - lastMove > TimeUnit.MILLISECONDS.toNanos(STALL_MS)) {
+        stopped = "no token for " + STALL_MS / 1000 + " s";
+        break;
+      }
+      if (now - start > TimeUnit.MILLISECONDS.toNanos(deadlineMs)) {
+        stopped = "deadline of " + deadlineMs / 1000 + " s passed";
+        break;
+      }
+      if (!serverAlive.getAsBoolean()) {
+        stopped = "the server process exited";
+        break;
+      }
     }
-    Phase phase = Phase.of(collectors, tokens, start);
+    Phase phase = Phase.of(collectors, tokens, start, stopped, System.nanoTime());
     closeAll(sockets);
     return phase;
+  }
+
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
   }
 
   private void closeAll(List<WebSocket> sockets) {

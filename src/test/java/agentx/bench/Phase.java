@@ -33,11 +33,17 @@ final class Phase {
     return new Phase(streams, tokensEach, 0, 0, new long[0], List.of(problem));
   }
 
-  static Phase of(List<Collector> collectors, int tokensEach, long startNanos) {
+  /**
+   * @param stopped why the wait ended before every stream did (then the clock stops at {@code stopNanos}), or null
+   */
+  static Phase of(List<Collector> collectors, int tokensEach, long startNanos, String stopped, long stopNanos) {
     long delivered = 0;
-    long end = startNanos;
+    long end = stopped != null ? stopNanos : startNanos;
     int size = 0;
     List<String> problems = new ArrayList<>();
+    if (stopped != null) {
+      problems.add("stopped waiting: " + stopped);
+    }
     int incomplete = 0;
     for (Collector c : collectors) {
       delivered += c.received;
@@ -99,6 +105,8 @@ final class Phase {
     final long[] latencies;
     final Promise<Void> done = Promise.promise();
     int received;
+    /** {@link #received}, for the thread that watches for progress. */
+    volatile int progress;
     int misordered;
     long lastSeq = -1;
     int seqGaps;
@@ -120,6 +128,7 @@ final class Phase {
         latencies[received] = nowNanos - LoadUpstream.Stamp.nanos(text);
       }
       received++;
+      progress = received;
     }
 
     void seq(long seq) {

@@ -81,16 +81,14 @@ class StreamBenchmark {
       for (Backend backend : settings.backends()) {
         TestDatabase db = TestDatabases.create(backend, settings.workDir());
         for (int c : settings.sessions()) {
-          report.rows.add(row(backend.name().toLowerCase(), db, c, settings.serverJvm()));
+          report.rows.add(row(backend.name().toLowerCase(), db, c, List.of()));
         }
         report.startups.add(startups(backend.name().toLowerCase(), db));
       }
       if (!settings.heapCap().isEmpty()) {
         int c = settings.sessions().stream().mapToInt(Integer::intValue).max().orElse(1);
-        List<String> jvm = new ArrayList<>(settings.serverJvm());
-        jvm.add("-Xmx" + settings.heapCap());
         TestDatabase db = TestDatabases.create(Backend.SQLITE, settings.workDir());
-        report.rows.add(row("sqlite, -Xmx" + settings.heapCap(), db, c, jvm));
+        report.rows.add(row("sqlite, -Xmx" + settings.heapCap(), db, c, List.of("-Xmx" + settings.heapCap())));
       }
     } finally {
       if (clients != null) {
@@ -103,66 +101,105 @@ class StreamBenchmark {
     return report;
   }
 
-  /** One table row: the floor, then the runtime, at C sessions, each in a fresh process. */
-  private BenchReport.Row row(String label, TestDatabase db, int c, List<String> jvm) throws Exception {
+  /**
+   * One table row: the floor, then the runtime, at C sessions, each in a fresh process with
+   * {@code heapFlags} (plus bench.relayJvm or bench.serverJvm). A failure is written in the row
+   * and the run goes on.
+   */
+  private BenchReport.Row row(String label, TestDatabase db, int c, List<String> heapFlags) {
     BenchReport.Row row = new BenchReport.Row(label, c, settings.tokens());
-    long deadline = deadlineMs(c, settings.tokens(), 0);
-    long pacedDeadline = deadlineMs(c, settings.pacedTokens(), settings.paceMs());
-
+    List<String> relayJvm = new ArrayList<>(heapFlags);
+    relayJvm.addAll(settings.relayJvm());
+    List<String> serverJvm = new ArrayList<>(heapFlags);
+    serverJvm.addAll(settings.serverJvm());
     progress("[%s C=%d] raw relay", label, c);
+    try {
+      floor(row, relayJvm);
+    } catch (Exception e) {
+      row.problems.add("the floor run failed: " + e);
+      progress("  FAILED: %s", e);
+    }
+    progress("[%s C=%d] runtime", label, c);
+    try {
+      runtime(row, db, serverJvm);
+    } catch (Exception e) {
+      row.problems.add("the runtime run failed: " + e);
+      progress("  FAILED: %s", e);
+    }
+    return row;
+  }
+
+  private void floor(BenchReport.Row row, List<String> jvm) throws Exception {
+    int c = row.sessions;
+    long deadline = deadlineMs(c, settings.tokens(), 0);
     try (BenchProcess relay = BenchProcess.start("relay", jvm,
         List.of("-cp", System.getProperty("java.class.path"), RawRelay.class.getName(), upstream.baseUrl(),
             String.valueOf(settings.relayInstances()), String.valueOf(settings.relayPool())),
         settings.workDir().resolve("relay"), Map.of())) {
       int port = Integer.parseInt(relay.await(RELAY_READY, 60_000).group(1));
       if (settings.warmup() > 0) {
-        progress("  warm-up: %s", clients.relay(port, settings.warmup(), settings.tokens(), 0, deadline).summary());
+        progress("  warm-up: %s", clients.relay(port, settings.warmup(), settings.tokens(), 0, deadline, relay::isAlive).summary());
       }
-      row.floor = clients.relay(port, c, settings.tokens(), 0, deadline);
+      row.floor = clients.relay(port, c, settings.tokens(), 0, deadline, relay::isAlive);
       progress("  unpaced: %s", row.floor.summary());
-      row.floorPaced = clients.relay(port, c, settings.pacedTokens(), settings.paceMs(), pacedDeadline);
+      row.floorPaced = clients.relay(port, c, settings.pacedTokens(), settings.paceMs(),
+          deadlineMs(c, settings.pacedTokens(), settings.paceMs()), relay::isAlive);
       progress("  paced:   %s", row.floorPaced.summary());
       row.relayPeakKb = relay.peakRssKb();
+      relay.errors().forEach(line -> row.problems.add("relay: " + line));
       progress("  relay peak RSS %,d KiB", row.relayPeakKb);
     }
+  }
 
-    progress("[%s C=%d] runtime", label, c);
+  private void runtime(BenchReport.Row row, TestDatabase db, List<String> jvm) throws Exception {
+    int c = row.sessions;
+    long deadline = deadlineMs(c, settings.tokens(), 0);
     String tag = "bench-c" + c + "-" + Long.toHexString(System.nanoTime());
+    row.persistedExpected = (long) c * settings.tokens();
     try (RuntimeProcess runtime = startRuntime(db, jvm)) {
-      row.startupMs = runtime.startupMs;
-      progress("  start-up to healthy /health: %,d ms", runtime.startupMs);
-      int port = runtime.port;
-      if (settings.warmup() > 0) {
-        List<String> warm = clients.createSessions(port, tag + "-warmup", settings.warmup());
-        progress("  warm-up: %s", clients.runtime(port, warm, settings.tokens(), 0, deadline).summary());
-      }
-      List<String> sessions = clients.createSessions(port, tag, c);
-      String slowId = clients.createSessions(port, tag + "-slow", 1).get(0);
-      LoadClients.SlowClient slow = clients.new SlowClient(port, slowId, settings.tokens());
-      long pausedAt = slow.startAndPause();
-      row.runtime = clients.runtime(port, sessions, settings.tokens(), 0, deadline);
-      progress("  unpaced: %s", row.runtime.summary());
-      long slowPersisted = db.queryLong(PERSISTED_STREAM_EVENTS, tag + "-slow");
-      row.slowClient = slow.resume() + (slowPersisted == settings.tokens() ? "; turn ended while paused" : "; " + slowPersisted + " stored while paused");
-      row.slowOk = row.slowClient.startsWith("✓");
-      progress("  slow client (paused after seq %d): %s", pausedAt, row.slowClient);
+      try {
+        row.startupMs = runtime.startupMs;
+        progress("  start-up to healthy /health: %,d ms", runtime.startupMs);
+        int port = runtime.port;
+        if (settings.warmup() > 0) {
+          List<String> warm = clients.createSessions(port, tag + "-warmup", settings.warmup());
+          progress("  warm-up: %s", clients.runtime(port, warm, settings.tokens(), 0, deadline, runtime.process::isAlive).summary());
+        }
+        List<String> sessions = clients.createSessions(port, tag, c);
+        String slowId = clients.createSessions(port, tag + "-slow", 1).get(0);
+        LoadClients.SlowClient slow = clients.new SlowClient(port, slowId, settings.tokens());
+        long pausedAt = slow.startAndPause();
+        row.runtime = clients.runtime(port, sessions, settings.tokens(), 0, deadline, runtime.process::isAlive);
+        progress("  unpaced: %s", row.runtime.summary());
+        row.persisted = db.queryLong(PERSISTED_STREAM_EVENTS, tag);
+        progress("  persisted stream events: %,d of %,d", row.persisted, row.persistedExpected);
+        if (!row.runtime.ok()) {
+          row.slowClient = "skipped: the unpaced run failed";
+          progress("  the unpaced run failed: the rest of this row is skipped");
+          return;
+        }
+        row.problems.addAll(replayCheck(port, sessions));
 
-      List<String> paced = clients.createSessions(port, tag + "-paced", c);
-      row.runtimePaced = clients.runtime(port, paced, settings.pacedTokens(), settings.paceMs(), pacedDeadline);
-      progress("  paced:   %s", row.runtimePaced.summary());
-      row.serverPeakKb = runtime.process.peakRssKb();
-      progress("  server peak RSS %,d KiB", row.serverPeakKb);
+        long slowPersisted = db.queryLong(PERSISTED_STREAM_EVENTS, tag + "-slow");
+        row.slowClient = slow.resume()
+            + (slowPersisted == settings.tokens() ? "; turn ended while paused" : "; " + slowPersisted + " stored while paused");
+        row.slowOk = row.slowClient.startsWith("✓");
+        progress("  slow client (paused after seq %d): %s", pausedAt, row.slowClient);
 
-      row.persisted = db.queryLong(PERSISTED_STREAM_EVENTS, tag);
-      row.persistedExpected = (long) c * settings.tokens();
-      long pacedPersisted = db.queryLong(PERSISTED_STREAM_EVENTS, tag + "-paced");
-      if (pacedPersisted != (long) c * settings.pacedTokens()) {
-        row.problems.add("paced run: " + pacedPersisted + " stream events stored, expected " + (long) c * settings.pacedTokens());
+        List<String> paced = clients.createSessions(port, tag + "-paced", c);
+        row.runtimePaced = clients.runtime(port, paced, settings.pacedTokens(), settings.paceMs(),
+            deadlineMs(c, settings.pacedTokens(), settings.paceMs()), runtime.process::isAlive);
+        progress("  paced:   %s", row.runtimePaced.summary());
+        long pacedPersisted = db.queryLong(PERSISTED_STREAM_EVENTS, tag + "-paced");
+        if (pacedPersisted != (long) c * settings.pacedTokens()) {
+          row.problems.add("paced run: " + pacedPersisted + " stream events stored, expected " + (long) c * settings.pacedTokens());
+        }
+      } finally {
+        row.serverPeakKb = runtime.process.peakRssKb();
+        runtime.process.errors().forEach(line -> row.problems.add("runtime: " + line));
+        progress("  server peak RSS %,d KiB%s", row.serverPeakKb, runtime.process.isAlive() ? "" : " (the process had exited)");
       }
-      row.problems.addAll(replayCheck(port, sessions));
-      progress("  persisted stream events: %,d of %,d", row.persisted, row.persistedExpected);
     }
-    return row;
   }
 
   /** A few sessions read back through REST, page by page: seq 1..n without a gap, every token there. */
