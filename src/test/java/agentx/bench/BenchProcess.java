@@ -1,6 +1,7 @@
 package agentx.bench;
 
 import java.io.BufferedReader;
+import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -55,16 +56,22 @@ final class BenchProcess implements AutoCloseable {
     Process process = builder.start();
     BenchProcess bench = new BenchProcess(name, process, started);
     Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly, "stop-" + name));
-    Thread reader = new Thread(bench::read, name + "-output");
+    Path logFile = workDir.resolve(name + "-" + process.pid() + ".log");
+    Thread reader = new Thread(() -> bench.read(logFile), name + "-output");
     reader.setDaemon(true);
     reader.start();
     return bench;
   }
 
-  private void read() {
-    try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+  /** Copies the output to {@code <workDir>/<name>-<pid>.log} and keeps its last lines for messages. */
+  private void read(Path logFile) {
+    try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        BufferedWriter out = Files.newBufferedWriter(logFile, StandardCharsets.UTF_8)) {
       String line;
       while ((line = in.readLine()) != null) {
+        out.write(line);
+        out.newLine();
+        out.flush();
         synchronized (this) {
           lastLines.add(line);
           if (line.contains(" ERROR ") || line.contains("OutOfMemoryError") || line.startsWith("Exception in thread")) {
