@@ -142,6 +142,22 @@ final class BenchProcess implements AutoCloseable {
     return status("VmRSS");
   }
 
+  /** CPU time the process has used so far (user + system, all its threads, GC included), in nanoseconds; -1 without /proc. */
+  long cpuNanos() {
+    try {
+      String stat = Files.readString(Path.of("/proc", String.valueOf(process.pid()), "stat"));
+      // the fields after the command name, which is in parentheses and may hold spaces
+      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]); // utime, stime: fields 14 and 15 of stat
+      return ticks * (1_000_000_000L / CLOCK_TICKS);
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
+  /** USER_HZ: 100 on every Linux the benchmark runs on (getconf CLK_TCK). */
+  private static final long CLOCK_TICKS = 100;
+
   private long status(String field) {
     try {
       for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(process.pid()), "status"))) {

@@ -95,10 +95,11 @@ final class BenchReport {
     StringBuilder md = new StringBuilder();
     md.append("### ").append(when.format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm"))).append(", ").append(machine).append("\n\n");
     md.append("Settings: ").append(settings).append(".\n\n");
-    md.append("| backend | C | tokens | floor events/s | runtime events/s | ratio | server peak RSS MiB | relay peak RSS MiB"
+    md.append("| backend | C | tokens | floor events/s | runtime events/s | ratio | server CPU µs/event: floor → runtime"
+        + " | server peak RSS MiB | relay peak RSS MiB"
         + " | added latency paced, p50 / p99 ms: floor → runtime | added latency unpaced, p50 / p99 ms: floor → runtime"
         + " | persisted stream events | slow client |\n");
-    md.append("|---|--:|--:|--:|--:|--:|--:|--:|---|---|---|---|\n");
+    md.append("|---|--:|--:|--:|--:|--:|--:|--:|--:|---|---|---|---|\n");
     for (Row r : rows) {
       md.append("| ").append(r.backend)
           .append(" | ").append(String.format("%,d", r.sessions))
@@ -106,6 +107,7 @@ final class BenchReport {
           .append(" | ").append(rate(r.floor))
           .append(" | ").append(rate(r.runtime))
           .append(" | ").append(Double.isNaN(r.ratio()) ? "–" : String.format("%.2f %s", r.ratio(), r.ratio() >= TARGET_RATIO ? "✓" : "✗"))
+          .append(" | ").append(cpu(r.floor)).append(" → ").append(cpu(r.runtime))
           .append(" | ").append(mib(r.serverPeakKb))
           .append(" | ").append(mib(r.relayPeakKb))
           .append(" | ").append(latency(r.floorPaced)).append(" → ").append(latency(r.runtimePaced))
@@ -128,6 +130,10 @@ final class BenchReport {
 
   private static String rate(Phase phase) {
     return phase == null ? "–" : String.format("%,.0f", phase.eventsPerSecond());
+  }
+
+  private static String cpu(Phase phase) {
+    return phase == null || Double.isNaN(phase.cpuMicrosPerEvent()) ? "–" : String.format("%.1f", phase.cpuMicrosPerEvent());
   }
 
   private static String mib(long kb) {

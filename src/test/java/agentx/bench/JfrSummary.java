@@ -42,6 +42,7 @@ public final class JfrSummary {
     Map<String, Long> self = new HashMap<>();
     Map<String, Long> inclusive = new HashMap<>();
     Map<String, Long> threads = new HashMap<>();
+    Map<String, Map<String, Long>> threadApp = new HashMap<>();
     Map<String, Long> selfPackage = new HashMap<>();
     Map<String, Long> allocClass = new HashMap<>();
     Map<String, Long> allocSite = new HashMap<>();
@@ -78,6 +79,9 @@ public final class JfrSummary {
           }
           String thread = e.getThread("sampledThread") == null ? "?" : e.getThread("sampledThread").getJavaName();
           threads.merge(thread == null ? "?" : thread, 1L, Long::sum);
+          String app = stack.getFrames().stream().filter(f -> f.getMethod().getType().getName().startsWith("agentx."))
+              .findFirst().map(JfrSummary::name).orElse("(no agentx frame)");
+          threadApp.computeIfAbsent(thread == null ? "?" : thread, k -> new HashMap<>()).merge(app, 1L, Long::sum);
         }
         case "jdk.ObjectAllocationSample" -> {
           long weight = e.getLong("weight");
@@ -109,6 +113,11 @@ public final class JfrSummary {
     print("by package of the top frame (self)", selfPackage, samples, JfrSummary::pct);
     print("hot methods (inclusive: on the stack)", inclusive, samples, JfrSummary::pct);
     print("threads", threads, samples, JfrSummary::pct);
+    threads.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(4).forEach(t -> {
+      System.out.printf("%n  %s, first agentx frame from the top:%n", t.getKey());
+      threadApp.get(t.getKey()).entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(6)
+          .forEach(en -> System.out.printf("    %s  %s%n", pct(en.getValue(), t.getValue()), en.getKey()));
+    });
     System.out.printf("%nAllocation: %,.0f MB sampled in all (%,.0f MB/s)%n", allocated / 1e6, allocated / 1e6 / Math.max(seconds, 0.001));
     print("allocated classes", allocClass, allocated, JfrSummary::mb);
     print("allocating methods (top frame)", allocSite, allocated, JfrSummary::mb);

@@ -19,6 +19,8 @@ final class Phase {
   /** Every token's latency in nanoseconds, sorted. */
   final long[] latencies;
   final List<String> problems;
+  /** CPU time the server process used during the phase (−1 when unknown). */
+  long serverCpuNanos = -1;
 
   private Phase(int streams, int tokensEach, long delivered, long wallNanos, long[] latencies, List<String> problems) {
     this.streams = streams;
@@ -89,9 +91,16 @@ final class Phase {
     return latencies[index] / 1e6;
   }
 
+  /** The server's CPU time per delivered event, in microseconds: steadier than events/s on a shared machine. */
+  double cpuMicrosPerEvent() {
+    return serverCpuNanos < 0 || delivered == 0 ? Double.NaN : serverCpuNanos / 1e3 / delivered;
+  }
+
   String summary() {
-    return String.format("%d streams × %d tokens: %,d events in %,.0f ms = %,.0f events/s; added latency p50 %.2f ms, p99 %.2f ms, max %.2f ms%s",
-        streams, tokensEach, delivered, wallNanos / 1e6, eventsPerSecond(), latencyMs(0.5), latencyMs(0.99), latencyMs(1.0),
+    return String.format("%d streams × %d tokens: %,d events in %,.0f ms = %,.0f events/s, server CPU %,.0f ms = %.1f µs/event;"
+        + " added latency p50 %.2f ms, p99 %.2f ms, max %.2f ms%s",
+        streams, tokensEach, delivered, wallNanos / 1e6, eventsPerSecond(), serverCpuNanos / 1e6, cpuMicrosPerEvent(),
+        latencyMs(0.5), latencyMs(0.99), latencyMs(1.0),
         problems.isEmpty() ? "" : "; PROBLEMS: " + problems);
   }
 

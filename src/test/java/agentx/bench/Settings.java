@@ -18,7 +18,7 @@ import java.util.Locale;
  * <tr><td>bench.pacedTokens, bench.paceMs</td><td>50, 20</td><td>5, 5</td><td>the paced runs (latency): tokens, ms between tokens</td></tr>
  * <tr><td>bench.warmup</td><td>20</td><td>1</td><td>streams run on each fresh process before measuring</td></tr>
  * <tr><td>bench.heapCap</td><td>256m</td><td>(none)</td><td>an extra row: SQLite, largest C, both servers with this -Xmx</td></tr>
- * <tr><td>bench.startups</td><td>3</td><td>1</td><td>restarts on the filled database to time start-up</td></tr>
+ * <tr><td>bench.startups</td><td>3</td><td>0</td><td>restarts on the filled database to time start-up</td></tr>
  * <tr><td>bench.serverJvm</td><td>(none)</td><td>(none)</td><td>extra JVM flags for the runtime, space-separated (e.g. a JFR recording)</td></tr>
  * <tr><td>bench.relayJvm</td><td>(none)</td><td>(none)</td><td>extra JVM flags for the relay</td></tr>
  * <tr><td>bench.relayInstances</td><td>cores</td><td>cores</td><td>relay verticle instances (event loops)</td></tr>
@@ -59,7 +59,7 @@ record Settings(
         Integer.parseInt(prop("bench.paceMs", smoke ? "5" : "20")),
         Integer.parseInt(prop("bench.warmup", smoke ? "1" : "20")),
         prop("bench.heapCap", smoke ? "" : "256m").trim(),
-        Integer.parseInt(prop("bench.startups", smoke ? "1" : "3")),
+        Integer.parseInt(prop("bench.startups", smoke ? "0" : "3")),
         words(prop("bench.serverJvm", "")),
         words(prop("bench.relayJvm", "")),
         Integer.parseInt(prop("bench.relayInstances", String.valueOf(cores))),

@@ -140,7 +140,9 @@ class StreamBenchmark {
       if (settings.warmup() > 0) {
         progress("  warm-up: %s", clients.relay(port, settings.warmup(), settings.tokens(), 0, deadline, relay::isAlive).summary());
       }
+      long cpu = relay.cpuNanos();
       row.floor = clients.relay(port, c, settings.tokens(), 0, deadline, relay::isAlive);
+      row.floor.serverCpuNanos = cpu < 0 ? -1 : relay.cpuNanos() - cpu;
       progress("  unpaced: %s", row.floor.summary());
       row.floorPaced = clients.relay(port, c, settings.pacedTokens(), settings.paceMs(),
           deadlineMs(c, settings.pacedTokens(), settings.paceMs()), relay::isAlive);
@@ -169,7 +171,9 @@ class StreamBenchmark {
         String slowId = clients.createSessions(port, tag + "-slow", 1).get(0);
         LoadClients.SlowClient slow = clients.new SlowClient(port, slowId, settings.tokens());
         long pausedAt = slow.startAndPause();
+        long cpu = runtime.process.cpuNanos();
         row.runtime = clients.runtime(port, sessions, settings.tokens(), 0, deadline, runtime.process::isAlive);
+        row.runtime.serverCpuNanos = cpu < 0 ? -1 : runtime.process.cpuNanos() - cpu;
         progress("  unpaced: %s", row.runtime.summary());
         row.persisted = db.queryLong(PERSISTED_STREAM_EVENTS, tag);
         progress("  persisted stream events: %,d of %,d", row.persisted, row.persistedExpected);
