@@ -30,8 +30,8 @@ final class BenchProcess implements AutoCloseable {
   private final long startedNanos;
   private final Deque<String> lastLines = new ArrayDeque<>();
   private final List<Watch> watches = new ArrayList<>();
-  private final List<String> errors = new ArrayList<>();
-  private int errorCount;
+  /** Error lines by kind (timestamps, thread names, ids and numbers taken out), in order of first appearance. */
+  private final Map<String, Integer> errors = new java.util.LinkedHashMap<>();
 
   private record Watch(Pattern pattern, CompletableFuture<Matcher> match) {}
 
@@ -75,9 +75,7 @@ final class BenchProcess implements AutoCloseable {
         synchronized (this) {
           lastLines.add(line);
           if (line.contains(" ERROR ") || line.contains("OutOfMemoryError") || line.startsWith("Exception in thread")) {
-            if (errorCount++ < 5) {
-              errors.add(line);
-            }
+            errors.merge(kind(line), 1, Integer::sum);
           }
           if (lastLines.size() > KEPT_LINES) {
             lastLines.poll();
@@ -171,13 +169,25 @@ final class BenchProcess implements AutoCloseable {
     return -1;
   }
 
-  /** The first few error lines it printed (ERROR log lines, OutOfMemoryError, uncaught exceptions), and how many in all. */
+  /** The error lines it printed (ERROR log lines, OutOfMemoryError, uncaught exceptions), counted by kind, OutOfMemoryError first, then the most frequent. */
   synchronized List<String> errors() {
-    List<String> all = new ArrayList<>(errors);
-    if (errorCount > errors.size()) {
-      all.add("… " + (errorCount - errors.size()) + " more error lines");
+    List<String> all = new ArrayList<>();
+    // an OutOfMemoryError explains the rest, so it comes first however rare
+    errors.entrySet().stream()
+        .sorted(java.util.Comparator.<Map.Entry<String, Integer>, Boolean>comparing(e -> !e.getKey().contains("OutOfMemoryError"))
+            .thenComparing(Map.Entry.<String, Integer>comparingByValue().reversed()))
+        .limit(5)
+        .forEach(e -> all.add(e.getValue() + " × " + e.getKey()));
+    if (errors.size() > 5) {
+      all.add("… " + (errors.size() - 5) + " more kinds of error lines");
     }
     return all;
+  }
+
+  private static String kind(String line) {
+    String text = line.replaceFirst("^\\d\\d:\\d\\d:\\d\\d\\.\\d+\\s+", "").replaceFirst("\\[[^]]*\\]\\s*", "");
+    text = text.replaceAll("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "<id>").replaceAll("\\d+", "N");
+    return text.length() > 160 ? text.substring(0, 160) + "…" : text;
   }
 
   synchronized String log() {

@@ -97,9 +97,10 @@ final class Phase {
   }
 
   String summary() {
-    return String.format("%d streams × %d tokens: %,d events in %,.0f ms = %,.0f events/s, server CPU %,.0f ms = %.1f µs/event;"
+    return String.format("%d streams × %d tokens: %,d events in %,.0f ms = %,.0f events/s%s;"
         + " added latency p50 %.2f ms, p99 %.2f ms, max %.2f ms%s",
-        streams, tokensEach, delivered, wallNanos / 1e6, eventsPerSecond(), serverCpuNanos / 1e6, cpuMicrosPerEvent(),
+        streams, tokensEach, delivered, wallNanos / 1e6, eventsPerSecond(),
+        serverCpuNanos < 0 ? "" : String.format(", server CPU %,.0f ms = %.1f µs/event", serverCpuNanos / 1e6, cpuMicrosPerEvent()),
         latencyMs(0.5), latencyMs(0.99), latencyMs(1.0),
         problems.isEmpty() ? "" : "; PROBLEMS: " + problems);
   }
