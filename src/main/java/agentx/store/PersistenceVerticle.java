@@ -45,6 +45,7 @@ public class PersistenceVerticle extends VerticleBase {
   private EventRepository events;
   private WorkflowRepository workflows;
   private TurnRecovery recovery;
+  private EventAppender appender;
   private final List<MessageConsumer<Object>> consumers = new ArrayList<>();
 
   @Override
@@ -59,6 +60,7 @@ public class PersistenceVerticle extends VerticleBase {
     events = new EventRepository(db);
     workflows = new WorkflowRepository(db);
     recovery = new TurnRecovery(db);
+    appender = new EventAppender(events);
     return vertx.executeBlocking(db::migrateBlocking)
         .compose(applied -> config().getBoolean(RECOVER_TURNS, false) ? recoverInterruptedTurns() : Future.succeededFuture())
         .compose(v -> registerConsumers())
@@ -81,7 +83,7 @@ public class PersistenceVerticle extends VerticleBase {
     serve(Addresses.STORE_HISTORY, b -> sessions.history(SessionRef.fromJson(b).sessionId()).map(HistoryEntry::listToJson));
     serve(Addresses.STORE_TURN_BEGIN, b -> sessions.beginTurn(BeginTurn.fromJson(b)).map(v -> new JsonObject()));
     serve(Addresses.STORE_TURN_FINISH, b -> sessions.finishTurn(FinishTurn.fromJson(b)).map(v -> new JsonObject()));
-    serve(Addresses.STORE_EVENT_APPEND, b -> events.append(AppendEvents.fromJson(b).envelopes()).map(this::published));
+    serve(Addresses.STORE_EVENT_APPEND, b -> appender.append(AppendEvents.fromJson(b).envelopes()).map(this::published));
     serve(Addresses.STORE_EVENT_LIST, b -> events.list(EventQuery.fromJson(b)).map(p -> p.toJson()));
     serve(Addresses.STORE_WORKFLOW_SAVE, b -> {
       SaveWorkflow save = SaveWorkflow.fromJson(b);
