@@ -38,4 +38,18 @@ class ComfyExtensionTypecheckTest {
     assertThat(node.exitValue()).as(output).isZero();
     assertThat(output).contains("typecheck: 0 errors").contains("agentx.js").contains("agentx-panel.js");
   }
+
+  @Test
+  @DisplayName("the panel's pure parts: workflow diff, placement of new nodes, media files of tool results (node --test)")
+  void panelUnits() throws Exception {
+    require(nodeAvailable(), "node is not installed");
+    Process node = new ProcessBuilder("node", "--test", "--test-reporter=spec", "panel-unit.test.mjs")
+        .directory(NODE_DIR.toFile()).redirectErrorStream(true).start();
+    node.getOutputStream().close();
+    String output = new String(node.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(node.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    System.out.println(output);
+    assertThat(node.exitValue()).as(output).isZero();
+    assertThat(output).contains("pass 5").contains("fail 0");
+  }
 }
