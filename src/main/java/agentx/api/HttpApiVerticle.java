@@ -87,6 +87,8 @@ public class HttpApiVerticle extends VerticleBase {
     }).handler(StaticHandler.create("webroot/comfyui").setCachingEnabled(false));
     router.get("/*").handler(StaticHandler.create("webroot").setIndexPage("index.html"));
     router.route().failureHandler(HttpErrors::onRouteFailure);
+    // a path no route serves: the JSON error body too (vertx-web answers it through errorHandler, not failureHandler)
+    router.errorHandler(404, HttpErrors::onRouteFailure);
 
     int port = config.integer(AgentXConfig.PORT);
     return bridge.registerClientAddresses()
