@@ -16,8 +16,9 @@ import java.util.Set;
  * The first handler of every request, before any route: what a stranger on the network could use
  * against a server bound to localhost.
  * <ul>
- *   <li>A request carrying both {@code Content-Length} and {@code Transfer-Encoding} is refused and its
- *       connection closed (request smuggling).</li>
+ *   <li>A request with {@code Transfer-Encoding} is refused (411) and its connection closed: one that
+ *       also carries {@code Content-Length} is how requests are smuggled, and the two cannot be told
+ *       apart once Netty has dropped the length.</li>
  *   <li>The {@code Host} must be a loopback name, the bound host or one of {@code AGENTX_ALLOWED_HOSTS}:
  *       a page that rebinds its own name to 127.0.0.1 (DNS rebinding) sends its own name.</li>
  *   <li>A browser's {@code Origin} must be this server's own, a loopback origin (ComfyUI's page on the
@@ -55,10 +56,14 @@ final class EdgeGuard {
 
   void handle(RoutingContext ctx) {
     HttpServerRequest request = ctx.request();
-    if (request.headers().contains(HttpHeaders.CONTENT_LENGTH) && request.headers().contains(HttpHeaders.TRANSFER_ENCODING)) {
+    if (request.headers().contains(HttpHeaders.TRANSFER_ENCODING)) {
+      // Netty drops Content-Length when Transfer-Encoding is present, so a request carrying both cannot
+      // be told apart here; chunked request bodies are refused outright (every client this server has
+      // sends Content-Length), and the connection closed, so nothing pipelined behind one is read.
       ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
-      HttpErrors.send(ctx, ErrorCode.VALIDATION_FAILED, "A request may not carry both Content-Length and Transfer-Encoding.");
-      ctx.response().endHandler(v -> request.connection().close());
+      HttpErrors.send(ctx, ErrorCode.LENGTH_REQUIRED, "Send the request body with a Content-Length header; "
+          + "Transfer-Encoding is not accepted (a request with both is a request-smuggling attempt).");
+      request.connection().close(); // after the answer is flushed; nothing pipelined behind it is read
       return;
     }
     String host = hostName(request.getHeader(HttpHeaders.HOST));

@@ -37,6 +37,10 @@ final class EventBusBridge {
   private final EngineClient engine;
   private final Auth auth;
   private final Map<SockJSSocket, Boolean> tokenOnConnect = new ConcurrentHashMap<>();
+  /** Per socket, per session address: the replay-then-live feed serving a register that asked for {@code after}. */
+  private final Map<SockJSSocket, Map<String, Feed>> feeds = new ConcurrentHashMap<>();
+
+  private record Feed(EventFeed feed, String sink) {}
 
   EventBusBridge(Vertx vertx, StoreClient store, EngineClient engine, Auth auth) {
     this.vertx = vertx;
@@ -45,9 +49,13 @@ final class EventBusBridge {
     this.auth = auth;
   }
 
+  /** Where a replaying registration is parked: nothing is ever published there, its events come from an {@link EventFeed}. */
+  static final String FEED_SINK_PREFIX = "agentx.bridge.feed.";
+
   static SockJSBridgeOptions permissions() {
     return new SockJSBridgeOptions()
         .addOutboundPermitted(new PermittedOptions().setAddressRegex(SESSION_EVENTS_REGEX))
+        .addOutboundPermitted(new PermittedOptions().setAddressRegex(java.util.regex.Pattern.quote(FEED_SINK_PREFIX) + "[0-9a-f-]{36}"))
         .addInboundPermitted(new PermittedOptions().setAddress(Addresses.CLIENT_SEND))
         .addInboundPermitted(new PermittedOptions().setAddress(Addresses.CLIENT_CANCEL));
   }
@@ -110,16 +118,66 @@ final class EventBusBridge {
       }
       case SOCKET_CLOSED -> {
         tokenOnConnect.remove(socket);
+        Map<String, Feed> open = feeds.remove(socket);
+        if (open != null) {
+          open.values().forEach(f -> f.feed().close());
+        }
         event.complete(true);
       }
       case REGISTER, SEND, PUBLISH -> {
         boolean allowed = !auth.enabled() || tokenOnConnect.getOrDefault(socket, false) || headerToken(event.getRawMessage());
         if (!allowed) {
           log.debug("Bridge {} to {} refused: no valid token", type, event.getRawMessage().getString("address"));
+        } else if (type == BridgeEventType.REGISTER) {
+          replayIfAsked(event, socket);
         }
         event.complete(allowed);
       }
+      case UNREGISTER -> {
+        Map<String, Feed> open = feeds.get(socket);
+        Feed feed = open == null ? null : open.remove(event.getRawMessage().getString("address"));
+        if (feed != null) {
+          feed.feed().close();
+          event.setRawMessage(event.getRawMessage().copy().put("address", feed.sink()));
+        }
+        event.complete(true);
+      }
       default -> event.complete(true);
+    }
+  }
+
+  /**
+   * A register on a session's events with {@code headers.after = N} (a returning page) gets what the
+   * WebSocket's {@code ?after=N} gets: every stored event after N, then the live tail, each once and
+   * in order. An {@link EventFeed} writes them to the socket under the session's address; the
+   * bridge's own registration is parked on a private address so nothing arrives twice.
+   */
+  private void replayIfAsked(BridgeEvent event, SockJSSocket socket) {
+    JsonObject raw = event.getRawMessage();
+    String address = raw.getString("address");
+    Long after = afterHeader(raw.getJsonObject("headers"));
+    if (after == null || address == null || !address.matches(SESSION_EVENTS_REGEX)) {
+      return;
+    }
+    String sessionId = address.substring(Addresses.SESSION_EVENTS_PREFIX.length()).toLowerCase();
+    String sink = FEED_SINK_PREFIX + java.util.UUID.randomUUID();
+    EventFeed feed = new EventFeed(vertx, store, sessionId, after, envelope -> socket.write(
+        new JsonObject().put("type", "rec").put("address", address).put("body", envelope).toBuffer()));
+    Feed previous = feeds.computeIfAbsent(socket, s -> new ConcurrentHashMap<>()).put(address, new Feed(feed, sink));
+    if (previous != null) {
+      previous.feed().close();
+    }
+    event.setRawMessage(raw.copy().put("address", sink));
+    feed.start().onFailure(e -> log.warn("Bridge replay of {} failed: {}", address, e.getMessage()));
+  }
+
+  private static Long afterHeader(JsonObject headers) {
+    Object after = headers == null ? null : headers.getValue("after");
+    try {
+      long value = after instanceof Number n ? n.longValue() : after instanceof String text ? Long.parseLong(text.trim()) : -1;
+      return value >= 0 ? value : null;
+    } catch (NumberFormatException e) {
+      return null;
     }
   }
 

@@ -4,6 +4,7 @@ import agentx.api.mcp.McpHttpHandler;
 import agentx.api.mcp.McpServerOptions;
 import agentx.config.AgentXConfig;
 import agentx.config.SystemPrompt;
+import agentx.models.ModelCatalog;
 import agentx.events.AgentXException;
 import agentx.events.ErrorCode;
 import agentx.protocol.EngineClient;
@@ -59,17 +60,20 @@ public class HttpApiVerticle extends VerticleBase {
     api.route().handler(auth::handle);
     api.route().handler(HttpApiVerticle::requireJsonContent);
     api.route().handler(BodyHandler.create(false).setBodyLimit(config.integer(AgentXConfig.MAX_BODY_BYTES)));
-    new SessionRoutes(store).mount(api);
+    new SessionRoutes(store, ModelCatalog.fromFile(config.string(AgentXConfig.MODELS_FILE)), config.string(AgentXConfig.MODEL),
+        config.integer(AgentXConfig.MAX_TOKENS)).mount(api);
     new TurnRoutes(vertx, store, engine, config).mount(api);
-    new WorkflowRoutes(store).mount(api);
+    new WorkflowRoutes(store, tools).mount(api);
+    new MediaRoutes(vertx, store, config.string(AgentXConfig.COMFYUI_URL)).mount(api);
     api.get("/tools").handler(Routes.json(200, ctx -> listTools(tools)));
     long heartbeatMs = config.integer(AgentXConfig.WS_HEARTBEAT) * 1000L;
     api.get("/sessions/:id/stream").handler(ctx -> openStream(ctx, store, engine, heartbeatMs));
+    api.route().handler(ctx -> HttpErrors.send(ctx, ErrorCode.NOT_FOUND, "There is nothing at " + ctx.request().path() + "."));
     api.route().failureHandler(HttpErrors::onRouteFailure);
     router.route(API_PREFIX + "/*").subRouter(api);
 
     router.route("/mcp").handler(auth::handle);
-    BusToolGateway gateway = new BusToolGateway(vertx, tools, config.integer(AgentXConfig.TOOL_TIMEOUT) * 1000L);
+    BusToolGateway gateway = new BusToolGateway(vertx, tools, store, config.integer(AgentXConfig.TOOL_TIMEOUT) * 1000L);
     new McpHttpHandler(vertx, gateway, new McpServerOptions()
         .instructions(SystemPrompt.COMFYUI)
         .allowedOrigins(Set.copyOf(origins))).mount(router);
@@ -87,15 +91,13 @@ public class HttpApiVerticle extends VerticleBase {
     }).handler(StaticHandler.create("webroot/comfyui").setCachingEnabled(false));
     router.get("/*").handler(StaticHandler.create("webroot").setIndexPage("index.html"));
     router.route().failureHandler(HttpErrors::onRouteFailure);
-    // a path no route serves: the JSON error body too (vertx-web answers it through errorHandler, not failureHandler)
+    // no route matched at all (vertx-web answers these itself, as plain text, unless told otherwise)
     router.errorHandler(404, HttpErrors::onRouteFailure);
+    router.errorHandler(405, HttpErrors::onRouteFailure);
 
     int port = config.integer(AgentXConfig.PORT);
     return bridge.registerClientAddresses()
-        .compose(v -> vertx.createHttpServer(serverOptions(config, host, port))
-            .requestHandler(router)
-            .invalidRequestHandler(HttpErrors::onInvalidRequest)
-            .listen())
+        .compose(v -> listen(router, serverOptions(config, host, port)))
         .onSuccess(s -> {
           server = s;
           log.info("HTTP API listening on http://{}:{}", host, s.actualPort());
@@ -148,6 +150,13 @@ public class HttpApiVerticle extends VerticleBase {
     return server == null ? -1 : server.actualPort();
   }
 
+  private Future<HttpServer> listen(Router router, HttpServerOptions options) {
+    return vertx.createHttpServer(options)
+        .requestHandler(router)
+        .invalidRequestHandler(HttpErrors::onInvalidRequest)
+        .listen();
+  }
+
   /**
    * Size limits on every socket: a WebSocket frame and message (SockJS's WebSocket transport
    * included) are bounded, and per-message compression is not offered, so a small compressed frame
@@ -160,7 +169,7 @@ public class HttpApiVerticle extends VerticleBase {
         .setCompressionSupported(true)
         .setPerMessageWebSocketCompressionSupported(false)
         .setPerFrameWebSocketCompressionSupported(false)
-        .setMaxWebSocketFrameSize(Math.min(maxMessage, 64 * 1024))
+        .setMaxWebSocketFrameSize(Math.max(maxMessage, 64 * 1024))
         .setMaxWebSocketMessageSize(maxMessage);
   }
 

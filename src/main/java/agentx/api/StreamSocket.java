@@ -21,6 +21,7 @@ final class StreamSocket {
   private static final Logger log = LoggerFactory.getLogger(StreamSocket.class);
   static final short CLOSE_BAD_SESSION_ID = 4400;
   static final short CLOSE_UNKNOWN_SESSION = 4404;
+  static final short CLOSE_TOO_BIG = 1009;
 
   private final Vertx vertx;
   private final StoreClient store;
@@ -45,7 +46,14 @@ final class StreamSocket {
 
   void open() {
     ws.closeHandler(v -> close());
-    ws.exceptionHandler(e -> log.debug("WebSocket of session {} failed: {}", sessionId, e.getMessage()));
+    ws.exceptionHandler(e -> {
+      if (e instanceof IllegalStateException) {
+        // Vert.x drops a message over AGENTX_MAX_WS_MESSAGE_BYTES and reports it here: say so and close (1009)
+        ws.close(CLOSE_TOO_BIG, "message too big");
+        return;
+      }
+      log.debug("WebSocket of session {} failed: {}", sessionId, e.getMessage());
+    });
     // Frames a client sends right after the handshake must wait for the session lookup, not be lost.
     ws.pause();
     store.session(sessionId).onComplete(found -> {

@@ -11,6 +11,7 @@ import agentx.events.AgentXException;
 import agentx.events.ErrorCode;
 import agentx.protocol.SaveWorkflow;
 import agentx.protocol.StoreClient;
+import agentx.protocol.ToolsClient;
 import agentx.protocol.WorkflowFormat;
 import agentx.protocol.WorkflowVersion;
 import io.vertx.core.Future;
@@ -21,9 +22,11 @@ import io.vertx.ext.web.RoutingContext;
 /** The session's ComfyUI workflow (API format) and its versions: how a ComfyUI page pushes its canvas. */
 final class WorkflowRoutes {
   private final StoreClient store;
+  private final ToolsClient tools;
 
-  WorkflowRoutes(StoreClient store) {
+  WorkflowRoutes(StoreClient store, ToolsClient tools) {
     this.store = store;
+    this.tools = tools;
   }
 
   void mount(Router api) {
@@ -48,14 +51,19 @@ final class WorkflowRoutes {
     onlyFields(body, "workflow", "description");
     JsonObject workflow = optionalObject(body, "workflow");
     if (workflow == null) {
-      throw Requests.invalid("workflow is required: the graph in ComfyUI's API format.");
+      throw Requests.invalid("workflow is required: the graph in ComfyUI's API format or as ComfyUI saves it (UI format).");
+    }
+    String description = optionalString(body, "description", 2_000);
+    if (WorkflowFormat.isUiFormat(workflow)) {
+      // the session must exist before anything is converted; the conversion needs the tools service's node catalogue
+      return store.session(id).compose(s -> tools.toApiFormat(workflow)).compose(api -> save(id, api, description, SaveWorkflow.USER));
     }
     WorkflowFormat.checkApiFormat(workflow);
-    return save(id, workflow, optionalString(body, "description", 2_000));
+    return save(id, workflow, description, SaveWorkflow.USER);
   }
 
-  private Future<JsonObject> save(String id, JsonObject workflow, String description) {
-    return store.saveWorkflow(new SaveWorkflow(id, workflow, description, null)).map(WorkflowVersion::toJson);
+  private Future<JsonObject> save(String id, JsonObject workflow, String description, String source) {
+    return store.saveWorkflow(new SaveWorkflow(id, workflow, description, null, source)).map(WorkflowVersion::toJson);
   }
 
   private Future<JsonObject> versions(RoutingContext ctx) {
@@ -72,6 +80,6 @@ final class WorkflowRoutes {
     long version = ((Number) body.getValue("version")).longValue();
     return store.workflow(id, version).compose(old -> old == null
         ? Future.failedFuture(new AgentXException(ErrorCode.NOT_FOUND, "This session has no workflow version " + version + "."))
-        : save(id, old.workflow(), "restored from version " + version));
+        : save(id, old.workflow(), "restored from version " + version, SaveWorkflow.RESTORE));
   }
 }

@@ -8,6 +8,7 @@ import agentx.events.AgentXException;
 import agentx.events.ErrorCode;
 import agentx.events.Events;
 import agentx.events.Times;
+import agentx.models.RequestShaper;
 import agentx.protocol.AssistantReply;
 import agentx.protocol.BeginTurn;
 import agentx.protocol.FinishTurn;
@@ -86,11 +87,30 @@ final class TurnRunner {
     store.beginTurn(new BeginTurn(turnId, sessionId, engineNode, userMessage))
         .compose(v -> {
           events.emit(Events.MESSAGE, userMessage.eventData());
+          warnAboutLeftOutSettings();
           return Future.all(loadHistory(), settings.toolsEnabled() ? tools.load() : Future.succeededFuture());
         })
         .compose(v -> step())
         .onFailure(this::fail);
     return outcome.future();
+  }
+
+  /**
+   * A stored config the model refuses (saved before the checks, or valid for the model the session
+   * had then) does not fail the turn: the setting is left out of the request and the client is told
+   * with a {@code state} warning, once per turn.
+   */
+  private void warnAboutLeftOutSettings() {
+    for (RequestShaper.Violation v : settings.request().violations()) {
+      log.warn("Turn {} of session {}: {} It is left out of the request.", turnId, sessionId, v.message());
+      events.emit(Events.STATE, Events.state("warning", null, null, new JsonObject()
+          .put("code", ErrorCode.VALIDATION_FAILED.name())
+          .put("field", "config." + v.field())
+          .put("message", v.message() + " It was left out of the request.")));
+    }
+    if (!settings.request().adjustments().isEmpty()) {
+      log.debug("Turn {} of session {}: {}", turnId, sessionId, settings.request().adjustments());
+    }
   }
 
   /** Stops the turn: cancelled by a user ({@code reason} null) or failed with {@code reason} (a timeout, the store failing). */

@@ -2,7 +2,10 @@ package agentx.engine;
 
 import io.vertx.core.json.JsonObject;
 
-/** Tokens and cost of a turn, summed over its Claude calls. */
+/**
+ * Tokens and cost of a turn, summed over its Claude calls. The cost is unknown (null) as soon as one
+ * call's is: a model without prices is never counted as free.
+ */
 final class TurnUsage {
   private final Pricing pricing;
   private int llmCalls;
@@ -10,7 +13,8 @@ final class TurnUsage {
   private long outputTokens;
   private long cacheCreationTokens;
   private long cacheReadTokens;
-  private double costUsd;
+  private double knownCostUsd;
+  private boolean costUnknown;
 
   TurnUsage(Pricing pricing) {
     this.pricing = pricing;
@@ -24,13 +28,16 @@ final class TurnUsage {
   long[] add(JsonObject usage, String model) {
     long in = usage.getLong("input_tokens", 0L);
     long out = usage.getLong("output_tokens", 0L);
-    long cacheWrite = usage.getLong("cache_creation_input_tokens", 0L);
-    long cacheRead = usage.getLong("cache_read_input_tokens", 0L);
     inputTokens += in;
     outputTokens += out;
-    cacheCreationTokens += cacheWrite;
-    cacheReadTokens += cacheRead;
-    costUsd += pricing.cost(model, in, out, cacheWrite, cacheRead);
+    cacheCreationTokens += usage.getLong("cache_creation_input_tokens", 0L);
+    cacheReadTokens += usage.getLong("cache_read_input_tokens", 0L);
+    Double cost = pricing.costUsd(model, usage);
+    if (cost == null) {
+      costUnknown = true;
+    } else {
+      knownCostUsd += cost;
+    }
     return new long[] {in, out};
   }
 
@@ -54,7 +61,8 @@ final class TurnUsage {
     return cacheReadTokens;
   }
 
-  double costUsd() {
-    return costUsd;
+  /** USD, or null when a call's model (or a token category it billed) has no price. */
+  Double costUsd() {
+    return costUnknown ? null : knownCostUsd;
   }
 }

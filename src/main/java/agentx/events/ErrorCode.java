@@ -31,7 +31,8 @@ public enum ErrorCode {
   SERVICE_UNAVAILABLE(503, 1018),
   TIMEOUT(504, 1019),
   URI_TOO_LONG(414, 1020),
-  REQUEST_HEADER_TOO_LARGE(431, 1021);
+  REQUEST_HEADER_TOO_LARGE(431, 1021),
+  LENGTH_REQUIRED(411, 1022);
 
   private final int httpStatus;
   private final int failureCode;

@@ -12,6 +12,8 @@ public final class Events {
   public static final String STATE = "state";
   public static final String MESSAGE = "message";
   public static final String TURN = "turn";
+  /** A new version of the session's workflow: {@code {version, workflow, source, tool_call_id?}}. */
+  public static final String WORKFLOW = "workflow";
 
   private Events() {}
 

@@ -36,6 +36,8 @@ public final class Addresses {
   /** Published: {call_id} aborts a running tool call wherever it runs. */
   public static final String TOOLS_CANCEL = "agentx.tools.cancel";
   public static final String TOOLS_STATUS = "agentx.tools.status";
+  /** A workflow in ComfyUI's UI format → the API format (needs the node catalogue, which the tools service has). */
+  public static final String TOOLS_WORKFLOW_TO_API = "agentx.tools.workflow.to-api";
 
   // --- browser clients through the SockJS bridge (inbound only) ---
   public static final String CLIENT_SEND = "agentx.client.send";

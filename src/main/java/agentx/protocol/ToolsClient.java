@@ -27,6 +27,12 @@ public final class ToolsClient {
     vertx.eventBus().publish(Addresses.TOOLS_CANCEL, ToolCall.cancelToJson(callId));
   }
 
+  /** ComfyUI's UI save format → the API format; VALIDATION_FAILED naming the node when it cannot be converted. */
+  public Future<JsonObject> toApiFormat(JsonObject uiWorkflow) {
+    return Bus.request(vertx, Addresses.TOOLS_WORKFLOW_TO_API, new JsonObject().put("workflow", uiWorkflow))
+        .map(r -> r.getJsonObject("workflow"));
+  }
+
   public Future<NodeHealth.Tools> status(long timeoutMs) {
     return Bus.request(vertx, Addresses.TOOLS_STATUS, new JsonObject(), timeoutMs).map(NodeHealth.Tools::fromJson);
   }

@@ -86,8 +86,11 @@ public class PersistenceVerticle extends VerticleBase {
     serve(Addresses.STORE_WORKFLOW_SAVE, b -> {
       SaveWorkflow save = SaveWorkflow.fromJson(b);
       return sessions.get(save.sessionId())
-          .compose(s -> workflows.save(save.sessionId(), save.workflowJson(), save.description(), save.baseVersion()))
-          .map(WorkflowVersion::toJson);
+          .compose(s -> workflows.saveAndAnnounce(save))
+          .map(saved -> {
+            published(List.of(saved.event()));
+            return saved.version().toJson();
+          });
     });
     serve(Addresses.STORE_WORKFLOW_GET, b -> {
       WorkflowQuery query = WorkflowQuery.fromJson(b);

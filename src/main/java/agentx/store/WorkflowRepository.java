@@ -7,12 +7,15 @@ import static agentx.store.Rows.str;
 import agentx.events.AgentXException;
 import agentx.events.ErrorCode;
 import agentx.events.Times;
+import agentx.events.Events;
+import agentx.protocol.SaveWorkflow;
 import agentx.protocol.WorkflowVersion;
 import io.vertx.core.Future;
 import java.util.ArrayList;
 import java.util.List;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlConnection;
 
 /** A session's ComfyUI workflow (API format), one row per version; the highest version is current. */
 public final class WorkflowRepository {
@@ -32,8 +35,23 @@ public final class WorkflowRepository {
    * instead of silently dropping their change. {@code baseVersion} null saves unconditionally.
    */
   public Future<WorkflowVersion> save(String sessionId, String workflowJson, String description, Long baseVersion) {
+    return db.write(conn -> save(conn, sessionId, workflowJson, description, baseVersion));
+  }
+
+  /** A saved version and the {@code workflow} event that announced it, stored in the same transaction. */
+  public record Saved(WorkflowVersion version, JsonObject event) {}
+
+  /** Saves the version and appends its {@code workflow} event in one transaction; the caller publishes the event. */
+  public Future<Saved> saveAndAnnounce(SaveWorkflow save) {
+    return db.write(conn -> save(conn, save.sessionId(), save.workflowJson(), save.description(), save.baseVersion())
+        .compose(saved -> EventRepository.appendNumbered(db, conn, save.sessionId(),
+                List.of(Events.draft(Events.WORKFLOW, save.sessionId(), save.turnId(), save.eventData(saved))))
+            .map(events -> new Saved(saved, events.get(0)))));
+  }
+
+  private Future<WorkflowVersion> save(SqlConnection conn, String sessionId, String workflowJson, String description, Long baseVersion) {
     String now = Times.now();
-    return db.write(conn -> db.lockSession(conn, sessionId)
+    return db.lockSession(conn, sessionId)
         .compose(count -> conn.preparedQuery(Sql.LAST_WORKFLOW_VERSION).execute(Params.of(sessionId)))
         .compose(rows -> {
           Row row = first(rows);
@@ -45,7 +63,7 @@ public final class WorkflowRepository {
           long version = latest + 1;
           return conn.preparedQuery(Sql.INSERT_WORKFLOW).execute(Params.of(sessionId, version, workflowJson, description, now))
               .map(done -> new WorkflowVersion(version, new JsonObject(workflowJson), description, now));
-        }));
+        });
   }
 
   /** The current version, or null. */

@@ -4,16 +4,22 @@ import agentx.protocol.SaveWorkflow;
 import agentx.protocol.StoreClient;
 import agentx.protocol.WorkflowVersion;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
-/** The session workflows, kept by the store service and reached through its client. */
+/**
+ * The session workflows, kept by the store service and reached through its client. One per tool
+ * call: the store announces each save as a {@code workflow} event naming the turn and the call.
+ */
 public final class BusWorkflowStore implements WorkflowStore {
   private final StoreClient store;
+  private final String turnId;
+  private final String toolCallId;
 
-  public BusWorkflowStore(Vertx vertx) {
-    this.store = new StoreClient(vertx);
+  public BusWorkflowStore(StoreClient store, String turnId, String toolCallId) {
+    this.store = store;
+    this.turnId = turnId;
+    this.toolCallId = toolCallId;
   }
 
   @Override
@@ -23,7 +29,8 @@ public final class BusWorkflowStore implements WorkflowStore {
 
   @Override
   public Future<JsonObject> save(String sessionId, JsonObject workflow, String description, Long baseVersion) {
-    return store.saveWorkflow(new SaveWorkflow(sessionId, workflow, description, baseVersion)).map(WorkflowVersion::toJson);
+    return store.saveWorkflow(new SaveWorkflow(sessionId, workflow.encode(), description, baseVersion, SaveWorkflow.TOOL, turnId,
+        toolCallId)).map(WorkflowVersion::toJson);
   }
 
   @Override

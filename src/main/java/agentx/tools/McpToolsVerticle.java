@@ -1,6 +1,12 @@
 package agentx.tools;
 
+import agentx.events.AgentXException;
+import agentx.events.ErrorCode;
 import agentx.protocol.NodeHealth;
+import agentx.protocol.Serving;
+import agentx.tools.comfyui.UiConversionException;
+import agentx.tools.comfyui.UiWorkflowConverter;
+import agentx.protocol.StoreClient;
 import agentx.protocol.ToolCall;
 import agentx.protocol.ToolListing;
 import agentx.protocol.ToolProgress;
@@ -41,7 +47,7 @@ public class McpToolsVerticle extends VerticleBase {
   private final Map<String, Call> running = new ConcurrentHashMap<>();
   private ComfyUiClient comfy;
   private ExternalMcpServers external;
-  private WorkflowStore workflows;
+  private StoreClient store;
   private long toolTimeoutMs;
 
   @Override
@@ -50,7 +56,7 @@ public class McpToolsVerticle extends VerticleBase {
     toolTimeoutMs = config.integer(AgentXConfig.TOOL_TIMEOUT) * 1000L;
     Duration requestTimeout = Duration.ofMillis(Math.min(toolTimeoutMs, COMFYUI_REQUEST_TIMEOUT.toMillis()));
     comfy = new ComfyUiClient(vertx, config.string(AgentXConfig.COMFYUI_URL), requestTimeout);
-    workflows = new BusWorkflowStore(vertx);
+    store = new StoreClient(vertx);
     ComfyTools.create(comfy).forEach(this::register);
     String serversFile = config.string(AgentXConfig.MCP_SERVERS_FILE);
     external = serversFile == null || serversFile.isBlank() ? ExternalMcpServers.none() : ExternalMcpServers.load(vertx, Path.of(serversFile));
@@ -58,11 +64,12 @@ public class McpToolsVerticle extends VerticleBase {
       external.tools().forEach(this::register);
       log.info("Tool registry ready: {} tools ({} from external MCP servers), ComfyUI at {}", registry.size(),
           external.tools().size(), comfy.baseUrl());
-      List<MessageConsumer<JsonObject>> consumers = List.of(
+      List<MessageConsumer<?>> consumers = List.of(
           vertx.eventBus().consumer(Addresses.TOOLS_LIST, m -> m.reply(listing().toJson())),
           vertx.eventBus().consumer(Addresses.TOOLS_CALL, this::onCall),
-          vertx.eventBus().consumer(Addresses.TOOLS_CANCEL, m -> cancel(ToolCall.cancelFromJson(m.body()))),
-          vertx.eventBus().consumer(Addresses.TOOLS_STATUS, this::onStatus));
+          vertx.eventBus().<JsonObject>consumer(Addresses.TOOLS_CANCEL, m -> cancel(ToolCall.cancelFromJson(m.body()))),
+          vertx.eventBus().consumer(Addresses.TOOLS_STATUS, this::onStatus),
+          Serving.serve(vertx, Addresses.TOOLS_WORKFLOW_TO_API, this::toApiFormat));
       return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
     });
   }
@@ -100,7 +107,8 @@ public class McpToolsVerticle extends VerticleBase {
       return;
     }
     String callId = request.callId() != null ? request.callId() : UUID.randomUUID().toString();
-    Call call = new Call(request.sessionId(), callId, name, request.progressAddress());
+    Call call = new Call(request.sessionId(), callId, name, request.progressAddress(),
+        new BusWorkflowStore(store, request.turnId(), callId));
     running.put(callId, call);
     Future<ToolResult> result;
     try {
@@ -124,6 +132,21 @@ public class McpToolsVerticle extends VerticleBase {
     });
   }
 
+  /** {@code {workflow: <UI format>}} → {@code {workflow: <API format>}}, converted with ComfyUI's node catalogue. */
+  private Future<JsonObject> toApiFormat(JsonObject body) {
+    JsonObject ui = body.getJsonObject("workflow", new JsonObject());
+    return comfy.objectInfo()
+        .recover(e -> Future.failedFuture(new AgentXException(ErrorCode.SERVICE_UNAVAILABLE,
+            "A UI-format workflow is converted with ComfyUI's node catalogue, and ComfyUI could not be reached: " + e.getMessage())))
+        .map(info -> {
+          try {
+            return new JsonObject().put("workflow", UiWorkflowConverter.toApi(ui, info));
+          } catch (UiConversionException e) {
+            throw new AgentXException(ErrorCode.VALIDATION_FAILED, e.getMessage(), e.details());
+          }
+        });
+  }
+
   private void cancel(String callId) {
     Call call = callId == null ? null : running.get(callId);
     if (call != null) {
@@ -138,8 +161,10 @@ public class McpToolsVerticle extends VerticleBase {
     private final String toolName;
     private final String progressAddress;
     private final Promise<Void> cancelled = Promise.promise();
+    private final WorkflowStore workflows;
 
-    Call(String sessionId, String callId, String toolName, String progressAddress) {
+    Call(String sessionId, String callId, String toolName, String progressAddress, WorkflowStore workflows) {
+      this.workflows = workflows;
       this.sessionId = sessionId;
       this.callId = callId;
       this.toolName = toolName;

@@ -165,6 +165,66 @@ class BridgeTest {
   }
 
   @Test
+  @DisplayName("a register with headers.after replays the stored log after that seq, then the live tail, each event once and in order")
+  void registerAfterReplays(Vertx vertx) {
+    start(vertx, Map.of());
+    String id = newSession(null);
+    claude.enqueue(Reply.text("First answer, already over.")).enqueue(Reply.text("Second answer, live.").delayPerEvent(
+        java.time.Duration.ofMillis(5)));
+    WsClient first = bridge("");
+    register(first, Addresses.sessionEvents(id), new JsonObject());
+    request(first, Addresses.CLIENT_SEND, new JsonObject().put("session_id", id).put("content", "one"), new JsonObject());
+    awaitEvent(first, "turn");
+    List<JsonObject> seenBefore = events(first);
+    long lastSeen = seenBefore.get(seenBefore.size() / 2).getLong("seq"); // the page went away in the middle of the turn
+
+    WsClient returning = bridge("");
+    register(returning, Addresses.sessionEvents(id), new JsonObject().put("after", lastSeen));
+    Await.result(returning.await(f -> "rec".equals(f.getString("type")) && f.getJsonObject("body") != null
+        && "turn".equals(f.getJsonObject("body").getString("type"))), 10);
+    request(returning, Addresses.CLIENT_SEND, new JsonObject().put("session_id", id).put("content", "two"), new JsonObject());
+    Await.result(returning.await(f -> "rec".equals(f.getString("type")) && f.getJsonObject("body") != null
+        && "turn".equals(f.getJsonObject("body").getString("type")) && f.getJsonObject("body").getLong("seq") > seenBefore.size()), 10);
+
+    List<Long> seqs = events(returning).stream().map(e -> e.getLong("seq")).toList();
+    List<Long> stored = storedEvents(id, null).stream().map(e -> ((JsonObject) e).getLong("seq")).toList();
+    assertThat(seqs).as("replay from after+1, then live, no gap, no duplicate")
+        .isEqualTo(stored.stream().filter(seq -> seq > lastSeen).toList());
+    assertThat(returning.frames.stream().filter(f -> "rec".equals(f.getString("type")) && f.getJsonObject("body") != null
+        && f.getJsonObject("body").containsKey("seq")).map(f -> f.getString("address")).distinct().toList())
+        .as("events arrive under the address the page registered").containsExactly(Addresses.sessionEvents(id));
+    assertThat(events(returning).stream().filter(e -> "stream".equals(e.getString("type"))).map(e -> e.getString("data"))
+        .collect(Collectors.joining())).endsWith("Second answer, live.");
+
+    // a register without after stays live only
+    WsClient live = bridge("");
+    register(live, Addresses.sessionEvents(id), new JsonObject());
+    try {
+      Thread.sleep(300);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    assertThat(events(live)).as("nothing is replayed without after").isEmpty();
+  }
+
+  @Test
+  @DisplayName("a send whose body is not an object (a string, a number, null) is answered with {error, code}, not left to time out")
+  void nonObjectBodiesAreReplied(Vertx vertx) {
+    start(vertx, Map.of());
+    WsClient ws = bridge("");
+    for (Object body : new Object[] {"just text", 42, null}) {
+      for (String address : List.of(Addresses.CLIENT_SEND, Addresses.CLIENT_CANCEL)) {
+        String replyAddress = UUID.randomUUID().toString();
+        ws.send(new JsonObject().put("type", "send").put("address", address).put("body", body).put("headers", new JsonObject())
+            .put("replyAddress", replyAddress));
+        JsonObject reply = Await.result(ws.await(f -> replyAddress.equals(f.getString("address"))), 5);
+        assertThat(reply.getJsonObject("body").getString("code")).as(address + " " + body).isIn("VALIDATION_FAILED", "INVALID_SESSION_ID");
+        assertThat(reply.getJsonObject("body").getString("error")).isNotBlank();
+      }
+    }
+  }
+
+  @Test
   @DisplayName("agentx.client.cancel stops a streaming turn: the reply says cancelled and the turn ends with status cancelled")
   void cancelOverBridge(Vertx vertx) {
     start(vertx, Map.of());

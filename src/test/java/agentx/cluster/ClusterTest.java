@@ -50,6 +50,10 @@ class ClusterTest {
   }
 
   private AgentX node(int index, String roles) {
+    return node(index, roles, true);
+  }
+
+  private AgentX node(int index, String roles, boolean withClaudeKey) {
     String members = IntStream.range(0, 6).mapToObj(i -> "127.0.0.1:" + (basePort + i)).collect(Collectors.joining(","));
     Map<String, Object> values = new HashMap<>(Map.of(
         AgentXConfig.CLUSTER, true,
@@ -61,6 +65,9 @@ class ClusterTest {
         AgentXConfig.ANTHROPIC_API_KEY, "sk-ant-cluster",
         AgentXConfig.ANTHROPIC_BASE_URL, claude.baseUrl(),
         AgentXConfig.WS_HEARTBEAT, 0));
+    if (!withClaudeKey) {
+      values.remove(AgentXConfig.ANTHROPIC_API_KEY);
+    }
     AgentX node = AgentX.start(TestRuntime.config(dir, values)).await();
     nodes.add(node);
     return node;
@@ -77,9 +84,15 @@ class ClusterTest {
     claude = FakeAnthropic.start(vertx).await();
     AgentX store = node(0, "store");
     AgentX engine = node(1, "engine,tools");
-    AgentX apiA = node(2, "api");
+    AgentX apiA = node(2, "api", false);
     AgentX apiB = node(3, "api");
     WebClient http = WebClient.create(vertx);
+
+    // the README's split deployment: the api node has no Claude key, the engine node has one; /health asks the nodes
+    JsonObject health = http.get(apiA.port(), "127.0.0.1", "/health").send().await().bodyAsJsonObject();
+    assertThat(health.getString("llm")).isEqualTo("configured");
+    assertThat(health.getString("status")).isEqualTo("healthy");
+    assertThat(health.getJsonObject("roles")).isEqualTo(new JsonObject().put("store", "up").put("engine", "up").put("tools", "up"));
 
     String id = http.post(apiA.port(), "127.0.0.1", "/api/agentx/sessions").sendJsonObject(new JsonObject()).await()
         .bodyAsJsonObject().getString("session_id");

@@ -50,7 +50,7 @@ class PersistenceVerticleTest {
     TestDatabase testDb = TestDatabases.create(backend, dir);
     assertThat(testDb.tables()).doesNotContain("sessions");
     Database db = Database.open(vertx, DatabaseUrl.parse(testDb.url()));
-    assertThat(vertx.executeBlocking(db::migrateBlocking).await()).isEqualTo(1);
+    assertThat(vertx.executeBlocking(db::migrateBlocking).await()).isEqualTo(2);
     assertThat(vertx.executeBlocking(db::migrateBlocking).await()).isZero();
     db.close().await();
     assertThat(testDb.tables()).contains("sessions", "messages", "turns", "events", "workflows");
@@ -79,9 +79,10 @@ class PersistenceVerticleTest {
     String turnId = UUID.randomUUID().toString();
     store.beginTurn(new BeginTurn(turnId, id, "node", userMessage(id, turnId))).await();
     store.appendEvents(new AppendEvents(List.of(Events.draft(Events.STATE, id, turnId, Events.state("thinking"))))).await();
-    store.saveWorkflow(new SaveWorkflow(id, "{\"1\":{\"class_type\":\"X\",\"inputs\":{}}}", "d", null)).await();
+    store.saveWorkflow(new SaveWorkflow(id, "{\"1\":{\"class_type\":\"X\",\"inputs\":{}}}", "d", null, SaveWorkflow.USER, null, null))
+        .await();
     for (String table : new String[] {"sessions", "messages", "turns", "events", "workflows"}) {
-      assertThat(count(db, table, id)).as(table).isEqualTo(1);
+      assertThat(count(db, table, id)).as(table).isPositive();
     }
     store.deleteSession(id).await();
     for (String table : new String[] {"sessions", "messages", "turns", "events", "workflows"}) {

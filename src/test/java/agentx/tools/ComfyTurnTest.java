@@ -229,27 +229,98 @@ class ComfyTurnTest {
   }
 
   @Test
-  @DisplayName("workflow REST: PUT versions, GET current, list versions, restore, UI format refused")
+  @DisplayName("workflow REST: PUT versions, GET current, list versions, restore; a UI-format save is converted, an unknown class refused")
   void workflowRoutes() throws IOException {
     String id = sessionWithDefaultWorkflow();
     String base = "/api/agentx/sessions/" + id + "/workflow";
     JsonObject current = rt.http.get(base).send().await().bodyAsJsonObject();
     assertThat(current.getLong("version")).isEqualTo(1);
     assertThat(current.getJsonObject("workflow").getJsonObject("3").getString("class_type")).isEqualTo("KSampler");
+    JsonObject uiWorkflow = new JsonObject(resource("comfyui/default_workflow_ui.json"));
+    JsonObject unknown = uiWorkflow.copy();
+    unknown.getJsonArray("nodes").getJsonObject(0).put("type", "NoSuchNodeClass");
+    HttpResponse<Buffer> refused = rt.http.put(base).putHeader("Content-Type", "application/json")
+        .sendJsonObject(new JsonObject().put("workflow", unknown)).await();
+    assertThat(refused.statusCode()).as(refused.bodyAsString()).isEqualTo(400);
+    assertThat(refused.bodyAsJsonObject().getString("code")).isEqualTo("VALIDATION_FAILED");
+    assertThat(refused.bodyAsJsonObject().getString("error")).contains("NoSuchNodeClass");
+    assertThat(rt.http.get(base).send().await().bodyAsJsonObject().getLong("version")).as("nothing saved").isEqualTo(1);
     HttpResponse<Buffer> ui = rt.http.put(base).putHeader("Content-Type", "application/json")
-        .sendJsonObject(new JsonObject().put("workflow", new JsonObject(resource("comfyui/default_workflow_ui.json")))).await();
-    assertThat(ui.statusCode()).isEqualTo(400);
-    assertThat(ui.bodyAsJsonObject().getString("error")).containsIgnoringCase("API");
+        .sendJsonObject(new JsonObject().put("workflow", uiWorkflow).put("description", "from the canvas")).await();
+    assertThat(ui.statusCode()).as(ui.bodyAsString()).isEqualTo(200);
+    assertThat(ui.bodyAsJsonObject().getLong("version")).isEqualTo(2);
+    JsonObject expected = new JsonObject(resource("comfyui/default_workflow_api.json"));
+    JsonObject converted = ui.bodyAsJsonObject().getJsonObject("workflow");
+    assertThat(converted.fieldNames()).isEqualTo(expected.fieldNames());
+    expected.fieldNames().forEach(node -> assertThat(converted.getJsonObject(node).getJsonObject("inputs"))
+        .as(node).isEqualTo(expected.getJsonObject(node).getJsonObject("inputs")));
+    rt.postJson(base + "/restore", new JsonObject().put("version", 1)).await();
     JsonObject big = new JsonObject(resource("comfyui/default_workflow_api.json"));
     big.getJsonObject("3").getJsonObject("inputs").put("seed", new java.math.BigInteger("18446744073709551615"));
     assertThat(rt.http.put(base).putHeader("Content-Type", "application/json").sendJsonObject(new JsonObject().put("workflow", big))
-        .await().bodyAsJsonObject().getLong("version")).isEqualTo(2);
+        .await().bodyAsJsonObject().getLong("version")).isEqualTo(4);
     assertThat(rt.http.get(base).send().await().bodyAsString()).contains("18446744073709551615");
     JsonArray versions = rt.http.get(base + "/versions").send().await().bodyAsJsonObject().getJsonArray("versions");
-    assertThat(versions).hasSize(2);
+    assertThat(versions).hasSize(4);
     JsonObject restored = rt.postJson(base + "/restore", new JsonObject().put("version", 1)).await().bodyAsJsonObject();
-    assertThat(restored.getLong("version")).isEqualTo(3);
+    assertThat(restored.getLong("version")).isEqualTo(5);
     assertThat(restored.getJsonObject("workflow").getJsonObject("3").getJsonObject("inputs").getLong("seed")).isEqualTo(156680208700286L);
     assertThat(rt.postJson(base + "/restore", new JsonObject().put("version", 9)).await().statusCode()).isEqualTo(404);
+
+    // every change was announced as a persisted workflow event, with who made it
+    JsonArray events = rt.http.get("/api/agentx/sessions/" + id + "/events?after=0").send().await().bodyAsJsonObject()
+        .getJsonArray("events");
+    List<JsonObject> workflowEvents = events.stream().map(e -> (JsonObject) e).filter(e -> "workflow".equals(e.getString("type"))).toList();
+    assertThat(workflowEvents.stream().map(e -> e.getJsonObject("data").getLong("version")).toList()).containsExactly(1L, 2L, 3L, 4L, 5L);
+    assertThat(workflowEvents.stream().map(e -> e.getJsonObject("data").getString("source")).toList())
+        .containsExactly("user", "user", "restore", "user", "restore");
+    assertThat(workflowEvents.get(1).getJsonObject("data").getJsonObject("workflow")).isEqualTo(converted);
+  }
+
+  @Test
+  @DisplayName("an edit tool in a turn announces the new version as a workflow event naming the tool call, seen live on the socket")
+  void toolEditAnnouncesWorkflow(Vertx vertx) throws IOException {
+    String id = sessionWithDefaultWorkflow();
+    WsClient ws = WsClient.connect(vertx, rt.port(), "/api/agentx/sessions/" + id + "/stream?after=0").await();
+    claude.enqueue(Reply.toolUse("Adding a preview.", List.of(new ToolUseSpec("toolu_add", "add_node",
+            new JsonObject().put("class_type", "PreviewImage").put("inputs", new JsonObject().put("images", new JsonArray().add("8").add(0)))))))
+        .enqueue(Reply.text("Added."));
+    assertThat(send(id, "add a preview").statusCode()).isEqualTo(200);
+    ws.await(WsClient.turnEvent()).await();
+    List<JsonObject> announced = ws.frames.stream().filter(f -> "workflow".equals(f.getString("type"))).toList();
+    assertThat(announced).hasSize(2);
+    JsonObject edit = announced.get(1);
+    assertThat(edit.getJsonObject("data").getString("source")).isEqualTo("tool");
+    assertThat(edit.getJsonObject("data").getString("tool_call_id")).isEqualTo("toolu_add");
+    assertThat(edit.getJsonObject("data").getLong("version")).isEqualTo(2);
+    assertThat(edit.getJsonObject("data").getJsonObject("workflow").encode()).contains("PreviewImage");
+    assertThat(edit.getString("turn_id")).isNotNull();
+    List<Long> seqs = ws.frames.stream().map(f -> f.getLong("seq")).toList();
+    assertThat(seqs).isEqualTo(java.util.stream.LongStream.rangeClosed(1, seqs.size()).boxed().toList());
+  }
+
+  @Test
+  @DisplayName("media: a run's output image is served through the runtime; a path outside ComfyUI's folders, an unknown file and a bad type are refused")
+  void mediaProxy() throws IOException {
+    String id = sessionWithDefaultWorkflow();
+    claude.enqueue(Reply.toolUse("Running it.", List.of(new ToolUseSpec("toolu_r", "run_workflow", new JsonObject().put("wait", true)))))
+        .enqueue(Reply.text("Done."));
+    assertThat(send(id, "run it").statusCode()).isEqualTo(200);
+    JsonObject run = new JsonObject(text(toolResultOfLastContinuation(1)));
+    JsonObject file = run.getJsonArray("outputs").getJsonObject(0);
+    String media = "/api/agentx/sessions/" + id + "/media";
+    HttpResponse<Buffer> image = rt.http.get(media).addQueryParam("filename", file.getString("filename"))
+        .addQueryParam("subfolder", file.getString("subfolder", "")).addQueryParam("type", file.getString("type", "output")).send().await();
+    assertThat(image.statusCode()).isEqualTo(200);
+    assertThat(image.getHeader("Content-Type")).isEqualTo("image/png");
+    assertThat(image.body().getBytes(0, 8)).isEqualTo(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
+    for (String[] bad : new String[][] {{"../secret.txt", "output", "400"}, {"a/b.png", "output", "400"}, {"x.png", "models", "400"},
+        {"nope.png", "output", "404"}}) {
+      HttpResponse<Buffer> r = rt.http.get(media).addQueryParam("filename", bad[0]).addQueryParam("type", bad[1]).send().await();
+      assertThat(r.statusCode()).as(String.join(" ", bad)).isEqualTo(Integer.parseInt(bad[2]));
+      assertThat(r.bodyAsJsonObject().getString("code")).isNotBlank();
+    }
+    assertThat(rt.http.get(media).addQueryParam("filename", "x.png").addQueryParam("subfolder", "../../etc").send().await().statusCode())
+        .isEqualTo(400);
   }
 }

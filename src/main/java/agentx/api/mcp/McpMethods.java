@@ -117,7 +117,7 @@ final class McpMethods {
     }
     Object token = request.progressToken();
     ProgressReporter progress = new ProgressReporter(token, token == null ? n -> { } : notifications);
-    invoke(name, arguments == null ? new JsonObject() : (JsonObject) arguments, callId, progress)
+    invoke(name, arguments == null ? new JsonObject() : (JsonObject) arguments, callId, session.id(), progress)
         .onComplete(done -> {
           progress.close();
           session.untrack(key, cancel);
@@ -127,10 +127,10 @@ final class McpMethods {
   }
 
   /** The gateway's answer, with every failure (thrown or failed future) turned into an error result. */
-  private Future<ToolResult> invoke(String name, JsonObject arguments, String callId, Consumer<JsonObject> progress) {
+  private Future<ToolResult> invoke(String name, JsonObject arguments, String callId, String workspace, Consumer<JsonObject> progress) {
     Future<ToolResult> call;
     try {
-      call = gateway.call(name, arguments, callId, progress);
+      call = gateway.call(name, arguments, callId, workspace, progress);
     } catch (RuntimeException e) {
       call = Future.failedFuture(e);
     }

@@ -26,6 +26,15 @@ public interface ToolGateway {
    */
   Future<ToolResult> call(String name, JsonObject arguments, String callId, Consumer<JsonObject> progress);
 
+  /**
+   * Runs one tool for an MCP client session: {@code workspace} is its {@code Mcp-Session-Id}, which a
+   * gateway may tie to a persisted workspace (a session record with its own versioned workflow), so
+   * the workflow tools work for MCP clients that are not in a chat session.
+   */
+  default Future<ToolResult> call(String name, JsonObject arguments, String callId, String workspace, Consumer<JsonObject> progress) {
+    return call(name, arguments, callId, progress);
+  }
+
   /** Asks the running call to stop; unknown or finished ids are ignored. */
   void cancel(String callId);
 }

@@ -34,7 +34,7 @@ final class RunTools {
 
   private Tool runWorkflow() {
     ToolSpec spec = new ToolSpec("run_workflow",
-        "Queue the session's workflow on ComfyUI. It is validated first and refused with ComfyUI-style errors and"
+        "Queue the session's workflow (or the one given) on ComfyUI. It is validated first and refused with ComfyUI-style errors and"
             + " fixes when invalid. With wait=true (default) it follows the run, reporting sampler progress, and"
             + " answers the final status, the output files and, if a node failed, the node id and class, the"
             + " exception and the end of the traceback. With wait=false it answers the prompt_id at once (poll with"
@@ -43,13 +43,17 @@ final class RunTools {
             .bool("wait", "Wait for the run to finish (default true)", false)
             .integer("timeout_s", "How long to wait, in seconds (default 120); the run continues after that", 1,
                 MAX_WAIT_S, false)
+            .anyObject("workflow", "Run this workflow (API format, or ComfyUI's UI save format) instead of the session's;"
+                + " it is not saved", false)
             .build(),
         Schemas.hints(false, false), null);
     return new FunctionTool(spec, (args, ctx) -> {
       boolean wait = Args.optBool(args, "wait", true);
       long waitMs = Args.optInt(args, "timeout_s", DEFAULT_WAIT_S, 1, MAX_WAIT_S) * 1000L;
-      return SessionWorkflows.required(ctx).compose(current -> {
-        JsonObject workflow = current.getJsonObject("workflow");
+      Future<JsonObject> chosen = args.getValue("workflow") instanceof JsonObject given
+          ? WorkflowTools.toApiFormat(client, given)
+          : SessionWorkflows.required(ctx).map(current -> current.getJsonObject("workflow"));
+      return chosen.compose(workflow -> {
         return client.objectInfo().compose(info -> {
           refuseWhenInvalid(validator.validate(workflow, info));
           return wait ? runAndWait(workflow, waitMs, ctx) : queueOnly(workflow);

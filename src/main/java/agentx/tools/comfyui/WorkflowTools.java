@@ -45,7 +45,8 @@ final class WorkflowTools {
   private Tool updateWorkflow() {
     ToolSpec spec = new ToolSpec("update_workflow",
         "Replace the session's whole workflow with a new one in API format (saved as a new version; older versions"
-            + " stay restorable). UI-format JSON (with 'nodes' and 'links' arrays) is refused. The answer includes a"
+            + " stay restorable). UI-format JSON (with 'nodes' and 'links' arrays, as ComfyUI saves it) is converted to"
+            + " the API format with the node catalogue. The answer includes a"
             + " validation of the new workflow. For small changes prefer modify_node, add_node, remove_node and"
             + " connect_nodes.",
         Schemas.object()
@@ -54,13 +55,33 @@ final class WorkflowTools {
             .build(),
         Schemas.hints(false, true), null);
     return new FunctionTool(spec, (args, ctx) -> {
-      JsonObject workflow = apiFormat(Args.object(args, "workflow"));
       String description = Args.optString(args, "description");
-      return sessions.serialized(ctx, () -> ctx.workflows()
+      return toApiFormat(Args.object(args, "workflow")).compose(workflow -> sessions.serialized(ctx, () -> ctx.workflows()
           .save(SessionWorkflows.sessionId(ctx), workflow, description == null ? "workflow replaced" : description))
           .compose(saved -> validationOrNote(workflow).map(validation -> ToolResult.json(new JsonObject()
               .put("version", saved.getValue("version")).put("node_count", workflow.size())
-              .put("validation", validation))));
+              .put("validation", validation)))));
+    });
+  }
+
+  /**
+   * A workflow in either format as the API format: UI saves are converted with ComfyUI's node
+   * catalogue (a conversion that cannot be made is refused, naming the node and why).
+   */
+  Future<JsonObject> toApiFormat(JsonObject candidate) {
+    return toApiFormat(client, candidate);
+  }
+
+  static Future<JsonObject> toApiFormat(ComfyUiClient client, JsonObject candidate) {
+    if (!WorkflowValidator.isUiFormat(candidate)) {
+      return Future.succeededFuture(apiFormat(candidate));
+    }
+    return client.objectInfo().map(info -> {
+      try {
+        return UiWorkflowConverter.toApi(candidate, info);
+      } catch (UiConversionException e) {
+        throw new ToolRefusal(e.getMessage());
+      }
     });
   }
 

@@ -1,0 +1,123 @@
+package agentx.api;
+
+import static agentx.api.Requests.sessionId;
+
+import agentx.events.AgentXException;
+import agentx.events.ErrorCode;
+import agentx.protocol.StoreClient;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * {@code GET /api/agentx/sessions/{id}/media?filename=&subfolder=&type=}: a ComfyUI output (image,
+ * video, audio) through the runtime, so a browser never needs ComfyUI's address and the API token
+ * guards it. Proxied from ComfyUI's {@code /view}; only plain file names inside ComfyUI's own
+ * output, input and temp folders, and at most {@link #MAX_BYTES}.
+ */
+final class MediaRoutes {
+  static final long MAX_BYTES = 200L * 1024 * 1024;
+  private static final Set<String> TYPES = Set.of("output", "input", "temp");
+  private static final Pattern SAFE_NAME = Pattern.compile("[^/\\\\\\x00-\\x1f]{1,255}");
+  private static final long TIMEOUT_MS = 30_000;
+
+  private final StoreClient store;
+  private final HttpClient http;
+  private final URI comfy;
+
+  MediaRoutes(Vertx vertx, StoreClient store, String comfyUiUrl) {
+    this.store = store;
+    this.comfy = URI.create(comfyUiUrl.endsWith("/") ? comfyUiUrl : comfyUiUrl + "/");
+    this.http = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(5_000).setIdleTimeout(30));
+  }
+
+  void mount(Router api) {
+    api.get("/sessions/:id/media").handler(this::media);
+  }
+
+  private void media(RoutingContext ctx) {
+    Routes.run(ctx, () -> {
+      String id = sessionId(ctx);
+      String filename = ctx.queryParams().get("filename");
+      String subfolder = ctx.queryParams().get("subfolder") == null ? "" : ctx.queryParams().get("subfolder");
+      String type = ctx.queryParams().get("type") == null ? "output" : ctx.queryParams().get("type");
+      if (filename == null || !SAFE_NAME.matcher(filename).matches() || filename.equals("..") || filename.equals(".")) {
+        throw Requests.invalid("filename must be a plain file name (no folders).");
+      }
+      if (!subfolder.isEmpty() && (subfolder.startsWith("/") || subfolder.contains("\\") || subfolder.contains("\u0000")
+          || java.util.Arrays.asList(subfolder.split("/")).contains(".."))) {
+        throw Requests.invalid("subfolder must be a folder inside ComfyUI's " + type + " folder.");
+      }
+      if (!TYPES.contains(type)) {
+        throw Requests.invalid("type must be output, input or temp.");
+      }
+      return store.session(id).compose(s -> proxy(ctx, filename, subfolder, type));
+    });
+  }
+
+  private Future<Void> proxy(RoutingContext ctx, String filename, String subfolder, String type) {
+    String query = "view?filename=" + enc(filename) + "&subfolder=" + enc(subfolder) + "&type=" + enc(type);
+    URI target = comfy.resolve(query);
+    RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(target.toString()).setTimeout(TIMEOUT_MS);
+    return http.request(options)
+        .compose(request -> request.send())
+        .recover(e -> Future.failedFuture(new AgentXException(ErrorCode.SERVICE_UNAVAILABLE,
+            "ComfyUI at " + comfy + " could not be reached for this file: " + e.getMessage())))
+        .compose(response -> {
+          if (response.statusCode() == 404) {
+            return response.body().compose(b -> Future.failedFuture(new AgentXException(ErrorCode.NOT_FOUND,
+                "ComfyUI has no file " + filename + " in its " + type + " folder" + (subfolder.isEmpty() ? "" : "/" + subfolder) + ".")));
+          }
+          if (response.statusCode() != 200) {
+            return response.body().compose(b -> Future.failedFuture(new AgentXException(ErrorCode.SERVICE_UNAVAILABLE,
+                "ComfyUI answered " + response.statusCode() + " for " + filename + ".")));
+          }
+          String length = response.getHeader("Content-Length");
+          if (length != null && Long.parseLong(length) > MAX_BYTES) {
+            response.request().reset();
+            return Future.failedFuture(new AgentXException(ErrorCode.PAYLOAD_TOO_LARGE, filename + " is larger than "
+                + MAX_BYTES / (1024 * 1024) + " MB."));
+          }
+          String contentType = response.getHeader("Content-Type");
+          ctx.response().putHeader("Content-Type", contentType == null ? "application/octet-stream" : contentType)
+              .putHeader("Cache-Control", "private, max-age=3600")
+              .putHeader("X-Content-Type-Options", "nosniff");
+          if (length != null) {
+            ctx.response().putHeader("Content-Length", length);
+          } else {
+            ctx.response().setChunked(true);
+          }
+          long[] seen = {0};
+          response.handler(chunk -> {
+            seen[0] += chunk.length();
+            if (seen[0] > MAX_BYTES) {
+              response.request().reset();
+              ctx.response().reset();
+              return;
+            }
+            ctx.response().write(chunk);
+          });
+          return response.end().compose(v -> ctx.response().end());
+        });
+  }
+
+  private static String enc(String s) {
+    return URLEncoder.encode(s, StandardCharsets.UTF_8);
+  }
+
+  Future<Void> close() {
+    return http.close();
+  }
+
+}
