@@ -137,7 +137,6 @@ try {
     assert.equal(stored.status, 200, 'the session has a workflow');
     const strip = (wf) => Object.fromEntries(Object.entries(wf).map(([k, v]) => [k, { class_type: v.class_type, inputs: v.inputs }]));
     assert.deepEqual(strip(stored.body.workflow), strip(canvas), 'the stored workflow is what the canvas showed');
-    await page.screenshot({ path: env('SCREENSHOT', 'comfyui-panel.png').replace(/\.png$/, '-answer.png') });
   });
 
   await scenario('canvas-apply', 'an agent edit is applied in place: the new node sits next to the node it connects to, the others keep position and size', async () => {
