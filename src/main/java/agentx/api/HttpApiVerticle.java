@@ -68,7 +68,6 @@ public class HttpApiVerticle extends VerticleBase {
     api.get("/tools").handler(Routes.json(200, ctx -> listTools(tools)));
     long heartbeatMs = config.integer(AgentXConfig.WS_HEARTBEAT) * 1000L;
     api.get("/sessions/:id/stream").handler(ctx -> openStream(ctx, store, engine, heartbeatMs));
-    api.route().handler(ctx -> HttpErrors.send(ctx, ErrorCode.NOT_FOUND, "There is nothing at " + ctx.request().path() + "."));
     api.route().failureHandler(HttpErrors::onRouteFailure);
     router.route(API_PREFIX + "/*").subRouter(api);
 

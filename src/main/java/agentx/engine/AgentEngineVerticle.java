@@ -125,7 +125,7 @@ public class AgentEngineVerticle extends VerticleBase {
               + "or ANTHROPIC_BASE_URL for a gateway that needs no key), then restart the server."));
       return;
     }
-    if (request.content() == null || request.content().isBlank()) {
+    if ((request.content() == null || request.content().isBlank()) && (request.blocks() == null || request.blocks().isEmpty())) {
       AgentXException.failReply(message, new AgentXException(ErrorCode.VALIDATION_FAILED, "content is required and must be a non-empty string."));
       return;
     }
@@ -162,7 +162,7 @@ public class AgentEngineVerticle extends VerticleBase {
   private void runLocked(Lock lock, Session session, StartTurn request, String turnId, long turnTimeoutMs, Message<JsonObject> reply) {
     String sessionId = session.sessionId();
     TurnSettings settings = TurnSettings.resolve(config, catalog, session.config(), request.system());
-    TurnRunner runner = new TurnRunner(client, store, tools, pricing, settings, sessionId, turnId, request.content(), nodeId);
+    TurnRunner runner = new TurnRunner(client, store, tools, pricing, settings, sessionId, turnId, request.content(), request.blocks(), nodeId);
     MessageConsumer<JsonObject> cancel = vertx.eventBus().consumer(Addresses.turnCancel(sessionId), m -> {
       log.info("Cancelling turn {} of session {}", turnId, sessionId);
       runner.stop(null);

@@ -43,6 +43,8 @@ final class TurnRunner {
   private final String sessionId;
   private final String turnId;
   private final String content;
+  /** The message as content blocks (text and images) when it came so, else null. */
+  private final JsonArray blocks;
   private final String engineNode;
   private final EventLog events;
   private final TurnTools tools;
@@ -66,13 +68,14 @@ final class TurnRunner {
   private boolean finished;
 
   TurnRunner(AnthropicClient client, StoreClient store, ToolsClient toolsClient, Pricing pricing, TurnSettings settings,
-      String sessionId, String turnId, String content, String engineNode) {
+      String sessionId, String turnId, String content, JsonArray blocks, String engineNode) {
     this.client = client;
     this.store = store;
     this.settings = settings;
     this.sessionId = sessionId;
     this.turnId = turnId;
     this.content = content;
+    this.blocks = blocks;
     this.engineNode = engineNode;
     this.events = new EventLog(store, sessionId, turnId, this::stop);
     this.tools = new TurnTools(toolsClient, sessionId, turnId, events, settings.toolTimeoutMs());
@@ -81,12 +84,18 @@ final class TurnRunner {
 
   /** Runs the turn; the future gives the AssistantReply, or fails with an {@link AgentXException} after the turn is closed. */
   Future<AssistantReply> run() {
-    JsonArray userBlocks = new JsonArray().add(new JsonObject().put("type", "text").put("text", content));
-    StoredMessage userMessage = message(userMessageId, "user", content, userBlocks, new JsonArray(), 0, 0, null, null);
-    // the user's message and the turn are stored together: a crash cannot leave one without the other
-    store.beginTurn(new BeginTurn(turnId, sessionId, engineNode, userMessage))
+    JsonArray given = blocks != null ? blocks : new JsonArray().add(new JsonObject().put("type", "text").put("text", content));
+    StoredMessage[] userMessage = new StoredMessage[1];
+    // attached images go to ComfyUI's input folder first, so the message can tell Claude their names
+    tools.uploadAttachments(given)
+        .compose(userBlocks -> {
+          userMessage[0] = message(userMessageId, "user", content, userBlocks, new JsonArray(), 0, 0, null, null);
+          // the user's message and the turn are stored together: a crash cannot leave one without the other
+          return store.beginTurn(new BeginTurn(turnId, sessionId, engineNode, userMessage[0]));
+        })
         .compose(v -> {
-          events.emit(Events.MESSAGE, userMessage.eventData());
+          StoredMessage userMessage1 = userMessage[0];
+          events.emit(Events.MESSAGE, userMessage1.eventData());
           warnAboutLeftOutSettings();
           return Future.all(loadHistory(), settings.toolsEnabled() ? tools.load() : Future.succeededFuture());
         })
