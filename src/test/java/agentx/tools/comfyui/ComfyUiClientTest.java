@@ -221,7 +221,7 @@ class ComfyUiClientTest {
     // a keep-alive connection pooled before the stop can die with a reset instead of a refusal
     assertThat(failure).isInstanceOf(ComfyUiException.class)
         .hasMessageMatching("ComfyUI at " + java.util.regex.Pattern.quote(fake.baseUrl())
-            + " is not reachable: (connection refused|Connection reset)");
+            + " is not reachable: (connection refused|Connection reset.*)");
     assertThat(wsFailure).hasMessageContaining("ComfyUI at " + fake.baseUrl()).hasMessageContaining("not reachable");
     assertThat(((ComfyUiException) failure).unreachable()).isTrue();
   }
