@@ -131,11 +131,16 @@ class McpHttpHandlerSdkTest {
         .name("slow").arguments(Map.of("steps", 3)).progressToken("tok-1").build());
 
     assertThat(text(result)).isEqualTo("done after 3 steps");
+    // the SDK hands notifications to the consumer on its own scheduler, so they may land after the
+    // result and in any order; the wire order (progress first, in order) is McpHttpHandlerHttpTest's
+    agentx.testing.Poll.until(java.time.Duration.ofSeconds(5), "three progress notifications", () -> progress.size() >= 3);
     assertThat(progress).hasSize(3);
     assertThat(progress).allSatisfy(p -> assertThat(p.progressToken()).isEqualTo("tok-1"));
-    assertThat(progress).extracting(McpSchema.ProgressNotification::progress).containsExactly(1.0, 2.0, 3.0);
-    assertThat(progress.get(2).total()).isEqualTo(3.0);
-    assertThat(progress.get(0).message()).isEqualTo("step 1");
+    List<McpSchema.ProgressNotification> ordered = progress.stream()
+        .sorted(java.util.Comparator.comparingDouble(McpSchema.ProgressNotification::progress)).toList();
+    assertThat(ordered).extracting(McpSchema.ProgressNotification::progress).containsExactly(1.0, 2.0, 3.0);
+    assertThat(ordered.get(2).total()).isEqualTo(3.0);
+    assertThat(ordered.get(0).message()).isEqualTo("step 1");
   }
 
   @Test
