@@ -1,10 +1,12 @@
 package agentx.engine;
 
+import agentx.events.Metrics;
 import io.vertx.core.json.JsonObject;
 
 /** Tokens and cost of a turn, summed over its Claude calls. */
 final class TurnUsage {
   private final Pricing pricing;
+  private final Metrics metrics;
   private int llmCalls;
   private long inputTokens;
   private long outputTokens;
@@ -12,8 +14,9 @@ final class TurnUsage {
   private long cacheReadTokens;
   private double costUsd;
 
-  TurnUsage(Pricing pricing) {
+  TurnUsage(Pricing pricing, Metrics metrics) {
     this.pricing = pricing;
+    this.metrics = metrics;
   }
 
   void countCall() {
@@ -30,7 +33,9 @@ final class TurnUsage {
     outputTokens += out;
     cacheCreationTokens += cacheWrite;
     cacheReadTokens += cacheRead;
-    costUsd += pricing.cost(model, in, out, cacheWrite, cacheRead);
+    double cost = pricing.cost(model, in, out, cacheWrite, cacheRead);
+    costUsd += cost;
+    metrics.llmUsage(in, out, cacheRead, cacheWrite, cost);
     return new long[] {in, out};
   }
 

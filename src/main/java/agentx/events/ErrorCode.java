@@ -32,7 +32,8 @@ public enum ErrorCode {
   TIMEOUT(504, 1019),
   URI_TOO_LONG(414, 1020),
   REQUEST_HEADER_TOO_LARGE(431, 1021),
-  LENGTH_REQUIRED(411, 1022);
+  LENGTH_REQUIRED(411, 1022),
+  TURN_NOT_FOUND(404, 1023);
 
   private final int httpStatus;
   private final int failureCode;
