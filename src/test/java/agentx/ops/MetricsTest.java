@@ -7,6 +7,7 @@ import agentx.testing.FakeAnthropic;
 import agentx.testing.FakeAnthropic.Reply;
 import agentx.testing.FakeAnthropic.ToolUseSpec;
 import agentx.testing.FakeComfyUi;
+import agentx.testing.Poll;
 import agentx.testing.PrometheusText;
 import agentx.testing.TestRuntime;
 import agentx.testing.WsClient;
@@ -16,6 +17,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.junit5.VertxExtension;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -69,15 +71,15 @@ class MetricsTest {
   @DisplayName("a turn with one tool call moves turns, tokens, cost, time to first token, tool calls and the event log by its own figures")
   void aTurnMovesTheMeters(Vertx vertx) {
     PrometheusText before = scrape();
-    assertThat(before.family("agentx_turns").type()).isEqualTo("counter");
+    assertThat(before.family("agentx_turns_total").type()).isEqualTo("counter");
     assertThat(before.family("agentx_llm_time_to_first_token_seconds").type()).isEqualTo("histogram");
     assertThat(before.family("agentx_active_turns").type()).isEqualTo("gauge");
 
     String id = post("/api/agentx/sessions", new JsonObject()).bodyAsJsonObject().getString("session_id");
     // a session's own routes need the token too
     WsClient ws = WsClient.connect(vertx, rt.port(), "/api/agentx/sessions/" + id + "/stream?token=" + TOKEN).await();
-    PrometheusText streaming = scrape();
-    assertThat(streaming.value("agentx_stream_clients", "transport", "websocket")).isEqualTo(1.0);
+    Poll.until(Duration.ofSeconds(5), "the WebSocket client counted",
+        () -> scrape().value("agentx_stream_clients", "transport", "websocket") == 1.0);
 
     claude.enqueue(Reply.toolUse("Looking.", List.of(new ToolUseSpec("toolu_1", "get_system_stats", new JsonObject()))))
         .enqueue(Reply.text("All good."));
@@ -114,7 +116,8 @@ class MetricsTest {
     assertThat(delta(before, after, "agentx_events_persisted_total")).isEqualTo((double) events);
     assertThat(delta(before, after, "agentx_store_batch_size_sum")).isEqualTo((double) events);
     assertThat(delta(before, after, "agentx_store_write_seconds_count")).isPositive();
-    assertThat(after.value("agentx_stream_clients", "transport", "websocket")).isZero();
+    Poll.until(Duration.ofSeconds(5), "the closed WebSocket client no longer counted",
+        () -> scrape().value("agentx_stream_clients", "transport", "websocket") == 0.0);
   }
 
   @Test
