@@ -7,6 +7,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.util.ArrayDeque;
@@ -79,7 +80,8 @@ final class EventStream {
       feed = new EventFeed(vertx, store, sessionId, after, this::onEvent).pacedBy(this::drained);
       feed.start().onFailure(e -> {
         log.warn("SSE stream of session {} could not follow it: {}", sessionId, e.getMessage());
-        response.reset();
+        close();
+        disconnect();
       });
       if (heartbeatMs > 0) {
         heartbeatTimer = vertx.setPeriodic(heartbeatMs, t -> {
@@ -106,7 +108,7 @@ final class EventStream {
         log.info("SSE client of session {} fell {} events behind and is disconnected (it can resume from Last-Event-ID)",
             sessionId, backlog.size());
         close();
-        response.reset(); // drop what is buffered: closing gracefully would first flush the backlog
+        disconnect();
         return;
       }
       backlog.add(frame);
@@ -142,6 +144,15 @@ final class EventStream {
     if (!closed && !response.closed()) {
       lastWriteNanos = System.nanoTime();
       response.write(data);
+    }
+  }
+
+  /** Drops the client without flushing what is buffered for it: its HTTP/1 connection, or its HTTP/2 stream. */
+  private void disconnect() {
+    if (ctx.request().version() == HttpVersion.HTTP_2) {
+      response.reset();
+    } else {
+      ctx.request().connection().close();
     }
   }
 
