@@ -14,8 +14,12 @@ final class Rows {
     return v instanceof Number n ? n.longValue() : 0L;
   }
 
+  /** A REAL column; SQLite's driver may hand back a Float, whose shortest decimal form is the value that was stored. */
   static double dbl(Row row, String column) {
     Object v = row.getValue(column);
+    if (v instanceof Float f) {
+      return Double.parseDouble(f.toString());
+    }
     return v instanceof Number n ? n.doubleValue() : 0.0;
   }
 
