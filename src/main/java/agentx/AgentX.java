@@ -1,6 +1,7 @@
 package agentx;
 
 import agentx.api.HttpApiVerticle;
+import agentx.api.MetricsEndpointVerticle;
 import agentx.config.AgentXConfig;
 import agentx.config.HazelcastSetup;
 import agentx.engine.AgentEngineVerticle;
@@ -115,6 +116,10 @@ public final class AgentX {
     }
     if (roles.contains("engine")) {
       chain = chain.compose(v -> vertx.deployVerticle(new AgentEngineVerticle(), options));
+    }
+    // a node without an HTTP API can still be scraped: its meters are its own
+    if (!roles.contains("api") && config.integer(AgentXConfig.METRICS_PORT) > 0) {
+      chain = chain.compose(v -> vertx.deployVerticle(new MetricsEndpointVerticle(), options));
     }
     HttpApiVerticle http = roles.contains("api") ? new HttpApiVerticle() : null;
     if (http != null) {

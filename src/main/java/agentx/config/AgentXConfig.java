@@ -46,6 +46,8 @@ public final class AgentXConfig {
   public static final String SSE_HEARTBEAT = "AGENTX_SSE_HEARTBEAT";
   /** Events an SSE client may fall behind by (beyond what the socket holds) before it is closed. */
   public static final String SSE_MAX_QUEUE = "AGENTX_SSE_MAX_QUEUE";
+  /** On a node without the api role: the port of its own /metrics (0 or unset: none). */
+  public static final String METRICS_PORT = "AGENTX_METRICS_PORT";
   public static final String CORS_ORIGINS = "AGENTX_CORS_ORIGINS";
   /** Host names (beyond loopback and AGENTX_HOST) a request's Host header may carry: DNS-rebinding defence. */
   public static final String ALLOWED_HOSTS = "AGENTX_ALLOWED_HOSTS";
@@ -84,6 +86,7 @@ public final class AgentXConfig {
     DEFAULTS.put(WS_HEARTBEAT, 30);
     DEFAULTS.put(SSE_HEARTBEAT, 15);
     DEFAULTS.put(SSE_MAX_QUEUE, 1000);
+    DEFAULTS.put(METRICS_PORT, 0);
     DEFAULTS.put(CORS_ORIGINS, "");
     DEFAULTS.put(ALLOWED_HOSTS, "");
     DEFAULTS.put(MAX_WS_MESSAGE_BYTES, 256 * 1024);
@@ -100,7 +103,7 @@ public final class AgentXConfig {
   public static final Set<String> KEYS = Set.of(ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL, MODEL, MAX_TOKENS, DATABASE_URL,
       LOG_LEVEL, HOST, PORT, COMFYUI_URL, API_TOKEN, BUSY_POLICY, TOOL_TIMEOUT, MCP_SERVERS_FILE, MAX_BODY_BYTES,
       MAX_LLM_CALLS, LLM_CONNECT_TIMEOUT, LLM_IDLE_TIMEOUT, LLM_MAX_RETRIES, TURN_TIMEOUT, CONTEXT_WINDOW, SYSTEM_PROMPT,
-      PRICES, WS_HEARTBEAT, SSE_HEARTBEAT, SSE_MAX_QUEUE, CORS_ORIGINS, ALLOWED_HOSTS, MAX_WS_MESSAGE_BYTES, CLUSTER, CLUSTER_HOST, CLUSTER_PORT, CLUSTER_MEMBERS, ROLES, CLUSTER_FAILURE_TIMEOUT,
+      PRICES, WS_HEARTBEAT, SSE_HEARTBEAT, SSE_MAX_QUEUE, METRICS_PORT, CORS_ORIGINS, ALLOWED_HOSTS, MAX_WS_MESSAGE_BYTES, CLUSTER, CLUSTER_HOST, CLUSTER_PORT, CLUSTER_MEMBERS, ROLES, CLUSTER_FAILURE_TIMEOUT,
       STORE_SHARED);
 
   public static final List<String> ALL_ROLES = List.of("api", "engine", "store", "tools");

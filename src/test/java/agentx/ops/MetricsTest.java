@@ -131,6 +131,30 @@ class MetricsTest {
     assertThat(delta(before, scrape(), "agentx_llm_retries_total")).isEqualTo(1.0);
   }
 
+  @Test
+  @DisplayName("a node without the api role serves its own /metrics on AGENTX_METRICS_PORT, behind the token")
+  void nodeWithoutApi(Vertx vertx) throws Exception {
+    int port;
+    try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+      port = free.getLocalPort();
+    }
+    Vertx other = Vertx.vertx();
+    try {
+      TestRuntime.start(other, TestRuntime.config(dir.resolve("other"), Map.of(AgentXConfig.ROLES, "store",
+          AgentXConfig.METRICS_PORT, port, AgentXConfig.API_TOKEN, TOKEN))).await();
+      var client = io.vertx.ext.web.client.WebClient.create(vertx);
+      assertThat(client.get(port, "127.0.0.1", "/metrics").send().await().statusCode()).isEqualTo(401);
+      HttpResponse<Buffer> r = client.get(port, "127.0.0.1", "/metrics").bearerTokenAuthentication(TOKEN).send().await();
+      assertThat(r.statusCode()).isEqualTo(200);
+      // the store's migrations and nothing else ran there: its own registry, its own figures
+      PrometheusText text = PrometheusText.parse(r.bodyAsString());
+      assertThat(text.family("agentx_events_persisted_total")).isNotNull();
+      assertThat(client.get(port, "127.0.0.1", "/health/live").send().await().statusCode()).isEqualTo(200);
+    } finally {
+      other.close().await();
+    }
+  }
+
   private HttpResponse<Buffer> post(String path, JsonObject body) {
     return rt.http.post(path).bearerTokenAuthentication(TOKEN).putHeader("Content-Type", "application/json").sendJsonObject(body).await();
   }
