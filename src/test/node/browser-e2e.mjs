@@ -216,6 +216,11 @@ try {
     assert.match(bad.result, /^Error: /);
     assert.match(bad.args, /to see an error/);
     assert.deepEqual((await assistantTexts(page)).filter((t) => t), ['Let me run it.', env('ANSWER_TOOLS')]);
+    // the run's output image is shown, loaded through the runtime's media route
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=tool-call] .media img')]
+      .some((img) => img.complete && img.naturalWidth > 0 && /\.png$/.test(img.alt)));
+    // the workflow panel follows the session's workflow events
+    assert.match(await page.textContent('#workflow'), /Version 1 \(your upload\)/);
     await page.$$eval('[data-testid=tool-call]', (boxes) => boxes.forEach((b) => { b.open = true; }));
   });
 

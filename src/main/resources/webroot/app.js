@@ -203,7 +203,9 @@
         setRunning(false);
         showSummary(e.data);
         sessionStorage.setItem(resumeKey(session.id), String(e.seq));
-        loadWorkflow(session);
+        break;
+      case 'workflow':
+        showWorkflow(e.data);
         break;
     }
   }
@@ -241,9 +243,20 @@
     who.textContent = role === 'user' ? 'You' : 'Claude';
     const body = document.createElement('div');
     body.className = 'text';
-    body.textContent = text;
+    if (role === 'assistant') renderMarkdown(body, text);
+    else body.textContent = text;
     li.append(who, body);
     return li;
+  }
+
+  /** Claude's answers are Markdown: rendered by marked, sanitized by DOMPurify; plain text when either is missing. */
+  function renderMarkdown(element, text) {
+    if (window.marked && window.DOMPurify && text) {
+      element.innerHTML = window.DOMPurify.sanitize(window.marked.parse(text));
+      element.classList.add('markdown');
+    } else {
+      element.textContent = text;
+    }
   }
 
   function renderMessage(m) {
@@ -306,6 +319,51 @@
       result.textContent = 'Error: ' + call.error;
     } else {
       result.textContent = typeof call.result === 'string' ? call.result : JSON.stringify(call.result, null, 2);
+      showMedia(box, call.result);
+    }
+  }
+
+  /** Output files of run_workflow / get_output_images ({filename, subfolder, type}), shown through the runtime's media route. */
+  function mediaFiles(result) {
+    const files = [];
+    const visit = (v) => {
+      if (Array.isArray(v)) v.forEach(visit);
+      else if (v && typeof v === 'object') {
+        if (typeof v.filename === 'string' && ['output', 'temp', 'input'].includes(v.type || 'output')) files.push(v);
+        else Object.values(v).forEach(visit);
+      }
+    };
+    visit(result);
+    return files;
+  }
+
+  async function showMedia(box, result) {
+    if (!current || box.querySelector('.media')) return;
+    const session = current;
+    const files = mediaFiles(result).slice(0, 12);
+    if (!files.length) return;
+    const gallery = document.createElement('div');
+    gallery.className = 'media';
+    box.append(gallery);
+    box.open = true;
+    for (const f of files) {
+      const query = new URLSearchParams({ filename: f.filename, subfolder: f.subfolder || '', type: f.type || 'output' });
+      const headers = token() ? { Authorization: 'Bearer ' + token() } : {};
+      try {
+        // fetched with the token (an <img src> cannot send it), then shown from a blob URL
+        const res = await fetch(`${API}/sessions/${session.id}/media?${query}`, { headers });
+        if (!res.ok) continue;
+        const url = URL.createObjectURL(await res.blob());
+        const ext = f.filename.split('.').pop().toLowerCase();
+        const el = ['mp4', 'webm', 'mov'].includes(ext) ? document.createElement('video')
+          : ['mp3', 'wav', 'flac', 'ogg'].includes(ext) ? document.createElement('audio') : document.createElement('img');
+        if (el.tagName === 'IMG') el.alt = f.filename;
+        else { el.controls = true; el.title = f.filename; }
+        el.src = url;
+        gallery.append(el);
+      } catch (e) {
+        // the file stays listed in the result text
+      }
     }
   }
 
@@ -343,6 +401,13 @@
 
   function setRunning(running) {
     ui.stop.disabled = !running;
+  }
+
+  /** A workflow event: the session's new version, shown as it arrives (the agent's edits, a PUT, a restore). */
+  function showWorkflow(d) {
+    const who = d.source === 'tool' ? 'an edit by Claude' : d.source === 'restore' ? 'a restore' : 'your upload';
+    ui.workflow.textContent = `Version ${d.version} (${who})\n` + JSON.stringify(d.workflow, null, 2);
+    ui.workflow.dataset.version = String(d.version);
   }
 
   async function loadWorkflow(session) {

@@ -4,6 +4,7 @@ import agentx.api.mcp.McpHttpHandler;
 import agentx.api.mcp.McpServerOptions;
 import agentx.config.AgentXConfig;
 import agentx.config.SystemPrompt;
+import agentx.models.ModelCatalog;
 import agentx.events.AgentXException;
 import agentx.events.ErrorCode;
 import agentx.events.Metrics;
@@ -66,7 +67,8 @@ public class HttpApiVerticle extends VerticleBase {
     api.route().handler(auth::handle);
     api.route().handler(HttpApiVerticle::requireJsonContent);
     api.route().handler(BodyHandler.create(false).setBodyLimit(config.integer(AgentXConfig.MAX_BODY_BYTES)));
-    new SessionRoutes(store).mount(api);
+    new SessionRoutes(store, ModelCatalog.fromFile(config.string(AgentXConfig.MODELS_FILE)), config.string(AgentXConfig.MODEL),
+        config.integer(AgentXConfig.MAX_TOKENS)).mount(api);
     new TurnRoutes(vertx, store, engine, config).mount(api);
     new WorkflowRoutes(store, tools).mount(api);
     new MediaRoutes(vertx, store, config.string(AgentXConfig.COMFYUI_URL)).mount(api);

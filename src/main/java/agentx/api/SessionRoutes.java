@@ -9,6 +9,7 @@ import static agentx.api.Requests.sessionId;
 import static agentx.api.Routes.json;
 
 import agentx.events.SessionConfig;
+import agentx.models.ModelCatalog;
 import agentx.protocol.CreateSession;
 import agentx.protocol.PageQuery;
 import agentx.protocol.Session;
@@ -25,9 +26,19 @@ final class SessionRoutes {
   static final int MAX_USER_ID = 200;
 
   private final StoreClient store;
+  private final ModelCatalog catalog;
+  private final String defaultModel;
+  private final int defaultMaxTokens;
 
-  SessionRoutes(StoreClient store) {
+  /**
+   * @param defaultModel the model a session without {@code config.model} runs on ({@code AGENTX_MODEL}), and
+   *     {@code defaultMaxTokens} its {@code max_tokens}: a config is checked against the model it will run on
+   */
+  SessionRoutes(StoreClient store, ModelCatalog catalog, String defaultModel, int defaultMaxTokens) {
     this.store = store;
+    this.catalog = catalog;
+    this.defaultModel = defaultModel;
+    this.defaultMaxTokens = defaultMaxTokens;
   }
 
   void mount(Router api) {
@@ -44,7 +55,7 @@ final class SessionRoutes {
     onlyFields(body, "user_id", "title", "config");
     JsonObject config = optionalObject(body, "config");
     return store.createSession(new CreateSession(optionalString(body, "user_id", MAX_USER_ID), optionalString(body, "title", MAX_TITLE),
-        SessionConfig.validate(config == null ? new JsonObject() : config))).map(Session::toJson);
+        validConfig(config == null ? new JsonObject() : config))).map(Session::toJson);
   }
 
   private Future<JsonObject> list(RoutingContext ctx) {
@@ -65,9 +76,14 @@ final class SessionRoutes {
     JsonObject config = null;
     if (body.containsKey("config")) {
       JsonObject given = optionalObject(body, "config");
-      config = SessionConfig.validate(given == null ? new JsonObject() : given);
+      config = validConfig(given == null ? new JsonObject() : given);
     }
     return store.updateSession(new UpdateSession(id, setTitle, title, config)).map(Session::toJson);
+  }
+
+  /** Types and keys, then what the session's model would refuse: 400 VALIDATION_FAILED naming the field and the model. */
+  private JsonObject validConfig(JsonObject config) {
+    return SessionConfig.validate(config, catalog, defaultModel, defaultMaxTokens);
   }
 
   private void delete(RoutingContext ctx) {

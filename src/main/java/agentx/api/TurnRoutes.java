@@ -25,6 +25,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -57,8 +58,12 @@ final class TurnRoutes {
 
   /** The body of a turn request, checked: {@code {content, system?}}. Shared with the WebSocket and the bridge. */
   static StartTurn turnRequest(String sessionId, JsonObject body, boolean wait) {
-    return new StartTurn(sessionId, UUID.randomUUID().toString(), requiredString(body, "content", MAX_CONTENT),
-        optionalString(body, "system", MAX_CONTENT), wait);
+    String system = optionalString(body, "system", MAX_CONTENT);
+    if (body.getValue("content") instanceof JsonArray blocks) {
+      JsonArray checked = MessageContent.check(blocks);
+      return new StartTurn(sessionId, UUID.randomUUID().toString(), MessageContent.text(checked), checked, system, wait);
+    }
+    return new StartTurn(sessionId, UUID.randomUUID().toString(), requiredString(body, "content", MAX_CONTENT), system, wait);
   }
 
   /**

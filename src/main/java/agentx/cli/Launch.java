@@ -13,8 +13,9 @@ final class Launch {
   private Launch() {}
 
   static Future<AgentX> start(AgentXConfig config) {
-    if (!config.hasApiKey()) {
-      log.warn("ANTHROPIC_API_KEY is not set: the server runs, but messages answer 503 LLM_NOT_CONFIGURED until it is.");
+    if (!config.llmConfigured()) {
+      log.warn("ANTHROPIC_API_KEY is not set (nor ANTHROPIC_AUTH_TOKEN, nor a gateway's ANTHROPIC_BASE_URL): the server runs, "
+          + "but messages answer 503 LLM_NOT_CONFIGURED until it is.");
     }
     return AgentX.start(config);
   }

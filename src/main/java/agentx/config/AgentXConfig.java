@@ -3,12 +3,15 @@ package agentx.config;
 import io.github.cdimascio.dotenv.Dotenv;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * The runtime's settings, resolved once: environment first, then {@code .env} in the working
@@ -21,6 +24,10 @@ public final class AgentXConfig {
 
   public static final String ANTHROPIC_API_KEY = "ANTHROPIC_API_KEY";
   public static final String ANTHROPIC_BASE_URL = "ANTHROPIC_BASE_URL";
+  /** A bearer token for gateways (sent as {@code Authorization: Bearer}, instead of {@code x-api-key}), as the official SDKs read it. */
+  public static final String ANTHROPIC_AUTH_TOKEN = "ANTHROPIC_AUTH_TOKEN";
+  /** Extra request headers for gateways: newline-separated {@code Name: value} lines, as Claude Code reads them. */
+  public static final String ANTHROPIC_CUSTOM_HEADERS = "ANTHROPIC_CUSTOM_HEADERS";
   public static final String MODEL = "AGENTX_MODEL";
   public static final String MAX_TOKENS = "AGENTX_MAX_TOKENS";
   public static final String DATABASE_URL = "AGENTX_DATABASE_URL";
@@ -41,6 +48,8 @@ public final class AgentXConfig {
   public static final String CONTEXT_WINDOW = "AGENTX_CONTEXT_WINDOW";
   public static final String SYSTEM_PROMPT = "AGENTX_SYSTEM_PROMPT";
   public static final String PRICES = "AGENTX_PRICES";
+  /** A JSON file merged over the built-in model catalogue (models.json), see docs/MODELS.md. */
+  public static final String MODELS_FILE = "AGENTX_MODELS_FILE";
   public static final String WS_HEARTBEAT = "AGENTX_WS_HEARTBEAT";
   /** Seconds between {@code : ping} comments on an idle SSE stream (0: none). */
   public static final String SSE_HEARTBEAT = "AGENTX_SSE_HEARTBEAT";
@@ -51,6 +60,9 @@ public final class AgentXConfig {
   public static final String CORS_ORIGINS = "AGENTX_CORS_ORIGINS";
   /** Host names (beyond loopback and AGENTX_HOST) a request's Host header may carry: DNS-rebinding defence. */
   public static final String ALLOWED_HOSTS = "AGENTX_ALLOWED_HOSTS";
+  /** Server defaults of the session spending limits (USD); unset = no limit. */
+  public static final String MAX_TURN_COST_USD = "AGENTX_MAX_TURN_COST_USD";
+  public static final String MAX_SESSION_COST_USD = "AGENTX_MAX_SESSION_COST_USD";
   /** Largest WebSocket message (after reassembly) any socket accepts, in bytes; bigger ones close the socket with 1009. */
   public static final String MAX_WS_MESSAGE_BYTES = "AGENTX_MAX_WS_MESSAGE_BYTES";
   public static final String CLUSTER = "AGENTX_CLUSTER";
@@ -67,7 +79,7 @@ public final class AgentXConfig {
 
   static {
     DEFAULTS.put(ANTHROPIC_BASE_URL, "https://api.anthropic.com");
-    DEFAULTS.put(MODEL, "claude-sonnet-4-6");
+    DEFAULTS.put(MODEL, "claude-sonnet-5-5");
     DEFAULTS.put(MAX_TOKENS, 4096);
     DEFAULTS.put(DATABASE_URL, "sqlite:///agentx_sessions.db");
     DEFAULTS.put(LOG_LEVEL, "INFO");
@@ -100,11 +112,16 @@ public final class AgentXConfig {
   }
 
   /** Every key the runtime reads; used to pick them out of the process environment. */
-  public static final Set<String> KEYS = Set.of(ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL, MODEL, MAX_TOKENS, DATABASE_URL,
+  public static final Set<String> KEYS = Set.of(ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL, ANTHROPIC_AUTH_TOKEN,
+      ANTHROPIC_CUSTOM_HEADERS, MODELS_FILE, MODEL, MAX_TOKENS, DATABASE_URL,
       LOG_LEVEL, HOST, PORT, COMFYUI_URL, API_TOKEN, BUSY_POLICY, TOOL_TIMEOUT, MCP_SERVERS_FILE, MAX_BODY_BYTES,
       MAX_LLM_CALLS, LLM_CONNECT_TIMEOUT, LLM_IDLE_TIMEOUT, LLM_MAX_RETRIES, TURN_TIMEOUT, CONTEXT_WINDOW, SYSTEM_PROMPT,
-      PRICES, WS_HEARTBEAT, SSE_HEARTBEAT, SSE_MAX_QUEUE, METRICS_PORT, CORS_ORIGINS, ALLOWED_HOSTS, MAX_WS_MESSAGE_BYTES, CLUSTER, CLUSTER_HOST, CLUSTER_PORT, CLUSTER_MEMBERS, ROLES, CLUSTER_FAILURE_TIMEOUT,
+      PRICES, WS_HEARTBEAT, SSE_HEARTBEAT, SSE_MAX_QUEUE, METRICS_PORT, CORS_ORIGINS, ALLOWED_HOSTS, MAX_WS_MESSAGE_BYTES,
+      MAX_TURN_COST_USD, MAX_SESSION_COST_USD, CLUSTER, CLUSTER_HOST, CLUSTER_PORT, CLUSTER_MEMBERS, ROLES, CLUSTER_FAILURE_TIMEOUT,
       STORE_SHARED);
+
+  /** An HTTP header name (RFC 9110 token). */
+  private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
 
   public static final List<String> ALL_ROLES = List.of("api", "engine", "store", "tools");
 
@@ -222,8 +239,68 @@ public final class AgentXConfig {
   }
 
   public boolean hasApiKey() {
-    String key = string(ANTHROPIC_API_KEY);
-    return key != null && !key.isBlank();
+    return !blank(string(ANTHROPIC_API_KEY));
+  }
+
+  public boolean hasAuthToken() {
+    return !blank(string(ANTHROPIC_AUTH_TOKEN));
+  }
+
+  /**
+   * Whether the engine can call a Messages API: with an API key or a bearer token, or without either
+   * when {@code ANTHROPIC_BASE_URL} points somewhere other than Anthropic (a local gateway such as
+   * Ollama needs no key).
+   */
+  public boolean llmConfigured() {
+    return hasApiKey() || hasAuthToken() || !anthropicHost();
+  }
+
+  /** Whether {@code ANTHROPIC_BASE_URL} is Anthropic's own API (anthropic.com or a subdomain). */
+  public boolean anthropicHost() {
+    String host;
+    try {
+      host = URI.create(String.valueOf(string(ANTHROPIC_BASE_URL)).trim()).getHost();
+    } catch (IllegalArgumentException e) {
+      return true; // not a URL: treat it as Anthropic's, so a key is still asked for
+    }
+    if (host == null) {
+      return true;
+    }
+    String h = host.toLowerCase(Locale.ROOT);
+    return h.equals("anthropic.com") || h.endsWith(".anthropic.com");
+  }
+
+  /**
+   * {@code ANTHROPIC_CUSTOM_HEADERS} as name to value, in order: one {@code Name: value} per line,
+   * blank lines ignored (the format of Claude Code and the official SDKs' environment).
+   *
+   * @throws IllegalArgumentException naming the line number (never the value, which may be a secret)
+   */
+  public Map<String, String> customHeaders() {
+    String raw = string(ANTHROPIC_CUSTOM_HEADERS);
+    Map<String, String> headers = new LinkedHashMap<>();
+    if (blank(raw)) {
+      return headers;
+    }
+    String[] lines = raw.split("\\r?\\n");
+    for (int i = 0; i < lines.length; i++) {
+      String line = lines[i].strip();
+      if (line.isEmpty()) {
+        continue;
+      }
+      int colon = line.indexOf(':');
+      String name = colon < 0 ? "" : line.substring(0, colon).strip();
+      if (!HEADER_NAME.matcher(name).matches()) {
+        throw new IllegalArgumentException(ANTHROPIC_CUSTOM_HEADERS + " line " + (i + 1)
+            + " is not a \"Name: value\" header (one header per line; names are letters, digits and - _ . ! # $ % & ' * + ^ ` | ~).");
+      }
+      headers.put(name, line.substring(colon + 1).strip());
+    }
+    return headers;
+  }
+
+  private static boolean blank(String s) {
+    return s == null || s.isBlank();
   }
 
   public DatabaseUrl database() {
@@ -248,10 +325,20 @@ public final class AgentXConfig {
   @Override
   public String toString() {
     JsonObject safe = values.copy();
-    for (String secret : List.of(ANTHROPIC_API_KEY, API_TOKEN)) {
+    for (String secret : List.of(ANTHROPIC_API_KEY, ANTHROPIC_AUTH_TOKEN, API_TOKEN)) {
       if (safe.containsKey(secret)) {
         safe.put(secret, "****");
       }
+    }
+    if (safe.containsKey(ANTHROPIC_CUSTOM_HEADERS)) {
+      // header values may carry credentials: print the names only
+      String names;
+      try {
+        names = String.join(", ", customHeaders().keySet()) + ": ****";
+      } catch (IllegalArgumentException e) {
+        names = "****";
+      }
+      safe.put(ANTHROPIC_CUSTOM_HEADERS, names);
     }
     safe.put(DATABASE_URL, database().redacted());
     return safe.encode();

@@ -7,6 +7,8 @@ import agentx.events.AgentXException;
 import agentx.events.ErrorCode;
 import agentx.events.Metrics;
 import agentx.events.NodeId;
+import agentx.models.ConfigCheck;
+import agentx.models.ModelCatalog;
 import agentx.protocol.Addresses;
 import agentx.protocol.AssistantReply;
 import agentx.protocol.CancelResult;
@@ -46,6 +48,7 @@ public class AgentEngineVerticle extends VerticleBase {
   private AgentXConfig config;
   private AnthropicClient client;
   private Pricing pricing;
+  private ModelCatalog catalog;
   private String nodeId;
   private StoreClient store;
   private ToolsClient tools;
@@ -54,20 +57,48 @@ public class AgentEngineVerticle extends VerticleBase {
   public Future<?> start() {
     config = AgentXConfig.from(config());
     nodeId = NodeId.of(vertx);
-    pricing = new Pricing(config.json(AgentXConfig.PRICES));
+    try {
+      catalog = ModelCatalog.fromFile(config.string(AgentXConfig.MODELS_FILE));
+      checkServerDefaults();
+      pricing = new Pricing(catalog, config.json(AgentXConfig.PRICES));
+      client = config.llmConfigured() ? new AnthropicClient(vertx, clientOptions()) : null;
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(new IllegalStateException("The engine cannot start: " + e.getMessage(), e));
+    }
     store = new StoreClient(vertx);
     tools = new ToolsClient(vertx);
-    if (config.hasApiKey()) {
-      AnthropicOptions options = AnthropicOptions.of(config.string(AgentXConfig.ANTHROPIC_BASE_URL), config.string(AgentXConfig.ANTHROPIC_API_KEY))
-          .withConnectTimeoutMs(config.integer(AgentXConfig.LLM_CONNECT_TIMEOUT) * 1000L)
-          .withIdleTimeoutMs(config.integer(AgentXConfig.LLM_IDLE_TIMEOUT) * 1000L);
-      options = options.withRetries(config.integer(AgentXConfig.LLM_MAX_RETRIES), options.baseRetryDelayMs(), options.maxRetryDelayMs());
-      client = new AnthropicClient(vertx, options);
-    }
     MessageConsumer<JsonObject> start = vertx.eventBus().consumer(Addresses.ENGINE_TURN_START, this::onStartTurn);
     MessageConsumer<JsonObject> health = vertx.eventBus().consumer(Addresses.ENGINE_HEALTH,
         m -> m.reply(new NodeHealth.Engine(client != null, nodeId).toJson()));
     return Future.all(start.completion(), health.completion());
+  }
+
+  /**
+   * A default every turn would be refused for ({@code AGENTX_MAX_TOKENS} above the model's maximum
+   * output, ...) stops the start with the reason, instead of an upstream 400 at every turn.
+   */
+  private void checkServerDefaults() {
+    ConfigCheck.ServerCheck check = ConfigCheck.serverDefaults(catalog, config.string(AgentXConfig.MODEL),
+        config.integer(AgentXConfig.MAX_TOKENS));
+    check.warnings().forEach(log::warn);
+    if (check.error() != null) {
+      throw new IllegalArgumentException(check.error());
+    }
+  }
+
+  /** Where and how to reach the Messages API: key, or bearer token (gateways), or neither (local gateways); never logged. */
+  private AnthropicOptions clientOptions() {
+    AnthropicOptions options = AnthropicOptions.of(config.string(AgentXConfig.ANTHROPIC_BASE_URL), config.string(AgentXConfig.ANTHROPIC_API_KEY))
+        .withAuthToken(config.string(AgentXConfig.ANTHROPIC_AUTH_TOKEN))
+        .withHeaders(config.customHeaders())
+        .withConnectTimeoutMs(config.integer(AgentXConfig.LLM_CONNECT_TIMEOUT) * 1000L)
+        .withIdleTimeoutMs(config.integer(AgentXConfig.LLM_IDLE_TIMEOUT) * 1000L);
+    options = options.withRetries(config.integer(AgentXConfig.LLM_MAX_RETRIES), options.baseRetryDelayMs(), options.maxRetryDelayMs());
+    if (config.hasApiKey() && config.hasAuthToken()) {
+      log.info("Both ANTHROPIC_API_KEY and ANTHROPIC_AUTH_TOKEN are set: requests carry the token (Authorization: Bearer) and not the key.");
+    }
+    log.info("Messages API: {}", options);
+    return options;
   }
 
   @Override
@@ -91,10 +122,11 @@ public class AgentEngineVerticle extends VerticleBase {
     StartTurn request = StartTurn.fromJson(message.body() == null ? new JsonObject() : message.body());
     if (client == null) {
       AgentXException.failReply(message, new AgentXException(ErrorCode.LLM_NOT_CONFIGURED,
-          "No Claude API key is configured: set ANTHROPIC_API_KEY in the environment or in .env, then restart the server."));
+          "No Claude API key is configured: set ANTHROPIC_API_KEY in the environment or in .env (or ANTHROPIC_AUTH_TOKEN, "
+              + "or ANTHROPIC_BASE_URL for a gateway that needs no key), then restart the server."));
       return;
     }
-    if (request.content() == null || request.content().isBlank()) {
+    if ((request.content() == null || request.content().isBlank()) && (request.blocks() == null || request.blocks().isEmpty())) {
       AgentXException.failReply(message, new AgentXException(ErrorCode.VALIDATION_FAILED, "content is required and must be a non-empty string."));
       return;
     }
@@ -140,9 +172,9 @@ public class AgentEngineVerticle extends VerticleBase {
   /** Runs one turn holding the session's lock; releases it whatever happens. {@code reply} is null when nobody waits. */
   private TurnRunner runLocked(Lock lock, Session session, StartTurn request, String turnId, long turnTimeoutMs, Message<JsonObject> reply) {
     String sessionId = session.sessionId();
-    TurnSettings settings = TurnSettings.resolve(config, session.config(), request.system());
-    TurnRunner runner = new TurnRunner(client, store, tools, pricing, settings, sessionId, turnId, request.content(), nodeId,
-        Metrics.of(vertx));
+    TurnSettings settings = TurnSettings.resolve(config, catalog, session.config(), request.system());
+    TurnRunner runner = new TurnRunner(client, store, tools, pricing, settings, sessionId, turnId, request.content(), request.blocks(), nodeId,
+        session.usage().costUsd(), Metrics.of(vertx));
     MessageConsumer<JsonObject> cancel = vertx.eventBus().consumer(Addresses.turnCancel(sessionId), m -> {
       log.info("Cancelling turn {} of session {}", turnId, sessionId);
       runner.stop(null);

@@ -55,17 +55,6 @@ final class Pricing {
     return catalog;
   }
 
-  /**
-   * Cost of one response, or 0 for a model without prices. Kept for callers that add costs up as
-   * doubles; new code uses {@link #costUsd}, which says "unknown" instead of 0.
-   *
-   * @param cacheWrite all cache-write tokens ({@code cache_creation_input_tokens}), priced as 5-minute writes
-   */
-  double cost(String model, long input, long output, long cacheWrite, long cacheRead) {
-    Double usd = costUsd(model, new TokenUsage(input, output, cacheWrite, 0, cacheRead));
-    return usd == null ? 0.0 : usd;
-  }
-
   /** Cost of one response from its {@code usage} object, or null when the model has no (complete) prices. */
   Double costUsd(String model, JsonObject usage) {
     return costUsd(model, TokenUsage.fromApi(usage));

@@ -9,6 +9,7 @@ import agentx.events.ErrorCode;
 import agentx.events.Events;
 import agentx.events.Metrics;
 import agentx.events.Times;
+import agentx.models.RequestShaper;
 import agentx.protocol.AssistantReply;
 import agentx.protocol.BeginTurn;
 import agentx.protocol.FinishTurn;
@@ -45,6 +46,10 @@ final class TurnRunner {
   private final String sessionId;
   private final String turnId;
   private final String content;
+  /** The message as content blocks (text and images) when it came so, else null. */
+  private final JsonArray blocks;
+  /** What the session's earlier turns cost, for {@code max_session_cost_usd}. */
+  private final double sessionSpentUsd;
   private final String engineNode;
   private final EventLog events;
   private final TurnTools tools;
@@ -70,14 +75,16 @@ final class TurnRunner {
   private boolean finished;
 
   TurnRunner(AnthropicClient client, StoreClient store, ToolsClient toolsClient, Pricing pricing, TurnSettings settings,
-      String sessionId, String turnId, String content, String engineNode, Metrics metrics) {
+      String sessionId, String turnId, String content, JsonArray blocks, String engineNode, double sessionSpentUsd, Metrics metrics) {
     this.client = client;
     this.store = store;
     this.settings = settings;
     this.sessionId = sessionId;
     this.turnId = turnId;
     this.content = content;
+    this.blocks = blocks;
     this.engineNode = engineNode;
+    this.sessionSpentUsd = sessionSpentUsd;
     this.events = new EventLog(store, sessionId, turnId, this::stop);
     this.tools = new TurnTools(toolsClient, sessionId, turnId, events, settings.toolTimeoutMs());
     this.metrics = metrics;
@@ -87,13 +94,20 @@ final class TurnRunner {
   /** Runs the turn; the future gives the AssistantReply, or fails with an {@link AgentXException} after the turn is closed. */
   Future<AssistantReply> run() {
     metrics.turnStarted();
-    JsonArray userBlocks = new JsonArray().add(new JsonObject().put("type", "text").put("text", content));
-    StoredMessage userMessage = message(userMessageId, "user", content, userBlocks, new JsonArray(), 0, 0, null, null);
-    // the user's message and the turn are stored together: a crash cannot leave one without the other
-    store.beginTurn(new BeginTurn(turnId, sessionId, engineNode, userMessage))
+    JsonArray given = blocks != null ? blocks : new JsonArray().add(new JsonObject().put("type", "text").put("text", content));
+    StoredMessage[] userMessage = new StoredMessage[1];
+    // attached images go to ComfyUI's input folder first, so the message can tell Claude their names
+    tools.uploadAttachments(given)
+        .compose(userBlocks -> {
+          userMessage[0] = message(userMessageId, "user", content, userBlocks, new JsonArray(), 0, 0, null, null);
+          // the user's message and the turn are stored together: a crash cannot leave one without the other
+          return store.beginTurn(new BeginTurn(turnId, sessionId, engineNode, userMessage[0]));
+        })
         .onComplete(begun -> started.tryComplete())
         .compose(v -> {
-          events.emit(Events.MESSAGE, userMessage.eventData());
+          StoredMessage userMessage1 = userMessage[0];
+          events.emit(Events.MESSAGE, userMessage1.eventData());
+          warnAboutLeftOutSettings();
           return Future.all(loadHistory(), settings.toolsEnabled() ? tools.load() : Future.succeededFuture());
         })
         .compose(v -> step())
@@ -104,6 +118,24 @@ final class TurnRunner {
   /** Completes once the turn is recorded as running in the store (or could not be): {@code GET /turns/{id}} then finds it. */
   Future<Void> started() {
     return started.future();
+  }
+
+  /**
+   * A stored config the model refuses (saved before the checks, or valid for the model the session
+   * had then) does not fail the turn: the setting is left out of the request and the client is told
+   * with a {@code state} warning, once per turn.
+   */
+  private void warnAboutLeftOutSettings() {
+    for (RequestShaper.Violation v : settings.request().violations()) {
+      log.warn("Turn {} of session {}: {} It is left out of the request.", turnId, sessionId, v.message());
+      events.emit(Events.STATE, Events.state("warning", null, null, new JsonObject()
+          .put("code", ErrorCode.VALIDATION_FAILED.name())
+          .put("field", "config." + v.field())
+          .put("message", v.message() + " It was left out of the request.")));
+    }
+    if (!settings.request().adjustments().isEmpty()) {
+      log.debug("Turn {} of session {}: {}", turnId, sessionId, settings.request().adjustments());
+    }
   }
 
   /** Stops the turn: cancelled by a user ({@code reason} null) or failed with {@code reason} (a timeout, the store failing). */
@@ -139,11 +171,35 @@ final class TurnRunner {
     if (stopping) {
       return Future.failedFuture("stopped");
     }
+    AgentXException overBudget = budgetCheck();
+    if (overBudget != null) {
+      return Future.failedFuture(overBudget);
+    }
     usage.countCall();
     events.emit(Events.STATE, Events.state("thinking"));
     partialText = new StringBuilder();
     currentCall = client.stream(ClaudeRequest.build(settings, conversation, tools.specs()), new Listener(System.nanoTime()));
     return currentCall.result().compose(this::onAssistantMessage);
+  }
+
+  /**
+   * Before each Claude call: the turn's and the session's spending so far against their limits. A
+   * cost the catalogue cannot tell (an unknown model) counts as 0, with the warning that model gets.
+   */
+  private AgentXException budgetCheck() {
+    double turn = usage.costUsd() == null ? 0.0 : usage.costUsd();
+    if (settings.maxTurnCostUsd() != null && turn >= settings.maxTurnCostUsd()) {
+      return new AgentXException(ErrorCode.BUDGET_EXCEEDED, String.format(java.util.Locale.ROOT,
+          "This turn has cost $%.4f, which reached its limit max_turn_cost_usd = $%.4f; no further Claude call was made.",
+          turn, settings.maxTurnCostUsd()), new JsonObject().put("limit", "max_turn_cost_usd").put("spent_usd", turn));
+    }
+    if (settings.maxSessionCostUsd() != null && sessionSpentUsd + turn >= settings.maxSessionCostUsd()) {
+      return new AgentXException(ErrorCode.BUDGET_EXCEEDED, String.format(java.util.Locale.ROOT,
+          "This session has cost $%.4f, which reached its limit max_session_cost_usd = $%.4f; no further Claude call was made.",
+          sessionSpentUsd + turn, settings.maxSessionCostUsd()),
+          new JsonObject().put("limit", "max_session_cost_usd").put("spent_usd", sessionSpentUsd + turn));
+    }
+    return null;
   }
 
   /** The request the next call would send (for tests of the request's shape). */
@@ -277,7 +333,8 @@ final class TurnRunner {
     } else {
       log.warn("Turn {} of session {} failed: {} {}", turnId, sessionId, error.code(), error.getMessage());
     }
-    finish("failed", "error", error).onComplete(done -> outcome.tryFail(error));
+    boolean overBudget = error.code() == ErrorCode.BUDGET_EXCEEDED;
+    finish(overBudget ? "budget_exceeded" : "failed", "error", error).onComplete(done -> outcome.tryFail(error));
   }
 
   /** A cancelled stream keeps what the user already saw: the streamed text, with stop_reason "cancelled". */
@@ -312,7 +369,8 @@ final class TurnRunner {
         status, usage.inputTokens(), usage.outputTokens(), usage.cacheCreationTokens(), usage.cacheReadTokens(), usage.costUsd(),
         usage.llmCalls(), toolCalls.size(), error != null ? "error" : stopReason, error != null ? error.code().name() : null,
         error != null ? error.getMessage() : null);
-    return store.finishTurn(new FinishTurn(sessionId, error != null ? "error" : "idle", summary))
+    String sessionState = error == null || error.code() == ErrorCode.BUDGET_EXCEEDED ? "idle" : "error";
+    return store.finishTurn(new FinishTurn(sessionId, sessionState, summary))
         .onFailure(e -> log.error("Could not record the end of turn {}: {}", turnId, e.getMessage()))
         .transform(v -> {
           events.emit(Events.TURN, summary.toJson());

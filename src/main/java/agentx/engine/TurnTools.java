@@ -126,6 +126,60 @@ final class TurnTools {
     }
   }
 
+  /**
+   * Uploads the message's images to ComfyUI's input folder (through the tools service's
+   * upload_image), so a LoadImage node can use them, and answers the blocks with a text note after
+   * each image naming the file, or saying why it could not be uploaded.
+   */
+  Future<JsonArray> uploadAttachments(JsonArray blocks) {
+    List<Future<JsonObject>> notes = new ArrayList<>();
+    int n = 0;
+    for (int i = 0; i < blocks.size(); i++) {
+      JsonObject block = blocks.getJsonObject(i);
+      if (!"image".equals(block.getString("type"))) {
+        notes.add(Future.succeededFuture(null));
+        continue;
+      }
+      n++;
+      JsonObject source = block.getJsonObject("source", new JsonObject());
+      String extension = switch (source.getString("media_type", "image/png")) {
+        case "image/jpeg" -> ".jpg";
+        case "image/gif" -> ".gif";
+        case "image/webp" -> ".webp";
+        default -> ".png";
+      };
+      String filename = "agentx-" + turnId.substring(0, 8) + "-" + n + extension;
+      ToolCall upload = new ToolCall("upload_image", new JsonObject().put("filename", filename).put("data_base64", source.getString("data"))
+          .put("overwrite", true), sessionId, turnId, "upload-" + turnId + "-" + n, null);
+      int number = n;
+      notes.add(tools.call(upload, toolTimeoutMs + CALL_MARGIN_MS)
+          .map(result -> {
+            String text = result.content().isEmpty() ? "" : result.content().getJsonObject(0).getString("text", "");
+            if (result.isError()) {
+              return note("(Attached image " + number + " could not be put in ComfyUI's input folder: " + text + ")");
+            }
+            String name = new JsonObject(text).getString("use_as", filename);
+            return note("(Attached image " + number + " is in ComfyUI's input folder as '" + name + "': a LoadImage node can use it.)");
+          })
+          .otherwise(e -> note("(Attached image " + number + " could not be put in ComfyUI's input folder: " + e.getMessage() + ")")));
+    }
+    return Future.join(notes).map(done -> {
+      JsonArray out = new JsonArray();
+      for (int i = 0; i < blocks.size(); i++) {
+        out.add(blocks.getJsonObject(i));
+        JsonObject note = notes.get(i).result();
+        if (note != null) {
+          out.add(note);
+        }
+      }
+      return out;
+    });
+  }
+
+  private static JsonObject note(String text) {
+    return new JsonObject().put("type", "text").put("text", text);
+  }
+
   /** No more progress events: the turn is closing. */
   void close() {
     closed = true;

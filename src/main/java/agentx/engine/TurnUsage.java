@@ -3,7 +3,10 @@ package agentx.engine;
 import agentx.events.Metrics;
 import io.vertx.core.json.JsonObject;
 
-/** Tokens and cost of a turn, summed over its Claude calls. */
+/**
+ * Tokens and cost of a turn, summed over its Claude calls. The cost is unknown (null) as soon as one
+ * call's is: a model without prices is never counted as free.
+ */
 final class TurnUsage {
   private final Pricing pricing;
   private final Metrics metrics;
@@ -12,7 +15,8 @@ final class TurnUsage {
   private long outputTokens;
   private long cacheCreationTokens;
   private long cacheReadTokens;
-  private double costUsd;
+  private double knownCostUsd;
+  private boolean costUnknown;
 
   TurnUsage(Pricing pricing, Metrics metrics) {
     this.pricing = pricing;
@@ -27,15 +31,20 @@ final class TurnUsage {
   long[] add(JsonObject usage, String model) {
     long in = usage.getLong("input_tokens", 0L);
     long out = usage.getLong("output_tokens", 0L);
-    long cacheWrite = usage.getLong("cache_creation_input_tokens", 0L);
-    long cacheRead = usage.getLong("cache_read_input_tokens", 0L);
     inputTokens += in;
     outputTokens += out;
+    long cacheWrite = usage.getLong("cache_creation_input_tokens", 0L);
+    long cacheRead = usage.getLong("cache_read_input_tokens", 0L);
     cacheCreationTokens += cacheWrite;
     cacheReadTokens += cacheRead;
-    double cost = pricing.cost(model, in, out, cacheWrite, cacheRead);
-    costUsd += cost;
-    metrics.llmUsage(in, out, cacheRead, cacheWrite, cost);
+    Double cost = pricing.costUsd(model, usage);
+    if (cost == null) {
+      costUnknown = true;
+    } else {
+      knownCostUsd += cost;
+    }
+    // agentx_cost_usd_total counts what is known; an unpriced model adds tokens but no dollars
+    metrics.llmUsage(in, out, cacheRead, cacheWrite, cost == null ? 0.0 : cost);
     return new long[] {in, out};
   }
 
@@ -59,7 +68,8 @@ final class TurnUsage {
     return cacheReadTokens;
   }
 
-  double costUsd() {
-    return costUsd;
+  /** USD, or null when a call's model (or a token category it billed) has no price. */
+  Double costUsd() {
+    return costUnknown ? null : knownCostUsd;
   }
 }

@@ -1,7 +1,11 @@
 package agentx.events;
 
 import io.vertx.core.json.DecodeException;
+import agentx.models.ConfigCheck;
+import agentx.models.ModelCatalog;
+import agentx.models.RequestShaper;
 import io.vertx.core.json.JsonObject;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,15 +27,21 @@ public final class SessionConfig {
     }
   }
 
-  private static final Map<String, Rule> KEYS = Map.of(
-      "model", Rule.of(Type.STRING),
-      "max_tokens", new Rule(Type.INTEGER, 1, 1_000_000),
-      "system", Rule.of(Type.STRING),
-      "temperature", new Rule(Type.NUMBER, 0, 1),
-      "stream_thinking", Rule.of(Type.BOOLEAN),
-      "thinking_budget_tokens", new Rule(Type.INTEGER, 1_024, 1_000_000),
-      "max_llm_calls", new Rule(Type.INTEGER, 1, 1_000),
-      "tools_enabled", Rule.of(Type.BOOLEAN));
+  private static final Map<String, Rule> KEYS = Map.ofEntries(
+      Map.entry("model", Rule.of(Type.STRING)),
+      Map.entry("max_tokens", new Rule(Type.INTEGER, 1, 1_000_000)),
+      Map.entry("system", Rule.of(Type.STRING)),
+      Map.entry("temperature", new Rule(Type.NUMBER, 0, 1)),
+      Map.entry("stream_thinking", Rule.of(Type.BOOLEAN)),
+      Map.entry("thinking_budget_tokens", new Rule(Type.INTEGER, 1_024, 1_000_000)),
+      // effort, thinking and thinking_display: their values and what each model takes are ConfigCheck's
+      Map.entry("effort", Rule.of(Type.STRING)),
+      Map.entry("thinking", Rule.of(Type.STRING)),
+      Map.entry("thinking_display", Rule.of(Type.STRING)),
+      Map.entry("max_llm_calls", new Rule(Type.INTEGER, 1, 1_000)),
+      Map.entry("tools_enabled", Rule.of(Type.BOOLEAN)),
+      Map.entry("max_turn_cost_usd", new Rule(Type.NUMBER, 0, 1_000_000)),
+      Map.entry("max_session_cost_usd", new Rule(Type.NUMBER, 0, 1_000_000)));
 
   private SessionConfig() {}
 
@@ -42,6 +52,26 @@ public final class SessionConfig {
       if (problem != null) {
         throw new AgentXException(ErrorCode.VALIDATION_FAILED, problem);
       }
+    }
+    return config;
+  }
+
+  /**
+   * {@link #validate(JsonObject)}, then what the session's model would refuse (the model catalogue's
+   * rules, {@link ConfigCheck}): a temperature for a model without sampling parameters, a thinking
+   * budget for an adaptive-only model, an effort it does not list... The model is the config's
+   * {@code model}, else {@code defaultModel}.
+   *
+   * @throws AgentXException VALIDATION_FAILED naming the field and the model, with details
+   *     {@code {field, model}}
+   */
+  public static JsonObject validate(JsonObject config, ModelCatalog catalog, String defaultModel, int defaultMaxTokens) {
+    validate(config);
+    List<RequestShaper.Violation> violations = ConfigCheck.violations(catalog, config, defaultModel, defaultMaxTokens);
+    if (!violations.isEmpty()) {
+      RequestShaper.Violation first = violations.get(0);
+      throw new AgentXException(ErrorCode.VALIDATION_FAILED, first.message(), new JsonObject()
+          .put("field", "config." + first.field()).put("model", ConfigCheck.modelOf(config, defaultModel)));
     }
     return config;
   }

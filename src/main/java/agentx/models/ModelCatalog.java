@@ -7,6 +7,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -18,8 +20,9 @@ import java.util.Optional;
 /**
  * The model catalogue: for each model id (and dated-snapshot prefix) its family, context window, max
  * output, what its requests may carry and what it costs. Data, not code: the built-in copy is the
- * resource {@code /models.json}; an override of the same shape (config, see docs/MODELS.md) is merged
- * over it model by model. Pure: no Vert.x I/O; the only read is the class-path resource, once.
+ * resource {@code /models.json}; an override of the same shape ({@code AGENTX_MODELS_FILE}, see
+ * docs/MODELS.md) is merged over it model by model. No Vert.x I/O: the class-path resource is read
+ * once, an override file once when a verticle starts.
  *
  * <p>Lookup is by exact id or alias first, then by the longest prefix an entry declares. There is no
  * family fallback: an id the catalogue does not know is unknown, so it gets no context window, no
@@ -78,6 +81,36 @@ public final class ModelCatalog {
   /** The built-in catalogue with {@code override} merged over it; null or empty means none. */
   public static ModelCatalog load(JsonObject override) {
     return override == null || override.isEmpty() ? builtIn() : builtIn().withOverride(override);
+  }
+
+  /**
+   * The built-in catalogue with the file {@code path} ({@code AGENTX_MODELS_FILE}) merged over it;
+   * null or blank means the built-in one. Blocking (a small local file, read at start).
+   *
+   * @throws IllegalArgumentException naming the file, and the entry and field when one is wrong
+   */
+  public static ModelCatalog fromFile(String path) {
+    if (path == null || path.isBlank()) {
+      return builtIn();
+    }
+    Path file = Path.of(path.strip());
+    String text;
+    try {
+      text = Files.readString(file, StandardCharsets.UTF_8);
+    } catch (IOException | UncheckedIOException e) {
+      throw new IllegalArgumentException("AGENTX_MODELS_FILE " + file + " cannot be read: " + e, e);
+    }
+    JsonObject override;
+    try {
+      override = new JsonObject(text);
+    } catch (DecodeException | ClassCastException e) {
+      throw new IllegalArgumentException("AGENTX_MODELS_FILE " + file + " is not a JSON object: " + e.getMessage(), e);
+    }
+    try {
+      return builtIn().withOverride(override);
+    } catch (IllegalArgumentException | ClassCastException e) {
+      throw new IllegalArgumentException("AGENTX_MODELS_FILE " + file + ": " + e.getMessage(), e);
+    }
   }
 
   /** @throws IllegalArgumentException naming the entry and field that is wrong */

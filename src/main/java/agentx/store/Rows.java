@@ -23,6 +23,11 @@ final class Rows {
     return v instanceof Number n ? n.doubleValue() : 0.0;
   }
 
+  /** A REAL column that may be NULL (unknown): null then. */
+  static Double nullableDbl(Row row, String column) {
+    return row.getValue(column) == null ? null : dbl(row, column);
+  }
+
   static String str(Row row, String column) {
     Object v = row.getValue(column);
     return v == null ? null : v.toString();

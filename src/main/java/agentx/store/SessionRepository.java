@@ -188,7 +188,9 @@ public final class SessionRepository {
   public Future<Void> finishTurn(FinishTurn finish) {
     TurnSummary summary = finish.summary();
     String now = Times.now();
-    double cost = summary.costUsd() == null ? 0.0 : summary.costUsd();
+    // An unknown cost stays unknown (NULL) on the turn; the session's total adds the costs that are known.
+    Double turnCost = summary.costUsd();
+    double knownCost = turnCost == null ? 0.0 : turnCost;
     Tuple turn = Params.of(
         summary.status(),
         summary.assistantMessageId(),
@@ -197,7 +199,7 @@ public final class SessionRepository {
         summary.outputTokens(),
         summary.cacheCreationInputTokens(),
         summary.cacheReadInputTokens(),
-        cost,
+        turnCost,
         summary.llmCalls(),
         summary.toolCalls(),
         summary.errorCode(),
@@ -211,7 +213,7 @@ public final class SessionRepository {
         summary.outputTokens(),
         summary.cacheCreationInputTokens(),
         summary.cacheReadInputTokens(),
-        cost,
+        knownCost,
         now,
         finish.sessionId());
     return db.write(conn -> conn.preparedQuery(Sql.FINISH_TURN).execute(turn)

@@ -1,6 +1,6 @@
 package agentx.store;
 
-import static agentx.store.Rows.dbl;
+import static agentx.store.Rows.nullableDbl;
 import static agentx.store.Rows.first;
 import static agentx.store.Rows.lng;
 import static agentx.store.Rows.str;
@@ -74,7 +74,7 @@ final class TurnRepository {
     return new TurnRecord(str(row, "turn_id"), str(row, "session_id"), status, str(row, "user_message_id"),
         str(row, "assistant_message_id"), str(row, "stop_reason"), startedAt, str(row, "finished_at"), duration,
         new TurnUsageSoFar(lng(row, "input_tokens"), lng(row, "output_tokens"), lng(row, "cache_creation_input_tokens"),
-            lng(row, "cache_read_input_tokens"), dbl(row, "cost_usd"), lng(row, "llm_calls"), lng(row, "tool_calls")),
+            lng(row, "cache_read_input_tokens"), nullableDbl(row, "cost_usd"), lng(row, "llm_calls"), lng(row, "tool_calls")),
         str(row, "error_code"), str(row, "error_message"), str(row, "engine_node"));
   }
 

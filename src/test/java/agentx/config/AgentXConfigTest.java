@@ -20,7 +20,7 @@ class AgentXConfigTest {
     assertThat(c.string(AgentXConfig.HOST)).isEqualTo("127.0.0.1");
     assertThat(c.integer(AgentXConfig.PORT)).isEqualTo(8000);
     assertThat(c.database().jdbcUrl()).isEqualTo("jdbc:sqlite:agentx_sessions.db");
-    assertThat(c.string(AgentXConfig.MODEL)).isEqualTo("claude-sonnet-4-6");
+    assertThat(c.string(AgentXConfig.MODEL)).isEqualTo("claude-sonnet-5-5");
     assertThat(c.hasApiKey()).isFalse();
     assertThat(c.bool(AgentXConfig.STORE_SHARED)).isFalse();
   }
@@ -50,6 +50,39 @@ class AgentXConfigTest {
   void secretsMasked() {
     AgentXConfig c = AgentXConfig.load(Map.of("ANTHROPIC_API_KEY", "sk-ant-secret-123"), dir, null);
     assertThat(c.toString()).doesNotContain("sk-ant-secret-123").contains("****");
+  }
+
+  @Test
+  @DisplayName("the gateway token and custom header values never appear when the config is printed; header names do")
+  void gatewaySecretsMasked() {
+    AgentXConfig c = AgentXConfig.load(Map.of("ANTHROPIC_AUTH_TOKEN", "gw-secret-token",
+        "ANTHROPIC_CUSTOM_HEADERS", "X-Api-Secret: hdr-secret-value\nX-Team: comfy"), dir, null);
+    assertThat(c.toString()).doesNotContain("gw-secret-token").doesNotContain("hdr-secret-value").doesNotContain("comfy")
+        .contains("X-Api-Secret").contains("X-Team");
+  }
+
+  @Test
+  @DisplayName("ANTHROPIC_CUSTOM_HEADERS: newline-separated 'Name: value' lines, blank lines skipped; a bad line is named, its value is not")
+  void customHeaders() {
+    AgentXConfig c = AgentXConfig.from(new io.vertx.core.json.JsonObject()
+        .put(AgentXConfig.ANTHROPIC_CUSTOM_HEADERS, "X-One: 1\r\n\n  X-Two:two: parts  \nanthropic-beta: a,b"));
+    assertThat(c.customHeaders()).containsExactly(Map.entry("X-One", "1"), Map.entry("X-Two", "two: parts"), Map.entry("anthropic-beta", "a,b"));
+    assertThat(AgentXConfig.defaults().customHeaders()).isEmpty();
+    AgentXConfig bad = AgentXConfig.from(new io.vertx.core.json.JsonObject()
+        .put(AgentXConfig.ANTHROPIC_CUSTOM_HEADERS, "X-Ok: 1\nno colon secret-value"));
+    assertThatThrownBy(bad::customHeaders).hasMessageContaining("line 2").hasMessageNotContaining("secret-value");
+    AgentXConfig badName = AgentXConfig.from(new io.vertx.core.json.JsonObject().put(AgentXConfig.ANTHROPIC_CUSTOM_HEADERS, "Bad Name: v"));
+    assertThatThrownBy(badName::customHeaders).hasMessageContaining("line 1");
+  }
+
+  @Test
+  @DisplayName("the engine is configured with a key, a bearer token, or a base URL that is not Anthropic's")
+  void llmConfigured() {
+    assertThat(AgentXConfig.defaults().llmConfigured()).isFalse();
+    assertThat(AgentXConfig.load(Map.of("ANTHROPIC_API_KEY", "k"), dir, null).llmConfigured()).isTrue();
+    assertThat(AgentXConfig.load(Map.of("ANTHROPIC_AUTH_TOKEN", "t"), dir, null).llmConfigured()).isTrue();
+    assertThat(AgentXConfig.load(Map.of("ANTHROPIC_BASE_URL", "http://localhost:11434"), dir, null).llmConfigured()).isTrue();
+    assertThat(AgentXConfig.load(Map.of("ANTHROPIC_BASE_URL", "https://eu.api.anthropic.com"), dir, null).llmConfigured()).isFalse();
   }
 
   @Test

@@ -19,20 +19,19 @@ class PricingTest {
   @DisplayName("prices come from the catalogue: a dated Sonnet 4.5 snapshot and the current Sonnet 5.5")
   void catalogue() {
     Pricing pricing = new Pricing(new JsonObject());
-    assertThat(pricing.cost("claude-sonnet-4-5-20250929", 1_000_000, 1_000_000, 1_000_000, 1_000_000)).isCloseTo(3 + 15 + 3.75 + 0.3, within(1e-9));
+    assertThat(pricing.costUsd("claude-sonnet-4-5-20250929", new TokenUsage(1_000_000, 1_000_000, 1_000_000, 0, 1_000_000))).isCloseTo(3 + 15 + 3.75 + 0.3, within(1e-9));
     assertThat(pricing.costUsd("claude-sonnet-5-5", new TokenUsage(1_000_000, 0, 0, 0, 1_000_000))).isCloseTo(2.1, within(1e-9));
     // the old table priced every claude-opus-4* at $15/$75; Opus 4.6 is $5/$25
-    assertThat(pricing.cost("claude-opus-4-6", 1_000_000, 0, 0, 0)).isCloseTo(5, within(1e-9));
+    assertThat(pricing.costUsd("claude-opus-4-6", new TokenUsage(1_000_000, 0, 0, 0, 0))).isCloseTo(5, within(1e-9));
   }
 
   @Test
-  @DisplayName("an unknown model: costUsd is null; the old double cost stays 0 for callers that add it up")
+  @DisplayName("an unknown model (or none): its cost is null, never 0")
   void unknown() {
     Pricing pricing = new Pricing(new JsonObject());
     assertThat(pricing.costUsd("claude-x", new TokenUsage(1000, 1000, 0, 0, 0))).isNull();
     assertThat(pricing.costUsd("claude-x", new TokenUsage(1000, 1000, 0, 0, 0))).isNull();
-    assertThat(pricing.cost("claude-x", 1000, 1000, 0, 0)).isZero();
-    assertThat(pricing.cost(null, 1000, 1000, 0, 0)).isZero();
+    assertThat(pricing.costUsd(null, new TokenUsage(1000, 1000, 0, 0, 0))).isNull();
   }
 
   @Test
@@ -41,9 +40,9 @@ class PricingTest {
     Pricing pricing = new Pricing(new JsonObject()
         .put("claude-sonnet-5-5", price(1, 2, 3, 4))
         .put("claude-", price(10, 20, 30, 40)));
-    assertThat(pricing.cost("claude-sonnet-5-5", 1_000_000, 1_000_000, 1_000_000, 1_000_000)).isCloseTo(10, within(1e-9));
-    assertThat(pricing.cost("claude-opus-5-5", 1_000_000, 0, 0, 0)).isCloseTo(4, within(1e-9));
-    assertThat(pricing.cost("claude-x", 1_000_000, 0, 0, 0)).isCloseTo(10, within(1e-9));
+    assertThat(pricing.costUsd("claude-sonnet-5-5", new TokenUsage(1_000_000, 1_000_000, 1_000_000, 0, 1_000_000))).isCloseTo(10, within(1e-9));
+    assertThat(pricing.costUsd("claude-opus-5-5", new TokenUsage(1_000_000, 0, 0, 0, 0))).isCloseTo(4, within(1e-9));
+    assertThat(pricing.costUsd("claude-x", new TokenUsage(1_000_000, 0, 0, 0, 0))).isCloseTo(10, within(1e-9));
   }
 
   @Test

@@ -45,4 +45,18 @@ class ConfigCheckTest {
     assertThat(check(new JsonObject().put("model", "claude-x").put("effort", "ultra")))
         .isEqualTo("config.effort must be one of low, medium, high, xhigh, max.");
   }
+
+  @Test
+  @DisplayName("server defaults: max_tokens above the model's output is an error naming both keys; an unknown or retired model only warns")
+  void serverDefaults() {
+    ConfigCheck.ServerCheck tooMany = ConfigCheck.serverDefaults(catalog, "claude-sonnet-5-5", 200_000);
+    assertThat(tooMany.error()).contains("AGENTX_MAX_TOKENS 200000").contains("128000").contains("claude-sonnet-5-5").contains("AGENTX_MODEL");
+    assertThat(ConfigCheck.serverDefaults(catalog, "claude-sonnet-5-5", 4096).error()).isNull();
+    assertThat(ConfigCheck.serverDefaults(catalog, "claude-sonnet-5-5", 0).error()).contains("AGENTX_MAX_TOKENS");
+    assertThat(ConfigCheck.serverDefaults(catalog, " ", 4096).error()).contains("AGENTX_MODEL");
+    ConfigCheck.ServerCheck unknown = ConfigCheck.serverDefaults(catalog, "qwen3-coder", 500_000);
+    assertThat(unknown.error()).isNull();
+    assertThat(unknown.warnings()).singleElement().asString().contains("qwen3-coder").contains("AGENTX_CONTEXT_WINDOW");
+    assertThat(ConfigCheck.serverDefaults(catalog, "claude-sonnet-4-20250514", 4096).warnings()).singleElement().asString().contains("retired");
+  }
 }

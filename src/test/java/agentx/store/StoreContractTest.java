@@ -1,6 +1,7 @@
 package agentx.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import agentx.config.DatabaseUrl;
 import agentx.events.AgentXException;
@@ -29,10 +30,15 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 import java.util.stream.LongStream;
+import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -322,12 +328,68 @@ class StoreContractTest {
   }
 
   @OnBothBackends
+  @DisplayName("a turn whose cost is unknown is stored with cost_usd NULL; the session's total adds only the known costs")
+  void unknownTurnCost(Backend backend, Vertx vertx) {
+    TestDatabase testDb = TestDatabases.create(backend, dir);
+    SessionRepository sessions = new SessionRepository(open(vertx, testDb));
+    String id = newSession(sessions);
+    String priced = UUID.randomUUID().toString();
+    String unpriced = UUID.randomUUID().toString();
+    sessions.beginTurn(turn(priced, id, "n1")).await();
+    sessions.finishTurn(new FinishTurn(id, "idle", new TurnSummary(priced, null, null, 5, "completed", 10, 5, 0, 0, 0.5, 1, 0,
+        "end_turn", null, null))).await();
+    sessions.beginTurn(turn(unpriced, id, "n1")).await();
+    sessions.finishTurn(new FinishTurn(id, "idle", new TurnSummary(unpriced, null, null, 5, "completed", 20, 7, 0, 0, null, 1, 0,
+        "end_turn", null, null))).await();
+
+    assertThat(testDb.query("SELECT cost_usd FROM turns WHERE turn_id = ?", unpriced)).containsExactly(Arrays.asList((Object) null));
+    assertThat(((Number) testDb.query("SELECT cost_usd FROM turns WHERE turn_id = ?", priced).get(0).get(0)).doubleValue()).isEqualTo(0.5);
+    Session.Usage usage = sessions.get(id).await().usage();
+    assertThat(usage.costUsd()).isEqualTo(0.5);
+    assertThat(usage.inputTokens()).isEqualTo(30);
+    assertThat(usage.turns()).isEqualTo(2);
+  }
+
+  @OnBothBackends
+  @DisplayName("migration V2 on a database of V1 keeps every turn and its cost, and then takes a NULL cost")
+  void upgradeFromV1(Backend backend, Vertx vertx) throws SQLException {
+    TestDatabase testDb = TestDatabases.create(backend, dir);
+    Flyway.configure().dataSource(testDb.jdbcUrl(), testDb.user(), testDb.password())
+        .locations("classpath:db/migration/" + (backend == Backend.SQLITE ? "sqlite" : "postgresql")).target("1").load().migrate();
+    Database v1 = Database.open(vertx, DatabaseUrl.parse(testDb.url()));
+    opened.add(v1);
+    SessionRepository sessions = new SessionRepository(v1);
+    String id = newSession(sessions);
+    String old = UUID.randomUUID().toString();
+    sessions.beginTurn(turn(old, id, "n1")).await();
+    sessions.finishTurn(new FinishTurn(id, "idle", new TurnSummary(old, null, null, 5, "completed", 10, 5, 0, 0, 0.25, 1, 0,
+        "end_turn", null, null))).await();
+    try (Connection c = testDb.connect();
+        PreparedStatement st = c.prepareStatement("UPDATE turns SET cost_usd = NULL WHERE turn_id = ?")) {
+      st.setString(1, old);
+      assertThatThrownBy(st::executeUpdate).as("V1 refuses a NULL cost").isInstanceOf(SQLException.class);
+    }
+
+    assertThat(vertx.executeBlocking(v1::migrateBlocking).await()).isEqualTo(1);
+    assertThat(testDb.query("SELECT status, turn_id FROM turns WHERE session_id = ?", id)).containsExactly(List.of("completed", old));
+    assertThat(((Number) testDb.query("SELECT cost_usd FROM turns WHERE turn_id = ?", old).get(0).get(0)).doubleValue()).isEqualTo(0.25);
+    String unpriced = UUID.randomUUID().toString();
+    sessions.beginTurn(turn(unpriced, id, "n1")).await();
+    sessions.finishTurn(new FinishTurn(id, "idle", new TurnSummary(unpriced, null, null, 5, "completed", 1, 1, 0, 0, null, 1, 0,
+        "end_turn", null, null))).await();
+    assertThat(testDb.query("SELECT cost_usd FROM turns WHERE turn_id = ?", unpriced)).containsExactly(Arrays.asList((Object) null));
+    // the rebuilt table still belongs to its session: deleting the session takes its turns along
+    sessions.delete(id).await();
+    assertThat(testDb.queryLong("SELECT COUNT(*) FROM turns WHERE session_id = ?", id)).isZero();
+  }
+
+  @OnBothBackends
   @DisplayName("migrations: the schema on an empty database, nothing on a migrated one, and the data is still there")
   void migrations(Backend backend, Vertx vertx) {
     TestDatabase testDb = TestDatabases.create(backend, dir);
     Database first = Database.open(vertx, DatabaseUrl.parse(testDb.url()));
     opened.add(first);
-    assertThat(vertx.executeBlocking(first::migrateBlocking).await()).isEqualTo(1);
+    assertThat(vertx.executeBlocking(first::migrateBlocking).await()).isEqualTo(2);
     String id = create(new SessionRepository(first), null, "kept", new JsonObject()).sessionId();
     Database again = Database.open(vertx, DatabaseUrl.parse(testDb.url()));
     opened.add(again);

@@ -19,16 +19,24 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * A fake Claude Messages API on 127.0.0.1 (random port). Each {@code POST /v1/messages} consumes
- * the next scripted {@link Reply} (or the default one) and is recorded. SSE replies are written one
- * event per write, like the real API, and can be slowed, cut or stalled.
+ * A fake Claude Messages API on 127.0.0.1 (random port). Each {@code POST /v1/messages} is recorded,
+ * then checked against the current API's rules ({@link CurrentApiRules}: a thinking budget, a
+ * non-default temperature, a prefill... sent to a 5.x model answers 400 {@code invalid_request_error}
+ * in the real error shape, without consuming the script); a request it takes consumes the next
+ * scripted {@link Reply} (or the default one). SSE replies are written one event per write, like the
+ * real API, name the requested model in {@code message_start}, and can be slowed, cut or stalled.
+ * Any headers are accepted, so the fake also stands in for a gateway (tests read the recorded ones).
  */
 public final class FakeAnthropic {
   private static final String MESSAGES_PATH = "/v1/messages";
@@ -36,6 +44,7 @@ public final class FakeAnthropic {
   private final Vertx vertx;
   private final Queue<Reply> script = new ConcurrentLinkedQueue<>();
   private final List<RecordedRequest> requests = new CopyOnWriteArrayList<>();
+  private final List<String> refusals = new CopyOnWriteArrayList<>();
   private final AtomicInteger openStreams = new AtomicInteger();
   private final AtomicInteger abortedStreams = new AtomicInteger();
   private final List<AbortWaiter> abortWaiters = new ArrayList<>();
@@ -98,6 +107,11 @@ public final class FakeAnthropic {
     return requests.size();
   }
 
+  /** The 400 messages the current API's rules answered, in order: empty when every request was one the API takes. */
+  public List<String> refusals() {
+    return List.copyOf(refusals);
+  }
+
   /** SSE streams being written or held open right now. */
   public int openStreams() {
     return openStreams.get();
@@ -129,20 +143,33 @@ public final class FakeAnthropic {
       return;
     }
     request.body().onSuccess(buffer -> {
+      JsonObject body = parseOrNull(buffer.toString(StandardCharsets.UTF_8));
       requests.add(new RecordedRequest(
           request.method().name(),
           request.path(),
           MultiMap.caseInsensitiveMultiMap().addAll(request.headers()),
-          parseOrNull(buffer.toString(StandardCharsets.UTF_8))));
+          body));
+      Optional<String> refused = CurrentApiRules.refusal(body);
+      if (refused.isPresent()) {
+        refusals.add(refused.get());
+        String requestId = "req_fake" + Integer.toHexString(buffer.hashCode());
+        request.response().setStatusCode(400)
+            .putHeader("content-type", "application/json")
+            .putHeader("request-id", requestId)
+            .putHeader("x-should-retry", "false")
+            .end(new JsonObject(errorBody("invalid_request_error", refused.get())).put("request_id", requestId).encode());
+        return;
+      }
       Reply reply = script.poll();
-      serve(request, reply != null ? reply : defaultReply);
+      serve(request, reply != null ? reply : defaultReply, body);
     });
   }
 
-  private void serve(HttpServerRequest request, Reply reply) {
+  private void serve(HttpServerRequest request, Reply reply, JsonObject body) {
     HttpServerResponse response = request.response().setStatusCode(reply.status);
     reply.headers.forEach(response::putHeader);
-    if (reply.events == null) {
+    List<String> events = reply.eventsFor(body);
+    if (events == null) {
       response.end(reply.body);
       return;
     }
@@ -158,19 +185,21 @@ public final class FakeAnthropic {
       }
     });
     response.setChunked(true).writeHead();
-    new EventWriter(request, reply, open, closedByUs).write(0);
+    new EventWriter(request, reply, events, open, closedByUs).write(0);
   }
 
   /** Writes a reply's events one at a time, applying its delay, cut and stall. */
   private final class EventWriter {
     private final HttpServerRequest request;
     private final Reply reply;
+    private final List<String> events;
     private final AtomicBoolean open;
     private final AtomicBoolean closedByUs;
 
-    EventWriter(HttpServerRequest request, Reply reply, AtomicBoolean open, AtomicBoolean closedByUs) {
+    EventWriter(HttpServerRequest request, Reply reply, List<String> events, AtomicBoolean open, AtomicBoolean closedByUs) {
       this.request = request;
       this.reply = reply;
+      this.events = events;
       this.open = open;
       this.closedByUs = closedByUs;
     }
@@ -187,14 +216,14 @@ public final class FakeAnthropic {
       if (next == reply.stallAfterEvents) {
         return; // keep the connection open and say nothing more
       }
-      if (next == reply.events.size()) {
+      if (next == events.size()) {
         request.response().end();
         if (open.getAndSet(false)) {
           openStreams.decrementAndGet();
         }
         return;
       }
-      request.response().write(reply.events.get(next)).onSuccess(v -> {
+      request.response().write(events.get(next)).onSuccess(v -> {
         long delayMs = reply.delayPerEvent.toMillis();
         if (delayMs > 0) {
           vertx.setTimer(delayMs, id -> write(next + 1));
@@ -253,31 +282,64 @@ public final class FakeAnthropic {
   public static final class Reply {
     private static final String SSE_CONTENT_TYPE = "text/event-stream; charset=utf-8";
 
+    private static final Pattern MODEL_FIELD = Pattern.compile("(\"model\"\\s*:\\s*\")[^\"]*(\")");
+
     private final int status;
     private final Map<String, String> headers;
     private final List<String> events;
+    /** Events that depend on the request (thinking shown or omitted), or null to serve {@code events}. */
+    private final Function<JsonObject, List<String>> recipe;
     private final String body;
     private final Duration delayPerEvent;
     private final int closeAfterEvents;
     private final int stallAfterEvents;
 
-    private Reply(int status, Map<String, String> headers, List<String> events, String body,
+    private Reply(int status, Map<String, String> headers, List<String> events, Function<JsonObject, List<String>> recipe, String body,
         Duration delayPerEvent, int closeAfterEvents, int stallAfterEvents) {
       this.status = status;
       this.headers = Map.copyOf(headers);
       this.events = events == null ? null : List.copyOf(events);
+      this.recipe = recipe;
       this.body = body;
       this.delayPerEvent = delayPerEvent;
       this.closeAfterEvents = closeAfterEvents;
       this.stallAfterEvents = stallAfterEvents;
     }
 
-    private static Reply stream(List<String> events) {
-      Map<String, String> headers = Map.of(
+    private static Map<String, String> sseHeaders(Object seed) {
+      return Map.of(
           "content-type", SSE_CONTENT_TYPE,
           "cache-control", "no-cache",
-          "request-id", "req_fake" + Integer.toHexString(events.hashCode()));
-      return new Reply(200, headers, events, null, Duration.ZERO, -1, -1);
+          "request-id", "req_fake" + Integer.toHexString(seed.hashCode()));
+    }
+
+    private static Reply stream(List<String> events) {
+      return new Reply(200, sseHeaders(events), events, null, null, Duration.ZERO, -1, -1);
+    }
+
+    /** A stream built per request: what the API sends depends on what was asked (thinking on, its display). */
+    private static Reply streamFor(Function<JsonObject, List<String>> recipe) {
+      return new Reply(200, sseHeaders(recipe), null, recipe, null, Duration.ZERO, -1, -1);
+    }
+
+    /**
+     * The SSE events for this request (null for a plain body). Like the API, {@code message_start}
+     * names the model the request asked for.
+     */
+    List<String> eventsFor(JsonObject request) {
+      List<String> out = recipe != null ? recipe.apply(request == null ? new JsonObject() : request) : events;
+      String model = request == null ? null : request.getString("model");
+      if (out == null || model == null) {
+        return out;
+      }
+      List<String> named = new ArrayList<>(out);
+      for (int i = 0; i < named.size(); i++) {
+        if (named.get(i).startsWith("event: message_start")) {
+          named.set(i, MODEL_FIELD.matcher(named.get(i)).replaceFirst("$1" + Matcher.quoteReplacement(model) + "$2"));
+          break;
+        }
+      }
+      return named;
     }
 
     /** A transcript file from the classpath folder {@code anthropic/}, served verbatim. */
@@ -311,6 +373,37 @@ public final class FakeAnthropic {
       return stream(transcript.end("tool_use"));
     }
 
+    /**
+     * An answer of a thinking model: a thinking block with a signature, then the text. As the API
+     * does it, the thinking text is streamed only when the request's display asks for it
+     * ({@code summarized}; the 5.x models omit it by default and send an empty block with its
+     * signature), and there is no thinking block when the request turned thinking off.
+     */
+    public static Reply thinkingThenText(String thoughts, String answer) {
+      return streamFor(request -> thinking(SseTranscript.message(), request, thoughts).text(answer).end("end_turn"));
+    }
+
+    /** A thinking block (as {@link #thinkingThenText}), then tool_use blocks; stop reason tool_use. */
+    public static Reply thinkingThenToolUse(String thoughts, List<ToolUseSpec> tools) {
+      return streamFor(request -> {
+        SseTranscript transcript = thinking(SseTranscript.message(), request, thoughts);
+        tools.forEach(tool -> transcript.toolUse(tool.id(), tool.name(), tool.input()));
+        return transcript.end("tool_use");
+      });
+    }
+
+    /** The signature the fake gives a thinking block: opaque, and different for different thoughts. */
+    public static String signatureOf(String thoughts) {
+      return "EqQBCgIYAhIMfake" + Integer.toHexString(thoughts.hashCode()) + "GgxBdjrkzLoky3dl1pk==";
+    }
+
+    private static SseTranscript thinking(SseTranscript transcript, JsonObject request, String thoughts) {
+      if (!CurrentApiRules.thinks(request)) {
+        return transcript;
+      }
+      return transcript.thinking(CurrentApiRules.showsThinking(request) ? thoughts : "", signatureOf(thoughts));
+    }
+
     /** The error the real API gives for {@code status}, body and headers from http_errors.json. */
     public static Reply httpError(int status) {
       JsonObject fixtures = new JsonObject(resource("anthropic/http_errors.json"));
@@ -331,25 +424,25 @@ public final class FakeAnthropic {
 
     /** Any status, headers and body, answered at once. */
     public static Reply status(int status, Map<String, String> headers, String body) {
-      return new Reply(status, headers, null, body, Duration.ZERO, -1, -1);
+      return new Reply(status, headers, null, null, body, Duration.ZERO, -1, -1);
     }
 
     /** Waits this long after each SSE event (slow tokens). */
     public Reply delayPerEvent(Duration delay) {
-      return new Reply(status, headers, events, body, delay, closeAfterEvents, stallAfterEvents);
+      return new Reply(status, headers, events, recipe, body, delay, closeAfterEvents, stallAfterEvents);
     }
 
     /** Drops the connection abruptly after {@code n} SSE events. */
     public Reply closeAfterEvents(int n) {
-      return new Reply(status, headers, events, body, delayPerEvent, n, stallAfterEvents);
+      return new Reply(status, headers, events, recipe, body, delayPerEvent, n, stallAfterEvents);
     }
 
     /** Sends {@code n} SSE events, then nothing, keeping the connection open. */
     public Reply stallAfterEvents(int n) {
-      return new Reply(status, headers, events, body, delayPerEvent, closeAfterEvents, n);
+      return new Reply(status, headers, events, recipe, body, delayPerEvent, closeAfterEvents, n);
     }
 
-    /** The SSE events this reply writes (null for a plain body). */
+    /** The SSE events this reply writes (null for a plain body or a per-request stream). */
     public List<String> events() {
       return events;
     }

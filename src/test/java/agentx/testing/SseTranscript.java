@@ -49,6 +49,19 @@ public final class SseTranscript {
     return stopBlock(index);
   }
 
+  /**
+   * A thinking block as the API streams it: thinking_delta pieces (none when the text is omitted,
+   * {@code text} empty), then one signature_delta.
+   */
+  public SseTranscript thinking(String text, String signature) {
+    int index = startBlock(new JsonObject().put("type", "thinking").put("thinking", ""));
+    for (String piece : pieces(text, 12)) {
+      delta(index, new JsonObject().put("type", "thinking_delta").put("thinking", piece));
+    }
+    delta(index, new JsonObject().put("type", "signature_delta").put("signature", signature));
+    return stopBlock(index);
+  }
+
   /** A tool_use block whose input JSON arrives in several input_json_delta chunks, the first "". */
   public SseTranscript toolUse(String id, String name, JsonObject input) {
     int index = startBlock(new JsonObject()

@@ -300,6 +300,46 @@ class ComfyTurnTest {
   }
 
   @Test
+  @DisplayName("a message with an attached image: Claude gets the image block, ComfyUI's input folder gets the file, the note names it")
+  void attachedImage() throws IOException {
+    String id = rt.createSession(new JsonObject()).await().getString("session_id");
+    byte[] png = java.util.Base64.getDecoder().decode(
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==");
+    JsonArray content = new JsonArray()
+        .add(new JsonObject().put("type", "text").put("text", "Use this as the init image."))
+        .add(new JsonObject().put("type", "image").put("source", new JsonObject().put("type", "base64")
+            .put("media_type", "image/png").put("data", java.util.Base64.getEncoder().encodeToString(png))));
+    claude.enqueue(Reply.text("Got it."));
+    HttpResponse<Buffer> r = rt.postJson("/api/agentx/sessions/" + id + "/messages", new JsonObject().put("content", content)).await();
+    assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
+    JsonArray sent = claude.requests().get(0).body().getJsonArray("messages").getJsonObject(0).getJsonArray("content");
+    assertThat(sent.getJsonObject(1).getString("type")).isEqualTo("image");
+    assertThat(sent.getJsonObject(1).getJsonObject("source").getString("media_type")).isEqualTo("image/png");
+    assertThat(sent.getJsonObject(2).getString("text")).contains("ComfyUI's input folder as 'agentx-");
+    assertThat(comfy.inputFiles()).hasSize(1);
+    assertThat(comfy.inputFiles().values().iterator().next().getBytes()).isEqualTo(png);
+
+    // what the edge refuses: an image type Claude does not read, bad base64, an empty list; nothing is sent upstream
+    for (JsonArray bad : List.of(
+        new JsonArray().add(new JsonObject().put("type", "image").put("source", new JsonObject().put("type", "base64")
+            .put("media_type", "image/tiff").put("data", "AAAA"))),
+        new JsonArray().add(new JsonObject().put("type", "image").put("source", new JsonObject().put("type", "base64")
+            .put("media_type", "image/png").put("data", "***not base64***"))),
+        new JsonArray(),
+        new JsonArray().add("just a string"))) {
+      HttpResponse<Buffer> refused = rt.postJson("/api/agentx/sessions/" + id + "/messages", new JsonObject().put("content", bad)).await();
+      assertThat(refused.statusCode()).as(bad.encode()).isEqualTo(400);
+      assertThat(refused.bodyAsJsonObject().getString("error")).contains("content");
+    }
+    JsonArray huge = new JsonArray().add(new JsonObject().put("type", "image").put("source", new JsonObject().put("type", "base64")
+        .put("media_type", "image/png").put("data", java.util.Base64.getEncoder().encodeToString(new byte[2 * 1024 * 1024]))));
+    HttpResponse<Buffer> tooBig = rt.postJson("/api/agentx/sessions/" + id + "/messages", new JsonObject().put("content", huge)).await();
+    assertThat(tooBig.statusCode()).isEqualTo(413);
+    assertThat(tooBig.bodyAsJsonObject().getString("code")).isEqualTo("PAYLOAD_TOO_LARGE");
+    assertThat(claude.requestCount()).isEqualTo(1);
+  }
+
+  @Test
   @DisplayName("media: a run's output image is served through the runtime; a path outside ComfyUI's folders, an unknown file and a bad type are refused")
   void mediaProxy() throws IOException {
     String id = sessionWithDefaultWorkflow();

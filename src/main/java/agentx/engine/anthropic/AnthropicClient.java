@@ -64,16 +64,22 @@ public final class AnthropicClient {
     return http.close();
   }
 
+  /**
+   * The credential (bearer token, else API key, else none), the API version, then a gateway's own
+   * headers ({@code ANTHROPIC_CUSTOM_HEADERS}), which replace a standard header of the same name.
+   */
   private RequestOptions requestOptions() {
-    return new RequestOptions()
+    RequestOptions request = new RequestOptions()
         .setMethod(HttpMethod.POST)
         .setHost(host)
         .setPort(port)
         .setSsl(ssl)
         .setURI(path)
-        .putHeader("x-api-key", options.apiKey())
         .putHeader("anthropic-version", options.anthropicVersion())
         .putHeader("content-type", "application/json")
         .putHeader("accept", "text/event-stream");
+    options.authHeaders().forEach(request::putHeader);
+    options.headers().forEach(request::putHeader);
+    return request;
   }
 }

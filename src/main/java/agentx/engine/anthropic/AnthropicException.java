@@ -2,6 +2,7 @@ package agentx.engine.anthropic;
 
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
+import java.util.List;
 
 /**
  * A failed call to the Claude Messages API. The message is a sentence for a person and carries the
@@ -68,12 +69,23 @@ public class AnthropicException extends RuntimeException {
 
   /** The same failure with every occurrence of {@code secret} masked in its message. */
   AnthropicException redact(String secret) {
+    return redact(secret == null ? List.of() : List.of(secret));
+  }
+
+  /** The same failure with every occurrence of each secret (key, token, header values) masked in its message. */
+  AnthropicException redact(List<String> secrets) {
     String message = getMessage();
-    if (secret == null || secret.isEmpty() || message == null || !message.contains(secret)) {
+    if (message == null) {
       return this;
     }
-    return new AnthropicException(
-        kind, message.replace(secret, "***"), status, retryAfterMs, contentStreamed, getCause());
+    String masked = message;
+    for (String secret : secrets) {
+      if (secret != null && !secret.isEmpty()) {
+        masked = masked.replace(secret, "***");
+      }
+    }
+    return masked.equals(message) ? this
+        : new AnthropicException(kind, masked, status, retryAfterMs, contentStreamed, getCause());
   }
 
   /** An {@code event: error} received inside a 200 stream. */

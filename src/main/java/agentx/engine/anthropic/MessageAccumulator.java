@@ -220,9 +220,9 @@ public final class MessageAccumulator {
     JsonObject toJson() {
       return switch (type()) {
         case "text" -> new JsonObject().put("type", "text").put("text", buffer.toString());
+        // echoed back exactly as received: whatever the start carried, the streamed text, the signature
         case "thinking" ->
-            new JsonObject()
-                .put("type", "thinking")
+            start.copy()
                 .put("thinking", buffer.toString())
                 .put("signature", signature == null ? "" : signature);
         case "tool_use" ->

@@ -110,7 +110,7 @@ final class StreamingCall implements StreamCall {
       newAttempt();
     });
     if (!cancelRequested) {
-      listener.onRetry(retries, options.maxRetries(), delay, failure.redact(options.apiKey()).getMessage());
+      listener.onRetry(retries, options.maxRetries(), delay, failure.redact(options.secrets()).getMessage());
     }
   }
 
@@ -132,7 +132,7 @@ final class StreamingCall implements StreamCall {
       attempt = null;
     }
     if (error != null) {
-      result.tryFail(error.redact(options.apiKey()));
+      result.tryFail(error.redact(options.secrets()));
     } else {
       result.tryComplete(message);
     }

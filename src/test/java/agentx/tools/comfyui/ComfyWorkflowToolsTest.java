@@ -69,15 +69,23 @@ class ComfyWorkflowToolsTest {
   }
 
   @Test
-  @DisplayName("update_workflow refuses the UI save format with a sentence explaining the API format")
-  void updateWorkflowRefusesUiFormat() {
-    ToolResult result = h.call("update_workflow", new JsonObject()
-        .put("workflow", Fixtures.json("default_workflow_ui.json")));
-
-    assertThat(result.isError()).isTrue();
-    assertThat(json(result).getString("error")).contains("UI save format").contains("Save (API Format)")
-        .contains("Export (API)");
+  @DisplayName("update_workflow converts the UI save format with the node catalogue; a UI workflow with an unknown class is refused and nothing saved")
+  void updateWorkflowConvertsUiFormat() {
+    JsonObject ui = Fixtures.json("default_workflow_ui.json");
+    JsonObject unknown = ui.copy();
+    unknown.getJsonArray("nodes").getJsonObject(0).put("type", "NoSuchNodeClass");
+    ToolResult refused = h.call("update_workflow", new JsonObject().put("workflow", unknown));
+    assertThat(refused.isError()).isTrue();
+    assertThat(json(refused).getString("error")).contains("NoSuchNodeClass");
     assertThat(h.store.count(SESSION)).isZero();
+
+    ToolResult result = h.call("update_workflow", new JsonObject().put("workflow", ui));
+    assertThat(result.isError()).as(json(result).encode()).isFalse();
+    assertThat(json(result).getLong("version")).isEqualTo(1);
+    JsonObject expected = Fixtures.json("default_workflow_api.json");
+    JsonObject saved = h.currentWorkflow();
+    assertThat(saved.fieldNames()).isEqualTo(expected.fieldNames());
+    assertThat(saved.getJsonObject("3").getJsonObject("inputs")).isEqualTo(expected.getJsonObject("3").getJsonObject("inputs"));
   }
 
   @Test

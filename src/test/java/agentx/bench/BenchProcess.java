@@ -1,0 +1,210 @@
+package agentx.bench;
+
+import java.io.BufferedReader;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A JVM the benchmark starts (the runtime from its fat jar, or the raw relay) with exactly the JVM
+ * flags it is given, unlike {@code ServerProcess}, whose test flags (-Xmx256m, serial GC, C1 only)
+ * would distort the numbers. Reads the process's memory from {@code /proc/<pid>/status}.
+ */
+final class BenchProcess implements AutoCloseable {
+  private static final int KEPT_LINES = 200;
+
+  private final String name;
+  private final Process process;
+  private final long startedNanos;
+  private final Deque<String> lastLines = new ArrayDeque<>();
+  private final List<Watch> watches = new ArrayList<>();
+  /** Error lines by kind (timestamps, thread names, ids and numbers taken out), in order of first appearance. */
+  private final Map<String, Integer> errors = new java.util.LinkedHashMap<>();
+
+  private record Watch(Pattern pattern, CompletableFuture<Matcher> match) {}
+
+  private BenchProcess(String name, Process process, long startedNanos) {
+    this.name = name;
+    this.process = process;
+    this.startedNanos = startedNanos;
+  }
+
+  /** {@code java <jvmArgs> <mainArgs>} in {@code workDir} with {@code env} added to a clean AGENTX_/ANTHROPIC_ environment. */
+  static BenchProcess start(String name, List<String> jvmArgs, List<String> mainArgs, Path workDir, Map<String, String> env)
+      throws IOException {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(jvmArgs);
+    command.addAll(mainArgs);
+    Files.createDirectories(workDir);
+    ProcessBuilder builder = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true);
+    builder.environment().keySet().removeIf(k -> k.startsWith("AGENTX_") || k.startsWith("ANTHROPIC_") || k.equals("JAVA_TOOL_OPTIONS"));
+    builder.environment().putAll(env);
+    long started = System.nanoTime();
+    Process process = builder.start();
+    BenchProcess bench = new BenchProcess(name, process, started);
+    Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly, "stop-" + name));
+    Path logFile = workDir.resolve(name + "-" + process.pid() + ".log");
+    Thread reader = new Thread(() -> bench.read(logFile), name + "-output");
+    reader.setDaemon(true);
+    reader.start();
+    return bench;
+  }
+
+  /** Copies the output to {@code <workDir>/<name>-<pid>.log} and keeps its last lines for messages. */
+  private void read(Path logFile) {
+    try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        BufferedWriter out = Files.newBufferedWriter(logFile, StandardCharsets.UTF_8)) {
+      String line;
+      while ((line = in.readLine()) != null) {
+        out.write(line);
+        out.newLine();
+        out.flush();
+        synchronized (this) {
+          lastLines.add(line);
+          if (line.contains(" ERROR ") || line.contains("OutOfMemoryError") || line.startsWith("Exception in thread")) {
+            errors.merge(kind(line), 1, Integer::sum);
+          }
+          if (lastLines.size() > KEPT_LINES) {
+            lastLines.poll();
+          }
+          for (Watch w : watches) {
+            Matcher m = w.pattern.matcher(line);
+            if (m.find()) {
+              w.match.complete(m);
+            }
+          }
+        }
+      }
+    } catch (IOException ignored) {
+      // the process went away
+    }
+    synchronized (this) {
+      watches.forEach(w -> w.match.completeExceptionally(new IllegalStateException(name + " exited:\n" + log())));
+    }
+  }
+
+  /** Waits for an output line matching {@code pattern} (a line printed after the process started). */
+  Matcher await(Pattern pattern, long timeoutMs) throws Exception {
+    CompletableFuture<Matcher> match = new CompletableFuture<>();
+    synchronized (this) {
+      for (String line : lastLines) {
+        Matcher m = pattern.matcher(line);
+        if (m.find()) {
+          return m;
+        }
+      }
+      if (!process.isAlive()) {
+        throw new IllegalStateException(name + " exited:\n" + log());
+      }
+      watches.add(new Watch(pattern, match));
+    }
+    try {
+      return match.get(timeoutMs, TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException(name + " did not print " + pattern + ": " + e + "\n" + log(), e);
+    }
+  }
+
+  long pid() {
+    return process.pid();
+  }
+
+  long startedNanos() {
+    return startedNanos;
+  }
+
+  boolean isAlive() {
+    return process.isAlive();
+  }
+
+  /** Peak resident set size so far ({@code VmHWM}), in KiB. */
+  long peakRssKb() {
+    return status("VmHWM");
+  }
+
+  /** Resident set size now ({@code VmRSS}), in KiB. */
+  long rssKb() {
+    return status("VmRSS");
+  }
+
+  /** CPU time the process has used so far (user + system, all its threads, GC included), in nanoseconds; -1 without /proc. */
+  long cpuNanos() {
+    try {
+      String stat = Files.readString(Path.of("/proc", String.valueOf(process.pid()), "stat"));
+      // the fields after the command name, which is in parentheses and may hold spaces
+      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]); // utime, stime: fields 14 and 15 of stat
+      return ticks * (1_000_000_000L / CLOCK_TICKS);
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
+  /** USER_HZ: 100 on every Linux the benchmark runs on (getconf CLK_TCK). */
+  private static final long CLOCK_TICKS = 100;
+
+  private long status(String field) {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(process.pid()), "status"))) {
+        if (line.startsWith(field + ":")) {
+          return Long.parseLong(line.substring(field.length() + 1).replace("kB", "").trim());
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // no /proc (not Linux) or the process is gone
+    }
+    return -1;
+  }
+
+  /** The error lines it printed (ERROR log lines, OutOfMemoryError, uncaught exceptions), counted by kind, OutOfMemoryError first, then the most frequent. */
+  synchronized List<String> errors() {
+    List<String> all = new ArrayList<>();
+    // an OutOfMemoryError explains the rest, so it comes first however rare
+    errors.entrySet().stream()
+        .sorted(java.util.Comparator.<Map.Entry<String, Integer>, Boolean>comparing(e -> !e.getKey().contains("OutOfMemoryError"))
+            .thenComparing(Map.Entry.<String, Integer>comparingByValue().reversed()))
+        .limit(5)
+        .forEach(e -> all.add(e.getValue() + " × " + e.getKey()));
+    if (errors.size() > 5) {
+      all.add("… " + (errors.size() - 5) + " more kinds of error lines");
+    }
+    return all;
+  }
+
+  private static String kind(String line) {
+    String text = line.replaceFirst("^\\d\\d:\\d\\d:\\d\\d\\.\\d+\\s+", "").replaceFirst("\\[[^]]*\\]\\s*", "");
+    text = text.replaceAll("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "<id>").replaceAll("\\d+", "N");
+    return text.length() > 160 ? text.substring(0, 160) + "…" : text;
+  }
+
+  synchronized String log() {
+    StringBuilder sb = new StringBuilder();
+    for (String line : lastLines) {
+      sb.append('[').append(name).append("] ").append(line).append('\n');
+    }
+    return sb.toString();
+  }
+
+  /** SIGTERM (shutdown hooks run, a JFR recording is dumped), then SIGKILL after 60 s. */
+  @Override
+  public void close() throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(60, TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+      process.waitFor(30, TimeUnit.SECONDS);
+    }
+  }
+}

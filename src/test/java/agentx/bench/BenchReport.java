@@ -1,0 +1,170 @@
+package agentx.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/** The streaming benchmark's result: a Markdown table plus start-up times, and where it goes. */
+final class BenchReport {
+  static final double TARGET_RATIO = 0.8;
+
+  private final Settings settings;
+  private final LocalDateTime when;
+  private final StreamBenchmark.Machine machine;
+  final List<Row> rows = new ArrayList<>();
+  final List<String> startups = new ArrayList<>();
+  long upstreamTokens;
+
+  BenchReport(Settings settings, LocalDateTime when, StreamBenchmark.Machine machine) {
+    this.settings = settings;
+    this.when = when;
+    this.machine = machine;
+  }
+
+  /** One backend at one C: the floor's and the runtime's runs and the checks. */
+  static final class Row {
+    final String backend;
+    final int sessions;
+    final int tokens;
+    Phase floor;
+    Phase floorPaced;
+    Phase runtime;
+    Phase runtimePaced;
+    long serverPeakKb = -1;
+    long relayPeakKb = -1;
+    long startupMs = -1;
+    long persisted = -1;
+    long persistedExpected;
+    String slowClient = "not run";
+    boolean slowOk;
+    final List<String> problems = new ArrayList<>();
+
+    Row(String backend, int sessions, int tokens) {
+      this.backend = backend;
+      this.sessions = sessions;
+      this.tokens = tokens;
+    }
+
+    double ratio() {
+      return floor == null || runtime == null || floor.eventsPerSecond() == 0 ? Double.NaN
+          : runtime.eventsPerSecond() / floor.eventsPerSecond();
+    }
+
+    /** Every correctness failure of this row (never a timing). */
+    List<String> allProblems() {
+      List<String> all = new ArrayList<>();
+      String where = backend + " C=" + sessions + ": ";
+      for (var phase : List.of(named("floor", floor), named("floor paced", floorPaced), named("runtime", runtime),
+          named("runtime paced", runtimePaced))) {
+        if (phase.phase == null) {
+          all.add(where + phase.name + " did not run");
+        } else if (!phase.phase.ok()) {
+          all.add(where + phase.name + ": " + phase.phase.delivered + " of " + phase.phase.expected() + " tokens delivered "
+              + phase.phase.problems);
+        }
+      }
+      if (persisted != persistedExpected) {
+        all.add(where + "persisted " + persisted + " stream events, expected " + persistedExpected);
+      }
+      if (!slowOk) {
+        all.add(where + "slow client: " + slowClient);
+      }
+      problems.forEach(p -> all.add(where + p));
+      return all;
+    }
+
+    private static Named named(String name, Phase phase) {
+      return new Named(name, phase);
+    }
+
+    private record Named(String name, Phase phase) {}
+  }
+
+  List<String> problems() {
+    List<String> all = new ArrayList<>();
+    rows.forEach(r -> all.addAll(r.allProblems()));
+    return all;
+  }
+
+  String markdown() {
+    StringBuilder md = new StringBuilder();
+    md.append("### ").append(when.format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm"))).append(", ").append(machine).append("\n\n");
+    md.append("Settings: ").append(settings).append(".\n\n");
+    md.append("| backend | C | tokens | floor events/s | runtime events/s | ratio | server CPU µs/event: floor → runtime"
+        + " | server peak RSS MiB | relay peak RSS MiB"
+        + " | added latency paced, p50 / p99 ms: floor → runtime | added latency unpaced, p50 / p99 ms: floor → runtime"
+        + " | persisted stream events | slow client |\n");
+    md.append("|---|--:|--:|--:|--:|--:|--:|--:|--:|---|---|---|---|\n");
+    for (Row r : rows) {
+      md.append("| ").append(r.backend)
+          .append(" | ").append(String.format("%,d", r.sessions))
+          .append(" | ").append(r.tokens)
+          .append(" | ").append(rate(r.floor))
+          .append(" | ").append(rate(r.runtime))
+          .append(" | ").append(Double.isNaN(r.ratio()) ? "–" : String.format("%.2f %s", r.ratio(), r.ratio() >= TARGET_RATIO ? "✓" : "✗"))
+          .append(" | ").append(cpu(r.floor)).append(" → ").append(cpu(r.runtime))
+          .append(" | ").append(mib(r.serverPeakKb))
+          .append(" | ").append(mib(r.relayPeakKb))
+          .append(" | ").append(latency(r.floorPaced)).append(" → ").append(latency(r.runtimePaced))
+          .append(" | ").append(latency(r.floor)).append(" → ").append(latency(r.runtime))
+          .append(" | ").append(String.format("%,d / %,d %s", r.persisted, r.persistedExpected, r.persisted == r.persistedExpected ? "✓" : "✗"))
+          .append(" | ").append(r.slowClient)
+          .append(" |\n");
+    }
+    md.append('\n');
+    for (Row r : rows) {
+      md.append("- ").append(r.backend).append(", C=").append(r.sessions).append(": runtime start-up to a healthy `/health` ")
+          .append(String.format("%,d ms", r.startupMs)).append(r == rows.get(0) ? " (new database: migrations included)" : "").append('\n');
+    }
+    startups.stream().filter(Objects::nonNull).forEach(s -> md.append("- ").append(s).append('\n'));
+    md.append("- upstream tokens written in the whole run (warm-ups included): ").append(String.format("%,d", upstreamTokens)).append('\n');
+    List<String> problems = problems();
+    md.append("- correctness checks: ").append(problems.isEmpty() ? "all passed" : "FAILED: " + String.join("; ", problems)).append('\n');
+    return md.toString();
+  }
+
+  private static String rate(Phase phase) {
+    return phase == null ? "–" : String.format("%,.0f", phase.eventsPerSecond());
+  }
+
+  private static String cpu(Phase phase) {
+    return phase == null || Double.isNaN(phase.cpuMicrosPerEvent()) ? "–" : String.format("%.1f", phase.cpuMicrosPerEvent());
+  }
+
+  private static String mib(long kb) {
+    return kb < 0 ? "–" : String.format("%,.0f", kb / 1024.0);
+  }
+
+  private static String latency(Phase phase) {
+    return phase == null || phase.latencies.length == 0 ? "–" : String.format("%.1f / %.1f", phase.latencyMs(0.5), phase.latencyMs(0.99));
+  }
+
+  /** target/…/report.md always; the section of docs/PERFORMANCE.md when {@link Settings#write()}. */
+  void write(Settings settings) throws IOException {
+    String section = markdown();
+    Files.createDirectories(settings.workDir());
+    Files.writeString(settings.workDir().resolve("report.md"), section);
+    if (settings.write()) {
+      writeSection(settings.docs(), section);
+    }
+  }
+
+  /** Replaces what is between the markers (or appends a new section with them). */
+  static void writeSection(Path docs, String section) throws IOException {
+    String text = Files.isRegularFile(docs) ? Files.readString(docs) : "# Performance\n";
+    String block = StreamBenchmark.SECTION_START + "\n" + section + StreamBenchmark.SECTION_END;
+    int start = text.indexOf(StreamBenchmark.SECTION_START);
+    int end = text.indexOf(StreamBenchmark.SECTION_END);
+    if (start >= 0 && end > start) {
+      text = text.substring(0, start) + block + text.substring(end + StreamBenchmark.SECTION_END.length());
+    } else {
+      text = text.stripTrailing() + "\n\n## Streaming benchmark (issue 10)\n\n" + block + "\n";
+    }
+    Files.writeString(docs, text);
+  }
+}

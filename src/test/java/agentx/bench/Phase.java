@@ -1,0 +1,192 @@
+package agentx.bench;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * What one measured run of C streams gave: events delivered, wall time from the first message frame
+ * to the last end of stream, the added latency of every token (upstream write → client frame), and
+ * what went wrong. Built from one {@link Collector} per stream.
+ */
+final class Phase {
+  final int streams;
+  final int tokensEach;
+  final long delivered;
+  final long wallNanos;
+  /** Every token's latency in nanoseconds, sorted. */
+  final long[] latencies;
+  final List<String> problems;
+  /** CPU time the server process used during the phase (−1 when unknown). */
+  long serverCpuNanos = -1;
+
+  private Phase(int streams, int tokensEach, long delivered, long wallNanos, long[] latencies, List<String> problems) {
+    this.streams = streams;
+    this.tokensEach = tokensEach;
+    this.delivered = delivered;
+    this.wallNanos = wallNanos;
+    this.latencies = latencies;
+    this.problems = problems;
+  }
+
+  static Phase failed(int streams, int tokensEach, String problem) {
+    return new Phase(streams, tokensEach, 0, 0, new long[0], List.of(problem));
+  }
+
+  /**
+   * @param stopped why the wait ended before every stream did (then the clock stops at {@code stopNanos}), or null
+   */
+  static Phase of(List<Collector> collectors, int tokensEach, long startNanos, String stopped, long stopNanos) {
+    long delivered = 0;
+    long end = stopped != null ? stopNanos : startNanos;
+    int size = 0;
+    List<String> problems = new ArrayList<>();
+    if (stopped != null) {
+      problems.add("stopped waiting: " + stopped);
+    }
+    int incomplete = 0;
+    for (Collector c : collectors) {
+      delivered += c.received;
+      end = Math.max(end, c.endNanos);
+      size += Math.min(c.received, c.latencies.length);
+      String problem = c.problem();
+      if (problem != null && incomplete++ < 3) {
+        problems.add(problem);
+      }
+    }
+    if (incomplete > 3) {
+      problems.add("… " + (incomplete - 3) + " more streams with problems");
+    }
+    long[] all = new long[size];
+    int at = 0;
+    for (Collector c : collectors) {
+      int n = Math.min(c.received, c.latencies.length);
+      System.arraycopy(c.latencies, 0, all, at, n);
+      at += n;
+    }
+    Arrays.sort(all);
+    return new Phase(collectors.size(), tokensEach, delivered, end - startNanos, all, problems);
+  }
+
+  long expected() {
+    return (long) streams * tokensEach;
+  }
+
+  boolean ok() {
+    return problems.isEmpty() && delivered == expected();
+  }
+
+  double eventsPerSecond() {
+    return wallNanos <= 0 ? 0 : delivered * 1e9 / wallNanos;
+  }
+
+  /** The q-quantile (0..1) of the added latency, in milliseconds; NaN without samples. */
+  double latencyMs(double q) {
+    if (latencies.length == 0) {
+      return Double.NaN;
+    }
+    int index = (int) Math.min(latencies.length - 1, Math.max(0, Math.ceil(q * latencies.length) - 1));
+    return latencies[index] / 1e6;
+  }
+
+  /** The server's CPU time per delivered event, in microseconds: steadier than events/s on a shared machine. */
+  double cpuMicrosPerEvent() {
+    return serverCpuNanos < 0 || delivered == 0 ? Double.NaN : serverCpuNanos / 1e3 / delivered;
+  }
+
+  String summary() {
+    return String.format("%d streams × %d tokens: %,d events in %,.0f ms = %,.0f events/s%s;"
+        + " added latency p50 %.2f ms, p99 %.2f ms, max %.2f ms%s",
+        streams, tokensEach, delivered, wallNanos / 1e6, eventsPerSecond(),
+        serverCpuNanos < 0 ? "" : String.format(", server CPU %,.0f ms = %.1f µs/event", serverCpuNanos / 1e6, cpuMicrosPerEvent()),
+        latencyMs(0.5), latencyMs(0.99), latencyMs(1.0),
+        problems.isEmpty() ? "" : "; PROBLEMS: " + problems);
+  }
+
+  /**
+   * One stream as a client sees it: its tokens in order (checked against the index the upstream
+   * stamped in each), their latencies, the seq numbers of the runtime's envelopes (checked for gaps)
+   * and how it ended. Fed on one connection's event loop; read after {@link #done} completes.
+   */
+  static final class Collector {
+    final int expected;
+    final long[] latencies;
+    final Promise<Void> done = Promise.promise();
+    int received;
+    /** {@link #received}, for the thread that watches for progress. */
+    volatile int progress;
+    int misordered;
+    long lastSeq = -1;
+    int seqGaps;
+    long endNanos;
+    String status;
+    String failure;
+
+    Collector(int expected) {
+      this.expected = expected;
+      this.latencies = new long[expected];
+    }
+
+    void token(String text, long nowNanos) {
+      int index = LoadUpstream.Stamp.index(text);
+      if (index != received) {
+        misordered++;
+      }
+      if (received < latencies.length && index >= 0) {
+        latencies[received] = nowNanos - LoadUpstream.Stamp.nanos(text);
+      }
+      received++;
+      progress = received;
+    }
+
+    void seq(long seq) {
+      if (lastSeq >= 0 && seq != lastSeq + 1) {
+        seqGaps++;
+      }
+      lastSeq = seq;
+    }
+
+    void end(String endStatus, long nowNanos) {
+      status = endStatus;
+      endNanos = nowNanos;
+      done.tryComplete();
+    }
+
+    void fail(String why) {
+      if (failure == null) {
+        failure = why;
+      }
+      endNanos = System.nanoTime();
+      done.tryComplete();
+    }
+
+    Future<Void> future() {
+      return done.future();
+    }
+
+    /** Null when the stream was whole and in order. */
+    String problem() {
+      if (failure != null) {
+        return failure;
+      }
+      if (!done.future().isComplete()) {
+        return "not finished: " + received + " of " + expected + " tokens";
+      }
+      if (!"completed".equals(status)) {
+        return "ended with status " + status;
+      }
+      if (received != expected) {
+        return received + " of " + expected + " tokens";
+      }
+      if (misordered > 0) {
+        return misordered + " tokens out of order";
+      }
+      if (seqGaps > 0) {
+        return seqGaps + " gaps in seq";
+      }
+      return null;
+    }
+  }
+}

@@ -1,0 +1,90 @@
+package agentx.bench;
+
+import agentx.testing.TestDatabases.Backend;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * What {@link StreamBenchmark} measures, from system properties ({@code -Dbench.…}); each has a
+ * full-size default and a smoke default ({@code -Dbench.smoke=true}).
+ *
+ * <table>
+ * <tr><th>property</th><th>full</th><th>smoke</th><th>meaning</th></tr>
+ * <tr><td>bench.sessions</td><td>1,100,1000</td><td>1,5</td><td>the C values: sessions streaming at once</td></tr>
+ * <tr><td>bench.tokens</td><td>500</td><td>20</td><td>text tokens per answer (unpaced runs)</td></tr>
+ * <tr><td>bench.backends</td><td>sqlite,postgresql</td><td>sqlite</td><td>store backends ({@code none}: only the heap-capped row)</td></tr>
+ * <tr><td>bench.pacedTokens, bench.paceMs</td><td>50, 20</td><td>5, 5</td><td>the paced runs (latency): tokens, ms between tokens</td></tr>
+ * <tr><td>bench.warmup</td><td>20</td><td>1</td><td>streams run on each fresh process before measuring</td></tr>
+ * <tr><td>bench.heapCap</td><td>256m</td><td>(none)</td><td>an extra row: SQLite, largest C, both servers with this -Xmx</td></tr>
+ * <tr><td>bench.startups</td><td>3</td><td>0</td><td>restarts on the filled database to time start-up</td></tr>
+ * <tr><td>bench.serverJvm</td><td>(none)</td><td>(none)</td><td>extra JVM flags for the runtime, space-separated (e.g. a JFR recording)</td></tr>
+ * <tr><td>bench.relayJvm</td><td>(none)</td><td>(none)</td><td>extra JVM flags for the relay</td></tr>
+ * <tr><td>bench.relayInstances</td><td>cores</td><td>cores</td><td>relay verticle instances (event loops)</td></tr>
+ * <tr><td>bench.relayPool</td><td>64</td><td>64</td><td>relay connections to Claude, as the runtime's AnthropicClient</td></tr>
+ * <tr><td>bench.write</td><td>true</td><td>false</td><td>replace the section in docs/PERFORMANCE.md</td></tr>
+ * </table>
+ */
+record Settings(
+    boolean smoke,
+    List<Integer> sessions,
+    int tokens,
+    List<Backend> backends,
+    int pacedTokens,
+    int paceMs,
+    int warmup,
+    String heapCap,
+    int startups,
+    List<String> serverJvm,
+    List<String> relayJvm,
+    int relayInstances,
+    int relayPool,
+    int upstreamInstances,
+    boolean write,
+    Path jar,
+    Path docs,
+    Path workDir) {
+
+  static Settings fromSystemProperties() {
+    boolean smoke = Boolean.parseBoolean(System.getProperty("bench.smoke", "false"));
+    int cores = Runtime.getRuntime().availableProcessors();
+    return new Settings(
+        smoke,
+        Arrays.stream(prop("bench.sessions", smoke ? "1,5" : "1,100,1000").split(",")).map(String::trim).map(Integer::parseInt).toList(),
+        Integer.parseInt(prop("bench.tokens", smoke ? "20" : "500")),
+        Arrays.stream(prop("bench.backends", smoke ? "sqlite" : "sqlite,postgresql").split(","))
+            .map(s -> s.trim().toUpperCase(Locale.ROOT)).filter(s -> !s.equals("NONE")).map(Backend::valueOf).toList(),
+        Integer.parseInt(prop("bench.pacedTokens", smoke ? "5" : "50")),
+        Integer.parseInt(prop("bench.paceMs", smoke ? "5" : "20")),
+        Integer.parseInt(prop("bench.warmup", smoke ? "1" : "20")),
+        prop("bench.heapCap", smoke ? "" : "256m").trim(),
+        Integer.parseInt(prop("bench.startups", smoke ? "0" : "3")),
+        words(prop("bench.serverJvm", "")),
+        words(prop("bench.relayJvm", "")),
+        Integer.parseInt(prop("bench.relayInstances", String.valueOf(cores))),
+        Integer.parseInt(prop("bench.relayPool", "64")),
+        Integer.parseInt(prop("bench.upstreamInstances", String.valueOf(cores))),
+        Boolean.parseBoolean(prop("bench.write", String.valueOf(!smoke))),
+        Path.of(prop("agentx.jar", "target/agentx.jar")),
+        Path.of(prop("bench.docs", "docs/PERFORMANCE.md")),
+        Path.of(prop("bench.out", smoke ? "target/stream-benchmark-smoke" : "target/stream-benchmark")).toAbsolutePath());
+  }
+
+  private static List<String> words(String text) {
+    return Arrays.stream(text.trim().split("\\s+")).filter(s -> !s.isEmpty()).toList();
+  }
+
+  private static String prop(String name, String fallback) {
+    String value = System.getProperty(name);
+    return value == null || value.isBlank() && !name.equals("bench.heapCap") && !name.endsWith("Jvm") ? fallback : value;
+  }
+
+  @Override
+  public String toString() {
+    return String.format("C=%s, %d tokens per answer (paced runs: %d tokens, one every %d ms), backends %s, warm-up %d streams per process,"
+        + " heap-capped row %s, extra JVM flags: runtime %s, relay %s; relay %d event loop(s) with %d connections to Claude, upstream %d event loop(s)",
+        sessions, tokens, pacedTokens, paceMs, backends, warmup, heapCap.isEmpty() ? "off" : "-Xmx" + heapCap,
+        serverJvm.isEmpty() ? "none" : String.join(" ", serverJvm), relayJvm.isEmpty() ? "none" : String.join(" ", relayJvm), relayInstances, relayPool, upstreamInstances);
+  }
+}

@@ -1,0 +1,375 @@
+package agentx.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import agentx.testing.TestDatabases;
+import agentx.testing.TestDatabases.Backend;
+import agentx.testing.TestDatabases.TestDatabase;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The streaming benchmark of issue 10: in one run, a fake Claude built for load ({@link
+ * LoadUpstream}, in this JVM), the raw relay floor ({@link RawRelay}, its own JVM) and the runtime
+ * ({@code java -jar target/agentx.jar}, its own JVM) on SQLite and PostgreSQL; C sessions at once
+ * through each, with real WebSocket clients in this JVM. It prints and writes (docs/PERFORMANCE.md)
+ * a table: events/s of floor and runtime, their ratio, peak RSS of both servers, the latency each
+ * adds to a token (upstream write → client frame), the count of persisted events, a slow client's
+ * replay, and start-up time on an existing database.
+ *
+ * <p>Not part of the suite (the name does not end in Test or IT). Run it after packaging:
+ * <pre>
+ * ./mvnw -B -o package -DskipTests &amp;&amp; ./mvnw -B -o test -Dtest=StreamBenchmark -Dsurefire.failIfNoSpecifiedTests=false
+ * </pre>
+ * Settings are system properties ({@link Settings}); {@code -Dbench.smoke=true} is the tiny size
+ * that {@code StreamBenchmarkSmokeIT} runs in CI.
+ */
+class StreamBenchmark {
+  static final String SECTION_START = "<!-- stream-benchmark:start (written by StreamBenchmark; edits inside are replaced) -->";
+  static final String SECTION_END = "<!-- stream-benchmark:end -->";
+  private static final Pattern RELAY_READY = Pattern.compile(Pattern.quote(RawRelay.READY) + "(\\d+)");
+  private static final String PERSISTED_STREAM_EVENTS =
+      "SELECT count(*) FROM events e JOIN sessions s ON s.session_id = e.session_id WHERE s.user_id = ? AND e.type = 'stream'";
+
+  private Settings settings;
+  private final List<String> log = new ArrayList<>();
+  private Vertx vertx;
+  private LoadUpstream upstream;
+  private LoadClients clients;
+
+  @Test
+  @Timeout(value = 3, unit = TimeUnit.HOURS)
+  void run() throws Exception {
+    BenchReport report = measure(Settings.fromSystemProperties());
+    System.out.println(report.markdown());
+    assertThat(report.problems()).as("the benchmark's correctness checks").isEmpty();
+  }
+
+  /** Runs every configured measurement and writes the report (target/, and docs/ when asked). */
+  BenchReport measure(Settings settings) throws Exception {
+    this.settings = settings;
+    checkJar(settings.jar());
+    Files.createDirectories(settings.workDir());
+    Files.deleteIfExists(settings.workDir().resolve("progress.log"));
+    vertx = Vertx.vertx();
+    BenchReport report = new BenchReport(settings, LocalDateTime.now(), Machine.describe());
+    try {
+      upstream = LoadUpstream.start(vertx, settings.upstreamInstances()).await();
+      clients = new LoadClients(vertx);
+      progress("settings: " + settings);
+      for (Backend backend : settings.backends()) {
+        TestDatabase db = TestDatabases.create(backend, settings.workDir());
+        for (int c : settings.sessions()) {
+          report.rows.add(row(backend.name().toLowerCase(), db, c, List.of()));
+        }
+        report.startups.add(startups(backend.name().toLowerCase(), db));
+      }
+      if (!settings.heapCap().isEmpty()) {
+        int c = settings.sessions().stream().mapToInt(Integer::intValue).max().orElse(1);
+        TestDatabase db = TestDatabases.create(Backend.SQLITE, settings.workDir());
+        report.rows.add(row("sqlite, -Xmx" + settings.heapCap(), db, c, List.of("-Xmx" + settings.heapCap())));
+      }
+    } finally {
+      if (clients != null) {
+        clients.close();
+      }
+      vertx.close().await();
+    }
+    report.upstreamTokens = upstream == null ? 0 : upstream.tokensWritten();
+    report.write(settings);
+    return report;
+  }
+
+  /**
+   * One table row: the floor, then the runtime, at C sessions, each in a fresh process with
+   * {@code heapFlags} (plus bench.relayJvm or bench.serverJvm). A failure is written in the row
+   * and the run goes on.
+   */
+  private BenchReport.Row row(String label, TestDatabase db, int c, List<String> heapFlags) {
+    BenchReport.Row row = new BenchReport.Row(label, c, settings.tokens());
+    List<String> relayJvm = new ArrayList<>(heapFlags);
+    relayJvm.addAll(settings.relayJvm());
+    List<String> serverJvm = new ArrayList<>(heapFlags);
+    serverJvm.addAll(settings.serverJvm());
+    progress("[%s C=%d] raw relay", label, c);
+    try {
+      floor(row, relayJvm);
+    } catch (Exception e) {
+      row.problems.add("the floor run failed: " + e);
+      progress("  FAILED: %s", e);
+    }
+    progress("[%s C=%d] runtime", label, c);
+    try {
+      runtime(row, db, serverJvm);
+    } catch (Exception e) {
+      row.problems.add("the runtime run failed: " + e);
+      progress("  FAILED: %s", e);
+    }
+    return row;
+  }
+
+  private void floor(BenchReport.Row row, List<String> jvm) throws Exception {
+    int c = row.sessions;
+    long deadline = deadlineMs(c, settings.tokens(), 0);
+    try (BenchProcess relay = BenchProcess.start("relay", jvm,
+        List.of("-cp", System.getProperty("java.class.path"), RawRelay.class.getName(), upstream.baseUrl(),
+            String.valueOf(settings.relayInstances()), String.valueOf(settings.relayPool())),
+        settings.workDir().resolve("relay"), Map.of())) {
+      int port = Integer.parseInt(relay.await(RELAY_READY, 60_000).group(1));
+      if (settings.warmup() > 0) {
+        progress("  warm-up: %s", clients.relay(port, settings.warmup(), settings.tokens(), 0, deadline, relay::isAlive).summary());
+      }
+      long cpu = relay.cpuNanos();
+      row.floor = clients.relay(port, c, settings.tokens(), 0, deadline, relay::isAlive);
+      row.floor.serverCpuNanos = cpu < 0 ? -1 : relay.cpuNanos() - cpu;
+      progress("  unpaced: %s", row.floor.summary());
+      row.floorPaced = clients.relay(port, c, settings.pacedTokens(), settings.paceMs(),
+          deadlineMs(c, settings.pacedTokens(), settings.paceMs()), relay::isAlive);
+      progress("  paced:   %s", row.floorPaced.summary());
+      row.relayPeakKb = relay.peakRssKb();
+      relay.errors().forEach(line -> row.problems.add("relay: " + line));
+      progress("  relay peak RSS %,d KiB", row.relayPeakKb);
+    }
+  }
+
+  private void runtime(BenchReport.Row row, TestDatabase db, List<String> jvm) throws Exception {
+    int c = row.sessions;
+    long deadline = deadlineMs(c, settings.tokens(), 0);
+    String tag = "bench-c" + c + "-" + Long.toHexString(System.nanoTime());
+    row.persistedExpected = (long) c * settings.tokens();
+    try (RuntimeProcess runtime = startRuntime(db, jvm)) {
+      try {
+        row.startupMs = runtime.startupMs;
+        progress("  start-up to healthy /health: %,d ms", runtime.startupMs);
+        int port = runtime.port;
+        if (settings.warmup() > 0) {
+          List<String> warm = clients.createSessions(port, tag + "-warmup", settings.warmup());
+          progress("  warm-up: %s", clients.runtime(port, warm, settings.tokens(), 0, deadline, runtime.process::isAlive).summary());
+        }
+        List<String> sessions = clients.createSessions(port, tag, c);
+        String slowId = clients.createSessions(port, tag + "-slow", 1).get(0);
+        LoadClients.SlowClient slow = clients.new SlowClient(port, slowId, settings.tokens());
+        long pausedAt = slow.startAndPause();
+        long cpu = runtime.process.cpuNanos();
+        row.runtime = clients.runtime(port, sessions, settings.tokens(), 0, deadline, runtime.process::isAlive);
+        row.runtime.serverCpuNanos = cpu < 0 ? -1 : runtime.process.cpuNanos() - cpu;
+        progress("  unpaced: %s", row.runtime.summary());
+        row.persisted = db.queryLong(PERSISTED_STREAM_EVENTS, tag);
+        progress("  persisted stream events: %,d of %,d", row.persisted, row.persistedExpected);
+        if (!row.runtime.ok()) {
+          row.slowClient = "skipped: the unpaced run failed";
+          progress("  the unpaced run failed: the rest of this row is skipped");
+          return;
+        }
+        row.problems.addAll(replayCheck(port, sessions));
+
+        long slowPersisted = db.queryLong(PERSISTED_STREAM_EVENTS, tag + "-slow");
+        row.slowClient = slow.resume()
+            + (slowPersisted == settings.tokens() ? "; turn ended while paused" : "; " + slowPersisted + " stored while paused");
+        row.slowOk = row.slowClient.startsWith("✓");
+        progress("  slow client (paused after seq %d): %s", pausedAt, row.slowClient);
+
+        List<String> paced = clients.createSessions(port, tag + "-paced", c);
+        row.runtimePaced = clients.runtime(port, paced, settings.pacedTokens(), settings.paceMs(),
+            deadlineMs(c, settings.pacedTokens(), settings.paceMs()), runtime.process::isAlive);
+        progress("  paced:   %s", row.runtimePaced.summary());
+        long pacedPersisted = db.queryLong(PERSISTED_STREAM_EVENTS, tag + "-paced");
+        if (pacedPersisted != (long) c * settings.pacedTokens()) {
+          row.problems.add("paced run: " + pacedPersisted + " stream events stored, expected " + (long) c * settings.pacedTokens());
+        }
+      } finally {
+        row.serverPeakKb = runtime.process.peakRssKb();
+        runtime.process.errors().forEach(line -> row.problems.add("runtime: " + line));
+        progress("  server peak RSS %,d KiB%s", row.serverPeakKb, runtime.process.isAlive() ? "" : " (the process had exited)");
+      }
+    }
+  }
+
+  /** A few sessions read back through REST, page by page: seq 1..n without a gap, every token there. */
+  private List<String> replayCheck(int port, List<String> sessions) {
+    List<String> problems = new ArrayList<>();
+    for (String id : sessions.subList(0, Math.min(3, sessions.size()))) {
+      JsonArray events = clients.replay(port, id);
+      long streams = 0;
+      for (int i = 0; i < events.size(); i++) {
+        JsonObject e = events.getJsonObject(i);
+        if (e.getLong("seq") != i + 1) {
+          problems.add("REST replay of " + id + ": event " + i + " has seq " + e.getLong("seq"));
+          break;
+        }
+        if ("stream".equals(e.getString("type"))) {
+          streams++;
+        }
+      }
+      if (streams != settings.tokens()) {
+        problems.add("REST replay of " + id + ": " + streams + " stream events, expected " + settings.tokens());
+      }
+    }
+    return problems;
+  }
+
+  /** Start-up time to a healthy /health on the database the runs filled, median of a few starts. */
+  private String startups(String label, TestDatabase db) throws Exception {
+    if (settings.startups() <= 0) {
+      return null;
+    }
+    long events = db.queryLong("SELECT count(*) FROM events");
+    long sessions = db.queryLong("SELECT count(*) FROM sessions");
+    long[] times = new long[settings.startups()];
+    for (int i = 0; i < times.length; i++) {
+      try (RuntimeProcess runtime = startRuntime(db, settings.serverJvm())) {
+        times[i] = runtime.startupMs;
+      }
+    }
+    Arrays.sort(times);
+    String line = String.format("%s: start-up to a healthy `/health` on the existing database (%,d sessions, %,d events): %,d ms"
+        + " (median of %d; all: %s)", label, sessions, events, times[times.length / 2], times.length, Arrays.toString(times));
+    progress(line);
+    return line;
+  }
+
+  /** The runtime from the fat jar, and how long it took from launch to a healthy /health. */
+  private static final class RuntimeProcess implements AutoCloseable {
+    final BenchProcess process;
+    final int port;
+    final long startupMs;
+
+    RuntimeProcess(BenchProcess process, int port, long startupMs) {
+      this.process = process;
+      this.port = port;
+      this.startupMs = startupMs;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      process.close();
+    }
+  }
+
+  private RuntimeProcess startRuntime(TestDatabase db, List<String> jvm) throws Exception {
+    int port = freePort();
+    Map<String, String> env = Map.of(
+        "AGENTX_DATABASE_URL", db.url(),
+        "ANTHROPIC_API_KEY", "sk-ant-bench",
+        "ANTHROPIC_BASE_URL", upstream.baseUrl(),
+        "COMFYUI_URL", "http://127.0.0.1:9",
+        "AGENTX_HOST", "127.0.0.1");
+    List<String> main = List.of("-jar", settings.jar().toAbsolutePath().toString(), "--port", String.valueOf(port));
+    BenchProcess process = BenchProcess.start("runtime", jvm, main, settings.workDir().resolve("runtime"), env);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (true) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException("the runtime exited before it was healthy:\n" + process.log());
+      }
+      try {
+        HttpResponse<Buffer> health = clients.http.get(port, "127.0.0.1", "/health").send().timeout(2, TimeUnit.SECONDS).await();
+        if (health.statusCode() == 200 && "healthy".equals(health.bodyAsJsonObject().getString("status"))) {
+          long ms = (System.nanoTime() - process.startedNanos()) / 1_000_000;
+          return new RuntimeProcess(process, port, ms);
+        }
+      } catch (Exception notYet) {
+        // not listening yet
+      }
+      if (System.nanoTime() > deadline) {
+        process.close();
+        throw new IllegalStateException("the runtime was not healthy within 120 s:\n" + process.log());
+      }
+      Thread.sleep(10);
+    }
+  }
+
+  /**
+   * Generous: 2 minutes plus 1 ms per event (a runtime 50 times slower than this one still
+   * finishes), plus the paced answers' own length, in waves of the 64 connections to Claude.
+   */
+  private static long deadlineMs(int streams, int tokens, int paceMs) {
+    long waves = (streams + 63) / 64;
+    return 120_000 + (long) streams * tokens + waves * tokens * paceMs * 3L;
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
+  /** The fat jar must exist and be newer than the compiled classes, or the numbers are for old code. */
+  private static void checkJar(Path jar) throws IOException {
+    if (!Files.isRegularFile(jar)) {
+      throw new IllegalStateException(jar + " is missing: run ./mvnw -B -o package -DskipTests first");
+    }
+    Path classes = Path.of("target", "classes");
+    if (Files.isDirectory(classes)) {
+      FileTime jarTime = Files.getLastModifiedTime(jar);
+      try (Stream<Path> files = Files.walk(classes)) {
+        Path newer = files.filter(Files::isRegularFile).filter(p -> {
+          try {
+            return Files.getLastModifiedTime(p).compareTo(jarTime) > 0;
+          } catch (IOException e) {
+            return false;
+          }
+        }).findFirst().orElse(null);
+        if (newer != null) {
+          throw new IllegalStateException(jar + " is older than " + newer + ": run ./mvnw -B -o package -DskipTests first");
+        }
+      }
+    }
+  }
+
+  private void progress(String format, Object... args) {
+    String line = LocalDateTime.now().format(DateTimeFormatter.ofPattern("HH:mm:ss")) + " " + (args.length == 0 ? format : String.format(format, args));
+    System.out.println(line);
+    log.add(line);
+    try {
+      Path file = settings.workDir().resolve("progress.log");
+      Files.writeString(file, line + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    } catch (IOException ignored) {
+      // progress is also on stdout
+    }
+  }
+
+  /** The machine, for the report's heading. */
+  record Machine(int cores, String cpu, long memoryGib, String java, String os) {
+    static Machine describe() {
+      String cpu = "";
+      long memKb = 0;
+      try {
+        cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
+            .map(l -> l.substring(l.indexOf(':') + 1).trim()).findFirst().orElse("");
+        Matcher m = Pattern.compile("MemTotal:\\s+(\\d+)").matcher(Files.readString(Path.of("/proc/meminfo")));
+        memKb = m.find() ? Long.parseLong(m.group(1)) : 0;
+      } catch (IOException | RuntimeException ignored) {
+        // not Linux
+      }
+      return new Machine(Runtime.getRuntime().availableProcessors(), cpu, Math.round(memKb / 1024.0 / 1024.0),
+          System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"),
+          System.getProperty("os.name") + " " + System.getProperty("os.version"));
+    }
+
+    @Override
+    public String toString() {
+      return cores + " cores" + (cpu.isEmpty() ? "" : " (" + cpu + ")") + ", " + memoryGib + " GiB, " + java + ", " + os;
+    }
+  }
+}

@@ -1,0 +1,40 @@
+package agentx.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Keeps the streaming benchmark working: its tiny size ({@code bench.smoke}) against the built jar,
+ * asserting only what must hold whatever the machine's speed: every token delivered through the
+ * relay and the runtime, every stream event persisted, the slow client's replay whole, the report
+ * written. No timing is asserted.
+ */
+class StreamBenchmarkSmokeIT {
+
+  @Test
+  @DisplayName("the streaming benchmark at smoke size delivers and persists every event and writes its report")
+  void smokeSize() throws Exception {
+    System.setProperty("bench.smoke", "true");
+    Settings settings = Settings.fromSystemProperties();
+    assertThat(settings.write()).as("the smoke run must not rewrite docs/PERFORMANCE.md").isFalse();
+
+    BenchReport report = new StreamBenchmark().measure(settings);
+
+    assertThat(report.problems()).isEmpty();
+    assertThat(report.rows).hasSize(settings.sessions().size() * settings.backends().size());
+    for (BenchReport.Row row : report.rows) {
+      assertThat(row.floor.delivered).isEqualTo((long) row.sessions * row.tokens);
+      assertThat(row.runtime.delivered).isEqualTo((long) row.sessions * row.tokens);
+      assertThat(row.persisted).isEqualTo((long) row.sessions * row.tokens);
+      assertThat(row.slowOk).as(row.slowClient).isTrue();
+      assertThat(row.serverPeakKb).isPositive();
+      assertThat(row.runtime.latencies).hasSize(row.sessions * row.tokens);
+    }
+    Path written = settings.workDir().resolve("report.md");
+    assertThat(Files.readString(written)).contains("| backend | C |", "correctness checks: all passed");
+  }
+}
