@@ -252,7 +252,7 @@
   /** Claude's answers are Markdown: rendered by marked, sanitized by DOMPurify; plain text when either is missing. */
   function renderMarkdown(element, text) {
     if (window.marked && window.DOMPurify && text) {
-      element.innerHTML = window.DOMPurify.sanitize(window.marked.parse(text));
+      element.innerHTML = window.DOMPurify.sanitize(window.marked.parse(text).trim());
       element.classList.add('markdown');
     } else {
       element.textContent = text;

@@ -96,6 +96,12 @@ public class HttpApiVerticle extends VerticleBase {
     router.route("/eventbus/*").subRouter(bridge.router());
 
     router.get("/webjars/*").handler(StaticHandler.create("META-INF/resources/webjars"));
+    // The ComfyUI panel, imported by the loader that install-comfyui wrote into ComfyUI (EdgeGuard gives
+    // ComfyUI's origin its CORS headers). Revalidated on every load, so a new jar's panel is used at once.
+    router.get("/comfyui/*").handler(ctx -> {
+      ctx.response().putHeader("Cache-Control", "no-cache");
+      ctx.next();
+    }).handler(StaticHandler.create("webroot/comfyui").setCachingEnabled(false));
     router.get("/*").handler(StaticHandler.create("webroot").setIndexPage("index.html"));
     router.route().failureHandler(HttpErrors::onRouteFailure);
     // no route matched at all (vertx-web answers these itself, as plain text, unless told otherwise)

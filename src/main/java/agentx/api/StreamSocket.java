@@ -23,6 +23,10 @@ final class StreamSocket {
   static final short CLOSE_BAD_SESSION_ID = 4400;
   static final short CLOSE_UNKNOWN_SESSION = 4404;
   static final short CLOSE_TOO_BIG = 1009;
+  /** The client reads too slowly: its socket is closed rather than buffering without bound; it resumes with ?after=. */
+  static final short CLOSE_TOO_SLOW = 4429;
+  /** Frames written while the socket's write queue stays full before the client is called too slow. */
+  static final int MAX_CONGESTED_FRAMES = 4_096;
 
   private final Vertx vertx;
   private final StoreClient store;
@@ -85,11 +89,28 @@ final class StreamSocket {
     });
   }
 
+  private int congestedFrames;
+  private long lastSeqWritten;
+
   private void write(JsonObject frame) {
-    if (!ws.isClosed()) {
-      lastWriteNanos = System.nanoTime();
-      ws.writeTextMessage(frame.encode());
+    if (ws.isClosed()) {
+      return;
     }
+    if (ws.writeQueueFull()) {
+      if (congestedFrames == 0) {
+        ws.drainHandler(v -> congestedFrames = 0);
+      }
+      if (++congestedFrames > MAX_CONGESTED_FRAMES) {
+        log.info("Session {}: closing a WebSocket that stopped reading (last seq sent {})", sessionId, lastSeqWritten);
+        ws.close(CLOSE_TOO_SLOW, "client too slow; reconnect with after=" + lastSeqWritten);
+        return;
+      }
+    }
+    lastWriteNanos = System.nanoTime();
+    if (frame.getValue("seq") instanceof Number seq) {
+      lastSeqWritten = seq.longValue();
+    }
+    ws.writeTextMessage(frame.encode());
   }
 
   private void onFrame(String text) {

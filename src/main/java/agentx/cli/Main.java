@@ -13,8 +13,12 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code java -jar agentx.jar [options]}: runs the server until stopped. */
+/**
+ * {@code java -jar agentx.jar [options]}: runs the server until stopped; {@code install-comfyui}
+ * writes the ComfyUI extension instead.
+ */
 @Command(name = "agentx", mixinStandardHelpOptions = true, version = "AgentX Runtime 0.1.0",
+    subcommands = InstallComfyUi.class,
     description = {
         "AgentX Runtime: Claude Code for ComfyUI as a server (REST, WebSocket, event-bus bridge, MCP).",
         "",
@@ -27,6 +31,8 @@ import picocli.CommandLine.Option;
         "  ANTHROPIC_API_KEY=sk-ant-... java -jar agentx.jar --port 9000",
         "  java -jar agentx.jar --cluster --roles engine,tools",
         "      joins the cluster members of AGENTX_CLUSTER_MEMBERS as an engine node",
+        "  java -jar agentx.jar install-comfyui ~/ComfyUI",
+        "      adds the AgentX panel to ComfyUI's sidebar (see install-comfyui --help)",
         ""},
     sortOptions = false)
 public final class Main implements Callable<Integer> {

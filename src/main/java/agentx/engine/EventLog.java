@@ -34,6 +34,13 @@ final class EventLog {
   private boolean writing;
   private boolean broken;
   private final List<Promise<Void>> drainWaiters = new ArrayList<>();
+  /** Told true when the backlog passes {@link #HIGH_WATER} events, false when it is written down to {@link #LOW_WATER}. */
+  private Consumer<Boolean> backlogListener = b -> { };
+  private boolean backlogHigh;
+
+  /** Events waiting for the store above which the producer (Claude's stream) is held back. */
+  static final int HIGH_WATER = 256;
+  static final int LOW_WATER = 32;
 
   EventLog(StoreClient store, String sessionId, String turnId, Consumer<AgentXException> onStoreFailure) {
     this.store = store;
@@ -60,6 +67,26 @@ final class EventLog {
     if (!writing) {
       writeBatch();
     }
+    checkBacklog();
+  }
+
+  /** Back-pressure: {@code listener} is told to hold (true) or resume (false) whatever produces the events. */
+  void onBacklog(Consumer<Boolean> listener) {
+    this.backlogListener = listener;
+  }
+
+  boolean backlogHigh() {
+    return backlogHigh;
+  }
+
+  private void checkBacklog() {
+    if (!backlogHigh && pending.size() >= HIGH_WATER) {
+      backlogHigh = true;
+      backlogListener.accept(true);
+    } else if (backlogHigh && pending.size() <= LOW_WATER) {
+      backlogHigh = false;
+      backlogListener.accept(false);
+    }
   }
 
   /** After a store failure: lets the turn's closing events be tried (the store may be back). */
@@ -81,6 +108,7 @@ final class EventLog {
     List<JsonObject> batch = pending;
     pending = new ArrayList<>();
     writing = true;
+    checkBacklog();
     store.appendEvents(new AppendEvents(batch)).onComplete(stored -> {
       if (stored.failed()) {
         log.error("Could not store {} event(s) of turn {} in session {}: {}", batch.size(), turnId, sessionId,

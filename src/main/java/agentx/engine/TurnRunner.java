@@ -86,6 +86,12 @@ final class TurnRunner {
     this.engineNode = engineNode;
     this.sessionSpentUsd = sessionSpentUsd;
     this.events = new EventLog(store, sessionId, turnId, this::stop);
+    // back-pressure: while the store lags behind, Claude's stream waits in its TCP window, not on the heap
+    this.events.onBacklog(held -> {
+      if (currentCall != null) {
+        currentCall.hold(held);
+      }
+    });
     this.tools = new TurnTools(toolsClient, sessionId, turnId, events, settings.toolTimeoutMs());
     this.metrics = metrics;
     this.usage = new TurnUsage(pricing, metrics);
@@ -179,6 +185,7 @@ final class TurnRunner {
     events.emit(Events.STATE, Events.state("thinking"));
     partialText = new StringBuilder();
     currentCall = client.stream(ClaudeRequest.build(settings, conversation, tools.specs()), new Listener(System.nanoTime()));
+    currentCall.hold(events.backlogHigh());
     return currentCall.result().compose(this::onAssistantMessage);
   }
 

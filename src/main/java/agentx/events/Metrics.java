@@ -139,10 +139,14 @@ public final class Metrics {
 
   // --- store ---
 
-  /** One committed event-log write of {@code count} envelopes. */
+  /** {@code count} envelopes committed (and then published). */
   public void eventsPersisted(int count) {
     eventsPersisted.increment(count);
-    batchSize.record(count);
+  }
+
+  /** One event-log write transaction of {@code size} envelopes (the store's group commit may join several requests). */
+  public void eventBatch(int size) {
+    batchSize.record(size);
   }
 
   public void storeWrite(long nanos) {

@@ -89,6 +89,11 @@ public final class Database {
     }
   }
 
+  /** This node's meters (the store records its writes there). */
+  public Metrics metrics() {
+    return metrics;
+  }
+
   public DatabaseUrl url() {
     return url;
   }

@@ -31,28 +31,32 @@ public final class EventRepository {
 
   /**
    * Numbers and appends a batch of envelopes (of one or several sessions) in one transaction and
-   * answers them as stored, each with its {@code seq}, in the order given per session.
+   * answers them as stored, each with its {@code seq}, in the order given.
    */
   public Future<List<JsonObject>> append(List<JsonObject> envelopes) {
     if (envelopes.isEmpty()) {
       return Future.succeededFuture(List.of());
     }
-    Map<String, List<JsonObject>> bySession = new LinkedHashMap<>();
-    for (JsonObject e : envelopes) {
-      bySession.computeIfAbsent(e.getString("session_id"), k -> new ArrayList<>()).add(e);
+    Map<String, List<Integer>> bySession = new LinkedHashMap<>();
+    for (int i = 0; i < envelopes.size(); i++) {
+      bySession.computeIfAbsent(envelopes.get(i).getString("session_id"), k -> new ArrayList<>()).add(i);
     }
     return db.write(conn -> {
-      List<JsonObject> stored = new ArrayList<>(envelopes.size());
+      JsonObject[] stored = new JsonObject[envelopes.size()];
       Future<Void> chain = Future.succeededFuture();
       // sessions in a fixed order, so two batches never wait on each other's session locks crosswise
       for (String sessionId : bySession.keySet().stream().sorted().toList()) {
-        chain = chain.compose(v -> appendNumbered(db, conn, sessionId, bySession.get(sessionId)).map(s -> {
-          stored.addAll(s);
+        List<Integer> positions = bySession.get(sessionId);
+        List<JsonObject> drafts = positions.stream().map(envelopes::get).toList();
+        chain = chain.compose(v -> appendNumbered(db, conn, sessionId, drafts).map(numbered -> {
+          for (int k = 0; k < positions.size(); k++) {
+            stored[positions.get(k)] = numbered.get(k);
+          }
           return null;
         }));
       }
-      return chain.map(v -> stored);
-    });
+      return chain.map(v -> List.of(stored));
+    }).onSuccess(written -> db.metrics().eventBatch(written.size()));
   }
 
   /**

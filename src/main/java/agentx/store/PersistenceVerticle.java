@@ -49,6 +49,7 @@ public class PersistenceVerticle extends VerticleBase {
   private WorkflowRepository workflows;
   private TurnRepository turns;
   private TurnRecovery recovery;
+  private EventAppender appender;
   private final List<MessageConsumer<Object>> consumers = new ArrayList<>();
 
   @Override
@@ -64,6 +65,7 @@ public class PersistenceVerticle extends VerticleBase {
     workflows = new WorkflowRepository(db);
     turns = new TurnRepository(db, sessions);
     recovery = new TurnRecovery(db);
+    appender = new EventAppender(events);
     return vertx.executeBlocking(db::migrateBlocking)
         .compose(applied -> config().getBoolean(RECOVER_TURNS, false) ? recoverInterruptedTurns() : Future.succeededFuture())
         .compose(v -> registerConsumers())
@@ -92,7 +94,7 @@ public class PersistenceVerticle extends VerticleBase {
       TurnQuery query = TurnQuery.fromJson(b);
       return turns.get(query.sessionId(), query.turnId()).map(t -> t.toJson());
     });
-    serve(Addresses.STORE_EVENT_APPEND, b -> events.append(AppendEvents.fromJson(b).envelopes()).map(this::published));
+    serve(Addresses.STORE_EVENT_APPEND, b -> appender.append(AppendEvents.fromJson(b).envelopes()).map(this::published));
     serve(Addresses.STORE_EVENT_LIST, b -> events.list(EventQuery.fromJson(b)).map(p -> p.toJson()));
     serve(Addresses.STORE_WORKFLOW_SAVE, b -> {
       SaveWorkflow save = SaveWorkflow.fromJson(b);

@@ -206,6 +206,46 @@ class StoreContractTest {
   }
 
   @OnBothBackends
+  @DisplayName("group commit: concurrent appends of 20 sessions are numbered per session in order; a deleted session's append fails alone")
+  void groupCommit(Backend backend, Vertx vertx) {
+    Database db = open(vertx, TestDatabases.create(backend, dir));
+    SessionRepository sessions = new SessionRepository(db);
+    EventAppender appender = new EventAppender(new EventRepository(db));
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      ids.add(newSession(sessions));
+    }
+    String gone = ids.get(7);
+    sessions.delete(gone).await();
+    // appends are made on the store's own context, as the verticle makes them
+    io.vertx.core.Context context = vertx.getOrCreateContext();
+    List<Future<List<JsonObject>>> appends = new ArrayList<>();
+    io.vertx.core.Promise<Void> issued = io.vertx.core.Promise.promise();
+    context.runOnContext(v -> {
+      for (int round = 0; round < 5; round++) {
+        for (String id : ids) {
+          appends.add(appender.append(drafts(id, "t", "r" + round + "a", "r" + round + "b")));
+        }
+      }
+      issued.complete();
+    });
+    issued.future().await();
+    Future.join(appends).transform(ar -> Future.succeededFuture()).await();
+    for (int i = 0; i < appends.size(); i++) {
+      String id = ids.get(i % ids.size());
+      Future<List<JsonObject>> append = appends.get(i);
+      if (id.equals(gone)) {
+        assertThat(ErrorCode.of(append.cause())).isEqualTo(ErrorCode.SESSION_NOT_FOUND);
+        continue;
+      }
+      assertThat(append.succeeded()).as(String.valueOf(append.cause())).isTrue();
+      int round = i / ids.size();
+      assertThat(append.result().stream().map(e -> e.getLong("seq")).toList()).containsExactly(2L * round + 1, 2L * round + 2);
+      assertThat(append.result().get(0).getString("data")).isEqualTo("r" + round + "a");
+    }
+  }
+
+  @OnBothBackends
   @DisplayName("workflows: 20 concurrent saves get versions 1..20; the highest is current; every version can be read back")
   void workflows(Backend backend, Vertx vertx) {
     Database db = open(vertx, TestDatabases.create(backend, dir));

@@ -71,6 +71,7 @@ public final class FakeComfyUi {
   private volatile boolean holdRuns;
   private volatile int imageWidth = 64;
   private volatile int imageHeight = 48;
+  private final List<java.util.function.Consumer<Router>> extraRoutes = new CopyOnWriteArrayList<>();
 
   /** One queued prompt. */
   private final class Run {
@@ -137,6 +138,7 @@ public final class FakeComfyUi {
       requests.add(ctx.request().method() + " " + ctx.request().path());
       ctx.next();
     });
+    extraRoutes.forEach(routes -> routes.accept(router));
     for (String prefix : List.of("", "/api")) {
       router.get(prefix + "/ws").handler(this::webSocket);
     }
@@ -173,6 +175,12 @@ public final class FakeComfyUi {
       port = s.actualPort();
       return this;
     });
+  }
+
+  /** More routes on the same server, before ComfyUI's own (e.g. the web frontend a browser test loads); call before {@link #start}. */
+  public FakeComfyUi withRoutes(java.util.function.Consumer<Router> routes) {
+    extraRoutes.add(routes);
+    return this;
   }
 
   /** ComfyUI down: the port stops answering (connection refused). */

@@ -18,4 +18,11 @@ public interface StreamCall {
    * thread and more than once.
    */
   void cancel();
+
+  /**
+   * Stops ({@code true}) or resumes ({@code false}) reading the stream while what it produced is
+   * still being stored and delivered: back-pressure from the event log to Claude's connection, so a
+   * slow store holds tokens in the TCP window instead of the heap. Held time is not a stall.
+   */
+  default void hold(boolean held) {}
 }

@@ -40,6 +40,8 @@ final class StreamingCall implements StreamCall {
   private long retryTimer = -1;
   /** The attempt whose events count; null between a failed attempt and its retry. */
   private Attempt attempt;
+  /** Reading is held back by the consumer (see {@link #hold}). */
+  private boolean held;
 
   StreamingCall(
       Vertx vertx,
@@ -66,6 +68,22 @@ final class StreamingCall implements StreamCall {
   @Override
   public Future<JsonObject> result() {
     return result.future();
+  }
+
+  @Override
+  public void hold(boolean hold) {
+    if (held == hold) {
+      return;
+    }
+    held = hold;
+    Attempt current = attempt;
+    if (current != null && current.lines != null) {
+      if (hold) {
+        current.lines.pause();
+      } else {
+        current.lines.resume();
+      }
+    }
   }
 
   @Override
@@ -146,6 +164,7 @@ final class StreamingCall implements StreamCall {
     private boolean bodyStarted;
     private boolean responseEnded;
     private long watchdog = -1;
+    private RecordParser lines;
     private long lastActivityNanos;
 
     void run() {
@@ -200,10 +219,13 @@ final class StreamingCall implements StreamCall {
 
     // One line at a time with back-pressure; the body is never buffered whole.
     private void streamBody(HttpClientResponse response) {
-      RecordParser lines = RecordParser.newDelimited("\n", response);
+      lines = RecordParser.newDelimited("\n", response);
       lines.exceptionHandler(this::bodyFailed);
       lines.endHandler(v -> bodyEnded());
       lines.handler(this::onLine);
+      if (held) {
+        lines.pause();
+      }
     }
 
     private void onLine(Buffer line) {
@@ -296,6 +318,9 @@ final class StreamingCall implements StreamCall {
         watchdog = -1;
         if (!live()) {
           return;
+        }
+        if (held) {
+          lastActivityNanos = System.nanoTime(); // waiting on our side is not Claude stalling
         }
         long quietMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastActivityNanos);
         if (quietMs < options.idleTimeoutMs()) {

@@ -1,0 +1,82 @@
+package agentx.store;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Group commit across sessions: while one append transaction is being written, the appends that
+ * arrive (from any number of sessions' turns) wait, and the next transaction writes them all. A
+ * thousand streaming sessions then cost a few transactions per round on SQLite's single writer,
+ * not a thousand. If a combined transaction fails (one session was deleted, say), each request is
+ * written again on its own, so one bad request never fails the others.
+ */
+final class EventAppender {
+  /** Envelopes per combined transaction at most; more wait for the next one. */
+  static final int MAX_GROUP = 4_000;
+
+  private record Request(List<JsonObject> envelopes, Promise<List<JsonObject>> stored) {}
+
+  private final EventRepository events;
+  private final List<Request> waiting = new ArrayList<>();
+  private boolean writing;
+
+  EventAppender(EventRepository events) {
+    this.events = events;
+  }
+
+  /** Completes with the envelopes as stored (with their {@code seq}), in the order given, once committed. */
+  Future<List<JsonObject>> append(List<JsonObject> envelopes) {
+    Promise<List<JsonObject>> stored = Promise.promise();
+    waiting.add(new Request(envelopes, stored));
+    if (!writing) {
+      writeNext();
+    }
+    return stored.future();
+  }
+
+  private void writeNext() {
+    if (waiting.isEmpty()) {
+      writing = false;
+      return;
+    }
+    writing = true;
+    List<Request> group = new ArrayList<>();
+    List<JsonObject> all = new ArrayList<>();
+    while (!waiting.isEmpty() && (group.isEmpty() || all.size() + waiting.get(0).envelopes().size() <= MAX_GROUP)) {
+      Request next = waiting.remove(0);
+      group.add(next);
+      all.addAll(next.envelopes());
+    }
+    events.append(all).onComplete(done -> {
+      if (done.succeeded()) {
+        int from = 0;
+        for (Request request : group) {
+          int to = from + request.envelopes().size();
+          request.stored().complete(done.result().subList(from, to));
+          from = to;
+        }
+        writeNext();
+      } else if (group.size() == 1) {
+        group.get(0).stored().fail(done.cause());
+        writeNext();
+      } else {
+        // one request may have spoiled the group: write each on its own, in order
+        Future<Void> chain = Future.succeededFuture();
+        for (Request request : group) {
+          chain = chain.transform(v -> events.append(request.envelopes())
+              .onComplete(alone -> {
+                if (alone.succeeded()) {
+                  request.stored().complete(alone.result());
+                } else {
+                  request.stored().fail(alone.cause());
+                }
+              }).transform(ignored -> Future.succeededFuture()));
+        }
+        chain.onComplete(v -> writeNext());
+      }
+    });
+  }
+}

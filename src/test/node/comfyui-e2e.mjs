@@ -1,0 +1,255 @@
+// The AgentX panel inside a ComfyUI page, in headless Chromium (run by ComfyPanelBrowserTest).
+// The page is the test frontend that FakeComfyUi serves the way ComfyUI does (/scripts/app.js,
+// /api/extensions, /extensions/agentx/agentx.js as written by install-comfyui, @comfyorg/litegraph);
+// the panel comes from the runtime at RUNTIME_URL, Claude is scripted by the Java test.
+// Env: COMFY_URL, RUNTIME_URL, ANSWER_HELLO, ANSWER_STOP, ANSWER_RELOAD, ANSWER_ADDED, ANSWER_RAN,
+// SCENARIOS (comma-separated names to run; default all), SCREENSHOT, CHROMIUM.
+import { chromium } from 'playwright-core';
+import assert from 'node:assert/strict';
+
+const env = (name, fallback) => {
+  const value = process.env[name] ?? fallback;
+  if (value === undefined) throw new Error(`set ${name}`);
+  return value;
+};
+const COMFY_URL = env('COMFY_URL');
+const RUNTIME_URL = env('RUNTIME_URL');
+const TIMEOUT = 20_000;
+const wanted = new Set(env('SCENARIOS', 'tab,send,canvas-apply,stop,reload,add-node,image').split(',').map((s) => s.trim()));
+
+const browser = await chromium.launch({ executablePath: env('CHROMIUM', '/usr/bin/chromium'), args: ['--no-sandbox'] });
+const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+context.setDefaultTimeout(TIMEOUT);
+const page = await context.newPage();
+page.on('pageerror', (e) => console.log(`  [page error] ${e.message}`));
+page.on('console', (m) => { if (m.type() === 'error') console.log(`  [console] ${m.text()}`); });
+let passed = 0;
+let skipped = 0;
+
+async function scenario(key, name, body) {
+  if (!wanted.has(key)) {
+    skipped++;
+    console.log(`skip - ${name}`);
+    return;
+  }
+  await body();
+  passed++;
+  console.log(`ok - ${name}`);
+}
+
+// --- helpers -------------------------------------------------------------------------------------
+
+const panel = () => page.getByTestId('agentx-panel');
+const messageBox = () => panel().getByRole('textbox', { name: 'Message' });
+const sendButton = () => panel().getByRole('button', { name: 'Send', exact: true });
+const stopButton = () => panel().getByRole('button', { name: 'Stop', exact: true });
+
+async function openComfyUi() {
+  await page.goto(COMFY_URL + '/');
+  await page.waitForFunction(() => document.body.dataset.ready === 'true');
+  const tab = page.locator('.agentx-tab-button');
+  await tab.waitFor();
+  if ((await tab.getAttribute('aria-pressed')) !== 'true') await tab.click();
+  await panel().waitFor();
+  // connected to its session, or no session yet
+  await page.waitForFunction(() => document.querySelector('[data-testid=agentx-connection]')?.textContent === 'live'
+    || document.querySelector('[data-testid=agentx-session-select]').options.length === 0);
+}
+
+async function newSession() {
+  const before = await page.getByTestId('agentx-session-select').inputValue().catch(() => '');
+  await panel().getByRole('button', { name: 'New session' }).click();
+  await page.waitForFunction((b) => {
+    const v = document.querySelector('[data-testid=agentx-session-select]').value;
+    return v && v !== b && document.querySelector('[data-testid=agentx-connection]').textContent === 'live';
+  }, before);
+  return page.getByTestId('agentx-session-select').inputValue();
+}
+
+async function send(text) {
+  await messageBox().fill(text);
+  await sendButton().click();
+}
+
+const turnEnded = (status) => page.waitForFunction(
+  (s) => document.querySelector('[data-testid=agentx-summary]').dataset.status === s, status);
+const assistantTexts = () => page.$$eval('[data-testid=agentx-message][data-role=assistant] .agentx-text',
+  (els) => els.map((e) => e.textContent.trim()).filter(Boolean));
+const draftText = () => page.getByTestId('agentx-draft').textContent();
+const canvasNodes = () => page.evaluate(() => window.app.graph.serialize().nodes
+  .map((n) => ({ id: String(n.id), type: n.type, pos: [Math.round(n.pos[0]), Math.round(n.pos[1])], size: [Math.round(n.size[0]), Math.round(n.size[1])] })));
+const api = (path, init) => page.evaluate(async ({ url, init }) => {
+  const r = await fetch(url, init);
+  return { status: r.status, body: await r.json().catch(() => null) };
+}, { url: RUNTIME_URL + '/api/agentx' + path, init });
+
+function assertUnmoved(before, after) {
+  for (const node of before) {
+    const now = after.find((n) => n.id === node.id);
+    assert.ok(now, `node ${node.id} (${node.type}) is still on the canvas`);
+    assert.deepEqual(now.pos, node.pos, `node ${node.id} (${node.type}) kept its position`);
+    assert.deepEqual(now.size, node.size, `node ${node.id} (${node.type}) kept its size`);
+  }
+}
+
+function assertNextTo(added, source, all) {
+  assert.ok(added.pos[0] >= source.pos[0] + source.size[0], `the new node (x=${added.pos[0]}) is right of its source ${source.id} (ends at ${source.pos[0] + source.size[0]})`);
+  assert.ok(added.pos[0] - (source.pos[0] + source.size[0]) < 200, 'and close to it');
+  for (const other of all.filter((n) => n.id !== added.id)) {
+    const overlap = added.pos[0] < other.pos[0] + other.size[0] && other.pos[0] < added.pos[0] + added.size[0]
+      && added.pos[1] < other.pos[1] + other.size[1] && other.pos[1] < added.pos[1] + added.size[1];
+    assert.ok(!overlap, `the new node does not cover node ${other.id} (${other.type})`);
+  }
+}
+
+// --- scenarios -----------------------------------------------------------------------------------
+
+try {
+  await scenario('tab', 'ComfyUI loads the installed extension: the AgentX tab appears in the sidebar and its settings are registered', async () => {
+    await page.goto(COMFY_URL + '/');
+    await page.waitForFunction(() => document.body.dataset.ready === 'true');
+    const tab = page.getByRole('button', { name: 'AgentX' });
+    await tab.waitFor();
+    await tab.click();
+    await panel().waitFor();
+    await messageBox().waitFor();
+    assert.equal(await sendButton().count(), 1);
+    assert.equal(await stopButton().isDisabled(), true, 'Stop is disabled while no turn runs');
+    await page.getByRole('button', { name: 'Settings' }).click();
+    const url = page.locator('input[data-setting-id="AgentX.RuntimeUrl"]');
+    assert.equal(await url.inputValue(), RUNTIME_URL, 'the runtime URL setting defaults to install-comfyui --url');
+    assert.equal(await page.locator('input[data-setting-id="AgentX.ApiToken"]').getAttribute('type'), 'password');
+    await page.getByRole('button', { name: 'Close' }).click();
+  });
+
+  await scenario('send', 'a message: the canvas becomes the session workflow first, the answer streams in and renders as markdown, the summary shows', async () => {
+    await openComfyUi();
+    const id = await newSession();
+    const canvas = await page.evaluate(async () => (await window.app.graphToPrompt()).output);
+    await send('What does my workflow do?');
+    await page.waitForFunction(() => document.querySelector('[data-testid=agentx-draft]').textContent.length > 0
+      || document.querySelector('[data-testid=agentx-summary]').dataset.status);
+    await turnEnded('completed');
+    assert.deepEqual(await assistantTexts(), [env('ANSWER_HELLO').replace(/\*\*/g, '')]);
+    assert.equal(await page.locator('[data-testid=agentx-message][data-role=assistant] strong').count(), 1, 'markdown **bold** rendered');
+    assert.match(await page.getByTestId('agentx-summary').textContent(), /completed · \d+\.\d s · \d+ tokens/);
+    const stored = await api(`/sessions/${id}/workflow`);
+    assert.equal(stored.status, 200, 'the session has a workflow');
+    const strip = (wf) => Object.fromEntries(Object.entries(wf).map(([k, v]) => [k, { class_type: v.class_type, inputs: v.inputs }]));
+    assert.deepEqual(strip(stored.body.workflow), strip(canvas), 'the stored workflow is what the canvas showed');
+  });
+
+  await scenario('canvas-apply', 'an agent edit is applied in place: the new node sits next to the node it connects to, the others keep position and size', async () => {
+    await openComfyUi();
+    const before = await canvasNodes();
+    const diff = await page.evaluate(async (runtime) => {
+      const { applyToCanvas } = await import(runtime + '/comfyui/agentx-panel.js');
+      const { output } = await window.app.graphToPrompt();
+      const next = structuredClone(output);
+      next['50'] = { class_type: 'PreviewImage', inputs: { images: ['8', 0] } };
+      next['3'].inputs.steps = 31;
+      return applyToCanvas(window.app, next);
+    }, RUNTIME_URL);
+    assert.deepEqual(diff.added, ['50']);
+    assert.deepEqual(diff.changed, ['3']);
+    const after = await canvasNodes();
+    assertUnmoved(before, after);
+    const added = after.find((n) => n.id === '50');
+    assert.equal(added.type, 'PreviewImage');
+    assertNextTo(added, after.find((n) => n.id === '8'), after);
+    const { output } = await page.evaluate(() => window.app.graphToPrompt());
+    assert.deepEqual(output['50'].inputs.images, ['8', 0], 'the new node is linked to VAEDecode');
+    assert.equal(output['3'].inputs.steps, 31, 'the changed widget value is on the canvas');
+    // put the canvas back for the next scenarios
+    await page.evaluate(async (runtime) => {
+      const { applyToCanvas } = await import(runtime + '/comfyui/agentx-panel.js');
+      const { output } = await window.app.graphToPrompt();
+      delete output['50'];
+      output['3'].inputs.steps = 20;
+      return applyToCanvas(window.app, output);
+    }, RUNTIME_URL);
+    assert.equal((await canvasNodes()).length, before.length);
+  });
+
+  await scenario('stop', 'Stop cancels a slow turn; the partial answer stays and the turn shows cancelled', async () => {
+    await openComfyUi();
+    await newSession();
+    await send('Count slowly');
+    await page.waitForFunction(() => document.querySelector('[data-testid=agentx-draft]').textContent.length > 0);
+    assert.equal(await stopButton().isEnabled(), true, 'Stop is enabled while the turn runs');
+    await stopButton().click();
+    await turnEnded('cancelled');
+    assert.equal(await page.getByTestId('agentx-state').getAttribute('data-state'), 'cancelled');
+    assert.equal(await stopButton().isDisabled(), true);
+    const shown = (await assistantTexts()).join('');
+    const full = env('ANSWER_STOP');
+    assert.ok(shown.length > 0 && shown.length < full.length && full.startsWith(shown), `partial answer kept: "${shown}"`);
+  });
+
+  await scenario('reload', 'a reload of ComfyUI in the middle of a turn: the panel comes back to its session, every token once, none lost', async () => {
+    const full = env('ANSWER_RELOAD');
+    await openComfyUi();
+    await newSession();
+    await send('Tell me slowly');
+    await page.waitForFunction(() => document.querySelector('[data-testid=agentx-draft]').textContent.length > 0);
+    const before = await draftText();
+    assert.ok(before.length < full.length, 'reloading before the end of the answer');
+    await openComfyUi();
+    await page.waitForFunction(() => document.querySelector('[data-testid=agentx-draft]').textContent.length > 0
+      || document.querySelector('[data-testid=agentx-summary]').dataset.status === 'completed');
+    const after = await draftText();
+    if (after) {
+      console.log(`  reload: draft "${before}" before, "${after}" after`);
+      assert.ok(after.startsWith(before), `the replayed draft "${after}" keeps the tokens seen before the reload "${before}"`);
+      assert.ok(full.startsWith(after), `the replayed draft "${after}" has no duplicate tokens`);
+    }
+    await turnEnded('completed');
+    assert.deepEqual(await assistantTexts(), [full]);
+    assert.equal((await panel().innerText()).split(full).length - 1, 1, 'the answer is shown once');
+  });
+
+  await scenario('add-node', 'a turn whose Claude calls add_node: the node appears on the canvas without a reload, next to its source, the others unmoved', async () => {
+    await openComfyUi();
+    await newSession();
+    const before = await canvasNodes();
+    await page.evaluate(() => { window.loadMarker = 'same page'; });
+    await send('Add a preview of the decoded image');
+    await turnEnded('completed');
+    await page.waitForFunction(() => window.app.graph.serialize().nodes.some((n) => n.type === 'PreviewImage'));
+    assert.equal(await page.evaluate(() => window.loadMarker), 'same page', 'no page reload');
+    const after = await canvasNodes();
+    assertUnmoved(before, after);
+    const added = after.find((n) => n.type === 'PreviewImage');
+    assertNextTo(added, after.find((n) => n.id === '8'), after);
+    const { output } = await page.evaluate(() => window.app.graphToPrompt());
+    assert.deepEqual(output[added.id].inputs.images, ['8', 0]);
+    assert.ok((await assistantTexts()).includes(env('ANSWER_ADDED')));
+  });
+
+  await scenario('image', 'a turn whose Claude runs the workflow: the output image shows in the panel (alt = file name, naturalWidth > 0)', async () => {
+    await openComfyUi();
+    await newSession();
+    await send('Run it');
+    await turnEnded('completed');
+    const img = panel().locator('img[alt$=".png"]').first();
+    await img.waitFor();
+    await page.waitForFunction((el) => el.complete && el.naturalWidth > 0, await img.elementHandle());
+    const alt = await img.getAttribute('alt');
+    assert.match(alt, /^ComfyUI_\d+_\.png$/);
+    console.log(`  image: ${alt}, ${await img.evaluate((el) => `${el.naturalWidth}x${el.naturalHeight}`)}`);
+    assert.ok((await assistantTexts()).includes(env('ANSWER_RAN')));
+  });
+
+  const shot = env('SCREENSHOT', 'comfyui-panel.png');
+  await page.screenshot({ path: shot });
+  console.log(`screenshot: ${shot}`);
+  console.log(`${passed} scenarios passed, ${skipped} skipped`);
+} catch (e) {
+  console.log(`not ok - after ${passed} passed scenario(s): ${e.stack || e}`);
+  const shot = env('SCREENSHOT', 'comfyui-panel.png');
+  await page.screenshot({ path: shot }).catch(() => {});
+  console.log(`screenshot: ${shot}`);
+  process.exitCode = 1;
+} finally {
+  await browser.close();
+}

@@ -1,0 +1,60 @@
+// Pure parts of the ComfyUI panel (no browser needed): the workflow diff, where new nodes go, and
+// which files of a tool result are shown as media. Run by ComfyExtensionTypecheckTest (node --test).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { diffWorkflows, mediaFiles, placeNewNodes } from '../../main/resources/webroot/comfyui/agentx-panel.js';
+
+const wf = () => ({
+  4: { class_type: 'CheckpointLoaderSimple', inputs: { ckpt_name: 'a.safetensors' } },
+  8: { class_type: 'VAEDecode', inputs: { samples: ['3', 0], vae: ['4', 2] } },
+});
+
+test('diff: links compare by value whatever the id type, titles are ignored', () => {
+  const shown = wf();
+  const next = wf();
+  next[8].inputs.samples = [3, 0];
+  next[4]._meta = { title: 'Loader' };
+  assert.equal(diffWorkflows(shown, next).empty, true);
+});
+
+test('diff: added, removed and changed nodes', () => {
+  const next = wf();
+  delete next[4];
+  next[8].inputs.vae = ['9', 0];
+  next[10] = { class_type: 'PreviewImage', inputs: { images: ['8', 0] } };
+  assert.deepEqual(diffWorkflows(wf(), next), { added: ['10'], removed: ['4'], changed: ['8'], empty: false });
+});
+
+test('placement: right of the source node, moved down past any node it would cover', () => {
+  const existing = [
+    { id: 8, pos: [1200, 180], size: [210, 46] },
+    { id: 9, pos: [1450, 180], size: [210, 270] }, // right where the new node would go
+  ];
+  const next = { 8: { class_type: 'VAEDecode' }, 9: { class_type: 'SaveImage' }, 10: { class_type: 'PreviewImage', inputs: { images: ['8', 0] } } };
+  const [x, y] = placeNewNodes(existing, ['10'], next).get('10');
+  assert.equal(x, 1200 + 210 + 40);
+  assert.ok(y >= 180 + 270, `below SaveImage, got y=${y}`);
+});
+
+test('placement: a chain of new nodes follows its own order; a node feeding an existing one goes left of it', () => {
+  const existing = [{ id: 3, pos: [800, 200], size: [300, 260] }];
+  const next = {
+    3: { class_type: 'KSampler', inputs: { model: ['21', 0] } },
+    20: { class_type: 'UNETLoader', inputs: {} },
+    21: { class_type: 'LoraLoaderModelOnly', inputs: { model: ['20', 0] } },
+  };
+  const placed = placeNewNodes(existing, ['21', '20'], next);
+  const [x20] = placed.get('20');
+  const [x21] = placed.get('21');
+  assert.ok(x21 > x20, 'the LoRA loader is right of the UNET loader it takes the model from');
+});
+
+test('media: run_workflow outputs and the get_output_images listing', () => {
+  assert.deepEqual(mediaFiles({ name: 'run_workflow', result: { status: 'success', outputs: [
+    { node_id: '9', kind: 'images', filename: 'ComfyUI_00001_.png', subfolder: '', type: 'output' },
+    { node_id: '12', kind: 'gifs', filename: 'clip.mp4', subfolder: 'video', type: 'output' }] } }),
+  [{ filename: 'ComfyUI_00001_.png', subfolder: '', type: 'output' }, { filename: 'clip.mp4', subfolder: 'video', type: 'output' }]);
+  assert.deepEqual(mediaFiles({ name: 'get_output_images', result: 'Images of prompt p:\n1. ComfyUI_00002_.png (output, node 9) - 64x48\n2. sub/x.webp (temp, node 10)' }),
+    [{ filename: 'ComfyUI_00002_.png', subfolder: '', type: 'output' }, { filename: 'x.webp', subfolder: 'sub', type: 'temp' }]);
+  assert.deepEqual(mediaFiles({ name: 'get_workflow', result: { version: 1 } }), []);
+});
