@@ -1,9 +1,11 @@
 package agentx;
 
 import agentx.api.HttpApiVerticle;
+import agentx.api.MetricsEndpointVerticle;
 import agentx.config.AgentXConfig;
 import agentx.config.HazelcastSetup;
 import agentx.engine.AgentEngineVerticle;
+import agentx.events.Metrics;
 import agentx.protocol.Addresses;
 import agentx.protocol.AssistantReply;
 import agentx.protocol.CreateSession;
@@ -17,8 +19,15 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.Label;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.micrometer.VertxPrometheusOptions;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.UUID;
 import org.slf4j.Logger;
@@ -53,8 +62,30 @@ public final class AgentX {
 
   /** Starts a Vert.x instance of its own (clustered when {@code AGENTX_CLUSTER}) and deploys the configured roles on it. */
   public static Future<AgentX> start(AgentXConfig config) {
-    Future<Vertx> vertx = config.bool(AgentXConfig.CLUSTER) ? HazelcastSetup.clusteredVertx(config) : Future.succeededFuture(Vertx.vertx());
-    return vertx.compose(v -> deploy(v, true, config).onFailure(e -> v.close()));
+    PrometheusMeterRegistry registry = Metrics.newRegistry();
+    VertxOptions options = new VertxOptions().setMetricsOptions(metricsOptions());
+    MicrometerMetricsFactory factory = new MicrometerMetricsFactory(registry);
+    Future<Vertx> vertx = config.bool(AgentXConfig.CLUSTER)
+        ? HazelcastSetup.clusteredVertx(config, options, factory)
+        : Future.succeededFuture(Vertx.builder().with(options).withMetrics(factory).build());
+    return vertx.compose(v -> {
+      Metrics.bind(v, registry);
+      return deploy(v, true, config).onFailure(e -> v.close());
+    });
+  }
+
+  /**
+   * Vert.x's own meters (HTTP server and client, event bus, pools, JVM) next to the runtime's. No
+   * label that carries an id: event-bus addresses and request paths hold session ids, so they are
+   * left out (routes are templates and stay).
+   */
+  private static MicrometerMetricsOptions metricsOptions() {
+    return new MicrometerMetricsOptions()
+        .setEnabled(true)
+        .setJvmMetricsEnabled(true)
+        .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true))
+        .setLabels(EnumSet.of(Label.HTTP_ROUTE, Label.HTTP_METHOD, Label.HTTP_CODE, Label.EB_SIDE, Label.EB_FAILURE,
+            Label.POOL_TYPE, Label.POOL_NAME));
   }
 
   /** Deploys the configured roles on an existing Vert.x instance (clustered or not). */
@@ -85,6 +116,10 @@ public final class AgentX {
     }
     if (roles.contains("engine")) {
       chain = chain.compose(v -> vertx.deployVerticle(new AgentEngineVerticle(), options));
+    }
+    // a node without an HTTP API can still be scraped: its meters are its own
+    if (!roles.contains("api") && config.integer(AgentXConfig.METRICS_PORT) > 0) {
+      chain = chain.compose(v -> vertx.deployVerticle(new MetricsEndpointVerticle(), options));
     }
     HttpApiVerticle http = roles.contains("api") ? new HttpApiVerticle() : null;
     if (http != null) {

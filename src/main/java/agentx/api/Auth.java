@@ -8,7 +8,7 @@ import java.security.MessageDigest;
 /**
  * The optional API token ({@code AGENTX_API_TOKEN}): {@code Authorization: Bearer <token>} on REST,
  * WebSocket and /mcp; a {@code token} query parameter where a browser cannot set headers (WebSocket,
- * SockJS). Compared in constant time. Without a configured token everything is open.
+ * SockJS, an SSE stream). Compared in constant time. Without a configured token everything is open.
  */
 final class Auth {
   private final byte[] token;
@@ -44,12 +44,18 @@ final class Auth {
    * or, on a real WebSocket handshake only (where a browser cannot set headers), in {@code ?token=}.
    */
   void handle(RoutingContext ctx) {
-    if (acceptsHeader(ctx.request().getHeader("Authorization")) || (isWebSocketHandshake(ctx) && matches(ctx.queryParams().get("token")))) {
+    boolean headerless = isWebSocketHandshake(ctx) || isEventStream(ctx);
+    if (acceptsHeader(ctx.request().getHeader("Authorization")) || (headerless && matches(ctx.queryParams().get("token")))) {
       ctx.next();
       return;
     }
     ctx.response().putHeader("WWW-Authenticate", "Bearer");
     HttpErrors.send(ctx, ErrorCode.UNAUTHORIZED, "A valid API token is required: send 'Authorization: Bearer <token>'.");
+  }
+
+  /** A GET of an SSE stream: a browser's EventSource cannot set headers either, so it may carry {@code ?token=}. */
+  static boolean isEventStream(RoutingContext ctx) {
+    return ctx.request().method() == io.vertx.core.http.HttpMethod.GET && ctx.request().path().endsWith("/events/stream");
   }
 
   /** A GET with every header of an RFC 6455 upgrade, not merely an {@code Upgrade} header added to any request. */

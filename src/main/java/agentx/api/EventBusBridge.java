@@ -1,5 +1,6 @@
 package agentx.api;
 
+import agentx.events.Metrics;
 import agentx.protocol.Addresses;
 import agentx.events.AgentXException;
 import agentx.protocol.EngineClient;
@@ -114,10 +115,13 @@ final class EventBusBridge {
     switch (type) {
       case SOCKET_CREATED -> {
         tokenOnConnect.put(socket, auth.matches(queryToken(socket.uri())));
+        Metrics.of(vertx).streamClientOpened(Metrics.EVENTBUS);
         event.complete(true);
       }
       case SOCKET_CLOSED -> {
-        tokenOnConnect.remove(socket);
+        if (tokenOnConnect.remove(socket) != null) {
+          Metrics.of(vertx).streamClientClosed(Metrics.EVENTBUS);
+        }
         Map<String, Feed> open = feeds.remove(socket);
         if (open != null) {
           open.values().forEach(f -> f.feed().close());

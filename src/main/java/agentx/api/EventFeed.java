@@ -11,6 +11,7 @@ import io.vertx.core.json.JsonObject;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,6 +34,7 @@ final class EventFeed {
   private final Deque<JsonObject> held = new ArrayDeque<>();
   private MessageConsumer<JsonObject> consumer;
   private boolean closed;
+  private Supplier<Future<Void>> readyForMore = Future::succeededFuture;
 
   /** @param after replay events with seq greater than this; negative for the live tail only */
   EventFeed(Vertx vertx, StoreClient store, String sessionId, long after, Consumer<JsonObject> sink) {
@@ -41,6 +43,15 @@ final class EventFeed {
     this.sessionId = sessionId;
     this.sink = sink;
     this.lastSent = after;
+  }
+
+  /**
+   * Replays the next page of the log only once {@code ready} says the client took the previous one,
+   * so a long replay to a slow client is paced by the client rather than buffered.
+   */
+  EventFeed pacedBy(Supplier<Future<Void>> ready) {
+    this.readyForMore = ready;
+    return this;
   }
 
   Future<Void> start() {
@@ -107,7 +118,11 @@ final class EventFeed {
             }
           }
           if (events.size() == PAGE) {
-            replay();
+            readyForMore.get().onComplete(ready -> {
+              if (!closed) {
+                replay();
+              }
+            });
             return;
           }
           replaying = false;

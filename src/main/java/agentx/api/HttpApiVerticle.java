@@ -7,6 +7,7 @@ import agentx.config.SystemPrompt;
 import agentx.models.ModelCatalog;
 import agentx.events.AgentXException;
 import agentx.events.ErrorCode;
+import agentx.events.Metrics;
 import agentx.protocol.EngineClient;
 import agentx.protocol.StoreClient;
 import agentx.protocol.ToolsClient;
@@ -21,6 +22,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.StaticHandler;
+import io.vertx.micrometer.PrometheusScrapingHandler;
 import java.util.List;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -33,6 +35,8 @@ import org.slf4j.LoggerFactory;
 public class HttpApiVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(HttpApiVerticle.class);
   public static final String API_PREFIX = "/api/agentx";
+  /** The OpenAPI document, on the classpath (src/main/resources). */
+  public static final String OPENAPI_RESOURCE = "openapi.json";
 
   private HttpServer server;
 
@@ -52,11 +56,14 @@ public class HttpApiVerticle extends VerticleBase {
     EdgeGuard guard = new EdgeGuard(host, config.list(AgentXConfig.ALLOWED_HOSTS), origins, config.string(AgentXConfig.COMFYUI_URL));
     router.route().handler(guard::handle);
 
-    HealthRoutes health = new HealthRoutes(store, engine, tools);
-    router.get("/health").handler(health::handle);
+    HealthRoutes health = new HealthRoutes(vertx, store, engine, tools);
+    health.mount(router);
+    // this node's meters (each node of a cluster is scraped on its own), behind the token like the API
+    router.get("/metrics").handler(auth::handle).handler(PrometheusScrapingHandler.create(Metrics.of(vertx).registry()));
+    router.get("/openapi.json").handler(HttpApiVerticle::openApi);
 
     Router api = Router.router(vertx);
-    api.get("/health").handler(health::handle);
+    health.mount(api);
     api.route().handler(auth::handle);
     api.route().handler(HttpApiVerticle::requireJsonContent);
     api.route().handler(BodyHandler.create(false).setBodyLimit(config.integer(AgentXConfig.MAX_BODY_BYTES)));
@@ -68,6 +75,13 @@ public class HttpApiVerticle extends VerticleBase {
     api.get("/tools").handler(Routes.json(200, ctx -> listTools(tools)));
     long heartbeatMs = config.integer(AgentXConfig.WS_HEARTBEAT) * 1000L;
     api.get("/sessions/:id/stream").handler(ctx -> openStream(ctx, store, engine, heartbeatMs));
+    long sseHeartbeatMs = config.integer(AgentXConfig.SSE_HEARTBEAT) * 1000L;
+    int sseMaxQueue = config.integer(AgentXConfig.SSE_MAX_QUEUE);
+    api.get("/sessions/:id/events/stream").handler(ctx -> Routes.run(ctx, () -> {
+      String id = Requests.sessionId(ctx);
+      new EventStream(vertx, store, ctx, id, resumeAfter(ctx), sseHeartbeatMs, sseMaxQueue).open();
+      return Future.succeededFuture();
+    }));
     api.route().failureHandler(HttpErrors::onRouteFailure);
     router.route(API_PREFIX + "/*").subRouter(api);
 
@@ -131,6 +145,33 @@ public class HttpApiVerticle extends VerticleBase {
         HttpErrors.send(ctx, ErrorCode.VALIDATION_FAILED, "This route needs a WebSocket upgrade.");
       }
     });
+  }
+
+  /** Where an SSE client resumes: {@code Last-Event-ID} (an EventSource reconnecting) wins over {@code ?after=}; -1 for live only. */
+  private static long resumeAfter(RoutingContext ctx) {
+    String lastEventId = ctx.request().getHeader("Last-Event-ID");
+    if (lastEventId != null && !lastEventId.isBlank()) {
+      try {
+        long seq = Long.parseLong(lastEventId.trim());
+        if (seq >= 0) {
+          return seq;
+        }
+      } catch (NumberFormatException e) {
+        // fall through to the refusal below
+      }
+      throw Requests.invalid("Last-Event-ID must be an event's seq (a whole number of zero or more).");
+    }
+    return ctx.queryParams().contains("after") ? Requests.longParam(ctx, "after", 0) : -1;
+  }
+
+  /** {@code GET /openapi.json}: the API's OpenAPI 3.1 document, a resource of the jar. */
+  private static void openApi(RoutingContext ctx) {
+    ctx.response().putHeader("Content-Type", "application/json").putHeader("Cache-Control", "no-cache").sendFile(OPENAPI_RESOURCE)
+        .onFailure(e -> {
+          if (!ctx.response().headWritten()) {
+            HttpErrors.send(ctx, ErrorCode.INTERNAL, "The OpenAPI document is missing from this build.");
+          }
+        });
   }
 
   /** {@code GET /tools}: the registry as Claude sees it, and the external servers' state; 503 when no tools service runs. */

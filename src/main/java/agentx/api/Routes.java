@@ -20,6 +20,14 @@ final class Routes {
     }));
   }
 
+  /** Answers {@code body} with {@code status} unless the response already ended. */
+  static Void reply(RoutingContext ctx, int status, JsonObject body) {
+    if (!ctx.response().ended()) {
+      ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.encode());
+    }
+    return null;
+  }
+
   /** Runs {@code work}; a thrown exception or failed future becomes the error answer. */
   static void run(RoutingContext ctx, Supplier<Future<?>> work) {
     Future<?> future;

@@ -1,6 +1,7 @@
 package agentx.api;
 
 import agentx.events.AgentXException;
+import agentx.events.Metrics;
 import agentx.protocol.EngineClient;
 import agentx.protocol.StoreClient;
 import agentx.events.ErrorCode;
@@ -74,6 +75,7 @@ final class StreamSocket {
       ws.binaryMessageHandler(data -> writeError(ErrorCode.VALIDATION_FAILED,
           "Binary frames are not part of this protocol: send JSON text frames."));
       feed = new EventFeed(vertx, store, sessionId, after, this::write);
+      Metrics.of(vertx).streamClientOpened(Metrics.WEBSOCKET);
       feed.start().onFailure(e -> ws.close((short) 1011, "cannot follow the session"));
       if (heartbeatMs > 0) {
         heartbeatTimer = vertx.setPeriodic(heartbeatMs, t -> {
@@ -155,6 +157,8 @@ final class StreamSocket {
   private void close() {
     if (feed != null) {
       feed.close();
+      Metrics.of(vertx).streamClientClosed(Metrics.WEBSOCKET);
+      feed = null;
     }
     if (heartbeatTimer >= 0) {
       vertx.cancelTimer(heartbeatTimer);

@@ -19,6 +19,7 @@ import agentx.protocol.EngineClient;
 import agentx.protocol.EventQuery;
 import agentx.protocol.StartTurn;
 import agentx.protocol.StoreClient;
+import agentx.protocol.TurnQuery;
 import agentx.protocol.TurnSummary;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -48,9 +49,11 @@ final class TurnRoutes {
   }
 
   void mount(Router api) {
-    api.post("/sessions/:id/messages").handler(json(200, this::sendMessage));
+    api.post("/sessions/:id/messages").handler(ctx -> Routes.run(ctx, () -> sendMessage(ctx)));
     api.post("/sessions/:id/cancel").handler(json(202, this::cancel));
     api.get("/sessions/:id/events").handler(json(200, this::events));
+    api.get("/sessions/:id/turns").handler(json(200, this::turns));
+    api.get("/sessions/:id/turns/:turn_id").handler(json(200, this::turn));
   }
 
   /** The body of a turn request, checked: {@code {content, system?}}. Shared with the WebSocket and the bridge. */
@@ -63,11 +66,23 @@ final class TurnRoutes {
     return new StartTurn(sessionId, UUID.randomUUID().toString(), requiredString(body, "content", MAX_CONTENT), system, wait);
   }
 
-  private Future<JsonObject> sendMessage(RoutingContext ctx) {
+  /**
+   * {@code POST /messages}: 200 with the AssistantReply when the turn ends, or, with {@code "wait": false},
+   * 202 {@code {session_id, turn_id, status: running|queued}} at once (follow it on the events or {@code /turns}).
+   */
+  private Future<Void> sendMessage(RoutingContext ctx) {
     String id = sessionId(ctx);
     JsonObject body = jsonBody(ctx);
-    onlyFields(body, "content", "system");
-    return awaitTurn(turnRequest(id, body, true)).map(AssistantReply::toJson);
+    onlyFields(body, "content", "system", "wait");
+    Object wait = body.remove("wait");
+    if (wait != null && !(wait instanceof Boolean)) {
+      throw Requests.invalid("wait must be true or false.");
+    }
+    if (Boolean.FALSE.equals(wait)) {
+      return store.session(id).compose(s -> engine.queueTurn(turnRequest(id, body, false)))
+          .map(accepted -> Routes.reply(ctx, 202, accepted.toJson()));
+    }
+    return awaitTurn(turnRequest(id, body, true)).map(reply -> Routes.reply(ctx, 200, reply.toJson()));
   }
 
   /**
@@ -109,6 +124,22 @@ final class TurnRoutes {
   /** Cancels the session's running turn, wherever it runs; {@code {cancelled:false}} when none runs. */
   static Future<JsonObject> cancelTurn(StoreClient store, EngineClient engine, String sessionId) {
     return store.session(sessionId).compose(session -> engine.cancel(sessionId)).map(r -> r.toJson());
+  }
+
+  private Future<JsonObject> turns(RoutingContext ctx) {
+    String id = sessionId(ctx);
+    int limit = intParam(ctx, "limit", 20, 1, TurnQuery.MAX_LIMIT);
+    int offset = intParam(ctx, "offset", 0, 0, Integer.MAX_VALUE);
+    return store.listTurns(new TurnQuery(id, null, limit, offset)).map(page -> page.toJson());
+  }
+
+  private Future<JsonObject> turn(RoutingContext ctx) {
+    String id = sessionId(ctx);
+    String turnId = ctx.pathParam("turn_id");
+    if (!Requests.isSessionId(turnId)) {
+      throw Requests.invalid("'" + turnId + "' is not a turn id (a UUID is expected).");
+    }
+    return store.turn(id, turnId.toLowerCase()).map(t -> t.toJson());
   }
 
   private Future<JsonObject> events(RoutingContext ctx) {

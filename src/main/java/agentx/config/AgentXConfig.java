@@ -51,6 +51,12 @@ public final class AgentXConfig {
   /** A JSON file merged over the built-in model catalogue (models.json), see docs/MODELS.md. */
   public static final String MODELS_FILE = "AGENTX_MODELS_FILE";
   public static final String WS_HEARTBEAT = "AGENTX_WS_HEARTBEAT";
+  /** Seconds between {@code : ping} comments on an idle SSE stream (0: none). */
+  public static final String SSE_HEARTBEAT = "AGENTX_SSE_HEARTBEAT";
+  /** Events an SSE client may fall behind by (beyond what the socket holds) before it is closed. */
+  public static final String SSE_MAX_QUEUE = "AGENTX_SSE_MAX_QUEUE";
+  /** On a node without the api role: the port of its own /metrics (0 or unset: none). */
+  public static final String METRICS_PORT = "AGENTX_METRICS_PORT";
   public static final String CORS_ORIGINS = "AGENTX_CORS_ORIGINS";
   /** Host names (beyond loopback and AGENTX_HOST) a request's Host header may carry: DNS-rebinding defence. */
   public static final String ALLOWED_HOSTS = "AGENTX_ALLOWED_HOSTS";
@@ -90,6 +96,9 @@ public final class AgentXConfig {
     DEFAULTS.put(TURN_TIMEOUT, 1800);
     DEFAULTS.put(CONTEXT_WINDOW, 200_000);
     DEFAULTS.put(WS_HEARTBEAT, 30);
+    DEFAULTS.put(SSE_HEARTBEAT, 15);
+    DEFAULTS.put(SSE_MAX_QUEUE, 1000);
+    DEFAULTS.put(METRICS_PORT, 0);
     DEFAULTS.put(CORS_ORIGINS, "");
     DEFAULTS.put(ALLOWED_HOSTS, "");
     DEFAULTS.put(MAX_WS_MESSAGE_BYTES, 256 * 1024);
@@ -107,7 +116,8 @@ public final class AgentXConfig {
       ANTHROPIC_CUSTOM_HEADERS, MODELS_FILE, MODEL, MAX_TOKENS, DATABASE_URL,
       LOG_LEVEL, HOST, PORT, COMFYUI_URL, API_TOKEN, BUSY_POLICY, TOOL_TIMEOUT, MCP_SERVERS_FILE, MAX_BODY_BYTES,
       MAX_LLM_CALLS, LLM_CONNECT_TIMEOUT, LLM_IDLE_TIMEOUT, LLM_MAX_RETRIES, TURN_TIMEOUT, CONTEXT_WINDOW, SYSTEM_PROMPT,
-      PRICES, WS_HEARTBEAT, CORS_ORIGINS, ALLOWED_HOSTS, MAX_WS_MESSAGE_BYTES, MAX_TURN_COST_USD, MAX_SESSION_COST_USD, CLUSTER, CLUSTER_HOST, CLUSTER_PORT, CLUSTER_MEMBERS, ROLES, CLUSTER_FAILURE_TIMEOUT,
+      PRICES, WS_HEARTBEAT, SSE_HEARTBEAT, SSE_MAX_QUEUE, METRICS_PORT, CORS_ORIGINS, ALLOWED_HOSTS, MAX_WS_MESSAGE_BYTES,
+      MAX_TURN_COST_USD, MAX_SESSION_COST_USD, CLUSTER, CLUSTER_HOST, CLUSTER_PORT, CLUSTER_MEMBERS, ROLES, CLUSTER_FAILURE_TIMEOUT,
       STORE_SHARED);
 
   /** An HTTP header name (RFC 9110 token). */

@@ -6,6 +6,7 @@ import com.hazelcast.config.NetworkConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.spi.VertxMetricsFactory;
 import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.util.ArrayList;
@@ -47,8 +48,16 @@ public final class HazelcastSetup {
   }
 
   public static Future<Vertx> clusteredVertx(AgentXConfig config) {
-    VertxOptions options = new VertxOptions();
+    return clusteredVertx(config, new VertxOptions(), null);
+  }
+
+  /** A clustered Vert.x with {@code options} (its event bus bound as configured) and, when given, {@code metrics}. */
+  public static Future<Vertx> clusteredVertx(AgentXConfig config, VertxOptions options, VertxMetricsFactory metrics) {
     options.getEventBusOptions().setHost(config.string(AgentXConfig.CLUSTER_HOST)).setPort(0);
-    return Vertx.builder().with(options).withClusterManager(new HazelcastClusterManager(hazelcastConfig(config))).buildClustered();
+    var builder = Vertx.builder().with(options).withClusterManager(new HazelcastClusterManager(hazelcastConfig(config)));
+    if (metrics != null) {
+      builder.withMetrics(metrics);
+    }
+    return builder.buildClustered();
   }
 }

@@ -5,6 +5,7 @@ import agentx.engine.anthropic.AnthropicClient;
 import agentx.engine.anthropic.AnthropicOptions;
 import agentx.events.AgentXException;
 import agentx.events.ErrorCode;
+import agentx.events.Metrics;
 import agentx.events.NodeId;
 import agentx.models.ConfigCheck;
 import agentx.models.ModelCatalog;
@@ -137,15 +138,25 @@ public class AgentEngineVerticle extends VerticleBase {
 
     store.session(sessionId)
         .compose(session -> {
-          if (!request.awaitEnd() && !reject) {
-            message.reply(new TurnAccepted(sessionId, turnId).toJson()); // queued: the caller follows the events
+          if (request.awaitEnd()) {
+            return acquire(sessionId, reject ? REJECT_LOCK_WAIT_MS : turnTimeoutMs, reject)
+                .map(lock -> runLocked(lock, session, request, turnId, turnTimeoutMs, message));
           }
-          return acquire(sessionId, reject ? REJECT_LOCK_WAIT_MS : turnTimeoutMs, reject).map(lock -> {
-            if (!request.awaitEnd() && reject) {
-              message.reply(new TurnAccepted(sessionId, turnId).toJson());
+          // nobody waits: answer "running" once the turn is recorded, or "queued" behind the session's running turn
+          return acquire(sessionId, REJECT_LOCK_WAIT_MS, reject).transform(quick -> {
+            if (quick.succeeded()) {
+              TurnRunner runner = runLocked(quick.result(), session, request, turnId, turnTimeoutMs, null);
+              runner.started().onComplete(v -> message.reply(new TurnAccepted(sessionId, turnId, TurnAccepted.RUNNING).toJson()));
+              return Future.succeededFuture();
             }
-            runLocked(lock, session, request, turnId, turnTimeoutMs, request.awaitEnd() ? message : null);
-            return null;
+            if (reject) {
+              return Future.failedFuture(quick.cause());
+            }
+            message.reply(new TurnAccepted(sessionId, turnId, TurnAccepted.QUEUED).toJson());
+            return acquire(sessionId, turnTimeoutMs, false)
+                .map(lock -> runLocked(lock, session, request, turnId, turnTimeoutMs, null))
+                .onFailure(e -> log.warn("Queued turn {} of session {} never started: {}", turnId, sessionId, e.getMessage()))
+                .otherwiseEmpty();
           });
         })
         .onFailure(failure -> AgentXException.failReply(message, failure));
@@ -159,11 +170,11 @@ public class AgentEngineVerticle extends VerticleBase {
   }
 
   /** Runs one turn holding the session's lock; releases it whatever happens. {@code reply} is null when nobody waits. */
-  private void runLocked(Lock lock, Session session, StartTurn request, String turnId, long turnTimeoutMs, Message<JsonObject> reply) {
+  private TurnRunner runLocked(Lock lock, Session session, StartTurn request, String turnId, long turnTimeoutMs, Message<JsonObject> reply) {
     String sessionId = session.sessionId();
     TurnSettings settings = TurnSettings.resolve(config, catalog, session.config(), request.system());
     TurnRunner runner = new TurnRunner(client, store, tools, pricing, settings, sessionId, turnId, request.content(), request.blocks(), nodeId,
-        session.usage().costUsd());
+        session.usage().costUsd(), Metrics.of(vertx));
     MessageConsumer<JsonObject> cancel = vertx.eventBus().consumer(Addresses.turnCancel(sessionId), m -> {
       log.info("Cancelling turn {} of session {}", turnId, sessionId);
       runner.stop(null);
@@ -189,5 +200,6 @@ public class AgentEngineVerticle extends VerticleBase {
         }
       }
     });
+    return runner;
   }
 }

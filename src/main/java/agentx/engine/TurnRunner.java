@@ -7,6 +7,7 @@ import agentx.engine.anthropic.StreamListener;
 import agentx.events.AgentXException;
 import agentx.events.ErrorCode;
 import agentx.events.Events;
+import agentx.events.Metrics;
 import agentx.events.Times;
 import agentx.models.RequestShaper;
 import agentx.protocol.AssistantReply;
@@ -16,7 +17,9 @@ import agentx.protocol.StoreClient;
 import agentx.protocol.StoredMessage;
 import agentx.protocol.ToolProgress;
 import agentx.protocol.ToolsClient;
+import agentx.protocol.TurnProgress;
 import agentx.protocol.TurnSummary;
+import agentx.protocol.TurnUsageSoFar;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.json.JsonArray;
@@ -51,10 +54,12 @@ final class TurnRunner {
   private final EventLog events;
   private final TurnTools tools;
   private final TurnUsage usage;
+  private final Metrics metrics;
 
   private final long startedNanos = System.nanoTime();
   private final String userMessageId = UUID.randomUUID().toString();
   private final Promise<AssistantReply> outcome = Promise.promise();
+  private final Promise<Void> started = Promise.promise();
   private List<JsonObject> conversation = new ArrayList<>();
 
   private final JsonArray toolCalls = new JsonArray();
@@ -70,7 +75,7 @@ final class TurnRunner {
   private boolean finished;
 
   TurnRunner(AnthropicClient client, StoreClient store, ToolsClient toolsClient, Pricing pricing, TurnSettings settings,
-      String sessionId, String turnId, String content, JsonArray blocks, String engineNode, double sessionSpentUsd) {
+      String sessionId, String turnId, String content, JsonArray blocks, String engineNode, double sessionSpentUsd, Metrics metrics) {
     this.client = client;
     this.store = store;
     this.settings = settings;
@@ -88,11 +93,13 @@ final class TurnRunner {
       }
     });
     this.tools = new TurnTools(toolsClient, sessionId, turnId, events, settings.toolTimeoutMs());
-    this.usage = new TurnUsage(pricing);
+    this.metrics = metrics;
+    this.usage = new TurnUsage(pricing, metrics);
   }
 
   /** Runs the turn; the future gives the AssistantReply, or fails with an {@link AgentXException} after the turn is closed. */
   Future<AssistantReply> run() {
+    metrics.turnStarted();
     JsonArray given = blocks != null ? blocks : new JsonArray().add(new JsonObject().put("type", "text").put("text", content));
     StoredMessage[] userMessage = new StoredMessage[1];
     // attached images go to ComfyUI's input folder first, so the message can tell Claude their names
@@ -102,6 +109,7 @@ final class TurnRunner {
           // the user's message and the turn are stored together: a crash cannot leave one without the other
           return store.beginTurn(new BeginTurn(turnId, sessionId, engineNode, userMessage[0]));
         })
+        .onComplete(begun -> started.tryComplete())
         .compose(v -> {
           StoredMessage userMessage1 = userMessage[0];
           events.emit(Events.MESSAGE, userMessage1.eventData());
@@ -111,6 +119,11 @@ final class TurnRunner {
         .compose(v -> step())
         .onFailure(this::fail);
     return outcome.future();
+  }
+
+  /** Completes once the turn is recorded as running in the store (or could not be): {@code GET /turns/{id}} then finds it. */
+  Future<Void> started() {
+    return started.future();
   }
 
   /**
@@ -171,7 +184,7 @@ final class TurnRunner {
     usage.countCall();
     events.emit(Events.STATE, Events.state("thinking"));
     partialText = new StringBuilder();
-    currentCall = client.stream(ClaudeRequest.build(settings, conversation, tools.specs()), new Listener());
+    currentCall = client.stream(ClaudeRequest.build(settings, conversation, tools.specs()), new Listener(System.nanoTime()));
     currentCall.hold(events.backlogHigh());
     return currentCall.result().compose(this::onAssistantMessage);
   }
@@ -202,10 +215,30 @@ final class TurnRunner {
   }
 
   private final class Listener implements StreamListener {
+    private final long sentNanos;
     private boolean responding;
+    private boolean firstTokenSeen;
+
+    Listener(long sentNanos) {
+      this.sentNanos = sentNanos;
+    }
+
+    /** Time to first token: from sending the request (retries included) to the first streamed block of any kind. */
+    private void firstToken() {
+      if (!firstTokenSeen) {
+        firstTokenSeen = true;
+        metrics.timeToFirstToken(System.nanoTime() - sentNanos);
+      }
+    }
+
+    @Override
+    public void onToolUseStart(String id, String name) {
+      firstToken();
+    }
 
     @Override
     public void onTextDelta(String text) {
+      firstToken();
       if (stopping) {
         return;
       }
@@ -219,6 +252,7 @@ final class TurnRunner {
 
     @Override
     public void onThinkingDelta(String text) {
+      firstToken();
       if (settings.streamThinking() && !stopping) {
         events.emitThinking(text);
       }
@@ -226,6 +260,7 @@ final class TurnRunner {
 
     @Override
     public void onRetry(int attempt, int maxRetries, long delayMs, String reason) {
+      metrics.llmRetry();
       events.emit(Events.STATE, Events.state("retrying", null, null, new JsonObject()
           .put("attempt", attempt).put("max", maxRetries).put("delay_ms", delayMs).put("reason", reason)));
     }
@@ -234,6 +269,7 @@ final class TurnRunner {
   private Future<Void> onAssistantMessage(JsonObject message) {
     currentCall = null;
     long[] inOut = usage.add(message.getJsonObject("usage", new JsonObject()), message.getString("model", settings.model()));
+    reportProgress();
     JsonArray blocks = message.getJsonArray("content", new JsonArray());
     List<JsonObject> toolUses = blocks.stream().map(b -> (JsonObject) b).filter(b -> "tool_use".equals(b.getString("type"))).toList();
     JsonArray calls = new JsonArray();
@@ -269,9 +305,17 @@ final class TurnRunner {
   /** ALL results of a round go back in ONE user message. */
   private Future<Void> onToolResults(TurnTools.Round round) {
     toolCalls.addAll(round.calls());
+    reportProgress();
     StoredMessage results = message(UUID.randomUUID().toString(), "user", "", round.resultBlocks(), round.calls(), 0, 0, null, null);
     conversation.add(new JsonObject().put("role", "user").put("content", round.resultBlocks()));
     return store.appendMessage(results).onSuccess(v -> events.emit(Events.MESSAGE, results.eventData()));
+  }
+
+  /** The usage so far, for {@code GET /turns/{id}} while the turn runs; a lost report only leaves older figures there. */
+  private void reportProgress() {
+    store.reportTurnProgress(new TurnProgress(turnId, new TurnUsageSoFar(usage.inputTokens(), usage.outputTokens(),
+            usage.cacheCreationTokens(), usage.cacheReadTokens(), usage.costUsd(), usage.llmCalls(), toolCalls.size())))
+        .onFailure(e -> log.debug("Progress of turn {} not recorded: {}", turnId, e.getMessage()));
   }
 
   // --- the end of a turn, exactly once ---
@@ -319,6 +363,7 @@ final class TurnRunner {
       return Future.failedFuture("already finished");
     }
     finished = true;
+    metrics.turnEnded(status);
     currentCall = null;
     tools.close();
     events.reopen();

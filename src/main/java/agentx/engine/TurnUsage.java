@@ -1,5 +1,6 @@
 package agentx.engine;
 
+import agentx.events.Metrics;
 import io.vertx.core.json.JsonObject;
 
 /**
@@ -8,6 +9,7 @@ import io.vertx.core.json.JsonObject;
  */
 final class TurnUsage {
   private final Pricing pricing;
+  private final Metrics metrics;
   private int llmCalls;
   private long inputTokens;
   private long outputTokens;
@@ -16,8 +18,9 @@ final class TurnUsage {
   private double knownCostUsd;
   private boolean costUnknown;
 
-  TurnUsage(Pricing pricing) {
+  TurnUsage(Pricing pricing, Metrics metrics) {
     this.pricing = pricing;
+    this.metrics = metrics;
   }
 
   void countCall() {
@@ -30,14 +33,18 @@ final class TurnUsage {
     long out = usage.getLong("output_tokens", 0L);
     inputTokens += in;
     outputTokens += out;
-    cacheCreationTokens += usage.getLong("cache_creation_input_tokens", 0L);
-    cacheReadTokens += usage.getLong("cache_read_input_tokens", 0L);
+    long cacheWrite = usage.getLong("cache_creation_input_tokens", 0L);
+    long cacheRead = usage.getLong("cache_read_input_tokens", 0L);
+    cacheCreationTokens += cacheWrite;
+    cacheReadTokens += cacheRead;
     Double cost = pricing.costUsd(model, usage);
     if (cost == null) {
       costUnknown = true;
     } else {
       knownCostUsd += cost;
     }
+    // agentx_cost_usd_total counts what is known; an unpriced model adds tokens but no dollars
+    metrics.llmUsage(in, out, cacheRead, cacheWrite, cost == null ? 0.0 : cost);
     return new long[] {in, out};
   }
 

@@ -34,7 +34,8 @@ public enum ErrorCode {
   REQUEST_HEADER_TOO_LARGE(431, 1021),
   LENGTH_REQUIRED(411, 1022),
   /** A session's spending limit ({@code max_turn_cost_usd}, {@code max_session_cost_usd}) was reached. */
-  BUDGET_EXCEEDED(402, 1023);
+  BUDGET_EXCEEDED(402, 1023),
+  TURN_NOT_FOUND(404, 1024);
 
   private final int httpStatus;
   private final int failureCode;

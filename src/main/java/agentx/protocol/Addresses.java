@@ -18,6 +18,11 @@ public final class Addresses {
   public static final String STORE_HISTORY = "agentx.store.history";
   public static final String STORE_TURN_BEGIN = "agentx.store.turn.begin";
   public static final String STORE_TURN_FINISH = "agentx.store.turn.finish";
+  /** A running turn's usage so far: {@link TurnProgress}. */
+  public static final String STORE_TURN_PROGRESS = "agentx.store.turn.progress";
+  /** A page of a session's turns, or one turn: {@link TurnQuery}. */
+  public static final String STORE_TURN_LIST = "agentx.store.turn.list";
+  public static final String STORE_TURN_GET = "agentx.store.turn.get";
   public static final String STORE_EVENT_APPEND = "agentx.store.event.append";
   public static final String STORE_EVENT_LIST = "agentx.store.event.list";
   public static final String STORE_WORKFLOW_GET = "agentx.store.workflow.get";

@@ -53,6 +53,21 @@ public final class StoreClient {
     return Bus.request(vertx, Addresses.STORE_TURN_FINISH, request.toJson()).mapEmpty();
   }
 
+  /** Records a running turn's usage so far (best effort: a lost report is replaced by the next or by the finish). */
+  public Future<Void> reportTurnProgress(TurnProgress progress) {
+    return Bus.request(vertx, Addresses.STORE_TURN_PROGRESS, progress.toJson()).mapEmpty();
+  }
+
+  /** A page of the session's turns, oldest first; fails with SESSION_NOT_FOUND when there is no such session. */
+  public Future<Page> listTurns(TurnQuery query) {
+    return Bus.request(vertx, Addresses.STORE_TURN_LIST, query.toJson()).map(r -> Page.fromJson(Page.TURNS, r));
+  }
+
+  /** One turn of the session; fails with SESSION_NOT_FOUND or TURN_NOT_FOUND. */
+  public Future<TurnRecord> turn(String sessionId, String turnId) {
+    return Bus.request(vertx, Addresses.STORE_TURN_GET, TurnQuery.one(sessionId, turnId).toJson()).map(TurnRecord::fromJson);
+  }
+
   /** Stores, numbers and then publishes the envelopes; answers the numbers they got. */
   public Future<AppendEvents.Stored> appendEvents(AppendEvents request) {
     return Bus.request(vertx, Addresses.STORE_EVENT_APPEND, request.toJson()).map(AppendEvents.Stored::fromJson);

@@ -4,15 +4,16 @@ import io.vertx.core.json.JsonObject;
 
 /** The engine took a turn that nobody waits for: follow it on the session's events. */
 public record TurnAccepted(String sessionId, String turnId, String status) {
-  public TurnAccepted(String sessionId, String turnId) {
-    this(sessionId, turnId, "accepted");
-  }
+  /** The turn started (it is in {@code GET /turns} already). */
+  public static final String RUNNING = "running";
+  /** The turn waits for the session's running turn to end. */
+  public static final String QUEUED = "queued";
 
   public JsonObject toJson() {
     return new JsonObject().put("turn_id", turnId).put("session_id", sessionId).put("status", status);
   }
 
   public static TurnAccepted fromJson(JsonObject json) {
-    return new TurnAccepted(json.getString("session_id"), json.getString("turn_id"), json.getString("status", "accepted"));
+    return new TurnAccepted(json.getString("session_id"), json.getString("turn_id"), json.getString("status", QUEUED));
   }
 }

@@ -1,6 +1,7 @@
 package agentx.store;
 
 import agentx.config.DatabaseUrl;
+import agentx.events.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.jdbcclient.JDBCPool;
@@ -37,13 +38,15 @@ public final class Database {
   private final DataSource dataSource;
   private final Pool writePool;
   private final Pool readPool;
+  private final Metrics metrics;
 
-  private Database(DatabaseUrl url, DataSource dataSource, Pool writePool, Pool readPool) {
+  private Database(DatabaseUrl url, DataSource dataSource, Pool writePool, Pool readPool, Metrics metrics) {
     this.url = url;
     this.dialect = url.kind() == DatabaseUrl.Kind.SQLITE ? Dialect.SQLITE : Dialect.POSTGRESQL;
     this.dataSource = dataSource;
     this.writePool = writePool;
     this.readPool = readPool;
+    this.metrics = metrics;
   }
 
   public static Database open(Vertx vertx, DatabaseUrl url) {
@@ -51,7 +54,7 @@ public final class Database {
     boolean sqlite = url.kind() == DatabaseUrl.Kind.SQLITE;
     Pool writes = JDBCPool.pool(vertx, dataSource, new PoolOptions().setMaxSize(sqlite ? 1 : 8).setName("agentx-writes"));
     Pool reads = JDBCPool.pool(vertx, dataSource, new PoolOptions().setMaxSize(4).setName("agentx-reads"));
-    return new Database(url, dataSource, writes, reads);
+    return new Database(url, dataSource, writes, reads, Metrics.of(vertx));
   }
 
   private static DataSource dataSource(DatabaseUrl url) {
@@ -86,6 +89,11 @@ public final class Database {
     }
   }
 
+  /** This node's meters (the store records its writes there). */
+  public Metrics metrics() {
+    return metrics;
+  }
+
   public DatabaseUrl url() {
     return url;
   }
@@ -111,7 +119,8 @@ public final class Database {
 
   /** Runs {@code work} in one write transaction (again from the start if PostgreSQL aborted it as a deadlock victim). */
   public <T> Future<T> write(Function<SqlConnection, Future<T>> work) {
-    return write(work, 1);
+    long start = System.nanoTime();
+    return write(work, 1).onComplete(done -> metrics.storeWrite(System.nanoTime() - start));
   }
 
   private <T> Future<T> write(Function<SqlConnection, Future<T>> work, int attempt) {

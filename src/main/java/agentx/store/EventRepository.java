@@ -56,7 +56,7 @@ public final class EventRepository {
         }));
       }
       return chain.map(v -> List.of(stored));
-    });
+    }).onSuccess(written -> db.metrics().eventBatch(written.size()));
   }
 
   /**

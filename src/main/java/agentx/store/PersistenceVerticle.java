@@ -2,6 +2,7 @@ package agentx.store;
 
 import agentx.config.AgentXConfig;
 import agentx.events.ErrorCode;
+import agentx.events.Metrics;
 import agentx.protocol.Addresses;
 import agentx.protocol.AppendEvents;
 import agentx.protocol.BeginTurn;
@@ -15,6 +16,8 @@ import agentx.protocol.SaveWorkflow;
 import agentx.protocol.Serving;
 import agentx.protocol.SessionRef;
 import agentx.protocol.StoredMessage;
+import agentx.protocol.TurnProgress;
+import agentx.protocol.TurnQuery;
 import agentx.protocol.UpdateSession;
 import agentx.protocol.WorkflowQuery;
 import agentx.protocol.WorkflowVersion;
@@ -44,6 +47,7 @@ public class PersistenceVerticle extends VerticleBase {
   private SessionRepository sessions;
   private EventRepository events;
   private WorkflowRepository workflows;
+  private TurnRepository turns;
   private TurnRecovery recovery;
   private EventAppender appender;
   private final List<MessageConsumer<Object>> consumers = new ArrayList<>();
@@ -59,6 +63,7 @@ public class PersistenceVerticle extends VerticleBase {
     sessions = new SessionRepository(db);
     events = new EventRepository(db);
     workflows = new WorkflowRepository(db);
+    turns = new TurnRepository(db, sessions);
     recovery = new TurnRecovery(db);
     appender = new EventAppender(events);
     return vertx.executeBlocking(db::migrateBlocking)
@@ -83,6 +88,12 @@ public class PersistenceVerticle extends VerticleBase {
     serve(Addresses.STORE_HISTORY, b -> sessions.history(SessionRef.fromJson(b).sessionId()).map(HistoryEntry::listToJson));
     serve(Addresses.STORE_TURN_BEGIN, b -> sessions.beginTurn(BeginTurn.fromJson(b)).map(v -> new JsonObject()));
     serve(Addresses.STORE_TURN_FINISH, b -> sessions.finishTurn(FinishTurn.fromJson(b)).map(v -> new JsonObject()));
+    serve(Addresses.STORE_TURN_PROGRESS, b -> turns.progress(TurnProgress.fromJson(b)).map(v -> new JsonObject()));
+    serve(Addresses.STORE_TURN_LIST, b -> turns.list(TurnQuery.fromJson(b)).map(p -> p.toJson()));
+    serve(Addresses.STORE_TURN_GET, b -> {
+      TurnQuery query = TurnQuery.fromJson(b);
+      return turns.get(query.sessionId(), query.turnId()).map(t -> t.toJson());
+    });
     serve(Addresses.STORE_EVENT_APPEND, b -> appender.append(AppendEvents.fromJson(b).envelopes()).map(this::published));
     serve(Addresses.STORE_EVENT_LIST, b -> events.list(EventQuery.fromJson(b)).map(p -> p.toJson()));
     serve(Addresses.STORE_WORKFLOW_SAVE, b -> {
@@ -115,6 +126,9 @@ public class PersistenceVerticle extends VerticleBase {
 
   /** Persist, then publish: the committed envelopes go to their sessions' subscribers; the caller gets their numbers. */
   private JsonObject published(List<JsonObject> stored) {
+    if (!stored.isEmpty()) {
+      Metrics.of(vertx).eventsPersisted(stored.size());
+    }
     List<Long> seqs = new ArrayList<>(stored.size());
     for (JsonObject envelope : stored) {
       vertx.eventBus().publish(Addresses.sessionEvents(envelope.getString("session_id")), envelope);

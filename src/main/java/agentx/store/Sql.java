@@ -57,6 +57,14 @@ final class Sql {
   static final String RUNNING_TURNS = "SELECT turn_id, session_id, user_message_id, engine_node, started_at FROM turns WHERE status = 'running'";
   static final String MARK_TURN_FAILED = "UPDATE turns SET status = 'failed', error_code = ?, error_message = ?, finished_at = ?,"
       + " duration_ms = 0 WHERE turn_id = ? AND status = 'running'";
+  static final String TURN_PROGRESS = "UPDATE turns SET input_tokens = ?, output_tokens = ?, cache_creation_input_tokens = ?,"
+      + " cache_read_input_tokens = ?, cost_usd = ?, llm_calls = ?, tool_calls = ? WHERE turn_id = ? AND status = 'running'";
+  static final String TURN_COLUMNS = "turn_id, session_id, status, user_message_id, assistant_message_id, stop_reason, input_tokens,"
+      + " output_tokens, cache_creation_input_tokens, cache_read_input_tokens, cost_usd, llm_calls, tool_calls, error_code,"
+      + " error_message, engine_node, started_at, finished_at, duration_ms";
+  static final String LIST_TURNS = "SELECT " + TURN_COLUMNS + " FROM turns WHERE session_id = ? ORDER BY started_at, turn_id LIMIT ? OFFSET ?";
+  static final String COUNT_TURNS = "SELECT COUNT(*) AS n FROM turns WHERE session_id = ?";
+  static final String GET_TURN = "SELECT " + TURN_COLUMNS + " FROM turns WHERE session_id = ? AND turn_id = ?";
   static final String SELECT_TURN = "SELECT turn_id, session_id, status FROM turns WHERE turn_id = ?";
 
   static final String INSERT_EVENT = "INSERT INTO events (session_id, seq, turn_id, type, envelope, created_at) VALUES (?, ?, ?, ?, ?, ?)";

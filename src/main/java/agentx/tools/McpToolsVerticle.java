@@ -2,6 +2,7 @@ package agentx.tools;
 
 import agentx.events.AgentXException;
 import agentx.events.ErrorCode;
+import agentx.events.Metrics;
 import agentx.protocol.NodeHealth;
 import agentx.protocol.Serving;
 import agentx.tools.comfyui.UiConversionException;
@@ -110,6 +111,7 @@ public class McpToolsVerticle extends VerticleBase {
     Call call = new Call(request.sessionId(), callId, name, request.progressAddress(),
         new BusWorkflowStore(store, request.turnId(), callId));
     running.put(callId, call);
+    long started = System.nanoTime();
     Future<ToolResult> result;
     try {
       result = tool.call(request.arguments(), call);
@@ -128,6 +130,7 @@ public class McpToolsVerticle extends VerticleBase {
     bounded.future().onComplete(done -> {
       vertx.cancelTimer(timer);
       running.remove(callId);
+      Metrics.of(vertx).toolCall(name, done.result().isError() ? "error" : "ok", System.nanoTime() - started);
       message.reply(done.result().toJson());
     });
   }

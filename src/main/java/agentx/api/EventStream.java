@@ -1,0 +1,173 @@
+package agentx.api;
+
+import agentx.events.Metrics;
+import agentx.protocol.StoreClient;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code GET /api/agentx/sessions/{id}/events/stream}: a session's events as Server-Sent Events,
+ * each {@code id: <seq>}, {@code event: <type>}, {@code data: <envelope>}. It resumes after the
+ * {@code Last-Event-ID} header (what {@code EventSource} sends on reconnect) or {@code ?after=N};
+ * with neither it follows the live tail only. The order and exactly-once guarantee are
+ * {@link EventFeed}'s, the same as the WebSocket's. An idle stream gets {@code : ping} comments.
+ *
+ * <p>The client's backlog is bounded: while the socket cannot take more, events wait in a queue of
+ * at most {@code maxQueued}; a client that falls further behind is disconnected (it resumes with
+ * {@code Last-Event-ID}) rather than the server buffering for it without limit.
+ */
+final class EventStream {
+  private static final Logger log = LoggerFactory.getLogger(EventStream.class);
+  static final String CONTENT_TYPE = "text/event-stream; charset=utf-8";
+
+  private final Vertx vertx;
+  private final StoreClient store;
+  private final RoutingContext ctx;
+  private final HttpServerResponse response;
+  private final String sessionId;
+  private final long after;
+  private final long heartbeatMs;
+  private final int maxQueued;
+  private final Deque<Buffer> backlog = new ArrayDeque<>();
+  private EventFeed feed;
+  private long heartbeatTimer = -1;
+  private long lastWriteNanos = System.nanoTime();
+  private boolean closed;
+  private Promise<Void> drained;
+
+  /** @param after replay events with seq greater than this; negative for the live tail only */
+  EventStream(Vertx vertx, StoreClient store, RoutingContext ctx, String sessionId, long after, long heartbeatMs, int maxQueued) {
+    this.vertx = vertx;
+    this.store = store;
+    this.ctx = ctx;
+    this.response = ctx.response();
+    this.sessionId = sessionId;
+    this.after = after;
+    this.heartbeatMs = heartbeatMs;
+    this.maxQueued = maxQueued;
+  }
+
+  /** Checks the session (a 404 JSON answer when it does not exist), then opens the stream. */
+  void open() {
+    store.session(sessionId).onComplete(found -> {
+      if (found.failed()) {
+        HttpErrors.send(ctx, found.cause());
+        return;
+      }
+      if (response.closed()) {
+        return;
+      }
+      response.setStatusCode(200)
+          .putHeader("Content-Type", CONTENT_TYPE)
+          .putHeader("Cache-Control", "no-cache")
+          .putHeader("X-Accel-Buffering", "no") // proxies such as nginx must not hold events back
+          .setChunked(true);
+      response.closeHandler(v -> close());
+      response.exceptionHandler(e -> close());
+      Metrics.of(vertx).streamClientOpened(Metrics.SSE);
+      // the headers and a first comment go out at once, so a client knows the stream is open
+      write(Buffer.buffer(": stream of session " + sessionId + "\n\n"));
+      feed = new EventFeed(vertx, store, sessionId, after, this::onEvent).pacedBy(this::drained);
+      feed.start().onFailure(e -> {
+        log.warn("SSE stream of session {} could not follow it: {}", sessionId, e.getMessage());
+        close();
+        disconnect();
+      });
+      if (heartbeatMs > 0) {
+        heartbeatTimer = vertx.setPeriodic(heartbeatMs, t -> {
+          if (System.nanoTime() - lastWriteNanos >= heartbeatMs * 1_000_000L && backlog.isEmpty()) {
+            write(Buffer.buffer(": ping\n\n"));
+          }
+        });
+      }
+    });
+  }
+
+  /** One envelope as one SSE event (its JSON is a single line: {@code encode()} escapes newlines). */
+  static String format(JsonObject envelope) {
+    return "id: " + envelope.getLong("seq") + "\nevent: " + envelope.getString("type") + "\ndata: " + envelope.encode() + "\n\n";
+  }
+
+  private void onEvent(JsonObject envelope) {
+    if (closed) {
+      return;
+    }
+    Buffer frame = Buffer.buffer(format(envelope));
+    if (!backlog.isEmpty() || response.writeQueueFull()) {
+      if (backlog.size() >= maxQueued) {
+        log.info("SSE client of session {} fell {} events behind and is disconnected (it can resume from Last-Event-ID)",
+            sessionId, backlog.size());
+        close();
+        disconnect();
+        return;
+      }
+      backlog.add(frame);
+      response.drainHandler(v -> flush());
+      return;
+    }
+    write(frame);
+  }
+
+  private void flush() {
+    while (!backlog.isEmpty() && !response.writeQueueFull() && !closed) {
+      write(backlog.poll());
+    }
+    if (backlog.isEmpty() && drained != null) {
+      Promise<Void> waiting = drained;
+      drained = null;
+      waiting.tryComplete();
+    }
+  }
+
+  /** Completes once the backlog is written out: the replay reads its next page then. */
+  private Future<Void> drained() {
+    if (backlog.isEmpty() || closed) {
+      return Future.succeededFuture();
+    }
+    if (drained == null) {
+      drained = Promise.promise();
+    }
+    return drained.future();
+  }
+
+  private void write(Buffer data) {
+    if (!closed && !response.closed()) {
+      lastWriteNanos = System.nanoTime();
+      response.write(data);
+    }
+  }
+
+  /** Drops the client without flushing what is buffered for it: its HTTP/1 connection, or its HTTP/2 stream. */
+  private void disconnect() {
+    if (ctx.request().version() == HttpVersion.HTTP_2) {
+      response.reset();
+    } else {
+      ctx.request().connection().close();
+    }
+  }
+
+  private void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    backlog.clear();
+    if (feed != null) {
+      feed.close();
+      Metrics.of(vertx).streamClientClosed(Metrics.SSE);
+    }
+    if (heartbeatTimer >= 0) {
+      vertx.cancelTimer(heartbeatTimer);
+    }
+  }
+}

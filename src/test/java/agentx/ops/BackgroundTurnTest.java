@@ -1,0 +1,130 @@
+package agentx.ops;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import agentx.testing.FakeAnthropic;
+import agentx.testing.FakeAnthropic.Reply;
+import agentx.testing.Poll;
+import agentx.testing.TestRuntime;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.junit5.VertxExtension;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code POST /messages} with {@code "wait": false} and the turns routes that follow such a turn. */
+@ExtendWith(VertxExtension.class)
+class BackgroundTurnTest {
+  @TempDir Path dir;
+  FakeAnthropic claude;
+  TestRuntime rt;
+
+  @BeforeEach
+  void start(Vertx vertx) {
+    claude = FakeAnthropic.start(vertx).await();
+    rt = TestRuntime.start(vertx, TestRuntime.withClaude(dir, claude, Map.of())).await();
+  }
+
+  @AfterEach
+  void stop() {
+    claude.close();
+  }
+
+  private HttpResponse<Buffer> post(String id, JsonObject body) {
+    return rt.postJson("/api/agentx/sessions/" + id + "/messages", body).await();
+  }
+
+  private JsonObject get(String path) {
+    HttpResponse<Buffer> r = rt.http.get("/api/agentx" + path).send().await();
+    assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
+    return r.bodyAsJsonObject();
+  }
+
+  @Test
+  @DisplayName("wait:false answers 202 running at once; /turns/{id} shows it running with timings, then completed with usage and cost")
+  void runningThenCompleted() {
+    String id = rt.createSession(new JsonObject()).await().getString("session_id");
+    claude.enqueue(Reply.text("A slow answer, token by token.").delayPerEvent(Duration.ofMillis(150)));
+    long sent = System.nanoTime();
+    HttpResponse<Buffer> accepted = post(id, new JsonObject().put("content", "go").put("wait", false));
+    assertThat(accepted.statusCode()).as(accepted.bodyAsString()).isEqualTo(202);
+    assertThat(Duration.ofNanos(System.nanoTime() - sent)).isLessThan(Duration.ofSeconds(1));
+    JsonObject body = accepted.bodyAsJsonObject();
+    assertThat(body.fieldNames()).containsExactlyInAnyOrder("session_id", "turn_id", "status");
+    assertThat(body.getString("status")).isEqualTo("running");
+    String turnId = body.getString("turn_id");
+
+    JsonObject running = get("/sessions/" + id + "/turns/" + turnId);
+    assertThat(running.getString("status")).isEqualTo("running");
+    assertThat(running.getString("started_at")).endsWith("Z");
+    assertThat(running.getValue("finished_at")).isNull();
+    assertThat(running.getLong("duration_ms")).isGreaterThanOrEqualTo(0);
+
+    Poll.until(Duration.ofSeconds(20), "the background turn ends", () -> !"running".equals(
+        get("/sessions/" + id + "/turns/" + turnId).getString("status")));
+    JsonObject done = get("/sessions/" + id + "/turns/" + turnId);
+    assertThat(done.getString("status")).isEqualTo("completed");
+    assertThat(done.getString("finished_at")).endsWith("Z");
+    assertThat(done.getLong("input_tokens")).isPositive();
+    assertThat(done.getLong("output_tokens")).isPositive();
+    assertThat(done.getLong("total_tokens")).isEqualTo(done.getLong("input_tokens") + done.getLong("output_tokens"));
+    assertThat(done.getDouble("cost_usd")).isPositive();
+    assertThat(done.getLong("llm_calls")).isEqualTo(1);
+    assertThat(done.getString("assistant_message_id")).isNotNull();
+    // the same figures as the turn event that closed it
+    JsonArray events = get("/sessions/" + id + "/events?after=0").getJsonArray("events");
+    JsonObject turnEvent = events.getJsonObject(events.size() - 1).getJsonObject("data");
+    assertThat(done.getLong("input_tokens")).isEqualTo(turnEvent.getLong("input_tokens"));
+    assertThat(done.getDouble("cost_usd")).isEqualTo(turnEvent.getDouble("cost_usd"));
+  }
+
+  @Test
+  @DisplayName("a second wait:false turn behind a running one is queued; both end and /turns lists them oldest first")
+  void queuedBehindRunning() {
+    String id = rt.createSession(new JsonObject()).await().getString("session_id");
+    claude.enqueue(Reply.text("First, slowly.").delayPerEvent(Duration.ofMillis(100))).enqueue(Reply.text("Second."));
+    HttpResponse<Buffer> first = post(id, new JsonObject().put("content", "one").put("wait", false));
+    HttpResponse<Buffer> second = post(id, new JsonObject().put("content", "two").put("wait", false));
+    assertThat(first.bodyAsJsonObject().getString("status")).isEqualTo("running");
+    assertThat(second.statusCode()).isEqualTo(202);
+    assertThat(second.bodyAsJsonObject().getString("status")).isEqualTo("queued");
+
+    Poll.until(Duration.ofSeconds(20), "both turns end", () -> {
+      JsonArray turns = get("/sessions/" + id + "/turns").getJsonArray("turns");
+      return turns.size() == 2 && turns.stream().allMatch(t -> "completed".equals(((JsonObject) t).getString("status")));
+    });
+    JsonObject page = get("/sessions/" + id + "/turns?limit=10");
+    assertThat(page.getLong("total")).isEqualTo(2);
+    assertThat(page.getInteger("limit")).isEqualTo(10);
+    assertThat(page.getJsonArray("turns").getJsonObject(0).getString("turn_id")).isEqualTo(first.bodyAsJsonObject().getString("turn_id"));
+    assertThat(page.getJsonArray("turns").getJsonObject(1).getString("turn_id")).isEqualTo(second.bodyAsJsonObject().getString("turn_id"));
+  }
+
+  @Test
+  @DisplayName("refusals: wait not a boolean is 400, an unknown turn 404 TURN_NOT_FOUND, an unknown session 404, a bad turn id 400")
+  void refusals() {
+    String id = rt.createSession(new JsonObject()).await().getString("session_id");
+    HttpResponse<Buffer> badWait = post(id, new JsonObject().put("content", "x").put("wait", "no"));
+    assertThat(badWait.statusCode()).isEqualTo(400);
+    assertThat(badWait.bodyAsJsonObject().getString("code")).isEqualTo("VALIDATION_FAILED");
+    HttpResponse<Buffer> unknownTurn = rt.http.get("/api/agentx/sessions/" + id + "/turns/00000000-0000-4000-8000-000000000000").send().await();
+    assertThat(unknownTurn.statusCode()).isEqualTo(404);
+    assertThat(unknownTurn.bodyAsJsonObject().getString("code")).isEqualTo("TURN_NOT_FOUND");
+    HttpResponse<Buffer> unknownSession = rt.http.get("/api/agentx/sessions/00000000-0000-4000-8000-000000000000/turns").send().await();
+    assertThat(unknownSession.bodyAsJsonObject().getString("code")).isEqualTo("SESSION_NOT_FOUND");
+    assertThat(rt.http.get("/api/agentx/sessions/" + id + "/turns/nope").send().await().statusCode()).isEqualTo(400);
+    HttpResponse<Buffer> unknownBackground = post("00000000-0000-4000-8000-000000000000",
+        new JsonObject().put("content", "x").put("wait", false));
+    assertThat(unknownBackground.statusCode()).isEqualTo(404);
+  }
+}

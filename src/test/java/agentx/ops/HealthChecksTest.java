@@ -1,0 +1,93 @@
+package agentx.ops;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import agentx.config.AgentXConfig;
+import agentx.testing.FakeComfyUi;
+import agentx.testing.TestRuntime;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.junit5.VertxExtension;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** /health, /health/live and /health/ready answered by vertx-health-check procedures that ask each role over the bus. */
+@ExtendWith(VertxExtension.class)
+class HealthChecksTest {
+  @TempDir Path dir;
+
+  private static JsonObject check(JsonObject ready, String id) {
+    return ready.getJsonArray("checks").stream().map(JsonObject.class::cast).filter(c -> id.equals(c.getString("id"))).findFirst()
+        .orElseThrow();
+  }
+
+  @Test
+  @DisplayName("every role present: /health healthy with today's fields, /health/ready UP with one check per role, /health/live UP")
+  void allRoles(Vertx vertx) {
+    FakeComfyUi comfy = new FakeComfyUi(vertx).start().await();
+    try {
+      TestRuntime rt = TestRuntime.start(vertx, TestRuntime.config(dir, Map.of(AgentXConfig.COMFYUI_URL, comfy.baseUrl(),
+          AgentXConfig.API_TOKEN, "secret"))).await();
+      HttpResponse<Buffer> health = rt.http.get("/health").send().await();
+      assertThat(health.statusCode()).isEqualTo(200);
+      JsonObject body = health.bodyAsJsonObject();
+      assertThat(body.fieldNames()).containsExactlyInAnyOrder("status", "database", "llm", "comfyui", "mcp_servers", "roles");
+      assertThat(body.getString("database")).isEqualTo("up");
+      assertThat(body.getString("llm")).isEqualTo("not_configured");
+      assertThat(body.getString("comfyui")).isEqualTo("up");
+      assertThat(body.getJsonObject("roles")).isEqualTo(new JsonObject().put("store", "up").put("engine", "up").put("tools", "up"));
+
+      // no token needed for any of them
+      HttpResponse<Buffer> ready = rt.http.get("/health/ready").send().await();
+      assertThat(ready.statusCode()).as(ready.bodyAsString()).isEqualTo(200);
+      JsonObject readiness = ready.bodyAsJsonObject();
+      assertThat(readiness.getString("status")).isEqualTo("UP");
+      assertThat(check(readiness, "store").getJsonObject("data").getString("database")).isEqualTo("sqlite");
+      assertThat(check(readiness, "engine").getString("status")).isEqualTo("UP");
+      assertThat(check(readiness, "tools").getJsonObject("data").getString("comfyui")).isEqualTo("up");
+
+      HttpResponse<Buffer> live = rt.http.get("/health/live").send().await();
+      assertThat(live.statusCode()).isEqualTo(200);
+      assertThat(live.bodyAsJsonObject().getString("status")).isEqualTo("UP");
+      assertThat(rt.http.get("/api/agentx/health/ready").send().await().statusCode()).isEqualTo(200);
+    } finally {
+      comfy.stop();
+    }
+  }
+
+  @Test
+  @DisplayName("no tools service anywhere: /health degraded but 200, /health/ready 503 naming the tools check DOWN")
+  void missingRoleIsNotReady(Vertx vertx) {
+    TestRuntime rt = TestRuntime.start(vertx, TestRuntime.config(dir, Map.of(AgentXConfig.ROLES, "api,engine,store"))).await();
+    HttpResponse<Buffer> health = rt.http.get("/health").send().await();
+    assertThat(health.statusCode()).isEqualTo(200);
+    assertThat(health.bodyAsJsonObject().getString("status")).isEqualTo("degraded");
+    assertThat(health.bodyAsJsonObject().getJsonObject("roles").getString("tools")).isEqualTo("down");
+
+    HttpResponse<Buffer> ready = rt.http.get("/health/ready").send().await();
+    assertThat(ready.statusCode()).isEqualTo(503);
+    JsonObject readiness = ready.bodyAsJsonObject();
+    assertThat(readiness.getString("status")).isEqualTo("DOWN");
+    assertThat(check(readiness, "tools").getString("status")).isEqualTo("DOWN");
+    assertThat(check(readiness, "store").getString("status")).isEqualTo("UP");
+    assertThat(rt.http.get("/health/live").send().await().statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  @DisplayName("an API node alone: /health is 503 with the database down, /health/ready 503, /health/live still 200")
+  void apiAlone(Vertx vertx) {
+    TestRuntime rt = TestRuntime.start(vertx, TestRuntime.config(dir, Map.of(AgentXConfig.ROLES, "api"))).await();
+    HttpResponse<Buffer> health = rt.http.get("/health").send().await();
+    assertThat(health.statusCode()).isEqualTo(503);
+    assertThat(health.bodyAsJsonObject().getString("database")).isEqualTo("down");
+    assertThat(health.bodyAsJsonObject().getString("llm")).isEqualTo("unavailable");
+    assertThat(rt.http.get("/health/ready").send().await().statusCode()).isEqualTo(503);
+    assertThat(rt.http.get("/health/live").send().await().statusCode()).isEqualTo(200);
+  }
+}
