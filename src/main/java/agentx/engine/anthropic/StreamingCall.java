@@ -23,6 +23,7 @@ import java.util.function.Supplier;
  * written from other threads.
  */
 final class StreamingCall implements StreamCall {
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(StreamingCall.class);
   private final Vertx vertx;
   private final Context context;
   private final HttpClient http;
@@ -175,6 +176,9 @@ final class StreamingCall implements StreamCall {
           return;
         }
         request = created.result();
+        // failures reach us through send()'s future and the response stream; a reset of our own (cancel,
+        // the end of a finished attempt) would otherwise be logged by Vert.x as an ERROR
+        request.exceptionHandler(e -> log.debug("Messages API request ended: {}", e.getMessage()));
         if (!live()) {
           request.reset(); // cancelled while connecting
           return;
