@@ -209,10 +209,6 @@ final class TurnRunner {
     return null;
   }
 
-  /** The request the next call would send (for tests of the request's shape). */
-  JsonObject requestBody() {
-    return ClaudeRequest.build(settings, conversation, tools.specs());
-  }
 
   private final class Listener implements StreamListener {
     private final long sentNanos;
