@@ -331,9 +331,26 @@ public final class ComfyUiClient {
 
   private Future<HttpResponse<Buffer>> send(String call, HttpRequest<Buffer> request,
       Function<HttpRequest<Buffer>, Future<HttpResponse<Buffer>>> sender) {
-    return sender.apply(request)
-        .timeout(timeoutMs, TimeUnit.MILLISECONDS)
-        .recover(err -> Future.failedFuture(ComfyUiException.transport(baseUrl, call, err, timeout)));
+    Future<HttpResponse<Buffer>> first = sender.apply(request).timeout(timeoutMs, TimeUnit.MILLISECONDS);
+    // A keep-alive connection ComfyUI closed (a restart, a stop) fails the next request sent on it before
+    // any answer; a GET is safe to send once more, on a fresh connection, which then tells the truth.
+    Future<HttpResponse<Buffer>> answered = request.method() != HttpMethod.GET ? first
+        : first.recover(err -> staleConnection(err) ? sender.apply(request).timeout(timeoutMs, TimeUnit.MILLISECONDS)
+            : Future.failedFuture(err));
+    return answered.recover(err -> Future.failedFuture(ComfyUiException.transport(baseUrl, call, err, timeout)));
+  }
+
+  /** The request died with its pooled connection (closed or reset by the peer), not for lack of a server. */
+  private static boolean staleConnection(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof io.vertx.core.http.HttpClosedException) {
+        return true;
+      }
+      if (t instanceof java.io.IOException && t.getMessage() != null && t.getMessage().toLowerCase().contains("connection reset")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private Future<JsonObject> getJsonObject(String path) {
