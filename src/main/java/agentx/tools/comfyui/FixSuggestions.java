@@ -1,5 +1,6 @@
 package agentx.tools.comfyui;
 
+import agentx.protocol.WorkflowFormat;
 import agentx.tools.comfyui.NodeCatalog.InputSpec;
 import agentx.tools.comfyui.WorkflowValidator.LinkFault;
 import io.vertx.core.json.JsonArray;
@@ -23,7 +24,7 @@ final class FixSuggestions {
   }
 
   JsonArray forUiFormat() {
-    return new JsonArray().add(fix(null, null, WorkflowValidator.UI_FORMAT_EXPLANATION));
+    return new JsonArray().add(fix(null, null, WorkflowFormat.UI_FORMAT_EXPLANATION));
   }
 
   JsonArray forNoOutputs() {

@@ -1,5 +1,6 @@
 package agentx.tools.comfyui;
 
+import agentx.protocol.WorkflowFormat;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.math.BigDecimal;
@@ -52,7 +53,7 @@ public final class UiWorkflowConverter {
    *     class, link to a link or node that is not there, a loop of reroutes...); the message says which and why
    */
   public static JsonObject toApi(JsonObject uiWorkflow, NodeCatalog catalog) {
-    if (!WorkflowValidator.isUiFormat(uiWorkflow)) {
+    if (!WorkflowFormat.isUiFormat(uiWorkflow)) {
       throw new UiConversionException(null, null, "This is not a workflow in ComfyUI's UI save format: it has no"
           + " 'nodes' and 'links' arrays, so there is nothing to convert.");
     }

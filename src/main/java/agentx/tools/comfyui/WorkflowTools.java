@@ -1,5 +1,6 @@
 package agentx.tools.comfyui;
 
+import agentx.protocol.WorkflowFormat;
 import agentx.tools.Tool;
 import agentx.tools.ToolContext;
 import agentx.protocol.ToolResult;
@@ -73,7 +74,7 @@ final class WorkflowTools {
   }
 
   static Future<JsonObject> toApiFormat(ComfyUiClient client, JsonObject candidate) {
-    if (!WorkflowValidator.isUiFormat(candidate)) {
+    if (!WorkflowFormat.isUiFormat(candidate)) {
       return Future.succeededFuture(apiFormat(candidate));
     }
     return client.objectInfo().map(info -> {
@@ -116,8 +117,8 @@ final class WorkflowTools {
    * and anything whose nodes are not {@code {class_type, inputs}} objects.
    */
   static JsonObject apiFormat(JsonObject candidate) {
-    if (WorkflowValidator.isUiFormat(candidate)) {
-      throw new ToolRefusal(WorkflowValidator.UI_FORMAT_EXPLANATION);
+    if (WorkflowFormat.isUiFormat(candidate)) {
+      throw new ToolRefusal(WorkflowFormat.UI_FORMAT_EXPLANATION);
     }
     JsonObject workflow = candidate;
     if (candidate.size() >= 1 && candidate.getValue("prompt") instanceof JsonObject inner

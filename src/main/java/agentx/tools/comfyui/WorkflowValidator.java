@@ -26,13 +26,6 @@ import java.util.Set;
  */
 public final class WorkflowValidator {
 
-  /** The sentence given when a UI-format workflow arrives where the API format belongs. */
-  public static final String UI_FORMAT_EXPLANATION = WorkflowFormat.UI_FORMAT_EXPLANATION;
-
-  public static boolean isUiFormat(JsonObject json) {
-    return WorkflowFormat.isUiFormat(json);
-  }
-
   public JsonObject validate(JsonObject workflowApiFormat, JsonObject objectInfo) {
     return new Run(workflowApiFormat == null ? new JsonObject() : workflowApiFormat, new NodeCatalog(objectInfo))
         .validate();
@@ -79,7 +72,7 @@ public final class WorkflowValidator {
 
     JsonObject validate() {
       FixSuggestions fixes = new FixSuggestions(prompt, catalog);
-      if (isUiFormat(prompt)) {
+      if (WorkflowFormat.isUiFormat(prompt)) {
         JsonObject error = error("invalid_prompt", "Cannot execute because this is a UI-format workflow, not API format.",
             "UI format", new JsonObject());
         return answer(false, error, new JsonObject(), fixes.forUiFormat(), List.of());

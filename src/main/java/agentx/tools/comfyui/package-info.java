@@ -6,7 +6,7 @@
  *       every call bounded by one timeout and failing with a {@link agentx.tools.comfyui.ComfyUiException} whose
  *       message names ComfyUI and its URL.</li>
  *   <li>{@link agentx.tools.comfyui.WorkflowValidator}: an offline copy of ComfyUI's prompt validation, answering
- *       ComfyUI's own error vocabulary plus one-line fixes; {@code isUiFormat} spots the UI save format.</li>
+ *       ComfyUI's own error vocabulary plus one-line fixes.</li>
  *   <li>{@link agentx.tools.comfyui.ComfyTools}: the tool list (catalogue, workflow edits, execution, files), each
  *       tool a small {@code FunctionTool}; failures are {@code ToolResult.error}, never exceptions.</li>
  * </ul>

@@ -1,5 +1,6 @@
 package agentx.tools.comfyui;
 
+import agentx.protocol.WorkflowFormat;
 import static agentx.tools.comfyui.WorkflowValidatorCatalogTest.link;
 import static agentx.tools.comfyui.WorkflowValidatorCatalogTest.node;
 import static agentx.tools.comfyui.WorkflowValidatorCatalogTest.set;
@@ -37,8 +38,8 @@ class WorkflowValidatorTest {
   void detectsUiFormat() {
     JsonObject ui = Fixtures.json("default_workflow_ui.json");
 
-    assertThat(WorkflowValidator.isUiFormat(ui)).isTrue();
-    assertThat(WorkflowValidator.isUiFormat(Fixtures.defaultWorkflow())).isFalse();
+    assertThat(WorkflowFormat.isUiFormat(ui)).isTrue();
+    assertThat(WorkflowFormat.isUiFormat(Fixtures.defaultWorkflow())).isFalse();
     JsonObject result = validator.validate(ui, OBJECT_INFO);
     assertThat(result.getBoolean("valid")).isFalse();
     assertThat(result.getJsonArray("suggestions").getJsonObject(0).getString("fix"))
