@@ -7,7 +7,7 @@ import agentx.config.HazelcastSetup;
 import agentx.engine.AgentEngineVerticle;
 import agentx.events.Metrics;
 import agentx.protocol.Addresses;
-import agentx.protocol.AssistantReply;
+import agentx.protocol.TurnOutcome;
 import agentx.protocol.CreateSession;
 import agentx.protocol.EngineClient;
 import agentx.protocol.Session;
@@ -148,10 +148,13 @@ public final class AgentX {
     return new StoreClient(vertx).createSession(new CreateSession(userId, title, new JsonObject())).map(Session::toJson);
   }
 
-  /** Runs a turn and answers the AssistantReply of DESIGN §4.1 when it ends. */
+  /**
+   * Runs a turn and answers the AssistantReply of DESIGN §4.1 when it ends, or {@code {session_id,
+   * turn_id, status: "awaiting_approval"}} when it stopped to wait for approvals.
+   */
   public Future<JsonObject> sendMessage(String sessionId, String content) {
     return new EngineClient(vertx).runTurn(new StartTurn(sessionId, UUID.randomUUID().toString(), content, null, true),
-        config.integer(AgentXConfig.TURN_TIMEOUT) * 1000L + 60_000).map(AssistantReply::toJson);
+        config.integer(AgentXConfig.TURN_TIMEOUT) * 1000L + 60_000).map(TurnOutcome::toJson);
   }
 
   /** Follows a session's events (envelopes of DESIGN §4.2) as they are published. */

@@ -58,7 +58,8 @@ final class EventBusBridge {
         .addOutboundPermitted(new PermittedOptions().setAddressRegex(SESSION_EVENTS_REGEX))
         .addOutboundPermitted(new PermittedOptions().setAddressRegex(java.util.regex.Pattern.quote(FEED_SINK_PREFIX) + "[0-9a-f-]{36}"))
         .addInboundPermitted(new PermittedOptions().setAddress(Addresses.CLIENT_SEND))
-        .addInboundPermitted(new PermittedOptions().setAddress(Addresses.CLIENT_CANCEL));
+        .addInboundPermitted(new PermittedOptions().setAddress(Addresses.CLIENT_CANCEL))
+        .addInboundPermitted(new PermittedOptions().setAddress(Addresses.CLIENT_APPROVE));
   }
 
   Router router() {
@@ -74,7 +75,7 @@ final class EventBusBridge {
     m.reply(HttpErrors.body(failure, "Bridge request on " + m.address()));
   }
 
-  /** The consumers behind the two inbound addresses: they start and cancel turns exactly like REST. */
+  /** The consumers behind the inbound addresses: they start and cancel turns and answer approvals exactly like REST. */
   Future<Void> registerClientAddresses() {
     List<MessageConsumer<Object>> consumers = List.of(
         vertx.eventBus().<Object>consumer(Addresses.CLIENT_SEND, m -> {
@@ -105,6 +106,24 @@ final class EventBusBridge {
             return;
           }
           TurnRoutes.cancelTurn(store, engine, sessionId.toLowerCase()).onSuccess(m::reply).onFailure(e -> replyError(m, e));
+        }),
+        vertx.eventBus().<Object>consumer(Addresses.CLIENT_APPROVE, m -> {
+          if (!(m.body() instanceof JsonObject body)) {
+            replyError(m, new AgentXException(agentx.events.ErrorCode.VALIDATION_FAILED,
+                "The message body must be a JSON object {session_id, tool_call_id, decision, reason?, input?}."));
+            return;
+          }
+          try {
+            String sessionId = body.getValue("session_id") instanceof String s ? s : null;
+            if (!Requests.isSessionId(sessionId)) {
+              throw new AgentXException(agentx.events.ErrorCode.INVALID_SESSION_ID, "session_id must be a session's UUID.");
+            }
+            JsonObject rest = body.copy();
+            rest.remove("session_id");
+            ApprovalRoutes.answerFrom(store, sessionId.toLowerCase(), rest).onSuccess(m::reply).onFailure(e -> replyError(m, e));
+          } catch (RuntimeException e) {
+            replyError(m, e);
+          }
         }));
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList()).mapEmpty();
   }

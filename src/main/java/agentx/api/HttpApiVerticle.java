@@ -70,6 +70,7 @@ public class HttpApiVerticle extends VerticleBase {
     new SessionRoutes(store, ModelCatalog.fromFile(config.string(AgentXConfig.MODELS_FILE)), config.string(AgentXConfig.MODEL),
         config.integer(AgentXConfig.MAX_TOKENS)).mount(api);
     new TurnRoutes(vertx, store, engine, config).mount(api);
+    new ApprovalRoutes(store).mount(api);
     new WorkflowRoutes(store, tools).mount(api);
     new MediaRoutes(vertx, store, config.string(AgentXConfig.COMFYUI_URL)).mount(api);
     api.get("/tools").handler(Routes.json(200, ctx -> listTools(tools)));

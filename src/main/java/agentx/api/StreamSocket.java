@@ -9,6 +9,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.DecodeException;
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -142,7 +143,19 @@ final class StreamSocket {
             .onSuccess(r -> write(new JsonObject().put("type", "accepted").put("turn_id", r.turnId())))
             .onFailure(this::writeError);
       }
-      default -> writeError(ErrorCode.VALIDATION_FAILED, "Unknown frame type '" + type + "' (expected message, cancel or ping).");
+      case "approval" -> {
+        JsonObject body = frame.copy();
+        body.remove("type");
+        Future<JsonObject> answered;
+        try {
+          answered = ApprovalRoutes.answerFrom(store, sessionId, body);
+        } catch (AgentXException e) {
+          writeError(e);
+          return;
+        }
+        answered.onSuccess(r -> write(r.copy().put("type", "approval_result"))).onFailure(this::writeError);
+      }
+      default -> writeError(ErrorCode.VALIDATION_FAILED, "Unknown frame type '" + type + "' (expected message, cancel, approval or ping).");
     }
   }
 

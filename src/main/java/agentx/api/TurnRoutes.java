@@ -19,6 +19,8 @@ import agentx.protocol.EngineClient;
 import agentx.protocol.EventQuery;
 import agentx.protocol.StartTurn;
 import agentx.protocol.StoreClient;
+import agentx.protocol.TurnAccepted;
+import agentx.protocol.TurnOutcome;
 import agentx.protocol.TurnQuery;
 import agentx.protocol.TurnSummary;
 import io.vertx.core.Future;
@@ -82,26 +84,53 @@ final class TurnRoutes {
       return store.session(id).compose(s -> engine.queueTurn(turnRequest(id, body, false)))
           .map(accepted -> Routes.reply(ctx, 202, accepted.toJson()));
     }
-    return awaitTurn(turnRequest(id, body, true)).map(reply -> Routes.reply(ctx, 200, reply.toJson()));
+    return awaitTurn(turnRequest(id, body, true)).map(outcome -> outcome.reply() != null
+        ? Routes.reply(ctx, 200, outcome.reply().toJson())
+        // the turn stopped to wait for approvals: answer them (GET/POST .../approvals), then follow it on the events
+        : Routes.reply(ctx, 202, outcome.waiting().toJson()));
   }
 
   /**
    * Starts a turn and answers its AssistantReply. A reply from an engine that died never comes, so
-   * this also watches the session's events: a {@code turn} event closing this turn as failed (the
-   * store closes the turns of a node that left the cluster) ends the wait with that error.
+   * this also watches the session's events: the {@code turn} event closing this turn ends the wait
+   * with its outcome (the store closes the turns of a node that left the cluster, or another engine
+   * resumes and finishes the turn), and so does the turn stopping to wait for approvals.
    */
-  private Future<AssistantReply> awaitTurn(StartTurn request) {
+  private Future<TurnOutcome> awaitTurn(StartTurn request) {
     String turnId = request.turnId();
-    Promise<AssistantReply> answer = Promise.promise();
+    Promise<TurnOutcome> answer = Promise.promise();
+    JsonObject[] lastAnswer = new JsonObject[1];
+    JsonArray calls = new JsonArray();
     MessageConsumer<JsonObject> watch = vertx.eventBus().consumer(Addresses.sessionEvents(request.sessionId()), m -> {
       JsonObject event = m.body();
-      if (Events.TURN.equals(event.getString("type")) && turnId.equals(event.getString("turn_id"))) {
-        TurnSummary summary = TurnSummary.fromJson(event.getJsonObject("data", new JsonObject()));
-        if ("failed".equals(summary.status())) {
-          // the engine's own reply, when it is alive, comes right after its turn event: give it a moment
-          vertx.setTimer(ENGINE_REPLY_GRACE_MS, t -> answer.tryFail(new AgentXException(
-              ErrorCode.fromName(summary.errorCode()), summary.errorMessage() != null ? summary.errorMessage() : "The turn failed.")));
+      if (!turnId.equals(event.getString("turn_id"))) {
+        return;
+      }
+      String type = event.getString("type");
+      JsonObject data = event.getValue("data") instanceof JsonObject d ? d : new JsonObject();
+      if (Events.MESSAGE.equals(type)) {
+        if ("assistant".equals(data.getString("role"))) {
+          lastAnswer[0] = data;
+        } else if (data.getValue("tool_calls") instanceof JsonArray made) {
+          calls.addAll(made);
         }
+      } else if (Events.STATE.equals(type) && TurnAccepted.AWAITING_APPROVAL.equals(data.getString("state"))) {
+        vertx.setTimer(ENGINE_REPLY_GRACE_MS, t -> answer.tryComplete(TurnOutcome.waiting(
+            new TurnAccepted(request.sessionId(), turnId, TurnAccepted.AWAITING_APPROVAL))));
+      } else if (Events.TURN.equals(type)) {
+        TurnSummary summary = TurnSummary.fromJson(data);
+        // the engine's own reply, when it is alive, comes right after its turn event: give it a moment
+        vertx.setTimer(ENGINE_REPLY_GRACE_MS, t -> {
+          if ("failed".equals(summary.status()) || "budget_exceeded".equals(summary.status())) {
+            answer.tryFail(new AgentXException(ErrorCode.fromName(summary.errorCode()),
+                summary.errorMessage() != null ? summary.errorMessage() : "The turn failed."));
+          } else {
+            JsonObject last = lastAnswer[0] != null ? lastAnswer[0] : new JsonObject();
+            answer.tryComplete(TurnOutcome.of(new AssistantReply(summary.assistantMessageId(), last.getString("content", ""), calls,
+                summary.inputTokens(), summary.outputTokens(), turnId, request.sessionId(), summary.stopReason(),
+                event.getString("timestamp"))));
+          }
+        });
       }
     });
     watch.completion()
@@ -121,9 +150,15 @@ final class TurnRoutes {
     return cancelTurn(store, engine, sessionId(ctx));
   }
 
-  /** Cancels the session's running turn, wherever it runs; {@code {cancelled:false}} when none runs. */
+  /**
+   * Cancels the session's running turn, wherever it runs, or its turn that waits for approvals;
+   * {@code {cancelled:false}} when neither is there.
+   */
   static Future<JsonObject> cancelTurn(StoreClient store, EngineClient engine, String sessionId) {
-    return store.session(sessionId).compose(session -> engine.cancel(sessionId)).map(r -> r.toJson());
+    return store.session(sessionId)
+        .compose(session -> engine.cancel(sessionId))
+        .compose(r -> r.cancelled() ? Future.succeededFuture(r) : store.cancelWaitingTurn(sessionId))
+        .map(r -> r.toJson());
   }
 
   private Future<JsonObject> turns(RoutingContext ctx) {

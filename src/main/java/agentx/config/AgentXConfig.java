@@ -63,6 +63,10 @@ public final class AgentXConfig {
   /** Server defaults of the session spending limits (USD); unset = no limit. */
   public static final String MAX_TURN_COST_USD = "AGENTX_MAX_TURN_COST_USD";
   public static final String MAX_SESSION_COST_USD = "AGENTX_MAX_SESSION_COST_USD";
+  /** Resume the turns a crashed or departed engine left running (true), or close them as failed (false). */
+  public static final String RESUME_TURNS = "AGENTX_RESUME_TURNS";
+  /** Seconds a tool call waits for its approval before it is denied (0: it waits until answered). */
+  public static final String APPROVAL_TIMEOUT = "AGENTX_APPROVAL_TIMEOUT";
   /** Largest WebSocket message (after reassembly) any socket accepts, in bytes; bigger ones close the socket with 1009. */
   public static final String MAX_WS_MESSAGE_BYTES = "AGENTX_MAX_WS_MESSAGE_BYTES";
   public static final String CLUSTER = "AGENTX_CLUSTER";
@@ -109,6 +113,8 @@ public final class AgentXConfig {
     DEFAULTS.put(CLUSTER_FAILURE_TIMEOUT, 10);
     DEFAULTS.put(ROLES, "api,engine,store,tools");
     DEFAULTS.put(STORE_SHARED, false);
+    DEFAULTS.put(RESUME_TURNS, true);
+    DEFAULTS.put(APPROVAL_TIMEOUT, 0);
   }
 
   /** Every key the runtime reads; used to pick them out of the process environment. */
@@ -118,7 +124,7 @@ public final class AgentXConfig {
       MAX_LLM_CALLS, LLM_CONNECT_TIMEOUT, LLM_IDLE_TIMEOUT, LLM_MAX_RETRIES, TURN_TIMEOUT, CONTEXT_WINDOW, SYSTEM_PROMPT,
       PRICES, WS_HEARTBEAT, SSE_HEARTBEAT, SSE_MAX_QUEUE, METRICS_PORT, CORS_ORIGINS, ALLOWED_HOSTS, MAX_WS_MESSAGE_BYTES,
       MAX_TURN_COST_USD, MAX_SESSION_COST_USD, CLUSTER, CLUSTER_HOST, CLUSTER_PORT, CLUSTER_MEMBERS, ROLES, CLUSTER_FAILURE_TIMEOUT,
-      STORE_SHARED);
+      STORE_SHARED, RESUME_TURNS, APPROVAL_TIMEOUT);
 
   /** An HTTP header name (RFC 9110 token). */
   private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");

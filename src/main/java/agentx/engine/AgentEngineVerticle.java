@@ -10,14 +10,15 @@ import agentx.events.NodeId;
 import agentx.models.ConfigCheck;
 import agentx.models.ModelCatalog;
 import agentx.protocol.Addresses;
-import agentx.protocol.AssistantReply;
 import agentx.protocol.CancelResult;
 import agentx.protocol.NodeHealth;
 import agentx.protocol.Session;
 import agentx.protocol.StartTurn;
 import agentx.protocol.StoreClient;
 import agentx.protocol.ToolProgress;
+import agentx.protocol.ResumableTurn;
 import agentx.protocol.ToolsClient;
+import agentx.protocol.TurnOutcome;
 import agentx.protocol.TurnAccepted;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -43,7 +44,9 @@ public class AgentEngineVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(AgentEngineVerticle.class);
   private static final long REJECT_LOCK_WAIT_MS = 100;
   private static final long STOP_GRACE_MS = 5_000;
-  private final Map<TurnRunner, Future<AssistantReply>> running = new HashMap<>();
+  private static final int RESUME_SCAN_ATTEMPTS = 5;
+  private static final long RESUME_SCAN_RETRY_MS = 2_000;
+  private final Map<TurnRunner, Future<TurnOutcome>> running = new HashMap<>();
 
   private AgentXConfig config;
   private AnthropicClient client;
@@ -70,7 +73,47 @@ public class AgentEngineVerticle extends VerticleBase {
     MessageConsumer<JsonObject> start = vertx.eventBus().consumer(Addresses.ENGINE_TURN_START, this::onStartTurn);
     MessageConsumer<JsonObject> health = vertx.eventBus().consumer(Addresses.ENGINE_HEALTH,
         m -> m.reply(new NodeHealth.Engine(client != null, nodeId).toJson()));
-    return Future.all(start.completion(), health.completion());
+    MessageConsumer<JsonObject> resumable = vertx.eventBus().consumer(Addresses.ENGINE_TURN_RESUMABLE,
+        m -> resume(m.body() == null ? null : m.body().getString("turn_id")));
+    return Future.all(start.completion(), health.completion(), resumable.completion())
+        .onSuccess(v -> resumeWaitingTurns(RESUME_SCAN_ATTEMPTS));
+  }
+
+  /**
+   * Turns that wait for an engine (their engine died while none was there to take them, or the
+   * server restarted): asked for once this engine is up, again shortly if the store is not up yet.
+   */
+  private void resumeWaitingTurns(int attemptsLeft) {
+    if (client == null) {
+      return;
+    }
+    store.resumableTurns().onSuccess(ids -> ids.forEach(this::resume)).onFailure(e -> {
+      if (attemptsLeft > 1) {
+        vertx.setTimer(RESUME_SCAN_RETRY_MS, t -> resumeWaitingTurns(attemptsLeft - 1));
+      } else {
+        log.warn("Could not ask the store for turns to resume: {}", e.getMessage());
+      }
+    });
+  }
+
+  /**
+   * Tries to take over a turn waiting to be resumed. Every engine hears of it; the store's claim
+   * hands it to exactly one, which then runs it holding the session's lock like any turn.
+   */
+  private void resume(String turnId) {
+    if (client == null || turnId == null) {
+      return;
+    }
+    long turnTimeoutMs = config.integer(AgentXConfig.TURN_TIMEOUT) * 1000L;
+    store.claimTurn(new ResumableTurn.Claim(turnId, nodeId))
+        .compose(turn -> store.session(turn.sessionId())
+            .compose(session -> acquire(session.sessionId(), turnTimeoutMs, false).map(lock -> {
+              TurnSettings settings = TurnSettings.resolve(config, catalog, session.config(), turn.system());
+              TurnRunner runner = TurnRunner.resumed(client, store, tools, pricing, settings, turn, nodeId, session.usage().costUsd(),
+                  Metrics.of(vertx));
+              return runLocked(lock, session.sessionId(), turnId, runner, turnTimeoutMs, null);
+            })))
+        .onFailure(e -> log.debug("Turn {} not resumed here: {}", turnId, e.getMessage()));
   }
 
   /**
@@ -140,12 +183,12 @@ public class AgentEngineVerticle extends VerticleBase {
         .compose(session -> {
           if (request.awaitEnd()) {
             return acquire(sessionId, reject ? REJECT_LOCK_WAIT_MS : turnTimeoutMs, reject)
-                .map(lock -> runLocked(lock, session, request, turnId, turnTimeoutMs, message));
+                .map(lock -> runLocked(lock, newRunner(session, request, turnId), turnTimeoutMs, message));
           }
           // nobody waits: answer "running" once the turn is recorded, or "queued" behind the session's running turn
           return acquire(sessionId, REJECT_LOCK_WAIT_MS, reject).transform(quick -> {
             if (quick.succeeded()) {
-              TurnRunner runner = runLocked(quick.result(), session, request, turnId, turnTimeoutMs, null);
+              TurnRunner runner = runLocked(quick.result(), newRunner(session, request, turnId), turnTimeoutMs, null);
               runner.started().onComplete(v -> message.reply(new TurnAccepted(sessionId, turnId, TurnAccepted.RUNNING).toJson()));
               return Future.succeededFuture();
             }
@@ -154,7 +197,7 @@ public class AgentEngineVerticle extends VerticleBase {
             }
             message.reply(new TurnAccepted(sessionId, turnId, TurnAccepted.QUEUED).toJson());
             return acquire(sessionId, turnTimeoutMs, false)
-                .map(lock -> runLocked(lock, session, request, turnId, turnTimeoutMs, null))
+                .map(lock -> runLocked(lock, newRunner(session, request, turnId), turnTimeoutMs, null))
                 .onFailure(e -> log.warn("Queued turn {} of session {} never started: {}", turnId, sessionId, e.getMessage()))
                 .otherwiseEmpty();
           });
@@ -169,12 +212,23 @@ public class AgentEngineVerticle extends VerticleBase {
             : "The session stayed busy with earlier turns for too long.")));
   }
 
-  /** Runs one turn holding the session's lock; releases it whatever happens. {@code reply} is null when nobody waits. */
-  private TurnRunner runLocked(Lock lock, Session session, StartTurn request, String turnId, long turnTimeoutMs, Message<JsonObject> reply) {
-    String sessionId = session.sessionId();
+  private Running newRunner(Session session, StartTurn request, String turnId) {
     TurnSettings settings = TurnSettings.resolve(config, catalog, session.config(), request.system());
-    TurnRunner runner = new TurnRunner(client, store, tools, pricing, settings, sessionId, turnId, request.content(), request.blocks(), nodeId,
-        session.usage().costUsd(), Metrics.of(vertx));
+    return new Running(session.sessionId(), turnId, new TurnRunner(client, store, tools, pricing, settings, session.sessionId(), turnId,
+        request.content(), request.blocks(), request.system(), nodeId, session.usage().costUsd(), Metrics.of(vertx)));
+  }
+
+  private record Running(String sessionId, String turnId, TurnRunner runner) {}
+
+  private TurnRunner runLocked(Lock lock, String sessionId, String turnId, TurnRunner runner, long turnTimeoutMs, Message<JsonObject> reply) {
+    return runLocked(lock, new Running(sessionId, turnId, runner), turnTimeoutMs, reply);
+  }
+
+  /** Runs one turn holding the session's lock; releases it whatever happens. {@code reply} is null when nobody waits. */
+  private TurnRunner runLocked(Lock lock, Running turn, long turnTimeoutMs, Message<JsonObject> reply) {
+    String sessionId = turn.sessionId();
+    String turnId = turn.turnId();
+    TurnRunner runner = turn.runner();
     MessageConsumer<JsonObject> cancel = vertx.eventBus().consumer(Addresses.turnCancel(sessionId), m -> {
       log.info("Cancelling turn {} of session {}", turnId, sessionId);
       runner.stop(null);
@@ -184,7 +238,7 @@ public class AgentEngineVerticle extends VerticleBase {
         m -> runner.onToolProgress(ToolProgress.fromJson(m.body())));
     long timer = vertx.setTimer(turnTimeoutMs, t -> runner.stop(new AgentXException(ErrorCode.TIMEOUT,
         "The turn took longer than " + turnTimeoutMs / 1000 + " s and was stopped.")));
-    Future<AssistantReply> run = Future.all(cancel.completion(), progress.completion()).compose(v -> runner.run());
+    Future<TurnOutcome> run = Future.all(cancel.completion(), progress.completion()).compose(v -> runner.run());
     running.put(runner, run);
     run.onComplete(done -> {
       running.remove(runner);

@@ -10,13 +10,21 @@ import agentx.events.Events;
 import agentx.events.Metrics;
 import agentx.events.Times;
 import agentx.models.RequestShaper;
+import agentx.events.ToolApproval;
 import agentx.protocol.AssistantReply;
 import agentx.protocol.BeginTurn;
 import agentx.protocol.FinishTurn;
+import agentx.protocol.HistoryEntry;
+import agentx.protocol.ParkTurn;
+import agentx.protocol.ResumableTurn;
 import agentx.protocol.StoreClient;
 import agentx.protocol.StoredMessage;
+import agentx.protocol.ToolCallRecord;
 import agentx.protocol.ToolProgress;
+import agentx.protocol.ToolResult;
 import agentx.protocol.ToolsClient;
+import agentx.protocol.TurnAccepted;
+import agentx.protocol.TurnOutcome;
 import agentx.protocol.TurnProgress;
 import agentx.protocol.TurnSummary;
 import agentx.protocol.TurnUsageSoFar;
@@ -24,8 +32,12 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -36,6 +48,12 @@ import org.slf4j.LoggerFactory;
  * asking for tools, then the summary. Emits the four event layers in the order of DESIGN §4.2 and
  * ends with exactly one {@code turn} event whatever happens (completed, cancelled or failed). The
  * request body is {@link ClaudeRequest}'s, the tools {@link TurnTools}', the usage {@link TurnUsage}'s.
+ *
+ * <p>Every step boundary is in the store (the user's message, each Claude answer, each finished tool
+ * call, each round's results), so a turn can also be carried on from there ({@link ResumableTurn}):
+ * after its engine died, or once the approvals it stopped for ({@code tool_approval: ask}) are
+ * answered. A resumed turn redoes a Claude call that was cut off, never a stored one, and never
+ * runs a finished tool call again.
  */
 final class TurnRunner {
   private static final Logger log = LoggerFactory.getLogger(TurnRunner.class);
@@ -48,6 +66,10 @@ final class TurnRunner {
   private final String content;
   /** The message as content blocks (text and images) when it came so, else null. */
   private final JsonArray blocks;
+  /** A turn carried on from the store, or null for a new one. */
+  private final ResumableTurn resume;
+  /** The turn's tool calls as stored (finished ones, answered approvals), by tool_use id. */
+  private final Map<String, ToolCallRecord> storedCalls = new HashMap<>();
   /** What the session's earlier turns cost, for {@code max_session_cost_usd}. */
   private final double sessionSpentUsd;
   private final String engineNode;
@@ -56,9 +78,15 @@ final class TurnRunner {
   private final TurnUsage usage;
   private final Metrics metrics;
 
-  private final long startedNanos = System.nanoTime();
-  private final String userMessageId = UUID.randomUUID().toString();
-  private final Promise<AssistantReply> outcome = Promise.promise();
+  /** Engines that died under one turn before it is given up with TURN_NOT_RESUMABLE. */
+  static final int MAX_INTERRUPTIONS = 3;
+
+  private final long startedAtMs;
+  private final String userMessageId;
+  private final Promise<TurnOutcome> outcome = Promise.promise();
+  private String systemOfRequest;
+  /** Tool calls of the turn made before it was resumed (their details are in the stored messages). */
+  private long earlierToolCalls;
   private final Promise<Void> started = Promise.promise();
   private List<JsonObject> conversation = new ArrayList<>();
 
@@ -74,8 +102,27 @@ final class TurnRunner {
   private AgentXException stopFailure;
   private boolean finished;
 
+  /** @param requestSystem the message's own {@code system} (kept with the turn, for resuming it), or null */
   TurnRunner(AnthropicClient client, StoreClient store, ToolsClient toolsClient, Pricing pricing, TurnSettings settings,
-      String sessionId, String turnId, String content, JsonArray blocks, String engineNode, double sessionSpentUsd, Metrics metrics) {
+      String sessionId, String turnId, String content, JsonArray blocks, String requestSystem, String engineNode, double sessionSpentUsd,
+      Metrics metrics) {
+    this(client, store, toolsClient, pricing, settings, sessionId, turnId, content, blocks, engineNode, sessionSpentUsd, metrics, null);
+    this.systemOfRequest = requestSystem;
+  }
+
+  /** A turn carried on from the store ({@link #run()} then resumes it). */
+  static TurnRunner resumed(AnthropicClient client, StoreClient store, ToolsClient toolsClient, Pricing pricing, TurnSettings settings,
+      ResumableTurn turn, String engineNode, double sessionSpentUsd, Metrics metrics) {
+    return new TurnRunner(client, store, toolsClient, pricing, settings, turn.sessionId(), turn.turnId(), null, null, engineNode,
+        sessionSpentUsd, metrics, turn);
+  }
+
+  private TurnRunner(AnthropicClient client, StoreClient store, ToolsClient toolsClient, Pricing pricing, TurnSettings settings,
+      String sessionId, String turnId, String content, JsonArray blocks, String engineNode, double sessionSpentUsd, Metrics metrics,
+      ResumableTurn resume) {
+    this.resume = resume;
+    this.userMessageId = resume != null ? resume.userMessageId() : UUID.randomUUID().toString();
+    this.startedAtMs = resume != null ? startedAt(resume.startedAt()) : System.currentTimeMillis();
     this.client = client;
     this.store = store;
     this.settings = settings;
@@ -97,9 +144,23 @@ final class TurnRunner {
     this.usage = new TurnUsage(pricing, metrics);
   }
 
-  /** Runs the turn; the future gives the AssistantReply, or fails with an {@link AgentXException} after the turn is closed. */
-  Future<AssistantReply> run() {
+  private static long startedAt(String iso) {
+    try {
+      return Instant.parse(iso).toEpochMilli();
+    } catch (RuntimeException e) {
+      return System.currentTimeMillis();
+    }
+  }
+
+  /**
+   * Runs the turn; the future gives the AssistantReply (or that the turn stopped to wait for
+   * approvals), or fails with an {@link AgentXException} after the turn is closed.
+   */
+  Future<TurnOutcome> run() {
     metrics.turnStarted();
+    if (resume != null) {
+      return carryOn();
+    }
     JsonArray given = blocks != null ? blocks : new JsonArray().add(new JsonObject().put("type", "text").put("text", content));
     StoredMessage[] userMessage = new StoredMessage[1];
     // attached images go to ComfyUI's input folder first, so the message can tell Claude their names
@@ -107,7 +168,14 @@ final class TurnRunner {
         .compose(userBlocks -> {
           userMessage[0] = message(userMessageId, "user", content, userBlocks, new JsonArray(), 0, 0, null, null);
           // the user's message and the turn are stored together: a crash cannot leave one without the other
-          return store.beginTurn(new BeginTurn(turnId, sessionId, engineNode, userMessage[0]));
+          return store.beginTurn(new BeginTurn(turnId, sessionId, engineNode, userMessage[0], systemOfRequest))
+              .recover(refused -> {
+                // no turn was stored (the session waits for an approval, or the store is down): nothing to close
+                finished = true;
+                metrics.turnEnded("refused");
+                outcome.tryFail(toAgentX(refused));
+                return Future.failedFuture(refused);
+              });
         })
         .onComplete(begun -> started.tryComplete())
         .compose(v -> {
@@ -119,6 +187,58 @@ final class TurnRunner {
         .compose(v -> step())
         .onFailure(this::fail);
     return outcome.future();
+  }
+
+  /**
+   * Carries a turn on from the store: the history holds its messages so far. Where it stopped
+   * decides what comes next: after a Claude answer that asked for tools, that round (stored results
+   * reused, approvals applied); after a final answer, the summary; else the next Claude call (one
+   * that was cut off mid-stream is made again: the {@code resumed} state tells clients that the text
+   * streamed before it is superseded).
+   */
+  private Future<TurnOutcome> carryOn() {
+    started.tryComplete();
+    usage.seed(resume.usage());
+    earlierToolCalls = resume.usage().toolCalls();
+    resume.calls().forEach(c -> storedCalls.put(c.callId(), c));
+    boolean answered = resume.calls().stream().anyMatch(c -> !ToolCallRecord.DONE.equals(c.state()));
+    events.emit(Events.STATE, Events.state("resumed", null, null, new JsonObject()
+        .put("reason", answered ? "approval_answered" : "interrupted").put("interruptions", resume.interruptions())));
+    if (resume.interruptions() > MAX_INTERRUPTIONS) {
+      fail(new AgentXException(ErrorCode.TURN_NOT_RESUMABLE, "The engine running this turn stopped " + resume.interruptions()
+          + " times; it is not resumed again."));
+      return outcome.future();
+    }
+    log.info("Resuming turn {} of session {} ({})", turnId, sessionId, answered ? "approvals answered" : "interrupted "
+        + resume.interruptions() + " time(s)");
+    Future.all(store.history(sessionId), settings.toolsEnabled() ? tools.load() : Future.succeededFuture())
+        .compose(loaded -> {
+          List<HistoryEntry> history = loaded.resultAt(0);
+          HistoryEntry last = history.isEmpty() ? null : history.get(history.size() - 1);
+          boolean ownAnswer = last != null && "assistant".equals(last.role()) && turnId.equals(last.turnId());
+          if (ownAnswer) {
+            lastAssistantId = last.messageId();
+            lastAssistantText = textOf(last.blocks());
+            stopReason = last.stopReason();
+            List<JsonObject> toolUses = toolUses(last.blocks());
+            if ("tool_use".equals(last.stopReason()) && !toolUses.isEmpty()) {
+              // the answer that asked for tools goes back as it is: repair would drop its unanswered tool_use blocks
+              conversation = Conversation.fromHistory(history.subList(0, history.size() - 1));
+              conversation.add(new JsonObject().put("role", "assistant").put("content", last.blocks().copy()));
+              return round(toolUses, true);
+            }
+            conversation = Conversation.fromHistory(history);
+            return complete();
+          }
+          conversation = Conversation.fromHistory(history);
+          return step();
+        })
+        .onFailure(this::fail);
+    return outcome.future();
+  }
+
+  private static List<JsonObject> toolUses(JsonArray blocks) {
+    return blocks.stream().map(b -> (JsonObject) b).filter(b -> "tool_use".equals(b.getString("type"))).toList();
   }
 
   /** Completes once the turn is recorded as running in the store (or could not be): {@code GET /turns/{id}} then finds it. */
@@ -267,7 +387,7 @@ final class TurnRunner {
     long[] inOut = usage.add(message.getJsonObject("usage", new JsonObject()), message.getString("model", settings.model()));
     reportProgress();
     JsonArray blocks = message.getJsonArray("content", new JsonArray());
-    List<JsonObject> toolUses = blocks.stream().map(b -> (JsonObject) b).filter(b -> "tool_use".equals(b.getString("type"))).toList();
+    List<JsonObject> toolUses = toolUses(blocks);
     JsonArray calls = new JsonArray();
     for (JsonObject use : toolUses) {
       events.emit(Events.STATE, Events.state("calling_tool", use.getString("name"), use.getString("id"), null));
@@ -284,18 +404,105 @@ final class TurnRunner {
       if (!"tool_use".equals(stopReason) || toolUses.isEmpty()) {
         return complete();
       }
-      return tools.run(toolUses).compose(this::onToolResults).compose(v2 -> {
-        if (stopping) {
-          return Future.failedFuture("stopped");
-        }
-        if (usage.llmCalls() >= settings.maxLlmCalls()) {
-          stopReason = "max_llm_calls";
-          log.info("Turn {} reached its cap of {} Claude calls", turnId, settings.maxLlmCalls());
-          return complete();
-        }
-        return step();
-      });
+      return round(toolUses, false);
     });
+  }
+
+  /**
+   * One tool round: each call is decided by what is stored of it (a finished result is reused, an
+   * answered approval applied) or else by {@code tool_approval}. What may run runs (each result
+   * stored as it comes); then, if calls wait for a person, the turn stops here and no engine holds
+   * it until they are answered; else ALL results go back to Claude in one message and the loop goes on.
+   *
+   * @param resumed the round started before the turn was interrupted (a call may have been started)
+   */
+  private Future<Void> round(List<JsonObject> toolUses, boolean resumed) {
+    Map<String, ToolResult> results = new LinkedHashMap<>();
+    List<JsonObject> toRun = new ArrayList<>();
+    List<ToolCallRecord> toAsk = new ArrayList<>();
+    String expiresAt = settings.approvalTimeoutMs() > 0 ? Times.format(System.currentTimeMillis() + settings.approvalTimeoutMs()) : null;
+    for (JsonObject use : toolUses) {
+      String id = use.getString("id");
+      String name = use.getString("name");
+      ToolCallRecord stored = storedCalls.get(id);
+      String state = stored == null ? null : stored.state();
+      if (ToolCallRecord.CANCELLED.equals(state)) {
+        stop(null);
+        return Future.failedFuture("stopped");
+      } else if (ToolCallRecord.DONE.equals(state) && stored.result() != null) {
+        results.put(id, ToolResult.fromJson(stored.result()));
+      } else if (ToolCallRecord.DENIED.equals(state)) {
+        results.put(id, ToolResult.error("The user declined this call of " + name
+            + (stored.reason() == null || stored.reason().isBlank() ? "." : ": " + stored.reason())));
+      } else if (ToolCallRecord.APPROVED.equals(state)) {
+        toRun.add(stored.editedInput() == null ? use : use.copy().put("input", stored.editedInput()));
+      } else {
+        ToolApproval.Policy policy = settings.approval().policyFor(name);
+        if (policy == ToolApproval.Policy.DENY) {
+          results.put(id, ToolResult.error("The tool " + name + " is not allowed in this session (config.tool_approval denies it)."));
+        } else if (policy == ToolApproval.Policy.ASK) {
+          toAsk.add(ToolCallRecord.awaiting(sessionId, turnId, id, name, use.getJsonObject("input", new JsonObject()), expiresAt));
+        } else {
+          toRun.add(use);
+        }
+      }
+    }
+    if (resumed) {
+      // the calling_tool states of the first attempt came before the wait (or the interruption)
+      toRun.forEach(use -> events.emit(Events.STATE, Events.state("calling_tool", use.getString("name"), use.getString("id"), null)));
+    }
+    return tools.run(toRun, resumed, (use, result) -> store.toolCallDone(ToolCallRecord.done(sessionId, turnId, use.getString("id"),
+            use.getString("name"), use.getJsonObject("input", new JsonObject()), result)))
+        .compose(ran -> {
+          for (int i = 0; i < toRun.size(); i++) {
+            results.put(toRun.get(i).getString("id"), ran.get(i));
+          }
+          if (stopping) {
+            return Future.failedFuture("stopped");
+          }
+          if (!toAsk.isEmpty()) {
+            return park(toAsk);
+          }
+          List<JsonObject> uses = toolUses.stream().map(u -> toRun.stream().filter(r -> r.getString("id").equals(u.getString("id")))
+              .findFirst().orElse(u)).toList();
+          return onToolResults(TurnTools.round(uses, results)).compose(v2 -> {
+            if (stopping) {
+              return Future.failedFuture("stopped");
+            }
+            if (usage.llmCalls() >= settings.maxLlmCalls()) {
+              stopReason = "max_llm_calls";
+              log.info("Turn {} reached its cap of {} Claude calls", turnId, settings.maxLlmCalls());
+              return complete();
+            }
+            return step();
+          });
+        });
+  }
+
+  /**
+   * Stops the turn to wait for approvals: what this engine published is stored first, then the
+   * store records the pending calls, the turn and the session as {@code awaiting_approval} and
+   * announces each call; the engine lets go of the turn (no thread, connection or lock is held).
+   */
+  private Future<Void> park(List<ToolCallRecord> toAsk) {
+    TurnUsageSoFar so = new TurnUsageSoFar(usage.inputTokens(), usage.outputTokens(), usage.cacheCreationTokens(),
+        usage.cacheReadTokens(), usage.costUsd(), usage.llmCalls(), toolCallCount());
+    return events.drain()
+        .compose(v -> store.parkTurn(new ParkTurn(sessionId, turnId, toAsk, so)))
+        .map(v -> {
+          finished = true;
+          currentCall = null;
+          tools.close();
+          metrics.turnEnded(TurnAccepted.AWAITING_APPROVAL);
+          log.info("Turn {} of session {} waits for approval of {}", turnId, sessionId,
+              toAsk.stream().map(ToolCallRecord::toolName).toList());
+          outcome.tryComplete(TurnOutcome.waiting(new TurnAccepted(sessionId, turnId, TurnAccepted.AWAITING_APPROVAL)));
+          return null;
+        });
+  }
+
+  private long toolCallCount() {
+    return earlierToolCalls + toolCalls.size();
   }
 
   /** ALL results of a round go back in ONE user message. */
@@ -310,14 +517,14 @@ final class TurnRunner {
   /** The usage so far, for {@code GET /turns/{id}} while the turn runs; a lost report only leaves older figures there. */
   private void reportProgress() {
     store.reportTurnProgress(new TurnProgress(turnId, new TurnUsageSoFar(usage.inputTokens(), usage.outputTokens(),
-            usage.cacheCreationTokens(), usage.cacheReadTokens(), usage.costUsd(), usage.llmCalls(), toolCalls.size())))
+            usage.cacheCreationTokens(), usage.cacheReadTokens(), usage.costUsd(), usage.llmCalls(), toolCallCount())))
         .onFailure(e -> log.debug("Progress of turn {} not recorded: {}", turnId, e.getMessage()));
   }
 
   // --- the end of a turn, exactly once ---
 
   private Future<Void> complete() {
-    return finish("completed", "done", null).onSuccess(summary -> outcome.tryComplete(reply())).mapEmpty();
+    return finish("completed", "done", null).onSuccess(summary -> outcome.tryComplete(TurnOutcome.of(reply()))).mapEmpty();
   }
 
   private void fail(Throwable failure) {
@@ -327,7 +534,7 @@ final class TurnRunner {
     if (stopping && stopFailure == null) {
       savePartialAnswer()
           .transform(v -> finish("cancelled", "cancelled", null))
-          .onComplete(done -> outcome.tryComplete(reply()));
+          .onComplete(done -> outcome.tryComplete(TurnOutcome.of(reply())));
       return;
     }
     AgentXException error = stopFailure != null ? stopFailure : toAgentX(failure);
@@ -368,9 +575,9 @@ final class TurnRunner {
     } else {
       events.emit(Events.STATE, Events.state(finalState));
     }
-    TurnSummary summary = new TurnSummary(turnId, userMessageId, lastAssistantId, (System.nanoTime() - startedNanos) / 1_000_000,
+    TurnSummary summary = new TurnSummary(turnId, userMessageId, lastAssistantId, Math.max(0, System.currentTimeMillis() - startedAtMs),
         status, usage.inputTokens(), usage.outputTokens(), usage.cacheCreationTokens(), usage.cacheReadTokens(), usage.costUsd(),
-        usage.llmCalls(), toolCalls.size(), error != null ? "error" : stopReason, error != null ? error.code().name() : null,
+        usage.llmCalls(), toolCallCount(), error != null ? "error" : stopReason, error != null ? error.code().name() : null,
         error != null ? error.getMessage() : null);
     String sessionState = error == null || error.code() == ErrorCode.BUDGET_EXCEEDED ? "idle" : "error";
     return store.finishTurn(new FinishTurn(sessionId, sessionState, summary))

@@ -2,6 +2,7 @@ package agentx.engine;
 
 import agentx.config.AgentXConfig;
 import agentx.config.SystemPrompt;
+import agentx.events.ToolApproval;
 import agentx.models.Model;
 import agentx.models.ModelCatalog;
 import agentx.models.RequestSettings;
@@ -14,6 +15,8 @@ import io.vertx.core.json.JsonObject;
  * @param request the model-dependent fields of every request of the turn ({@code max_tokens}, {@code thinking},
  *     {@code output_config}, {@code temperature}), shaped for the model by the catalogue's rules, with what was left out
  * @param contextWindowTokens the model's window from the catalogue, {@code AGENTX_CONTEXT_WINDOW} for a model it does not know
+ * @param approval which tools need a person's approval ({@code tool_approval})
+ * @param approvalTimeoutMs how long an approval waits before it is denied ({@code AGENTX_APPROVAL_TIMEOUT}; 0: forever)
  */
 record TurnSettings(
     String model,
@@ -25,7 +28,9 @@ record TurnSettings(
     long toolTimeoutMs,
     long contextWindowTokens,
     Double maxTurnCostUsd,
-    Double maxSessionCostUsd) {
+    Double maxSessionCostUsd,
+    ToolApproval approval,
+    long approvalTimeoutMs) {
 
   static TurnSettings resolve(AgentXConfig config, ModelCatalog catalog, JsonObject sessionConfig, String messageSystem) {
     String system = messageSystem != null ? messageSystem
@@ -44,7 +49,9 @@ record TurnSettings(
         config.integer(AgentXConfig.TOOL_TIMEOUT) * 1000L,
         catalog.contextWindow(model, config.integer(AgentXConfig.CONTEXT_WINDOW)),
         limit(sessionConfig, "max_turn_cost_usd", config.string(AgentXConfig.MAX_TURN_COST_USD)),
-        limit(sessionConfig, "max_session_cost_usd", config.string(AgentXConfig.MAX_SESSION_COST_USD)));
+        limit(sessionConfig, "max_session_cost_usd", config.string(AgentXConfig.MAX_SESSION_COST_USD)),
+        ToolApproval.of(sessionConfig.getValue("tool_approval")),
+        config.integer(AgentXConfig.APPROVAL_TIMEOUT) * 1000L);
   }
 
   /** A spending limit: the session's setting, else the server's default, else none. */

@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiFunction;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -74,27 +75,36 @@ final class TurnTools {
     return specs;
   }
 
-  /** Runs every tool_use of an assistant message at once and gathers ALL results. */
-  Future<Round> run(List<JsonObject> toolUses) {
+  /**
+   * Runs the given tool_uses at once; each result is handed to {@code record} (the store) before its
+   * future completes, so a turn resumed later never runs a finished call again.
+   *
+   * @param resumed the calls may have started before the turn was interrupted
+   */
+  Future<List<ToolResult>> run(List<JsonObject> toolUses, boolean resumed, BiFunction<JsonObject, ToolResult, Future<Void>> record) {
     List<Future<ToolResult>> results = new ArrayList<>();
     for (JsonObject use : toolUses) {
-      results.add(call(use).onSuccess(result -> events.emit(Events.STATE, Events.state("tool_result",
-          use.getString("name"), use.getString("id"), new JsonObject().put("ok", !result.isError())))));
+      results.add(call(use, resumed)
+          .compose(result -> record.apply(use, result).map(result))
+          .onSuccess(result -> events.emit(Events.STATE, Events.state("tool_result",
+              use.getString("name"), use.getString("id"), new JsonObject().put("ok", !result.isError())))));
     }
-    return Future.join(results).transform(done -> {
-      JsonArray blocks = new JsonArray();
-      JsonArray calls = new JsonArray();
-      for (int i = 0; i < toolUses.size(); i++) {
-        JsonObject use = toolUses.get(i);
-        ToolResult result = results.get(i).result();
-        blocks.add(ToolResultMapping.resultBlock(use.getString("id"), result));
-        calls.add(ToolResultMapping.call(use, result));
-      }
-      return Future.succeededFuture(new Round(blocks, calls));
-    });
+    return Future.all(results).map(done -> results.stream().map(Future::result).toList());
   }
 
-  private Future<ToolResult> call(JsonObject use) {
+  /** The round as Claude and the clients get it: ALL results of the round, in the order of the calls. */
+  static Round round(List<JsonObject> toolUses, Map<String, ToolResult> results) {
+    JsonArray blocks = new JsonArray();
+    JsonArray calls = new JsonArray();
+    for (JsonObject use : toolUses) {
+      ToolResult result = results.get(use.getString("id"));
+      blocks.add(ToolResultMapping.resultBlock(use.getString("id"), result));
+      calls.add(ToolResultMapping.call(use, result));
+    }
+    return new Round(blocks, calls);
+  }
+
+  private Future<ToolResult> call(JsonObject use, boolean resumed) {
     String name = use.getString("name");
     String callId = use.getString("id");
     if (!names.contains(name)) {
@@ -104,7 +114,7 @@ final class TurnTools {
     Promise<ToolResult> promise = Promise.promise();
     pending.put(callId, promise);
     ToolCall request = new ToolCall(name, use.getJsonObject("input", new JsonObject()), sessionId, turnId, callId,
-        Addresses.turnProgress(sessionId));
+        Addresses.turnProgress(sessionId), resumed);
     tools.call(request, toolTimeoutMs + CALL_MARGIN_MS)
         .otherwise(failure -> ToolResult.error("The tool " + name + " could not run: " + failure.getMessage()))
         .onComplete(done -> promise.tryComplete(done.result()));

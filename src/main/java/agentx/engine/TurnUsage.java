@@ -23,6 +23,17 @@ final class TurnUsage {
     this.metrics = metrics;
   }
 
+  /** A resumed turn starts from what the store recorded of it. */
+  void seed(agentx.protocol.TurnUsageSoFar so) {
+    llmCalls = (int) so.llmCalls();
+    inputTokens = so.inputTokens();
+    outputTokens = so.outputTokens();
+    cacheCreationTokens = so.cacheCreationInputTokens();
+    cacheReadTokens = so.cacheReadInputTokens();
+    costUnknown = so.costUsd() == null;
+    knownCostUsd = so.costUsd() == null ? 0.0 : so.costUsd();
+  }
+
   void countCall() {
     llmCalls++;
   }

@@ -35,7 +35,13 @@ public enum ErrorCode {
   LENGTH_REQUIRED(411, 1022),
   /** A session's spending limit ({@code max_turn_cost_usd}, {@code max_session_cost_usd}) was reached. */
   BUDGET_EXCEEDED(402, 1023),
-  TURN_NOT_FOUND(404, 1024);
+  TURN_NOT_FOUND(404, 1024),
+  /** No approval with that tool_call_id was ever asked in the session. */
+  APPROVAL_NOT_FOUND(404, 1025),
+  /** The approval was answered already (the first answer wins), or its turn no longer waits. */
+  APPROVAL_ALREADY_ANSWERED(409, 1026),
+  /** An interrupted turn could not be resumed (interrupted too often, or its state is unusable). */
+  TURN_NOT_RESUMABLE(500, 1027);
 
   private final int httpStatus;
   private final int failureCode;

@@ -14,6 +14,8 @@ public final class Events {
   public static final String TURN = "turn";
   /** A new version of the session's workflow: {@code {version, workflow, source, tool_call_id?}}. */
   public static final String WORKFLOW = "workflow";
+  /** A tool call waits for a person's answer: {@code {tool_call_id, tool_name, input, expires_at?}}. */
+  public static final String APPROVAL_REQUIRED = "approval_required";
 
   private Events() {}
 

@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
 public final class SessionConfig {
   private static final Logger log = LoggerFactory.getLogger(SessionConfig.class);
 
-  private enum Type { STRING, INTEGER, NUMBER, BOOLEAN }
+  private enum Type { STRING, INTEGER, NUMBER, BOOLEAN, TOOL_APPROVAL }
 
   /** A key's type and, for numbers, its inclusive range. */
   private record Rule(Type type, double min, double max) {
@@ -41,7 +41,8 @@ public final class SessionConfig {
       Map.entry("max_llm_calls", new Rule(Type.INTEGER, 1, 1_000)),
       Map.entry("tools_enabled", Rule.of(Type.BOOLEAN)),
       Map.entry("max_turn_cost_usd", new Rule(Type.NUMBER, 0, 1_000_000)),
-      Map.entry("max_session_cost_usd", new Rule(Type.NUMBER, 0, 1_000_000)));
+      Map.entry("max_session_cost_usd", new Rule(Type.NUMBER, 0, 1_000_000)),
+      Map.entry("tool_approval", Rule.of(Type.TOOL_APPROVAL)));
 
   private SessionConfig() {}
 
@@ -108,11 +109,15 @@ public final class SessionConfig {
     if (value == null) {
       return null;
     }
+    if (rule.type() == Type.TOOL_APPROVAL) {
+      return ToolApproval.problem(value);
+    }
     boolean typed = switch (rule.type()) {
       case STRING -> value instanceof String;
       case INTEGER -> value instanceof Number n && Double.isFinite(n.doubleValue()) && n.doubleValue() == Math.rint(n.doubleValue());
       case NUMBER -> value instanceof Number n && Double.isFinite(n.doubleValue());
       case BOOLEAN -> value instanceof Boolean;
+      case TOOL_APPROVAL -> true;
     };
     if (!typed) {
       return "config." + key + " must be " + switch (rule.type()) {
@@ -120,6 +125,7 @@ public final class SessionConfig {
         case INTEGER -> "a whole number";
         case NUMBER -> "a finite number";
         case BOOLEAN -> "true or false";
+        case TOOL_APPROVAL -> "an object";
       } + ".";
     }
     if (value instanceof Number n && (n.doubleValue() < rule.min() || n.doubleValue() > rule.max())) {

@@ -26,7 +26,7 @@ public final class Times {
     return format(instant.toEpochMilli());
   }
 
-  static String format(long epochMilli) {
+  public static String format(long epochMilli) {
     long second = Math.floorDiv(epochMilli, 1000);
     int millis = (int) Math.floorMod(epochMilli, 1000);
     SecondPrefix prefix = cached;

@@ -23,6 +23,20 @@ public final class Addresses {
   /** A page of a session's turns, or one turn: {@link TurnQuery}. */
   public static final String STORE_TURN_LIST = "agentx.store.turn.list";
   public static final String STORE_TURN_GET = "agentx.store.turn.get";
+  /** A tool call of a turn finished: {@link ToolCallRecord} (state done, with its result). */
+  public static final String STORE_TOOL_CALL_DONE = "agentx.store.toolcall.done";
+  /** A turn stops to wait for approvals: {@link ParkTurn}. */
+  public static final String STORE_TURN_PARK = "agentx.store.turn.park";
+  /** Hand a turn waiting to be resumed to one engine: {@link ResumableTurn.Claim} → {@link ResumableTurn}. */
+  public static final String STORE_TURN_CLAIM = "agentx.store.turn.claim";
+  /** The ids of the turns waiting to be resumed (an engine asks when it starts). */
+  public static final String STORE_TURN_RESUMABLE = "agentx.store.turn.resumable";
+  /** The approvals a session waits for: {@link SessionRef} → {@code {approvals: [...]}}. */
+  public static final String STORE_APPROVAL_LIST = "agentx.store.approval.list";
+  /** Answer one: {@link ApprovalAnswer} → {@link ApprovalAnswer.Outcome}. */
+  public static final String STORE_APPROVAL_ANSWER = "agentx.store.approval.answer";
+  /** Cancel the session's turn that waits for approvals: {@link SessionRef} → {@link CancelResult}. */
+  public static final String STORE_TURN_CANCEL_WAITING = "agentx.store.turn.cancel-waiting";
   public static final String STORE_EVENT_APPEND = "agentx.store.event.append";
   public static final String STORE_EVENT_LIST = "agentx.store.event.list";
   public static final String STORE_WORKFLOW_GET = "agentx.store.workflow.get";
@@ -34,6 +48,11 @@ public final class Addresses {
   /** Start a turn: {@link StartTurn}; replies the {@link AssistantReply} (wait) or a {@link TurnAccepted}. */
   public static final String ENGINE_TURN_START = "agentx.engine.turn.start";
   public static final String ENGINE_HEALTH = "agentx.engine.health";
+  /**
+   * Published by the store: {@code {turn_id}} may be resumed (its engine died, or its approvals were
+   * answered). Every engine tries to claim it; the store hands it to exactly one.
+   */
+  public static final String ENGINE_TURN_RESUMABLE = "agentx.engine.turn.resumable";
 
   // --- tools (McpToolsVerticle) ---
   public static final String TOOLS_LIST = "agentx.tools.list";
@@ -47,6 +66,8 @@ public final class Addresses {
   // --- browser clients through the SockJS bridge (inbound only) ---
   public static final String CLIENT_SEND = "agentx.client.send";
   public static final String CLIENT_CANCEL = "agentx.client.cancel";
+  /** {@code {session_id, tool_call_id, decision, reason?, input?}}: answers an approval like REST. */
+  public static final String CLIENT_APPROVE = "agentx.client.approve";
 
   public static final String SESSION_EVENTS_PREFIX = "agentx.events.";
 

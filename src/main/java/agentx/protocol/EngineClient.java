@@ -16,9 +16,9 @@ public final class EngineClient {
     this.vertx = vertx;
   }
 
-  /** Runs a turn and answers when it ends; {@code timeoutMs} should cover the whole turn. */
-  public Future<AssistantReply> runTurn(StartTurn request, long timeoutMs) {
-    return Bus.request(vertx, Addresses.ENGINE_TURN_START, request.toJson(), timeoutMs).map(AssistantReply::fromJson);
+  /** Runs a turn and answers when it ends, or stops to wait for approvals; {@code timeoutMs} should cover the whole turn. */
+  public Future<TurnOutcome> runTurn(StartTurn request, long timeoutMs) {
+    return Bus.request(vertx, Addresses.ENGINE_TURN_START, request.toJson(), timeoutMs).map(TurnOutcome::fromJson);
   }
 
   /** Queues a turn nobody waits for; answers as soon as the engine took it. */

@@ -68,6 +68,43 @@ public final class StoreClient {
     return Bus.request(vertx, Addresses.STORE_TURN_GET, TurnQuery.one(sessionId, turnId).toJson()).map(TurnRecord::fromJson);
   }
 
+  /** Records a finished tool call of a turn, so a resumed turn uses its result instead of running it again. */
+  public Future<Void> toolCallDone(ToolCallRecord call) {
+    return Bus.request(vertx, Addresses.STORE_TOOL_CALL_DONE, call.toJson()).mapEmpty();
+  }
+
+  /** Stops a turn to wait for approvals (stored, announced); its engine then lets go of it. */
+  public Future<Void> parkTurn(ParkTurn park) {
+    return Bus.request(vertx, Addresses.STORE_TURN_PARK, park.toJson()).mapEmpty();
+  }
+
+  /** Takes a turn waiting to be resumed; fails with SESSION_BUSY when another engine took it first. */
+  public Future<ResumableTurn> claimTurn(ResumableTurn.Claim claim) {
+    return Bus.request(vertx, Addresses.STORE_TURN_CLAIM, claim.toJson()).map(ResumableTurn::fromJson);
+  }
+
+  /** The ids of the turns waiting to be resumed. */
+  public Future<List<String>> resumableTurns() {
+    return Bus.request(vertx, Addresses.STORE_TURN_RESUMABLE, new io.vertx.core.json.JsonObject())
+        .map(r -> r.getJsonArray("turn_ids", new io.vertx.core.json.JsonArray()).stream().map(String::valueOf).toList());
+  }
+
+  /** The session's pending approvals, oldest first; fails with SESSION_NOT_FOUND. */
+  public Future<List<ToolCallRecord>> approvals(String sessionId) {
+    return Bus.request(vertx, Addresses.STORE_APPROVAL_LIST, new SessionRef(sessionId).toJson())
+        .map(r -> ToolCallRecord.listFromJson(r.getJsonArray("approvals")));
+  }
+
+  /** Answers an approval; the first answer wins (APPROVAL_ALREADY_ANSWERED after it, APPROVAL_NOT_FOUND for an unknown id). */
+  public Future<ApprovalAnswer.Outcome> answerApproval(ApprovalAnswer answer) {
+    return Bus.request(vertx, Addresses.STORE_APPROVAL_ANSWER, answer.toJson()).map(ApprovalAnswer.Outcome::fromJson);
+  }
+
+  /** Cancels the session's turn that waits for approvals; {@code cancelled:false} when none waits. */
+  public Future<CancelResult> cancelWaitingTurn(String sessionId) {
+    return Bus.request(vertx, Addresses.STORE_TURN_CANCEL_WAITING, new SessionRef(sessionId).toJson()).map(CancelResult::fromJson);
+  }
+
   /** Stores, numbers and then publishes the envelopes; answers the numbers they got. */
   public Future<AppendEvents.Stored> appendEvents(AppendEvents request) {
     return Bus.request(vertx, Addresses.STORE_EVENT_APPEND, request.toJson()).map(AppendEvents.Stored::fromJson);

@@ -7,16 +7,24 @@ import io.vertx.core.json.JsonObject;
  *
  * @param sessionId the chat session (its workflow), or null for an MCP client's call
  * @param progressAddress where the tool reports {@link ToolProgress} while it runs, or null
+ * @param resumed the call may have started before (its turn was interrupted and resumed): a tool
+ *     that starts something outside (a ComfyUI run) looks for it first instead of starting it twice
  */
-public record ToolCall(String name, JsonObject arguments, String sessionId, String turnId, String callId, String progressAddress) {
+public record ToolCall(String name, JsonObject arguments, String sessionId, String turnId, String callId, String progressAddress,
+    boolean resumed) {
+  public ToolCall(String name, JsonObject arguments, String sessionId, String turnId, String callId, String progressAddress) {
+    this(name, arguments, sessionId, turnId, callId, progressAddress, false);
+  }
+
   public JsonObject toJson() {
-    return new JsonObject().put("name", name).put("arguments", arguments).put("session_id", sessionId).put("turn_id", turnId)
+    JsonObject json = new JsonObject().put("name", name).put("arguments", arguments).put("session_id", sessionId).put("turn_id", turnId)
         .put("call_id", callId).put("progress_address", progressAddress);
+    return resumed ? json.put("resumed", true) : json;
   }
 
   public static ToolCall fromJson(JsonObject json) {
     return new ToolCall(json.getString("name"), json.getJsonObject("arguments", new JsonObject()), json.getString("session_id"),
-        json.getString("turn_id"), json.getString("call_id"), json.getString("progress_address"));
+        json.getString("turn_id"), json.getString("call_id"), json.getString("progress_address"), json.getBoolean("resumed", false));
   }
 
   /** Published on {@link Addresses#TOOLS_CANCEL}: aborts the call wherever it runs. */

@@ -8,6 +8,8 @@ public record TurnAccepted(String sessionId, String turnId, String status) {
   public static final String RUNNING = "running";
   /** The turn waits for the session's running turn to end. */
   public static final String QUEUED = "queued";
+  /** The turn stopped to wait for approvals ({@code GET /approvals}); it goes on once they are answered. */
+  public static final String AWAITING_APPROVAL = "awaiting_approval";
 
   public JsonObject toJson() {
     return new JsonObject().put("turn_id", turnId).put("session_id", sessionId).put("status", status);

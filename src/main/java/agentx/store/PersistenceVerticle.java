@@ -5,6 +5,10 @@ import agentx.events.ErrorCode;
 import agentx.events.Metrics;
 import agentx.protocol.Addresses;
 import agentx.protocol.AppendEvents;
+import agentx.protocol.ApprovalAnswer;
+import agentx.protocol.ParkTurn;
+import agentx.protocol.ResumableTurn;
+import agentx.protocol.ToolCallRecord;
 import agentx.protocol.BeginTurn;
 import agentx.protocol.CreateSession;
 import agentx.protocol.EventQuery;
@@ -24,6 +28,7 @@ import agentx.protocol.WorkflowVersion;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,6 +55,11 @@ public class PersistenceVerticle extends VerticleBase {
   private TurnRepository turns;
   private TurnRecovery recovery;
   private EventAppender appender;
+  private ToolCallRepository toolCalls;
+  private boolean resumeTurns;
+  private long sweeper = -1;
+  /** How often approvals past their {@code expires_at} are looked for and denied. */
+  static final long APPROVAL_SWEEP_MS = 1_000;
   private final List<MessageConsumer<Object>> consumers = new ArrayList<>();
 
   @Override
@@ -66,14 +76,20 @@ public class PersistenceVerticle extends VerticleBase {
     turns = new TurnRepository(db, sessions);
     recovery = new TurnRecovery(db);
     appender = new EventAppender(events);
+    toolCalls = new ToolCallRepository(db);
+    resumeTurns = config.bool(AgentXConfig.RESUME_TURNS);
     return vertx.executeBlocking(db::migrateBlocking)
         .compose(applied -> config().getBoolean(RECOVER_TURNS, false) ? recoverInterruptedTurns() : Future.succeededFuture())
         .compose(v -> registerConsumers())
-        .onSuccess(v -> EngineWatch.start(vertx, this::failTurnsOfNodes));
+        .onSuccess(v -> {
+          EngineWatch.start(vertx, this::failTurnsOfNodes);
+          sweeper = vertx.setPeriodic(APPROVAL_SWEEP_MS, t -> denyExpiredApprovals());
+        });
   }
 
   @Override
   public Future<?> stop() {
+    vertx.cancelTimer(sweeper);
     return db == null ? Future.succeededFuture() : db.close();
   }
 
@@ -94,6 +110,23 @@ public class PersistenceVerticle extends VerticleBase {
       TurnQuery query = TurnQuery.fromJson(b);
       return turns.get(query.sessionId(), query.turnId()).map(t -> t.toJson());
     });
+    serve(Addresses.STORE_TOOL_CALL_DONE, b -> toolCalls.done(ToolCallRecord.fromJson(b)).map(v -> new JsonObject()));
+    serve(Addresses.STORE_TURN_PARK, b -> toolCalls.park(ParkTurn.fromJson(b)).map(w -> announce(w, new JsonObject())));
+    serve(Addresses.STORE_APPROVAL_LIST, b -> {
+      String sessionId = SessionRef.fromJson(b).sessionId();
+      return sessions.get(sessionId).compose(s -> toolCalls.pending(sessionId))
+          .map(list -> new JsonObject().put("approvals", ToolCallRecord.listToJson(list)));
+    });
+    serve(Addresses.STORE_APPROVAL_ANSWER, b -> {
+      ApprovalAnswer answer = ApprovalAnswer.fromJson(b);
+      return sessions.get(answer.sessionId()).compose(s -> toolCalls.answer(answer)).map(w -> announce(w, w.value().toJson()));
+    });
+    serve(Addresses.STORE_TURN_CANCEL_WAITING, b -> {
+      String sessionId = SessionRef.fromJson(b).sessionId();
+      return sessions.get(sessionId).compose(s -> toolCalls.cancelWaiting(sessionId)).map(w -> announce(w, w.value().toJson()));
+    });
+    serve(Addresses.STORE_TURN_CLAIM, b -> recovery.claim(ResumableTurn.Claim.fromJson(b)).map(ResumableTurn::toJson));
+    serve(Addresses.STORE_TURN_RESUMABLE, b -> recovery.resumable().map(ids -> new JsonObject().put("turn_ids", new JsonArray(ids))));
     serve(Addresses.STORE_EVENT_APPEND, b -> appender.append(AppendEvents.fromJson(b).envelopes()).map(this::published));
     serve(Addresses.STORE_EVENT_LIST, b -> events.list(EventQuery.fromJson(b)).map(p -> p.toJson()));
     serve(Addresses.STORE_WORKFLOW_SAVE, b -> {
@@ -137,7 +170,33 @@ public class PersistenceVerticle extends VerticleBase {
     return new AppendEvents.Stored(seqs).toJson();
   }
 
-  /** A crash or kill -9 can leave turns marked running and sessions stuck in processing: close them all. */
+  /** Publishes what a tool-call write stored, and tells the engines when a turn may be resumed; answers {@code reply}. */
+  private JsonObject announce(ToolCallRepository.Written<?> written, JsonObject reply) {
+    published(written.events());
+    if (written.resumableTurnId() != null) {
+      resumable(written.resumableTurnId());
+    }
+    return reply;
+  }
+
+  /** Every engine hears it; the store hands the turn to the first that claims it. */
+  private void resumable(String turnId) {
+    vertx.eventBus().publish(Addresses.ENGINE_TURN_RESUMABLE, new JsonObject().put("turn_id", turnId));
+  }
+
+  /** Approvals nobody answered in time ({@code AGENTX_APPROVAL_TIMEOUT}) are denied, which lets their turn go on. */
+  private void denyExpiredApprovals() {
+    toolCalls.expired().onSuccess(expired -> {
+      for (String[] call : expired) {
+        toolCalls.answer(new ApprovalAnswer(call[0], call[1], ApprovalAnswer.DENY,
+                "Nobody answered the approval in time (AGENTX_APPROVAL_TIMEOUT).", null))
+            .onSuccess(w -> announce(w, new JsonObject()))
+            .onFailure(e -> log.debug("Expired approval {} not denied: {}", call[1], e.getMessage()));
+      }
+    }).onFailure(e -> log.debug("Could not look for expired approvals: {}", e.getMessage()));
+  }
+
+  /** A crash or kill -9 can leave turns marked running and sessions stuck in processing: resume or close them all. */
   private Future<Void> recoverInterruptedTurns() {
     return failRunningTurns(node -> true, ErrorCode.INTERNAL, "The server stopped while this turn was running.");
   }
@@ -148,19 +207,34 @@ public class PersistenceVerticle extends VerticleBase {
         .onFailure(e -> log.error("Could not close the turns of a departed engine node", e));
   }
 
-  /** Fails the running turns whose engine node matches, one after the other, and publishes their closing events. */
+  /**
+   * The running turns whose engine node matches (and the turns already waiting for an engine): with
+   * {@code AGENTX_RESUME_TURNS} (the default) each is marked interrupted and offered to the engines;
+   * otherwise each is closed as failed with its closing events published.
+   */
   private Future<Void> failRunningTurns(Predicate<String> engineNode, ErrorCode code, String reason) {
     return recovery.runningTurns().compose(all -> {
-      List<TurnRecovery.RunningTurn> selected = all.stream().filter(t -> engineNode.test(t.engineNode())).toList();
+      List<TurnRecovery.RunningTurn> selected = all.stream()
+          .filter(t -> "interrupted".equals(t.status()) || engineNode.test(t.engineNode())).toList();
       Future<Void> chain = Future.succeededFuture();
       for (TurnRecovery.RunningTurn turn : selected) {
-        chain = chain.compose(v -> recovery.fail(turn, code, reason).map(stored -> {
-          published(stored);
-          return null;
-        }));
+        if (resumeTurns) {
+          chain = chain.compose(v -> ("interrupted".equals(turn.status()) ? Future.succeededFuture(true) : recovery.interrupt(turn))
+              .map(offer -> {
+                if (offer) {
+                  resumable(turn.turnId());
+                }
+                return null;
+              }));
+        } else {
+          chain = chain.compose(v -> recovery.fail(turn, code, reason).map(stored -> {
+            published(stored);
+            return null;
+          }));
+        }
       }
       if (!selected.isEmpty()) {
-        log.warn("Closed {} turn(s) as failed: {}", selected.size(), reason);
+        log.warn("{} {} turn(s): {}", resumeTurns ? "To be resumed:" : "Closed as failed:", selected.size(), reason);
       }
       return chain;
     });

@@ -102,6 +102,7 @@ public final class SessionRepository {
       return db.lockSession(conn, sessionId)
           .compose(r -> conn.preparedQuery(Sql.DELETE_SESSION_EVENTS).execute(id))
           .compose(r -> conn.preparedQuery(Sql.DELETE_SESSION_WORKFLOWS).execute(id))
+          .compose(r -> conn.preparedQuery(Sql.DELETE_SESSION_TOOL_CALLS).execute(id))
           .compose(r -> conn.preparedQuery(Sql.DELETE_SESSION_TURNS).execute(id))
           .compose(r -> conn.preparedQuery(Sql.DELETE_SESSION_MESSAGES).execute(id))
           .compose(r -> conn.preparedQuery(Sql.DELETE_SESSION).execute(id))
@@ -165,7 +166,7 @@ public final class SessionRepository {
     return db.reads().preparedQuery(Sql.HISTORY).execute(Params.of(sessionId)).map(rows -> {
       List<HistoryEntry> out = new ArrayList<>();
       rows.forEach(row -> out.add(new HistoryEntry(str(row, "role"), jsonArray(row, "blocks"), str(row, "turn_id"),
-          str(row, "stop_reason"), str(row, "status"))));
+          str(row, "stop_reason"), str(row, "status"), str(row, "message_id"))));
       return out;
     });
   }
@@ -177,10 +178,22 @@ public final class SessionRepository {
   public Future<Void> beginTurn(BeginTurn turn) {
     String sessionId = turn.sessionId();
     String now = Times.now();
-    return db.write(conn -> insertMessage(conn, turn.userMessage())
+    String request = turn.system() == null ? null : new JsonObject().put("system", turn.system()).encode();
+    return db.write(conn -> db.lockSession(conn, sessionId)
+        .compose(locked -> conn.preparedQuery(Sql.OPEN_TURN_WITHOUT_ENGINE).execute(Params.of(sessionId)))
+        .compose(open -> {
+          Row waiting = first(open);
+          if (waiting != null) {
+            // the session lock keeps one running turn; a turn no engine holds is only visible here
+            throw new AgentXException(ErrorCode.SESSION_BUSY, "awaiting_approval".equals(str(waiting, "status"))
+                ? "A turn of this session is waiting for approval (GET /sessions/" + sessionId + "/approvals): answer it or cancel the turn first."
+                : "A turn of this session is being resumed after an interruption; wait for it to end or cancel it.");
+          }
+          return insertMessage(conn, turn.userMessage());
+        })
         .compose(v -> conn.preparedQuery(Sql.SET_SESSION_STATE).execute(Params.of("processing", now, sessionId)))
         .compose(r -> conn.preparedQuery(Sql.INSERT_TURN).execute(Params.of(turn.turnId(), sessionId,
-            turn.userMessage().messageId(), turn.engineNode(), now)))
+            turn.userMessage().messageId(), turn.engineNode(), now, request)))
         .mapEmpty());
   }
 

@@ -32,6 +32,7 @@ final class Sql {
 
   static final String DELETE_SESSION_EVENTS = "DELETE FROM events WHERE session_id = ?";
   static final String DELETE_SESSION_WORKFLOWS = "DELETE FROM workflows WHERE session_id = ?";
+  static final String DELETE_SESSION_TOOL_CALLS = "DELETE FROM tool_calls WHERE session_id = ?";
   static final String DELETE_SESSION_TURNS = "DELETE FROM turns WHERE session_id = ?";
   static final String DELETE_SESSION_MESSAGES = "DELETE FROM messages WHERE session_id = ?";
   static final String DELETE_SESSION = "DELETE FROM sessions WHERE session_id = ?";
@@ -42,11 +43,14 @@ final class Sql {
   static final String BUMP_MESSAGE_COUNT = "UPDATE sessions SET message_count = ?, updated_at = ? WHERE session_id = ?";
   static final String LIST_MESSAGES = "SELECT " + MESSAGE_COLUMNS + " FROM messages WHERE session_id = ? ORDER BY position LIMIT ? OFFSET ?";
   static final String COUNT_MESSAGES = "SELECT COUNT(*) AS n FROM messages WHERE session_id = ?";
-  static final String HISTORY = "SELECT m.role, m.blocks, m.turn_id, m.stop_reason, t.status FROM messages m"
+  static final String HISTORY = "SELECT m.message_id, m.role, m.blocks, m.turn_id, m.stop_reason, t.status FROM messages m"
       + " LEFT JOIN turns t ON t.turn_id = m.turn_id WHERE m.session_id = ? ORDER BY m.position";
 
-  static final String INSERT_TURN = "INSERT INTO turns (turn_id, session_id, status, user_message_id, engine_node, started_at)"
-      + " VALUES (?, ?, 'running', ?, ?, ?)";
+  static final String INSERT_TURN = "INSERT INTO turns (turn_id, session_id, status, user_message_id, engine_node, started_at, request)"
+      + " VALUES (?, ?, 'running', ?, ?, ?, ?)";
+  /** A turn of the session that no engine runs but that is not over: waiting for approvals, or to be resumed. */
+  static final String OPEN_TURN_WITHOUT_ENGINE = "SELECT turn_id, status FROM turns WHERE session_id = ?"
+      + " AND status IN ('awaiting_approval', 'interrupted')";
   static final String FINISH_TURN = "UPDATE turns SET status = ?, assistant_message_id = ?, stop_reason = ?, input_tokens = ?,"
       + " output_tokens = ?, cache_creation_input_tokens = ?, cache_read_input_tokens = ?, cost_usd = ?, llm_calls = ?,"
       + " tool_calls = ?, error_code = ?, error_message = ?, finished_at = ?, duration_ms = ? WHERE turn_id = ?";
@@ -54,11 +58,45 @@ final class Sql {
       + " output_tokens = output_tokens + ?, cache_creation_input_tokens = cache_creation_input_tokens + ?,"
       + " cache_read_input_tokens = cache_read_input_tokens + ?, cost_usd = cost_usd + ?, turn_count = turn_count + 1,"
       + " updated_at = ? WHERE session_id = ?";
-  static final String RUNNING_TURNS = "SELECT turn_id, session_id, user_message_id, engine_node, started_at FROM turns WHERE status = 'running'";
+  static final String RUNNING_TURNS = "SELECT turn_id, session_id, user_message_id, engine_node, started_at, status FROM turns"
+      + " WHERE status IN ('running', 'interrupted')";
   static final String MARK_TURN_FAILED = "UPDATE turns SET status = 'failed', error_code = ?, error_message = ?, finished_at = ?,"
-      + " duration_ms = 0 WHERE turn_id = ? AND status = 'running'";
+      + " duration_ms = 0 WHERE turn_id = ? AND status IN ('running', 'interrupted')";
   static final String TURN_PROGRESS = "UPDATE turns SET input_tokens = ?, output_tokens = ?, cache_creation_input_tokens = ?,"
       + " cache_read_input_tokens = ?, cost_usd = ?, llm_calls = ?, tool_calls = ? WHERE turn_id = ? AND status = 'running'";
+  /** Its engine died: the turn waits for another engine to claim it ({@link #CLAIM_TURN}). */
+  static final String MARK_TURN_INTERRUPTED = "UPDATE turns SET status = 'interrupted', engine_node = NULL,"
+      + " interruptions = interruptions + 1 WHERE turn_id = ? AND status = 'running'";
+  /** Exactly one engine wins a turn waiting to be resumed: the row changes once. */
+  static final String CLAIM_TURN = "UPDATE turns SET status = 'running', engine_node = ? WHERE turn_id = ? AND status = 'interrupted'";
+  static final String RESUMABLE_TURNS = "SELECT turn_id FROM turns WHERE status = 'interrupted' ORDER BY started_at";
+  static final String PARK_TURN = "UPDATE turns SET status = 'awaiting_approval', engine_node = NULL, input_tokens = ?, output_tokens = ?,"
+      + " cache_creation_input_tokens = ?, cache_read_input_tokens = ?, cost_usd = ?, llm_calls = ?, tool_calls = ?"
+      + " WHERE turn_id = ? AND status = 'running'";
+  /** Its approvals are all answered: the turn waits for an engine to claim it. */
+  static final String UNPARK_TURN = "UPDATE turns SET status = 'interrupted' WHERE turn_id = ? AND status = 'awaiting_approval'";
+  static final String RESUME_COLUMNS = "turn_id, session_id, user_message_id, request, interruptions, started_at, input_tokens,"
+      + " output_tokens, cache_creation_input_tokens, cache_read_input_tokens, cost_usd, llm_calls, tool_calls";
+  static final String SELECT_RESUMABLE = "SELECT " + RESUME_COLUMNS + " FROM turns WHERE turn_id = ?";
+
+  static final String TOOL_CALL_COLUMNS = "session_id, turn_id, call_id, tool_name, input, state, result, reason, edited_input,"
+      + " requested_at, expires_at";
+  static final String INSERT_TOOL_CALL = "INSERT INTO tool_calls (" + TOOL_CALL_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+  static final String TOOL_CALL_DONE = "UPDATE tool_calls SET state = 'done', result = ?, answered_at = COALESCE(answered_at, ?)"
+      + " WHERE turn_id = ? AND call_id = ?";
+  static final String TOOL_CALLS_OF_TURN = "SELECT " + TOOL_CALL_COLUMNS + " FROM tool_calls WHERE turn_id = ? ORDER BY requested_at, call_id";
+  static final String PENDING_APPROVALS = "SELECT " + TOOL_CALL_COLUMNS + " FROM tool_calls WHERE session_id = ?"
+      + " AND state = 'awaiting_approval' ORDER BY requested_at, call_id";
+  /** The call an answer is for: the pending one first, else the latest asked with that id. */
+  static final String APPROVAL_BY_ID = "SELECT " + TOOL_CALL_COLUMNS + " FROM tool_calls WHERE session_id = ? AND call_id = ?"
+      + " ORDER BY CASE WHEN state = 'awaiting_approval' THEN 0 ELSE 1 END, requested_at DESC";
+  static final String ANSWER_APPROVAL = "UPDATE tool_calls SET state = ?, reason = ?, edited_input = ?, answered_at = ?"
+      + " WHERE turn_id = ? AND call_id = ? AND state = 'awaiting_approval'";
+  static final String COUNT_PENDING_OF_TURN = "SELECT COUNT(*) AS n FROM tool_calls WHERE turn_id = ? AND state = 'awaiting_approval'";
+  static final String EXPIRED_APPROVALS = "SELECT session_id, call_id FROM tool_calls WHERE state = 'awaiting_approval'"
+      + " AND expires_at IS NOT NULL AND expires_at <= ?";
+  static final String WAITING_TURN_OF_SESSION = "SELECT turn_id FROM turns WHERE session_id = ? AND status = 'awaiting_approval'";
+
   static final String TURN_COLUMNS = "turn_id, session_id, status, user_message_id, assistant_message_id, stop_reason, input_tokens,"
       + " output_tokens, cache_creation_input_tokens, cache_read_input_tokens, cost_usd, llm_calls, tool_calls, error_code,"
       + " error_message, engine_node, started_at, finished_at, duration_ms";

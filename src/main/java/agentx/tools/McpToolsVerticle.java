@@ -109,7 +109,7 @@ public class McpToolsVerticle extends VerticleBase {
     }
     String callId = request.callId() != null ? request.callId() : UUID.randomUUID().toString();
     Call call = new Call(request.sessionId(), callId, name, request.progressAddress(),
-        new BusWorkflowStore(store, request.turnId(), callId));
+        new BusWorkflowStore(store, request.turnId(), callId), request.turnId(), request.resumed());
     running.put(callId, call);
     long started = System.nanoTime();
     Future<ToolResult> result;
@@ -165,9 +165,14 @@ public class McpToolsVerticle extends VerticleBase {
     private final String progressAddress;
     private final Promise<Void> cancelled = Promise.promise();
     private final WorkflowStore workflows;
+    private final String turnId;
+    private final boolean resumed;
 
-    Call(String sessionId, String callId, String toolName, String progressAddress, WorkflowStore workflows) {
+    Call(String sessionId, String callId, String toolName, String progressAddress, WorkflowStore workflows, String turnId,
+        boolean resumed) {
       this.workflows = workflows;
+      this.turnId = turnId;
+      this.resumed = resumed;
       this.sessionId = sessionId;
       this.callId = callId;
       this.toolName = toolName;
@@ -208,6 +213,16 @@ public class McpToolsVerticle extends VerticleBase {
     @Override
     public WorkflowStore workflows() {
       return workflows;
+    }
+
+    @Override
+    public String turnId() {
+      return turnId;
+    }
+
+    @Override
+    public boolean resumed() {
+      return resumed;
     }
   }
 }

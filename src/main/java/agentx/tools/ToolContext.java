@@ -19,6 +19,19 @@ public interface ToolContext {
 
   boolean isCancelled();
 
+  /** The turn the call belongs to, or null for a call made outside a turn (an MCP client's). */
+  default String turnId() {
+    return null;
+  }
+
+  /**
+   * The call may have started before: its turn was interrupted (the engine died) and is carried on.
+   * A tool that starts something outside (a ComfyUI run) looks for it first instead of starting it twice.
+   */
+  default boolean resumed() {
+    return false;
+  }
+
   /** The session's workflow, versioned. */
   WorkflowStore workflows();
 }

@@ -2,6 +2,8 @@ package agentx.store;
 
 import agentx.testing.FakeAnthropic;
 import agentx.testing.FakeAnthropic.Reply;
+import agentx.testing.FakeAnthropic.ToolUseSpec;
+import agentx.testing.FakeComfyUi;
 import agentx.testing.WsClient;
 import io.vertx.core.json.JsonArray;
 import java.time.Duration;
@@ -57,13 +59,14 @@ class DurabilityTest {
   }
 
   @Test
-  @DisplayName("kill -9 mid-turn: after a restart the turn is failed (state error + turn), the session idle, and the next message works")
-  void killedMidTurn(Vertx vertx) throws Exception {
+  @DisplayName("AGENTX_RESUME_TURNS=false, kill -9 mid-turn: after a restart the turn is failed (state error + turn), the session idle, and the next message works")
+  void killedMidTurnWithoutResume(Vertx vertx) throws Exception {
     FakeAnthropic claude = FakeAnthropic.start(vertx).await();
     Map<String, String> env = Map.of(
         "AGENTX_DATABASE_URL", "sqlite:///data/agentx.db",
         "ANTHROPIC_API_KEY", "sk-ant-durability",
-        "ANTHROPIC_BASE_URL", claude.baseUrl());
+        "ANTHROPIC_BASE_URL", claude.baseUrl(),
+        "AGENTX_RESUME_TURNS", "false");
     WebClient client = WebClient.create(vertx);
     String id;
     long seenSeq;
@@ -87,9 +90,7 @@ class DurabilityTest {
       assertThat(error.getJsonObject("data").getString("state")).isEqualTo("error");
       assertThat(turn.getString("type")).isEqualTo("turn");
       assertThat(turn.getJsonObject("data").getString("status")).isEqualTo("failed");
-      for (int i = 0; i < events.size(); i++) {
-        assertThat(events.getJsonObject(i).getLong("seq")).isEqualTo(i + 1L);
-      }
+      assertContiguous(events);
       JsonObject session = client.get(second.port(), "127.0.0.1", "/api/agentx/sessions/" + id).send().await().bodyAsJsonObject();
       assertThat(session.getString("state")).isNotEqualTo("processing");
 
@@ -103,6 +104,109 @@ class DurabilityTest {
       assertThat(String.join("\n", second.output())).doesNotContain("sk-ant-durability");
     } finally {
       claude.close();
+    }
+  }
+
+  @Test
+  @DisplayName("kill -9 mid-stream: after a restart the turn is resumed (state resumed), the cut call is made again, one completed turn, the answer stored once")
+  void killedMidTurnResumes(Vertx vertx) throws Exception {
+    FakeAnthropic claude = FakeAnthropic.start(vertx).await();
+    Map<String, String> env = Map.of(
+        "AGENTX_DATABASE_URL", "sqlite:///data/agentx.db",
+        "ANTHROPIC_API_KEY", "sk-ant-durability",
+        "ANTHROPIC_BASE_URL", claude.baseUrl());
+    WebClient client = WebClient.create(vertx);
+    String id;
+    try (ServerProcess first = ServerProcess.start(dir, env)) {
+      id = client.post(first.port(), "127.0.0.1", "/api/agentx/sessions").sendJsonObject(new JsonObject()).await()
+          .bodyAsJsonObject().getString("session_id");
+      claude.enqueue(Reply.text("a long answer that is cut by the crash, token by token").delayPerEvent(Duration.ofMillis(200)));
+      WsClient ws = WsClient.connect(vertx, first.port(), "/api/agentx/sessions/" + id + "/stream").await();
+      ws.send(new JsonObject().put("type", "message").put("content", "go"));
+      ws.await(f -> "stream".equals(f.getString("type"))).await();
+      first.kill9();
+    }
+    String answer = "The whole answer, after the restart.";
+    claude.enqueue(Reply.text(answer));
+    try (ServerProcess second = ServerProcess.start(dir, env)) {
+      WsClient ws = WsClient.connect(vertx, second.port(), "/api/agentx/sessions/" + id + "/stream?after=0").await();
+      JsonObject turn = ws.await(WsClient.turnEvent()).await();
+      assertThat(turn.getJsonObject("data").getString("status")).isEqualTo("completed");
+      JsonArray events = client.get(second.port(), "127.0.0.1", "/api/agentx/sessions/" + id + "/events?after=0").send().await()
+          .bodyAsJsonObject().getJsonArray("events");
+      assertContiguous(events);
+      List<JsonObject> all = events.stream().map(e -> (JsonObject) e).toList();
+      assertThat(all.stream().filter(e -> "turn".equals(e.getString("type")))).hasSize(1);
+      int resumedAt = -1;
+      for (int i = 0; i < all.size(); i++) {
+        if ("state".equals(all.get(i).getString("type")) && "resumed".equals(all.get(i).getJsonObject("data").getString("state"))) {
+          resumedAt = i;
+        }
+      }
+      assertThat(resumedAt).as("a state resumed event").isPositive();
+      assertThat(all.subList(resumedAt, all.size()).stream().filter(e -> "stream".equals(e.getString("type")))
+          .map(e -> e.getString("data")).reduce("", String::concat)).as("the answer streamed again after it").isEqualTo(answer);
+      List<JsonObject> messages = client.get(second.port(), "127.0.0.1", "/api/agentx/sessions/" + id + "/messages").send().await()
+          .bodyAsJsonObject().getJsonArray("messages").stream().map(m -> (JsonObject) m).toList();
+      assertThat(messages.stream().map(m -> m.getString("role"))).containsExactly("user", "assistant");
+      assertThat(messages.get(1).getString("content")).as("the stored answer holds the text once").isEqualTo(answer);
+      assertThat(claude.requestCount()).isEqualTo(2);
+      JsonObject session = client.get(second.port(), "127.0.0.1", "/api/agentx/sessions/" + id).send().await().bodyAsJsonObject();
+      assertThat(session.getString("state")).isEqualTo("idle");
+    } finally {
+      claude.close();
+    }
+  }
+
+  @Test
+  @DisplayName("kill -9 while a turn waits for approval; restart; approve over REST: the tool runs once, Claude's next call happens, the turn completes")
+  void killedWhileAwaitingApproval(Vertx vertx) throws Exception {
+    FakeAnthropic claude = FakeAnthropic.start(vertx).await();
+    FakeComfyUi comfy = new FakeComfyUi(vertx).start().await();
+    Map<String, String> env = Map.of(
+        "AGENTX_DATABASE_URL", "sqlite:///data/agentx.db",
+        "ANTHROPIC_API_KEY", "sk-ant-durability",
+        "ANTHROPIC_BASE_URL", claude.baseUrl(),
+        "COMFYUI_URL", comfy.baseUrl());
+    WebClient client = WebClient.create(vertx);
+    String id;
+    try (ServerProcess first = ServerProcess.start(dir, env)) {
+      id = client.post(first.port(), "127.0.0.1", "/api/agentx/sessions").sendJsonObject(new JsonObject()
+              .put("config", new JsonObject().put("tool_approval", new JsonObject().put("get_queue", "ask")))).await()
+          .bodyAsJsonObject().getString("session_id");
+      claude.enqueue(Reply.toolUse("Let me check the queue.", List.of(new ToolUseSpec("toolu_k1", "get_queue", new JsonObject()))));
+      var waiting = client.post(first.port(), "127.0.0.1", "/api/agentx/sessions/" + id + "/messages")
+          .sendJsonObject(new JsonObject().put("content", "what runs?")).await();
+      assertThat(waiting.statusCode()).as(waiting.bodyAsString()).isEqualTo(202);
+      first.kill9();
+    }
+    claude.enqueue(Reply.text("Nothing is queued."));
+    try (ServerProcess second = ServerProcess.start(dir, env)) {
+      JsonArray pending = client.get(second.port(), "127.0.0.1", "/api/agentx/sessions/" + id + "/approvals").send().await()
+          .bodyAsJsonObject().getJsonArray("approvals");
+      assertThat(pending).hasSize(1);
+      assertThat(comfy.count("GET /queue")).isZero();
+      WsClient ws = WsClient.connect(vertx, second.port(), "/api/agentx/sessions/" + id + "/stream?after=0").await();
+      var approved = client.post(second.port(), "127.0.0.1", "/api/agentx/sessions/" + id + "/approvals/toolu_k1")
+          .sendJsonObject(new JsonObject().put("decision", "approve")).await();
+      assertThat(approved.statusCode()).as(approved.bodyAsString()).isEqualTo(200);
+      JsonObject turn = ws.await(WsClient.turnEvent()).await();
+      assertThat(turn.getJsonObject("data").getString("status")).isEqualTo("completed");
+      assertThat(comfy.count("GET /queue")).as("the tool ran exactly once").isEqualTo(1);
+      assertThat(claude.requestCount()).isEqualTo(2);
+      JsonArray events = client.get(second.port(), "127.0.0.1", "/api/agentx/sessions/" + id + "/events?after=0").send().await()
+          .bodyAsJsonObject().getJsonArray("events");
+      assertContiguous(events);
+      assertThat(events.stream().filter(e -> "turn".equals(((JsonObject) e).getString("type")))).hasSize(1);
+    } finally {
+      claude.close();
+      comfy.stop();
+    }
+  }
+
+  private static void assertContiguous(JsonArray events) {
+    for (int i = 0; i < events.size(); i++) {
+      assertThat(events.getJsonObject(i).getLong("seq")).as("seq %d", i + 1).isEqualTo(i + 1L);
     }
   }
 }

@@ -50,7 +50,7 @@ class PersistenceVerticleTest {
     TestDatabase testDb = TestDatabases.create(backend, dir);
     assertThat(testDb.tables()).doesNotContain("sessions");
     Database db = Database.open(vertx, DatabaseUrl.parse(testDb.url()));
-    assertThat(vertx.executeBlocking(db::migrateBlocking).await()).isEqualTo(2);
+    assertThat(vertx.executeBlocking(db::migrateBlocking).await()).isEqualTo(3);
     assertThat(vertx.executeBlocking(db::migrateBlocking).await()).isZero();
     db.close().await();
     assertThat(testDb.tables()).contains("sessions", "messages", "turns", "events", "workflows");
@@ -91,7 +91,7 @@ class PersistenceVerticleTest {
   }
 
   @OnBothBackends
-  @DisplayName("a turn left running by a crash is closed as failed at start, with state error and turn events")
+  @DisplayName("AGENTX_RESUME_TURNS=false: a turn left running by a crash is closed as failed at start, with state error and turn events")
   void recoversInterruptedTurns(Backend backend, Vertx vertx) {
     TestDatabase db = TestDatabases.create(backend, dir);
     String deployment = vertx.deployVerticle(new PersistenceVerticle(), options(db)).await();
@@ -104,7 +104,7 @@ class PersistenceVerticleTest {
     vertx.undeploy(deployment).await();
 
     DeploymentOptions recovering = options(db);
-    recovering.getConfig().put(PersistenceVerticle.RECOVER_TURNS, true);
+    recovering.getConfig().put(PersistenceVerticle.RECOVER_TURNS, true).put(AgentXConfig.RESUME_TURNS, false);
     vertx.deployVerticle(new PersistenceVerticle(), recovering).await();
     assertThat(store.session(id).await().state()).isEqualTo("idle");
     JsonArray events = store.events(new EventQuery(id, 0, 100)).await().events();
@@ -114,6 +114,43 @@ class PersistenceVerticleTest {
     assertThat(events.getJsonObject(2).getLong("seq")).isEqualTo(3);
     assertThat(events.getJsonObject(2).getJsonObject("data").getString("status")).isEqualTo("failed");
     assertThat(db.queryLong("SELECT COUNT(*) FROM turns WHERE turn_id = ? AND status = 'failed'", turnId)).isEqualTo(1);
+  }
+
+  @OnBothBackends
+  @DisplayName("a turn left running by a crash is marked interrupted at start and offered to the engines; exactly one claim wins")
+  void offersInterruptedTurns(Backend backend, Vertx vertx) {
+    TestDatabase db = TestDatabases.create(backend, dir);
+    String deployment = vertx.deployVerticle(new PersistenceVerticle(), options(db)).await();
+    StoreClient store = new StoreClient(vertx);
+    String id = store.createSession(new CreateSession(null, null, new JsonObject())).await().sessionId();
+    String turnId = UUID.randomUUID().toString();
+    store.beginTurn(new BeginTurn(turnId, id, "node", userMessage(id, turnId), "the turn's own system prompt")).await();
+    vertx.undeploy(deployment).await();
+
+    List<String> offered = new java.util.concurrent.CopyOnWriteArrayList<>();
+    vertx.eventBus().<JsonObject>consumer(agentx.protocol.Addresses.ENGINE_TURN_RESUMABLE, m -> offered.add(m.body().getString("turn_id")))
+        .completion().await();
+    DeploymentOptions recovering = options(db);
+    recovering.getConfig().put(PersistenceVerticle.RECOVER_TURNS, true);
+    vertx.deployVerticle(new PersistenceVerticle(), recovering).await();
+    assertThat(offered).containsExactly(turnId);
+    assertThat(db.queryLong("SELECT COUNT(*) FROM turns WHERE turn_id = ? AND status = 'interrupted'", turnId)).isEqualTo(1);
+    assertThat(store.resumableTurns().await()).containsExactly(turnId);
+    assertThat(store.events(new EventQuery(id, 0, 100)).await().events()).as("nothing is closed: the turn goes on").isEmpty();
+
+    List<io.vertx.core.Future<agentx.protocol.ResumableTurn>> claims = List.of(
+        store.claimTurn(new agentx.protocol.ResumableTurn.Claim(turnId, "engine-a")),
+        store.claimTurn(new agentx.protocol.ResumableTurn.Claim(turnId, "engine-b")));
+    io.vertx.core.Future.join(claims).otherwiseEmpty().await();
+    assertThat(claims.stream().filter(io.vertx.core.Future::succeeded)).hasSize(1);
+    agentx.protocol.ResumableTurn won = claims.stream().filter(io.vertx.core.Future::succeeded).findFirst().orElseThrow().result();
+    assertThat(won.system()).isEqualTo("the turn's own system prompt");
+    assertThat(won.interruptions()).isEqualTo(1);
+    assertThat(won.sessionId()).isEqualTo(id);
+    assertThat(agentx.events.ErrorCode.of(claims.stream().filter(io.vertx.core.Future::failed).findFirst().orElseThrow().cause()))
+        .isEqualTo(agentx.events.ErrorCode.SESSION_BUSY);
+    assertThat(db.queryLong("SELECT COUNT(*) FROM turns WHERE turn_id = ? AND status = 'running'", turnId)).isEqualTo(1);
+    assertThat(store.resumableTurns().await()).isEmpty();
   }
 
   @Test

@@ -391,7 +391,7 @@ class StoreContractTest {
   }
 
   @OnBothBackends
-  @DisplayName("migration V2 on a database of V1 keeps every turn and its cost, and then takes a NULL cost")
+  @DisplayName("migrations V2 and V3 on a database of V1 keep every turn and its cost, and then take a NULL cost")
   void upgradeFromV1(Backend backend, Vertx vertx) throws SQLException {
     TestDatabase testDb = TestDatabases.create(backend, dir);
     Flyway.configure().dataSource(testDb.jdbcUrl(), testDb.user(), testDb.password())
@@ -401,16 +401,21 @@ class StoreContractTest {
     SessionRepository sessions = new SessionRepository(v1);
     String id = newSession(sessions);
     String old = UUID.randomUUID().toString();
-    sessions.beginTurn(turn(old, id, "n1")).await();
-    sessions.finishTurn(new FinishTurn(id, "idle", new TurnSummary(old, null, null, 5, "completed", 10, 5, 0, 0, 0.25, 1, 0,
-        "end_turn", null, null))).await();
+    // a turn as the V1 code wrote it (today's code writes columns V1 does not have)
+    try (Connection c = testDb.connect();
+        PreparedStatement st = c.prepareStatement("INSERT INTO turns (turn_id, session_id, status, engine_node, started_at, cost_usd)"
+            + " VALUES (?, ?, 'completed', 'n1', '2026-01-01T00:00:00.000Z', 0.25)")) {
+      st.setString(1, old);
+      st.setString(2, id);
+      st.executeUpdate();
+    }
     try (Connection c = testDb.connect();
         PreparedStatement st = c.prepareStatement("UPDATE turns SET cost_usd = NULL WHERE turn_id = ?")) {
       st.setString(1, old);
       assertThatThrownBy(st::executeUpdate).as("V1 refuses a NULL cost").isInstanceOf(SQLException.class);
     }
 
-    assertThat(vertx.executeBlocking(v1::migrateBlocking).await()).isEqualTo(1);
+    assertThat(vertx.executeBlocking(v1::migrateBlocking).await()).isEqualTo(2);
     assertThat(testDb.query("SELECT status, turn_id FROM turns WHERE session_id = ?", id)).containsExactly(List.of("completed", old));
     assertThat(((Number) testDb.query("SELECT cost_usd FROM turns WHERE turn_id = ?", old).get(0).get(0)).doubleValue()).isEqualTo(0.25);
     String unpriced = UUID.randomUUID().toString();
@@ -429,13 +434,13 @@ class StoreContractTest {
     TestDatabase testDb = TestDatabases.create(backend, dir);
     Database first = Database.open(vertx, DatabaseUrl.parse(testDb.url()));
     opened.add(first);
-    assertThat(vertx.executeBlocking(first::migrateBlocking).await()).isEqualTo(2);
+    assertThat(vertx.executeBlocking(first::migrateBlocking).await()).isEqualTo(3);
     String id = create(new SessionRepository(first), null, "kept", new JsonObject()).sessionId();
     Database again = Database.open(vertx, DatabaseUrl.parse(testDb.url()));
     opened.add(again);
     assertThat(vertx.executeBlocking(again::migrateBlocking).await()).isZero();
     assertThat(new SessionRepository(again).get(id).await().title()).isEqualTo("kept");
-    assertThat(testDb.tables()).contains("sessions", "messages", "turns", "events", "workflows");
+    assertThat(testDb.tables()).contains("sessions", "messages", "turns", "events", "workflows", "tool_calls");
   }
 
   @Test

@@ -319,7 +319,10 @@ public final class FakeComfyUi {
     Run run;
     synchronized (this) {
       Outcome outcome = scriptedOutcomes.isEmpty() ? Outcome.SUCCESS : scriptedOutcomes.poll();
-      run = new Run(UUID.randomUUID().toString(), counter++, prompt, body.getString("client_id"), outcome);
+      // ComfyUI's server.py: prompt_id = str(json_data.get("prompt_id", uuid.uuid4())) — a client may choose it
+      Object chosen = body.getValue("prompt_id");
+      run = new Run(chosen != null ? String.valueOf(chosen) : UUID.randomUUID().toString(), counter++, prompt, body.getString("client_id"),
+          outcome);
       pending.add(run);
     }
     json(ctx, 200, new JsonObject().put("prompt_id", run.promptId).put("number", run.number)

@@ -136,7 +136,15 @@ public final class ComfyUiClient {
    * {@link ComfyUiException} whose {@link ComfyUiException#body()} is ComfyUI's {@code {error, node_errors}}.
    */
   public Future<JsonObject> queuePrompt(JsonObject workflow, String clientId) {
+    return queuePrompt(workflow, clientId, null);
+  }
+
+  /** {@link #queuePrompt(JsonObject, String)} with the prompt id chosen by us (ComfyUI takes a client's {@code prompt_id}). */
+  public Future<JsonObject> queuePrompt(JsonObject workflow, String clientId, String promptId) {
     JsonObject body = new JsonObject().put("prompt", workflow);
+    if (promptId != null) {
+      body.put("prompt_id", promptId);
+    }
     if (clientId != null) {
       body.put("client_id", clientId);
     }

@@ -8,6 +8,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.UUID;
 
@@ -56,7 +57,7 @@ final class RunTools {
       return chosen.compose(workflow -> {
         return client.objectInfo().compose(info -> {
           refuseWhenInvalid(validator.validate(workflow, info));
-          return wait ? runAndWait(workflow, waitMs, ctx) : queueOnly(workflow);
+          return wait ? runAndWait(workflow, waitMs, ctx) : queueOnly(workflow, ctx);
         });
       });
     });
@@ -72,41 +73,84 @@ final class RunTools {
         + " that ComfyUI would reject. Fix them (see suggestions) and run again.", summary);
   }
 
-  private Future<ToolResult> queueOnly(JsonObject workflow) {
-    return client.queuePrompt(workflow, "agentx-" + UUID.randomUUID()).map(queued -> ToolResult.json(new JsonObject()
-        .put("prompt_id", queued.getString("prompt_id")).put("number", queued.getValue("number"))
-        .put("status", "queued").put("node_errors", queued.getValue("node_errors"))));
+  /**
+   * The prompt id of a call made in a turn, derived from the turn and the call, so the same call
+   * always names the same ComfyUI prompt: a turn resumed on another engine finds the run its first
+   * engine started instead of queueing it again. Calls outside a turn get a random one (from ComfyUI).
+   */
+  static String stablePromptId(ToolContext ctx) {
+    return ctx.turnId() == null || ctx.callId() == null ? null
+        : UUID.nameUUIDFromBytes(("agentx:" + ctx.turnId() + ":" + ctx.callId()).getBytes(StandardCharsets.UTF_8)).toString();
+  }
+
+  /**
+   * What ComfyUI knows of a prompt: {@code "finished"} (in the history), {@code "queued"} (running or
+   * pending) or {@code "unknown"}. Asked only for a resumed call, before queueing.
+   */
+  private Future<String> known(String promptId) {
+    return client.history(promptId).compose(entry -> entry != null ? Future.succeededFuture("finished")
+        : client.queue().map(queue -> {
+          QueueView view = new QueueView(queue);
+          return view.isRunning(promptId) || view.pendingPosition(promptId) > 0 ? "queued" : "unknown";
+        }));
+  }
+
+  private Future<ToolResult> queueOnly(JsonObject workflow, ToolContext ctx) {
+    String promptId = stablePromptId(ctx);
+    Future<String> before = ctx.resumed() && promptId != null ? known(promptId) : Future.succeededFuture("unknown");
+    return before.compose(state -> {
+      if (!"unknown".equals(state)) {
+        return Future.succeededFuture(ToolResult.json(new JsonObject().put("prompt_id", promptId)
+            .put("status", "finished".equals(state) ? "finished" : "queued").put("reattached", true)));
+      }
+      return client.queuePrompt(workflow, "agentx-" + UUID.randomUUID(), promptId).map(queued -> ToolResult.json(new JsonObject()
+          .put("prompt_id", queued.getString("prompt_id")).put("number", queued.getValue("number"))
+          .put("status", "queued").put("node_errors", queued.getValue("node_errors"))));
+    });
   }
 
   /**
    * Connects to {@code /ws} first (ComfyUI sends a run's events only to the socket named by its
    * client_id), then queues, then waits for the end, the deadline or a cancel, whichever comes first.
+   * A resumed call whose prompt ComfyUI already has is re-attached: followed (the client id is
+   * derived from the prompt id, so the new socket gets its events) or, when it is over, read from
+   * the history; it is never queued twice.
    */
   private Future<ToolResult> runAndWait(JsonObject workflow, long waitMs, ToolContext ctx) {
-    String clientId = "agentx-" + UUID.randomUUID();
+    String stable = stablePromptId(ctx);
+    String clientId = "agentx-" + (stable != null ? stable : UUID.randomUUID());
     RunTracker tracker = new RunTracker(ctx::progress);
     long started = System.currentTimeMillis();
-    return client.progress(clientId, tracker::onMessage).compose(socket -> queueUnlessCancelled(workflow, clientId, ctx)
-        .compose(queued -> {
-          String promptId = queued.getString("prompt_id");
-          tracker.promptQueued(promptId);
-          return awaitEnd(promptId, tracker, socket, waitMs, ctx)
-              .compose(end -> conclude(promptId, end, tracker, started));
-        })
-        .eventually(socket::close));
+    Future<String> before = ctx.resumed() && stable != null ? known(stable) : Future.succeededFuture("unknown");
+    return before.compose(state -> {
+      if ("finished".equals(state)) {
+        return conclude(stable, "finished", tracker, started);
+      }
+      return client.progress(clientId, tracker::onMessage).compose(socket -> (
+          "queued".equals(state) ? Future.succeededFuture(new JsonObject().put("prompt_id", stable))
+              : queueUnlessCancelled(workflow, clientId, stable, ctx))
+          .compose(queued -> {
+            String promptId = queued.getString("prompt_id");
+            tracker.promptQueued(promptId);
+            // a re-attached run may end before the socket hears of it: its history is polled as well
+            return awaitEnd(promptId, tracker, socket, waitMs, ctx, "queued".equals(state))
+                .compose(end -> conclude(promptId, end, tracker, started));
+          })
+          .eventually(socket::close));
+    });
   }
 
   /** A call cancelled while the socket was opening must not leave a prompt behind in ComfyUI. */
-  private Future<JsonObject> queueUnlessCancelled(JsonObject workflow, String clientId, ToolContext ctx) {
+  private Future<JsonObject> queueUnlessCancelled(JsonObject workflow, String clientId, String promptId, ToolContext ctx) {
     if (ctx.isCancelled()) {
       return Future.failedFuture(new ToolRefusal("The run was cancelled before it was queued.",
           new JsonObject().put("status", "cancelled")));
     }
-    return client.queuePrompt(workflow, clientId);
+    return client.queuePrompt(workflow, clientId, promptId);
   }
 
   private Future<String> awaitEnd(String promptId, RunTracker tracker, ComfyUiSocket socket, long waitMs,
-      ToolContext ctx) {
+      ToolContext ctx, boolean pollNow) {
     Promise<String> end = Promise.promise();
     long timer = client.vertx().setTimer(waitMs, t -> end.tryComplete("timeout"));
     tracker.finished().onSuccess(end::tryComplete);
@@ -116,6 +160,9 @@ final class RunTools {
     }
     // If the socket drops mid-run, fall back to polling /history until the deadline.
     socket.closed().onComplete(closed -> pollHistory(promptId, end));
+    if (pollNow) {
+      pollHistory(promptId, end);
+    }
     return end.future().onComplete(done -> client.vertx().cancelTimer(timer));
   }
 
