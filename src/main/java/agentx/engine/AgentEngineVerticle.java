@@ -47,6 +47,7 @@ public class AgentEngineVerticle extends VerticleBase {
 
   private AgentXConfig config;
   private AnthropicClient client;
+  private TokenCounter counter;
   private Pricing pricing;
   private ModelCatalog catalog;
   private String nodeId;
@@ -62,6 +63,7 @@ public class AgentEngineVerticle extends VerticleBase {
       checkServerDefaults();
       pricing = new Pricing(catalog, config.json(AgentXConfig.PRICES));
       client = config.llmConfigured() ? new AnthropicClient(vertx, clientOptions()) : null;
+      counter = client == null ? null : new TokenCounter(client);
     } catch (IllegalArgumentException e) {
       return Future.failedFuture(new IllegalStateException("The engine cannot start: " + e.getMessage(), e));
     }
@@ -84,6 +86,7 @@ public class AgentEngineVerticle extends VerticleBase {
     if (check.error() != null) {
       throw new IllegalArgumentException(check.error());
     }
+    config.contextManagement(); // a value other than auto/off stops the start here, not at the first turn
   }
 
   /** Where and how to reach the Messages API: key, or bearer token (gateways), or neither (local gateways); never logged. */
@@ -173,8 +176,8 @@ public class AgentEngineVerticle extends VerticleBase {
   private TurnRunner runLocked(Lock lock, Session session, StartTurn request, String turnId, long turnTimeoutMs, Message<JsonObject> reply) {
     String sessionId = session.sessionId();
     TurnSettings settings = TurnSettings.resolve(config, catalog, session.config(), request.system());
-    TurnRunner runner = new TurnRunner(client, store, tools, pricing, settings, sessionId, turnId, request.content(), request.blocks(), nodeId,
-        session.usage().costUsd(), Metrics.of(vertx));
+    TurnRunner runner = new TurnRunner(client, counter, store, tools, pricing, settings, sessionId, turnId, request.content(),
+        request.blocks(), nodeId, session.usage().costUsd(), Metrics.of(vertx));
     MessageConsumer<JsonObject> cancel = vertx.eventBus().consumer(Addresses.turnCancel(sessionId), m -> {
       log.info("Cancelling turn {} of session {}", turnId, sessionId);
       runner.stop(null);

@@ -55,6 +55,7 @@ final class TurnRunner {
   private final TurnTools tools;
   private final TurnUsage usage;
   private final Metrics metrics;
+  private final ContextFit contextFit;
 
   private final long startedNanos = System.nanoTime();
   private final String userMessageId = UUID.randomUUID().toString();
@@ -74,9 +75,11 @@ final class TurnRunner {
   private AgentXException stopFailure;
   private boolean finished;
 
-  TurnRunner(AnthropicClient client, StoreClient store, ToolsClient toolsClient, Pricing pricing, TurnSettings settings,
-      String sessionId, String turnId, String content, JsonArray blocks, String engineNode, double sessionSpentUsd, Metrics metrics) {
+  TurnRunner(AnthropicClient client, TokenCounter counter, StoreClient store, ToolsClient toolsClient, Pricing pricing,
+      TurnSettings settings, String sessionId, String turnId, String content, JsonArray blocks, String engineNode, double sessionSpentUsd,
+      Metrics metrics) {
     this.client = client;
+    this.contextFit = new ContextFit(counter);
     this.store = store;
     this.settings = settings;
     this.sessionId = sessionId;
@@ -184,9 +187,14 @@ final class TurnRunner {
     usage.countCall();
     events.emit(Events.STATE, Events.state("thinking"));
     partialText = new StringBuilder();
-    currentCall = client.stream(ClaudeRequest.build(settings, conversation, tools.specs()), new Listener(System.nanoTime()));
-    currentCall.hold(events.backlogHigh());
-    return currentCall.result().compose(this::onAssistantMessage);
+    return contextFit.request(settings, conversation, tools.specs()).compose(body -> {
+      if (stopping) {
+        return Future.failedFuture("stopped"); // cancelled while the tokens were counted
+      }
+      currentCall = client.stream(body, ClaudeRequest.betas(settings), new Listener(System.nanoTime()));
+      currentCall.hold(events.backlogHigh());
+      return currentCall.result().compose(this::onAssistantMessage);
+    });
   }
 
   /**
@@ -264,6 +272,7 @@ final class TurnRunner {
 
   private Future<Void> onAssistantMessage(JsonObject message) {
     currentCall = null;
+    logContextEdits(message.getJsonObject("context_management"));
     long[] inOut = usage.add(message.getJsonObject("usage", new JsonObject()), message.getString("model", settings.model()));
     reportProgress();
     JsonArray blocks = message.getJsonArray("content", new JsonArray());
@@ -296,6 +305,22 @@ final class TurnRunner {
         return step();
       });
     });
+  }
+
+  /**
+   * What the API's context editing cleared from this call's prompt. Only reported: the stored history
+   * stays whole, as the API expects (it edits what the model sees, not what the client sends).
+   */
+  private void logContextEdits(JsonObject contextManagement) {
+    JsonArray edits = contextManagement == null ? null : contextManagement.getJsonArray("applied_edits");
+    if (edits == null || edits.isEmpty()) {
+      return;
+    }
+    for (Object o : edits) {
+      JsonObject edit = (JsonObject) o;
+      log.info("Turn {} of session {}: the API cleared {} tool uses ({} input tokens) from the prompt ({})", turnId, sessionId,
+          edit.getValue("cleared_tool_uses"), edit.getValue("cleared_input_tokens"), edit.getString("type"));
+    }
   }
 
   /** ALL results of a round go back in ONE user message. */
