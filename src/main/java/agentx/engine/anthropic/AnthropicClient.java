@@ -11,6 +11,8 @@ import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -132,8 +134,10 @@ public final class AnthropicClient {
     options.headers().forEach(request::putHeader);
     if (!betas.isEmpty()) {
       String given = request.getHeaders() == null ? null : request.getHeaders().get(BETA_HEADER);
-      String ours = String.join(",", betas);
-      request.putHeader(BETA_HEADER, given == null || given.isBlank() ? ours : given + "," + ours);
+      List<String> named = given == null ? List.of() : Arrays.stream(given.split(",")).map(String::strip).toList();
+      List<String> values = new ArrayList<>(given == null || given.isBlank() ? List.of() : List.of(given.strip()));
+      betas.stream().filter(b -> !named.contains(b)).forEach(values::add);
+      request.putHeader(BETA_HEADER, String.join(",", values));
     }
     return request;
   }
