@@ -46,6 +46,8 @@ public final class AgentXConfig {
   public static final String LLM_MAX_RETRIES = "AGENTX_LLM_MAX_RETRIES";
   public static final String TURN_TIMEOUT = "AGENTX_TURN_TIMEOUT";
   public static final String CONTEXT_WINDOW = "AGENTX_CONTEXT_WINDOW";
+  /** {@code auto}: the API's server-side context editing for the models the catalogue marks; {@code off}: never (a gateway without the beta). */
+  public static final String CONTEXT_MANAGEMENT = "AGENTX_CONTEXT_MANAGEMENT";
   public static final String SYSTEM_PROMPT = "AGENTX_SYSTEM_PROMPT";
   public static final String PRICES = "AGENTX_PRICES";
   /** A JSON file merged over the built-in model catalogue (models.json), see docs/MODELS.md. */
@@ -99,6 +101,7 @@ public final class AgentXConfig {
     DEFAULTS.put(LLM_MAX_RETRIES, 2);
     DEFAULTS.put(TURN_TIMEOUT, 1800);
     DEFAULTS.put(CONTEXT_WINDOW, 200_000);
+    DEFAULTS.put(CONTEXT_MANAGEMENT, "auto");
     DEFAULTS.put(WS_HEARTBEAT, 30);
     DEFAULTS.put(SSE_HEARTBEAT, 15);
     DEFAULTS.put(SSE_MAX_QUEUE, 1000);
@@ -121,8 +124,8 @@ public final class AgentXConfig {
   public static final Set<String> KEYS = Set.of(ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL, ANTHROPIC_AUTH_TOKEN,
       ANTHROPIC_CUSTOM_HEADERS, MODELS_FILE, MODEL, MAX_TOKENS, DATABASE_URL,
       LOG_LEVEL, HOST, PORT, COMFYUI_URL, API_TOKEN, BUSY_POLICY, TOOL_TIMEOUT, MCP_SERVERS_FILE, MAX_BODY_BYTES,
-      MAX_LLM_CALLS, LLM_CONNECT_TIMEOUT, LLM_IDLE_TIMEOUT, LLM_MAX_RETRIES, TURN_TIMEOUT, CONTEXT_WINDOW, SYSTEM_PROMPT,
-      PRICES, WS_HEARTBEAT, SSE_HEARTBEAT, SSE_MAX_QUEUE, METRICS_PORT, CORS_ORIGINS, ALLOWED_HOSTS, MAX_WS_MESSAGE_BYTES,
+      MAX_LLM_CALLS, LLM_CONNECT_TIMEOUT, LLM_IDLE_TIMEOUT, LLM_MAX_RETRIES, TURN_TIMEOUT, CONTEXT_WINDOW, CONTEXT_MANAGEMENT,
+      SYSTEM_PROMPT, PRICES, WS_HEARTBEAT, SSE_HEARTBEAT, SSE_MAX_QUEUE, METRICS_PORT, CORS_ORIGINS, ALLOWED_HOSTS, MAX_WS_MESSAGE_BYTES,
       MAX_TURN_COST_USD, MAX_SESSION_COST_USD, CLUSTER, CLUSTER_HOST, CLUSTER_PORT, CLUSTER_MEMBERS, ROLES, CLUSTER_FAILURE_TIMEOUT,
       STORE_SHARED, RESUME_TURNS, APPROVAL_TIMEOUT);
 
@@ -307,6 +310,21 @@ public final class AgentXConfig {
 
   private static boolean blank(String s) {
     return s == null || s.isBlank();
+  }
+
+  /**
+   * Whether server-side context management may be used ({@code AGENTX_CONTEXT_MANAGEMENT}).
+   *
+   * @throws IllegalArgumentException when the value is neither {@code auto} nor {@code off}
+   */
+  public boolean contextManagement() {
+    String v = string(CONTEXT_MANAGEMENT);
+    String value = v == null ? "auto" : v.strip().toLowerCase(java.util.Locale.ROOT);
+    return switch (value) {
+      case "auto", "" -> true;
+      case "off" -> false;
+      default -> throw new IllegalArgumentException(CONTEXT_MANAGEMENT + " must be auto or off, got '" + v + "'");
+    };
   }
 
   public DatabaseUrl database() {

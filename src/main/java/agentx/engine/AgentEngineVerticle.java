@@ -50,6 +50,7 @@ public class AgentEngineVerticle extends VerticleBase {
 
   private AgentXConfig config;
   private AnthropicClient client;
+  private TokenCounter counter;
   private Pricing pricing;
   private ModelCatalog catalog;
   private String nodeId;
@@ -65,6 +66,7 @@ public class AgentEngineVerticle extends VerticleBase {
       checkServerDefaults();
       pricing = new Pricing(catalog, config.json(AgentXConfig.PRICES));
       client = config.llmConfigured() ? new AnthropicClient(vertx, clientOptions()) : null;
+      counter = client == null ? null : new TokenCounter(client);
     } catch (IllegalArgumentException e) {
       return Future.failedFuture(new IllegalStateException("The engine cannot start: " + e.getMessage(), e));
     }
@@ -109,7 +111,7 @@ public class AgentEngineVerticle extends VerticleBase {
         .compose(turn -> store.session(turn.sessionId())
             .compose(session -> acquire(session.sessionId(), turnTimeoutMs, false).map(lock -> {
               TurnSettings settings = TurnSettings.resolve(config, catalog, session.config(), turn.system());
-              TurnRunner runner = TurnRunner.resumed(client, store, tools, pricing, settings, turn, nodeId, session.usage().costUsd(),
+              TurnRunner runner = TurnRunner.resumed(client, counter, store, tools, pricing, settings, turn, nodeId, session.usage().costUsd(),
                   Metrics.of(vertx));
               return runLocked(lock, session.sessionId(), turnId, runner, turnTimeoutMs, null);
             })))
@@ -127,6 +129,7 @@ public class AgentEngineVerticle extends VerticleBase {
     if (check.error() != null) {
       throw new IllegalArgumentException(check.error());
     }
+    config.contextManagement(); // a value other than auto/off stops the start here, not at the first turn
   }
 
   /** Where and how to reach the Messages API: key, or bearer token (gateways), or neither (local gateways); never logged. */
@@ -214,7 +217,7 @@ public class AgentEngineVerticle extends VerticleBase {
 
   private Running newRunner(Session session, StartTurn request, String turnId) {
     TurnSettings settings = TurnSettings.resolve(config, catalog, session.config(), request.system());
-    return new Running(session.sessionId(), turnId, new TurnRunner(client, store, tools, pricing, settings, session.sessionId(), turnId,
+    return new Running(session.sessionId(), turnId, new TurnRunner(client, counter, store, tools, pricing, settings, session.sessionId(), turnId,
         request.content(), request.blocks(), request.system(), nodeId, session.usage().costUsd(), Metrics.of(vertx)));
   }
 

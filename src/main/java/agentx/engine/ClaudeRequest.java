@@ -6,15 +6,29 @@ import io.vertx.core.json.JsonObject;
 import java.util.List;
 
 /**
- * The body of one Messages API call of a turn: model, the fitted conversation, system prompt, tools,
- * and the model-dependent fields {@link agentx.models.RequestShaper} chose for the model (thinking,
- * effort, temperature), so a model never receives a field it refuses.
+ * The body of one Messages API call of a turn: model, the conversation, system prompt, tools, the
+ * model-dependent fields {@link agentx.models.RequestShaper} chose for the model (thinking, effort,
+ * temperature), so a model never receives a field it refuses, and the server-side context editing
+ * where the model has it. {@link ContextFit} decides how much of the conversation goes in.
  */
 final class ClaudeRequest {
+  /** The beta that enables {@code context_management} (context editing). */
+  static final String CONTEXT_MANAGEMENT_BETA = "context-management-2025-06-27";
+  static final String CLEAR_TOOL_USES = "clear_tool_uses_20250919";
+  /** Tool uses the server keeps when it clears (the API's own default, said out loud). */
+  static final int KEEP_TOOL_USES = 3;
+  /** Top-level fields {@code count_tokens} takes from a message request; the rest (max_tokens, stream, sampling) it refuses. */
+  private static final List<String> COUNTED_FIELDS = List.of("model", "messages", "system", "tools");
+
   private ClaudeRequest() {}
 
+  /** The body with the conversation fitted by the local estimate alone ({@link #contextBudget}). */
   static JsonObject build(TurnSettings settings, List<JsonObject> conversation, List<ToolSpec> tools) {
-    List<JsonObject> messages = Conversation.fit(conversation, contextBudget(settings, tools));
+    return body(settings, Conversation.fit(conversation, contextBudget(settings, tools)), tools);
+  }
+
+  /** The body with exactly these messages (already fitted, or known to fit). */
+  static JsonObject body(TurnSettings settings, List<JsonObject> messages, List<ToolSpec> tools) {
     JsonObject body = new JsonObject()
         .put("model", settings.model())
         .put("max_tokens", settings.maxTokens())
@@ -37,7 +51,38 @@ final class ClaudeRequest {
       }
       body.put("tools", claudeTools);
     }
+    if (settings.contextEditing()) {
+      body.put("context_management", contextManagement(settings));
+    }
     return body;
+  }
+
+  /**
+   * Server-side tool-result clearing once the prompt passes half the window: older tool results (the
+   * bulk of a ComfyUI session: node lists, workflows) are cleared by the API, which keeps the cached
+   * prefix until then, long before {@link Conversation#fit} would cut whole turns near the window. The
+   * stored history stays complete; the API edits only what the model sees.
+   */
+  static JsonObject contextManagement(TurnSettings settings) {
+    return new JsonObject().put("edits", new JsonArray().add(new JsonObject()
+        .put("type", CLEAR_TOOL_USES)
+        .put("trigger", new JsonObject().put("type", "input_tokens").put("value", settings.contextWindowTokens() / 2))
+        .put("keep", new JsonObject().put("type", "tool_uses").put("value", KEEP_TOOL_USES))));
+  }
+
+  /** The {@code anthropic-beta} values a request of these settings needs. */
+  static List<String> betas(TurnSettings settings) {
+    return settings.contextEditing() ? List.of(CONTEXT_MANAGEMENT_BETA) : List.of();
+  }
+
+  /**
+   * What {@code count_tokens} is asked about: the request's model, system, tools and messages. Without
+   * {@code context_management}, so the count is of the whole prompt, before any server-side clearing.
+   */
+  static JsonObject countBody(JsonObject body) {
+    JsonObject count = new JsonObject();
+    COUNTED_FIELDS.stream().filter(body::containsKey).forEach(f -> count.put(f, body.getValue(f)));
+    return count;
   }
 
   private static JsonObject ephemeral() {

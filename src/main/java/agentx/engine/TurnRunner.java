@@ -77,6 +77,7 @@ final class TurnRunner {
   private final TurnTools tools;
   private final TurnUsage usage;
   private final Metrics metrics;
+  private final ContextFit contextFit;
 
   /** Engines that died under one turn before it is given up with TURN_NOT_RESUMABLE. */
   static final int MAX_INTERRUPTIONS = 3;
@@ -103,27 +104,30 @@ final class TurnRunner {
   private boolean finished;
 
   /** @param requestSystem the message's own {@code system} (kept with the turn, for resuming it), or null */
-  TurnRunner(AnthropicClient client, StoreClient store, ToolsClient toolsClient, Pricing pricing, TurnSettings settings,
-      String sessionId, String turnId, String content, JsonArray blocks, String requestSystem, String engineNode, double sessionSpentUsd,
-      Metrics metrics) {
-    this(client, store, toolsClient, pricing, settings, sessionId, turnId, content, blocks, engineNode, sessionSpentUsd, metrics, null);
+  TurnRunner(AnthropicClient client, TokenCounter counter, StoreClient store, ToolsClient toolsClient, Pricing pricing,
+      TurnSettings settings, String sessionId, String turnId, String content, JsonArray blocks, String requestSystem, String engineNode,
+      double sessionSpentUsd, Metrics metrics) {
+    this(client, counter, store, toolsClient, pricing, settings, sessionId, turnId, content, blocks, engineNode, sessionSpentUsd, metrics,
+        null);
     this.systemOfRequest = requestSystem;
   }
 
   /** A turn carried on from the store ({@link #run()} then resumes it). */
-  static TurnRunner resumed(AnthropicClient client, StoreClient store, ToolsClient toolsClient, Pricing pricing, TurnSettings settings,
-      ResumableTurn turn, String engineNode, double sessionSpentUsd, Metrics metrics) {
-    return new TurnRunner(client, store, toolsClient, pricing, settings, turn.sessionId(), turn.turnId(), null, null, engineNode,
-        sessionSpentUsd, metrics, turn);
+  static TurnRunner resumed(AnthropicClient client, TokenCounter counter, StoreClient store, ToolsClient toolsClient, Pricing pricing,
+      TurnSettings settings, ResumableTurn turn, String engineNode, double sessionSpentUsd, Metrics metrics) {
+    return new TurnRunner(client, counter, store, toolsClient, pricing, settings, turn.sessionId(), turn.turnId(), null, null,
+        engineNode, sessionSpentUsd, metrics, turn);
   }
 
-  private TurnRunner(AnthropicClient client, StoreClient store, ToolsClient toolsClient, Pricing pricing, TurnSettings settings,
+  private TurnRunner(AnthropicClient client, TokenCounter counter, StoreClient store, ToolsClient toolsClient, Pricing pricing,
+      TurnSettings settings,
       String sessionId, String turnId, String content, JsonArray blocks, String engineNode, double sessionSpentUsd, Metrics metrics,
       ResumableTurn resume) {
     this.resume = resume;
     this.userMessageId = resume != null ? resume.userMessageId() : UUID.randomUUID().toString();
     this.startedAtMs = resume != null ? startedAt(resume.startedAt()) : System.currentTimeMillis();
     this.client = client;
+    this.contextFit = new ContextFit(counter);
     this.store = store;
     this.settings = settings;
     this.sessionId = sessionId;
@@ -304,9 +308,14 @@ final class TurnRunner {
     usage.countCall();
     events.emit(Events.STATE, Events.state("thinking"));
     partialText = new StringBuilder();
-    currentCall = client.stream(ClaudeRequest.build(settings, conversation, tools.specs()), new Listener(System.nanoTime()));
-    currentCall.hold(events.backlogHigh());
-    return currentCall.result().compose(this::onAssistantMessage);
+    return contextFit.request(settings, conversation, tools.specs()).compose(body -> {
+      if (stopping) {
+        return Future.failedFuture("stopped"); // cancelled while the tokens were counted
+      }
+      currentCall = client.stream(body, ClaudeRequest.betas(settings), new Listener(System.nanoTime()));
+      currentCall.hold(events.backlogHigh());
+      return currentCall.result().compose(this::onAssistantMessage);
+    });
   }
 
   /**
@@ -384,6 +393,7 @@ final class TurnRunner {
 
   private Future<Void> onAssistantMessage(JsonObject message) {
     currentCall = null;
+    logContextEdits(message.getJsonObject("context_management"));
     long[] inOut = usage.add(message.getJsonObject("usage", new JsonObject()), message.getString("model", settings.model()));
     reportProgress();
     JsonArray blocks = message.getJsonArray("content", new JsonArray());
@@ -503,6 +513,22 @@ final class TurnRunner {
 
   private long toolCallCount() {
     return earlierToolCalls + toolCalls.size();
+  }
+
+  /**
+   * What the API's context editing cleared from this call's prompt. Only reported: the stored history
+   * stays whole, as the API expects (it edits what the model sees, not what the client sends).
+   */
+  private void logContextEdits(JsonObject contextManagement) {
+    JsonArray edits = contextManagement == null ? null : contextManagement.getJsonArray("applied_edits");
+    if (edits == null || edits.isEmpty()) {
+      return;
+    }
+    for (Object o : edits) {
+      JsonObject edit = (JsonObject) o;
+      log.info("Turn {} of session {}: the API cleared {} tool uses ({} input tokens) from the prompt ({})", turnId, sessionId,
+          edit.getValue("cleared_tool_uses"), edit.getValue("cleared_input_tokens"), edit.getString("type"));
+    }
   }
 
   /** ALL results of a round go back in ONE user message. */

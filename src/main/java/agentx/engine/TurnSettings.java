@@ -15,6 +15,8 @@ import io.vertx.core.json.JsonObject;
  * @param request the model-dependent fields of every request of the turn ({@code max_tokens}, {@code thinking},
  *     {@code output_config}, {@code temperature}), shaped for the model by the catalogue's rules, with what was left out
  * @param contextWindowTokens the model's window from the catalogue, {@code AGENTX_CONTEXT_WINDOW} for a model it does not know
+ * @param contextEditing whether requests carry the API's server-side context editing: the catalogue marks the model
+ *     for it and {@code AGENTX_CONTEXT_MANAGEMENT} is not {@code off} (never for a model the catalogue does not know)
  * @param approval which tools need a person's approval ({@code tool_approval})
  * @param approvalTimeoutMs how long an approval waits before it is denied ({@code AGENTX_APPROVAL_TIMEOUT}; 0: forever)
  */
@@ -27,6 +29,7 @@ record TurnSettings(
     boolean toolsEnabled,
     long toolTimeoutMs,
     long contextWindowTokens,
+    boolean contextEditing,
     Double maxTurnCostUsd,
     Double maxSessionCostUsd,
     ToolApproval approval,
@@ -48,6 +51,7 @@ record TurnSettings(
         sessionConfig.getBoolean("tools_enabled", true),
         config.integer(AgentXConfig.TOOL_TIMEOUT) * 1000L,
         catalog.contextWindow(model, config.integer(AgentXConfig.CONTEXT_WINDOW)),
+        entry != null && entry.contextEditing() && config.contextManagement(),
         limit(sessionConfig, "max_turn_cost_usd", config.string(AgentXConfig.MAX_TURN_COST_USD)),
         limit(sessionConfig, "max_session_cost_usd", config.string(AgentXConfig.MAX_SESSION_COST_USD)),
         ToolApproval.of(sessionConfig.getValue("tool_approval")),

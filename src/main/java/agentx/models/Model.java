@@ -15,6 +15,8 @@ import java.util.List;
  * @param samplingAllowed whether non-default temperature/top_p/top_k are accepted
  * @param prefillAllowed whether a final assistant message (prefill) is accepted
  * @param forcedToolChoiceAllowed whether {@code tool_choice} any / named tool is accepted
+ * @param contextEditing whether the API's server-side context editing ({@code context_management} with the
+ *     {@code context-management-2025-06-27} beta) is documented for the model; false when the docs read do not say so
  * @param prices null when the catalogue has no prices for the model
  * @param pricesChecked the date the prices were checked against the documentation
  */
@@ -33,6 +35,7 @@ public record Model(
     boolean samplingAllowed,
     boolean prefillAllowed,
     boolean forcedToolChoiceAllowed,
+    boolean contextEditing,
     Prices prices,
     String pricesChecked,
     List<String> sources,

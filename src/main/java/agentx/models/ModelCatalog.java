@@ -252,6 +252,7 @@ public final class ModelCatalog {
         bool(e, "sampling", id),
         bool(e, "prefill", id),
         bool(e, "forced_tool_choice", id),
+        e.getValue("context_editing") != null && bool(e, "context_editing", id),
         prices(e.getValue("prices"), id),
         checked,
         strings(e, "sources", id, "sources"),

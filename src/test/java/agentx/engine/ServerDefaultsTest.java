@@ -55,6 +55,13 @@ class ServerDefaultsTest {
   }
 
   @Test
+  @DisplayName("AGENTX_CONTEXT_MANAGEMENT other than auto or off: the start fails naming the key and the value")
+  void badContextManagement(Vertx vertx) {
+    Throwable failure = startFailure(vertx, Map.of(AgentXConfig.CONTEXT_MANAGEMENT, "sometimes"));
+    assertThat(failure.getMessage()).contains("AGENTX_CONTEXT_MANAGEMENT").contains("auto or off").contains("sometimes");
+  }
+
+  @Test
   @DisplayName("an unknown AGENTX_MODEL (a gateway's own model) still starts: it only gets a warning")
   void unknownModelStarts(Vertx vertx) {
     FakeAnthropic claude = FakeAnthropic.start(vertx).await();

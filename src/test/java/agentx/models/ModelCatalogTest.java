@@ -55,6 +55,26 @@ class ModelCatalogTest {
   }
 
   @Test
+  @DisplayName("docs read 2026-11-30: context editing is marked for the models the context-editing page lists, and only those")
+  void contextEditing() {
+    java.util.Set<String> listed = java.util.Set.of("claude-fable-5-1", "claude-mythos-5-1", "claude-fable-5", "claude-mythos-5",
+        "claude-opus-5-5", "claude-opus-5", "claude-sonnet-5-5", "claude-sonnet-5", "claude-haiku-5-5", "claude-haiku-4-5-20251001",
+        "claude-opus-4-8", "claude-opus-4-7", "claude-opus-4-6", "claude-sonnet-4-6", "claude-opus-4-5-20251101",
+        "claude-sonnet-4-5-20250929");
+    for (Model m : catalog.models()) {
+      assertThat(m.contextEditing()).as(m.id()).isEqualTo(listed.contains(m.id()));
+    }
+    // an alias means the same entry; an override may leave the field out (false) or must give a boolean
+    assertThat(catalog.lookup("claude-haiku-4-5").orElseThrow().contextEditing()).isTrue();
+    JsonObject added = new JsonObject().put("models", new JsonArray().add(new JsonObject(catalog.toJson().getJsonArray("models")
+        .getJsonObject(0).encode()).put("id", "claude-new").putNull("context_editing")));
+    assertThat(catalog.withOverride(added).lookup("claude-new").orElseThrow().contextEditing()).isFalse();
+    JsonObject wrong = new JsonObject().put("models", new JsonArray().add(new JsonObject().put("id", "claude-sonnet-5-5")
+        .put("context_editing", "yes")));
+    assertThatThrownBy(() -> catalog.withOverride(wrong)).hasMessageContaining("claude-sonnet-5-5").hasMessageContaining("context_editing");
+  }
+
+  @Test
   @DisplayName("docs read 2026-11-30: the request rules of the current 5.x models")
   void currentRules() {
     Model sonnet = catalog.lookup("claude-sonnet-5-5").orElseThrow();

@@ -101,6 +101,88 @@ public final class CurrentApiRules {
     return Optional.empty();
   }
 
+  /**
+   * The models the context-editing page lists (its supportedModels, late 2026), written here from the
+   * page itself rather than from the runtime's catalogue.
+   */
+  public static final List<String> CONTEXT_EDITING = List.of("claude-fable-5-1", "claude-mythos-5-1", "claude-fable-5", "claude-mythos-5",
+      "claude-mythos-preview", "claude-opus-5-5", "claude-opus-5", "claude-sonnet-5-5", "claude-sonnet-5", "claude-haiku-5-5",
+      "claude-haiku-4-5-20251001", "claude-opus-4-8", "claude-opus-4-7", "claude-opus-4-6", "claude-sonnet-4-6", "claude-opus-4-5-20251101",
+      "claude-sonnet-4-5-20250929");
+  public static final String CONTEXT_MANAGEMENT_BETA = "context-management-2025-06-27";
+  private static final List<String> EDIT_TYPES = List.of("clear_tool_uses_20250919", "clear_thinking_20251015");
+  /** The top-level fields count_tokens takes; max_tokens, stream, sampling and metadata it refuses. */
+  private static final List<String> COUNT_FIELDS = List.of("model", "messages", "system", "tools", "tool_choice", "thinking",
+      "context_management", "mcp_servers", "output_config", "output_format");
+
+  /**
+   * The 400 for a {@code context_management} the request may not carry: without the beta header it is
+   * an unknown field; with it, a model the page does not list, or an edit of the wrong shape, is refused.
+   */
+  public static Optional<String> contextManagementRefusal(JsonObject body, List<String> betaHeaders) {
+    if (body == null || !body.containsKey("context_management")) {
+      return Optional.empty();
+    }
+    boolean beta = betaHeaders.stream().flatMap(h -> java.util.Arrays.stream(h.split(","))).map(String::strip)
+        .anyMatch(CONTEXT_MANAGEMENT_BETA::equals);
+    if (!beta) {
+      return Optional.of("context_management: Extra inputs are not permitted"); // the API's text for an unknown field
+    }
+    String model = body.getString("model", "");
+    if (!CONTEXT_EDITING.contains(model)) {
+      return Optional.of("context_management is not supported for model '" + model + "'"); // constructed
+    }
+    if (!(body.getValue("context_management") instanceof JsonObject cm) || !(cm.getValue("edits") instanceof JsonArray edits)) {
+      return Optional.of("context_management.edits: Field required"); // constructed
+    }
+    for (int i = 0; i < edits.size(); i++) {
+      JsonObject edit = edits.getValue(i) instanceof JsonObject e ? e : new JsonObject();
+      String where = "context_management.edits." + i;
+      if (!EDIT_TYPES.contains(edit.getString("type"))) {
+        return Optional.of(where + ": Input tag '" + edit.getValue("type") + "' does not match any of the expected tags"); // constructed
+      }
+      for (String threshold : List.of("trigger", "keep")) {
+        Object t = edit.getValue(threshold);
+        if (t == null) {
+          continue;
+        }
+        if (!(t instanceof JsonObject o) || !(o.getValue("value") instanceof Number n) || n.longValue() < 0
+            || n.doubleValue() != Math.rint(n.doubleValue()) || !List.of("input_tokens", "tool_uses").contains(o.getString("type"))) {
+          return Optional.of(where + "." + threshold + ": Input should be {type: input_tokens|tool_uses, value: integer}"); // constructed
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** The 400 {@code POST /v1/messages/count_tokens} answers {@code body} with, or empty when it counts it. */
+  public static Optional<String> countRefusal(JsonObject body) {
+    if (body == null) {
+      return Optional.of("Request body must be a JSON object.");
+    }
+    for (String field : body.fieldNames()) {
+      if (!COUNT_FIELDS.contains(field)) {
+        return Optional.of(field + ": Extra inputs are not permitted"); // observed (max_tokens sent to count_tokens)
+      }
+    }
+    if (!(body.getValue("model") instanceof String model) || model.isEmpty()) {
+      return Optional.of("model: Field required");
+    }
+    if (!(body.getValue("messages") instanceof JsonArray messages)) {
+      return Optional.of("messages: Field required");
+    }
+    for (int i = 0; i < messages.size(); i++) {
+      JsonObject m = messages.getValue(i) instanceof JsonObject o ? o : new JsonObject();
+      if (!List.of("user", "assistant").contains(m.getString("role"))) {
+        return Optional.of("messages." + i + ".role: Input should be 'user' or 'assistant'");
+      }
+      if (!(m.getValue("content") instanceof String) && !(m.getValue("content") instanceof JsonArray)) {
+        return Optional.of("messages." + i + ".content: Input should be a valid list");
+      }
+    }
+    return Optional.empty();
+  }
+
   /** Whether the model thinks up front for this request (5.x: on unless turned off; older: only when asked). */
   public static boolean thinks(JsonObject body) {
     JsonObject thinking = body.getValue("thinking") instanceof JsonObject t ? t : null;

@@ -37,9 +37,20 @@ import java.util.regex.Pattern;
  * scripted {@link Reply} (or the default one). SSE replies are written one event per write, like the
  * real API, name the requested model in {@code message_start}, and can be slowed, cut or stalled.
  * Any headers are accepted, so the fake also stands in for a gateway (tests read the recorded ones).
+ *
+ * <p>Tokens: {@code POST /v1/messages/count_tokens} answers {@code {"input_tokens": N}} by the fake's
+ * own deterministic tokenizer ({@link #inputTokens}: characters of the encoded system, tools and
+ * messages divided by {@link #charsPerToken}, plus 3 a message), refuses what the real endpoint refuses
+ * (400), and can be made missing (404, as behind a gateway without it). A model given a window with
+ * {@link #contextWindow} gets "prompt is too long" when a request's tokens (after the server-side
+ * clearing below) exceed it. {@code context_management} is refused without the
+ * {@code context-management-2025-06-27} beta or for a model the docs do not list for it; with them,
+ * {@code clear_tool_uses_20250919} clears old tool results above its trigger, as the API does, and
+ * {@code message_delta} reports the {@code applied_edits}.
  */
 public final class FakeAnthropic {
   private static final String MESSAGES_PATH = "/v1/messages";
+  private static final String COUNT_PATH = "/v1/messages/count_tokens";
 
   private final Vertx vertx;
   private final Queue<Reply> script = new ConcurrentLinkedQueue<>();
@@ -49,6 +60,11 @@ public final class FakeAnthropic {
   private final AtomicInteger abortedStreams = new AtomicInteger();
   private final List<AbortWaiter> abortWaiters = new ArrayList<>();
   private volatile Reply defaultReply = Reply.text("Hello from the fake Claude.");
+  private final List<RecordedRequest> countRequests = new CopyOnWriteArrayList<>();
+  private final Map<String, Long> windows = new java.util.concurrent.ConcurrentHashMap<>();
+  private volatile boolean countTokensAvailable = true;
+  private volatile double charsPerToken = 3.0;
+  private volatile JsonObject lastContextManagement;
   private HttpServer server;
 
   /** One request as the fake received it; {@code body} is null when it was not a JSON object. */
@@ -107,6 +123,53 @@ public final class FakeAnthropic {
     return requests.size();
   }
 
+  /** The {@code count_tokens} requests, in order (not in {@link #requests()}). */
+  public List<RecordedRequest> countRequests() {
+    return List.copyOf(countRequests);
+  }
+
+  /** The {@code context_management} the last response reported (its {@code applied_edits}), or null when none was asked for. */
+  public JsonObject lastContextManagement() {
+    return lastContextManagement;
+  }
+
+  /** Makes {@code count_tokens} answer 404, as a gateway without the endpoint does. */
+  public FakeAnthropic countTokensUnavailable() {
+    countTokensAvailable = false;
+    return this;
+  }
+
+  /** The fake tokenizer's characters per token (3 by default; lower = a tokenizer that counts more). */
+  public FakeAnthropic charsPerToken(double chars) {
+    charsPerToken = chars;
+    return this;
+  }
+
+  /** Gives {@code model} a context window: a request whose input is larger answers 400 "prompt is too long". */
+  public FakeAnthropic contextWindow(String model, long tokens) {
+    windows.put(model, tokens);
+    return this;
+  }
+
+  /** The input tokens of a request (or count request) by the fake's tokenizer, as {@code count_tokens} answers them. */
+  public long inputTokens(JsonObject body) {
+    long n = 0;
+    if (body.getValue("system") != null) {
+      n += tokens(io.vertx.core.json.Json.encode(body.getValue("system")));
+    }
+    if (body.getValue("tools") != null) {
+      n += tokens(io.vertx.core.json.Json.encode(body.getValue("tools")));
+    }
+    for (Object m : body.getJsonArray("messages", new io.vertx.core.json.JsonArray())) {
+      n += 3 + tokens(io.vertx.core.json.Json.encode(((JsonObject) m).getValue("content")));
+    }
+    return n;
+  }
+
+  private long tokens(String text) {
+    return (long) Math.ceil(text.length() / charsPerToken);
+  }
+
   /** The 400 messages the current API's rules answered, in order: empty when every request was one the API takes. */
   public List<String> refusals() {
     return List.copyOf(refusals);
@@ -135,6 +198,10 @@ public final class FakeAnthropic {
   }
 
   private void handle(HttpServerRequest request) {
+    if (request.method() == HttpMethod.POST && COUNT_PATH.equals(request.path())) {
+      countTokens(request);
+      return;
+    }
     if (request.method() != HttpMethod.POST || !MESSAGES_PATH.equals(request.path())) {
       request.response()
           .setStatusCode(404)
@@ -149,26 +216,98 @@ public final class FakeAnthropic {
           request.path(),
           MultiMap.caseInsensitiveMultiMap().addAll(request.headers()),
           body));
-      Optional<String> refused = CurrentApiRules.refusal(body);
+      Optional<String> refused = CurrentApiRules.refusal(body)
+          .or(() -> CurrentApiRules.contextManagementRefusal(body, request.headers().getAll("anthropic-beta")));
       if (refused.isPresent()) {
-        refusals.add(refused.get());
-        String requestId = "req_fake" + Integer.toHexString(buffer.hashCode());
-        request.response().setStatusCode(400)
-            .putHeader("content-type", "application/json")
-            .putHeader("request-id", requestId)
-            .putHeader("x-should-retry", "false")
-            .end(new JsonObject(errorBody("invalid_request_error", refused.get())).put("request_id", requestId).encode());
+        refuse(request, buffer.hashCode(), refused.get());
         return;
       }
+      JsonObject seen = body.copy(); // what the model sees after server-side clearing; the recorded request stays as sent
+      JsonObject applied = clearToolUses(seen);
+      Long window = windows.get(body.getString("model"));
+      long tokens = inputTokens(seen);
+      if (window != null && tokens > window) {
+        refuse(request, buffer.hashCode(), "prompt is too long: " + tokens + " tokens > " + window + " maximum"); // observed
+        return;
+      }
+      lastContextManagement = applied;
       Reply reply = script.poll();
-      serve(request, reply != null ? reply : defaultReply, body);
+      serve(request, reply != null ? reply : defaultReply, body, applied);
     });
   }
 
-  private void serve(HttpServerRequest request, Reply reply, JsonObject body) {
+  private void refuse(HttpServerRequest request, int seed, String message) {
+    refusals.add(message);
+    String requestId = "req_fake" + Integer.toHexString(seed);
+    request.response().setStatusCode(400)
+        .putHeader("content-type", "application/json")
+        .putHeader("request-id", requestId)
+        .putHeader("x-should-retry", "false")
+        .end(new JsonObject(errorBody("invalid_request_error", message)).put("request_id", requestId).encode());
+  }
+
+  private void countTokens(HttpServerRequest request) {
+    request.body().onSuccess(buffer -> {
+      JsonObject body = parseOrNull(buffer.toString(StandardCharsets.UTF_8));
+      countRequests.add(new RecordedRequest(request.method().name(), request.path(),
+          MultiMap.caseInsensitiveMultiMap().addAll(request.headers()), body));
+      if (!countTokensAvailable) {
+        request.response().setStatusCode(404).putHeader("content-type", "application/json")
+            .end(errorBody("not_found_error", "Not found: " + request.path()));
+        return;
+      }
+      Optional<String> refused = CurrentApiRules.countRefusal(body);
+      if (refused.isPresent()) {
+        refuse(request, buffer.hashCode(), refused.get());
+        return;
+      }
+      request.response().putHeader("content-type", "application/json")
+          .end(new JsonObject().put("input_tokens", inputTokens(body)).encode());
+    });
+  }
+
+  /**
+   * The API's {@code clear_tool_uses_20250919} on the fake's copy of the request: above the trigger,
+   * the oldest tool results (all but the last {@code keep}) are replaced by a placeholder. Returns the
+   * {@code context_management} the response reports, or null when the request asked for none.
+   */
+  private JsonObject clearToolUses(JsonObject body) {
+    if (!(body.getValue("context_management") instanceof JsonObject cm)) {
+      return null;
+    }
+    io.vertx.core.json.JsonArray applied = new io.vertx.core.json.JsonArray();
+    for (Object o : cm.getJsonArray("edits")) {
+      JsonObject edit = (JsonObject) o;
+      if (!"clear_tool_uses_20250919".equals(edit.getString("type"))) {
+        continue;
+      }
+      long trigger = edit.getJsonObject("trigger", new JsonObject().put("value", 100_000)).getLong("value");
+      int keep = edit.getJsonObject("keep", new JsonObject().put("value", 3)).getInteger("value");
+      long before = inputTokens(body);
+      if (before <= trigger) {
+        continue;
+      }
+      List<JsonObject> results = new ArrayList<>();
+      for (Object m : body.getJsonArray("messages")) {
+        Object content = ((JsonObject) m).getValue("content");
+        if (content instanceof io.vertx.core.json.JsonArray blocks) {
+          blocks.stream().map(JsonObject.class::cast).filter(b -> "tool_result".equals(b.getString("type"))).forEach(results::add);
+        }
+      }
+      List<JsonObject> cleared = results.subList(0, Math.max(0, results.size() - keep));
+      cleared.forEach(b -> b.put("content", "[tool result cleared]"));
+      if (!cleared.isEmpty()) {
+        applied.add(new JsonObject().put("type", "clear_tool_uses_20250919").put("cleared_tool_uses", cleared.size())
+            .put("cleared_input_tokens", before - inputTokens(body)));
+      }
+    }
+    return new JsonObject().put("applied_edits", applied);
+  }
+
+  private void serve(HttpServerRequest request, Reply reply, JsonObject body, JsonObject contextManagement) {
     HttpServerResponse response = request.response().setStatusCode(reply.status);
     reply.headers.forEach(response::putHeader);
-    List<String> events = reply.eventsFor(body);
+    List<String> events = withContextManagement(reply.eventsFor(body), contextManagement);
     if (events == null) {
       response.end(reply.body);
       return;
@@ -232,6 +371,23 @@ public final class FakeAnthropic {
         }
       });
     }
+  }
+
+  /** Like the API, {@code message_delta} says what context management did (only when the request asked for it). */
+  private static List<String> withContextManagement(List<String> events, JsonObject contextManagement) {
+    if (events == null || contextManagement == null) {
+      return events;
+    }
+    List<String> out = new ArrayList<>(events);
+    for (int i = 0; i < out.size(); i++) {
+      String event = out.get(i);
+      int data = event.indexOf("data: ");
+      if (event.startsWith("event: message_delta") && data >= 0) {
+        JsonObject delta = new JsonObject(event.substring(data + 6).strip()).put("context_management", contextManagement);
+        out.set(i, event.substring(0, data) + "data: " + delta.encode() + "\n\n");
+      }
+    }
+    return out;
   }
 
   private void streamAborted() {

@@ -31,6 +31,8 @@ public final class MessageAccumulator {
 
   private final Listener listener;
   private final JsonObject usage = new JsonObject();
+  /** What the API's context editing did to the prompt ({@code applied_edits}), when the request asked for it. */
+  private JsonObject contextManagement;
   // content_block events address blocks by index; a TreeMap keeps them in index order
   private final Map<Integer, Block> blocks = new TreeMap<>();
   private String id;
@@ -78,7 +80,7 @@ public final class MessageAccumulator {
   public JsonObject message() {
     JsonArray content = new JsonArray();
     blocks.values().forEach(block -> content.add(block.toJson()));
-    return new JsonObject()
+    JsonObject message = new JsonObject()
         .put("id", id)
         .put("type", "message")
         .put("role", role)
@@ -87,6 +89,10 @@ public final class MessageAccumulator {
         .put("stop_reason", stopReason)
         .put("stop_sequence", stopSequence)
         .put("usage", usage.copy());
+    if (contextManagement != null) {
+      message.put("context_management", contextManagement.copy());
+    }
+    return message;
   }
 
   /** Whether {@code message_stop} arrived: anything else is a cut stream. */
@@ -124,6 +130,7 @@ public final class MessageAccumulator {
     stopReason = start.getString("stop_reason");
     stopSequence = start.getString("stop_sequence");
     mergeUsage(start.getJsonObject("usage"));
+    contextManagement(start.getValue("context_management"));
     listener.onMessageStart(start);
   }
 
@@ -136,6 +143,13 @@ public final class MessageAccumulator {
       stopSequence = delta.getString("stop_sequence");
     }
     mergeUsage(data.getJsonObject("usage"));
+    contextManagement(data.getValue("context_management"));
+  }
+
+  private void contextManagement(Object value) {
+    if (value instanceof JsonObject cm) {
+      contextManagement = cm;
+    }
   }
 
   // Usage in message_delta is a running total: each field present replaces the previous value.

@@ -59,6 +59,20 @@ class MessageAccumulatorTest {
           + "data: {\"type\":\"message_stop\"}\n\n";
 
   @Test
+  @DisplayName("context_management in message_delta (what the API's context editing cleared) is kept on the message; absent, none is added")
+  void contextManagementReported() {
+    String cleared = END.replace("\"usage\":{\"output_tokens\":5}}", "\"usage\":{\"output_tokens\":5},\"context_management\":"
+        + "{\"applied_edits\":[{\"type\":\"clear_tool_uses_20250919\",\"cleared_tool_uses\":2,\"cleared_input_tokens\":5000}]}}");
+    assertThat(cleared).isNotEqualTo(END);
+    MessageAccumulator acc = replay(START + TEXT_BLOCK + cleared, new MessageAccumulator(new Recorder()));
+    JsonObject edit = acc.message().getJsonObject("context_management").getJsonArray("applied_edits").getJsonObject(0);
+    assertThat(edit.getInteger("cleared_tool_uses")).isEqualTo(2);
+    assertThat(edit.getInteger("cleared_input_tokens")).isEqualTo(5000);
+    assertThat(acc.message().getJsonArray("content")).hasSize(1);
+    assertThat(replay(START + TEXT_BLOCK + END, new MessageAccumulator(new Recorder())).message().containsKey("context_management")).isFalse();
+  }
+
+  @Test
   @DisplayName("sse_text.sse: the answer 'Hello!', its metadata, usage and text deltas")
   void textTranscript() {
     Recorder recorder = new Recorder();
