@@ -46,6 +46,8 @@ public class AgentEngineVerticle extends VerticleBase {
   private static final long STOP_GRACE_MS = 5_000;
   private static final int RESUME_SCAN_ATTEMPTS = 5;
   private static final long RESUME_SCAN_RETRY_MS = 2_000;
+  private static final long RESUME_LOCK_WAIT_MS = 5_000;
+  private static final int RESUME_LOCK_ATTEMPTS = 6;
   private final Map<TurnRunner, Future<TurnOutcome>> running = new HashMap<>();
 
   private AgentXConfig config;
@@ -76,7 +78,7 @@ public class AgentEngineVerticle extends VerticleBase {
     MessageConsumer<JsonObject> health = vertx.eventBus().consumer(Addresses.ENGINE_HEALTH,
         m -> m.reply(new NodeHealth.Engine(client != null, nodeId).toJson()));
     MessageConsumer<JsonObject> resumable = vertx.eventBus().consumer(Addresses.ENGINE_TURN_RESUMABLE,
-        m -> resume(m.body() == null ? null : m.body().getString("turn_id")));
+        m -> resume(ResumableTurn.Offer.fromJson(m.body()), 1));
     return Future.all(start.completion(), health.completion(), resumable.completion())
         .onSuccess(v -> resumeWaitingTurns(RESUME_SCAN_ATTEMPTS));
   }
@@ -89,7 +91,7 @@ public class AgentEngineVerticle extends VerticleBase {
     if (client == null) {
       return;
     }
-    store.resumableTurns().onSuccess(ids -> ids.forEach(this::resume)).onFailure(e -> {
+    store.resumableTurns().onSuccess(offers -> offers.forEach(o -> resume(o, 1))).onFailure(e -> {
       if (attemptsLeft > 1) {
         vertx.setTimer(RESUME_SCAN_RETRY_MS, t -> resumeWaitingTurns(attemptsLeft - 1));
       } else {
@@ -99,23 +101,38 @@ public class AgentEngineVerticle extends VerticleBase {
   }
 
   /**
-   * Tries to take over a turn waiting to be resumed. Every engine hears of it; the store's claim
-   * hands it to exactly one, which then runs it holding the session's lock like any turn.
+   * Tries to take over a turn waiting to be resumed. Every engine hears of it. The session's lock
+   * comes first (so no new turn of the session can start in between), then the store's claim, which
+   * hands the turn to exactly one engine; the others let the lock go. A lock still held (by an
+   * engine Hazelcast has not released yet) is tried again a few times.
    */
-  private void resume(String turnId) {
-    if (client == null || turnId == null) {
+  private void resume(ResumableTurn.Offer offer, int attempt) {
+    if (client == null || offer.turnId() == null || offer.sessionId() == null) {
       return;
     }
     long turnTimeoutMs = config.integer(AgentXConfig.TURN_TIMEOUT) * 1000L;
-    store.claimTurn(new ResumableTurn.Claim(turnId, nodeId))
-        .compose(turn -> store.session(turn.sessionId())
-            .compose(session -> acquire(session.sessionId(), turnTimeoutMs, false).map(lock -> {
-              TurnSettings settings = TurnSettings.resolve(config, catalog, session.config(), turn.system());
-              TurnRunner runner = TurnRunner.resumed(client, counter, store, tools, pricing, settings, turn, nodeId, session.usage().costUsd(),
-                  Metrics.of(vertx));
-              return runLocked(lock, session.sessionId(), turnId, runner, turnTimeoutMs, null);
-            })))
-        .onFailure(e -> log.debug("Turn {} not resumed here: {}", turnId, e.getMessage()));
+    vertx.sharedData().getLockWithTimeout(Addresses.sessionLock(offer.sessionId()), RESUME_LOCK_WAIT_MS).onComplete(locked -> {
+      if (locked.failed()) {
+        if (attempt < RESUME_LOCK_ATTEMPTS) {
+          vertx.setTimer(RESUME_SCAN_RETRY_MS, t -> resume(offer, attempt + 1));
+        } else {
+          log.warn("Turn {} of session {} not resumed here: the session stayed locked", offer.turnId(), offer.sessionId());
+        }
+        return;
+      }
+      Lock lock = locked.result();
+      store.claimTurn(new ResumableTurn.Claim(offer.turnId(), nodeId))
+          .compose(turn -> store.session(turn.sessionId()).map(session -> {
+            TurnSettings settings = TurnSettings.resolve(config, catalog, session.config(), turn.system());
+            TurnRunner runner = TurnRunner.resumed(client, counter, store, tools, pricing, settings, turn, nodeId,
+                session.usage().costUsd(), Metrics.of(vertx));
+            return runLocked(lock, session.sessionId(), turn.turnId(), runner, turnTimeoutMs, null);
+          }))
+          .onFailure(e -> {
+            lock.release();
+            log.debug("Turn {} not resumed here: {}", offer.turnId(), e.getMessage());
+          });
+    });
   }
 
   /**

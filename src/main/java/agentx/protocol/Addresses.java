@@ -49,7 +49,7 @@ public final class Addresses {
   public static final String ENGINE_TURN_START = "agentx.engine.turn.start";
   public static final String ENGINE_HEALTH = "agentx.engine.health";
   /**
-   * Published by the store: {@code {turn_id}} may be resumed (its engine died, or its approvals were
+   * Published by the store: {@code {turn_id, session_id}} ({@link ResumableTurn.Offer}) may be resumed (its engine died, or its approvals were
    * answered). Every engine tries to claim it; the store hands it to exactly one.
    */
   public static final String ENGINE_TURN_RESUMABLE = "agentx.engine.turn.resumable";

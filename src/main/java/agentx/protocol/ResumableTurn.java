@@ -25,6 +25,17 @@ public record ResumableTurn(String turnId, String sessionId, String userMessageI
         TurnUsageSoFar.readFrom(json), ToolCallRecord.listFromJson(json.getJsonArray("calls")));
   }
 
+  /** A turn waiting for an engine: published on {@link Addresses#ENGINE_TURN_RESUMABLE}, listed by the store. */
+  public record Offer(String turnId, String sessionId) {
+    public JsonObject toJson() {
+      return new JsonObject().put("turn_id", turnId).put("session_id", sessionId);
+    }
+
+    public static Offer fromJson(JsonObject json) {
+      return new Offer(json == null ? null : json.getString("turn_id"), json == null ? null : json.getString("session_id"));
+    }
+  }
+
   /** Asks the store to hand a turn waiting to be resumed to {@code engineNode}; fails when another engine got it first. */
   public record Claim(String turnId, String engineNode) {
     public JsonObject toJson() {

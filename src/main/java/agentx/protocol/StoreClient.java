@@ -83,10 +83,11 @@ public final class StoreClient {
     return Bus.request(vertx, Addresses.STORE_TURN_CLAIM, claim.toJson()).map(ResumableTurn::fromJson);
   }
 
-  /** The ids of the turns waiting to be resumed. */
-  public Future<List<String>> resumableTurns() {
+  /** The turns waiting to be resumed, oldest first. */
+  public Future<List<ResumableTurn.Offer>> resumableTurns() {
     return Bus.request(vertx, Addresses.STORE_TURN_RESUMABLE, new io.vertx.core.json.JsonObject())
-        .map(r -> r.getJsonArray("turn_ids", new io.vertx.core.json.JsonArray()).stream().map(String::valueOf).toList());
+        .map(r -> r.getJsonArray("turns", new io.vertx.core.json.JsonArray()).stream()
+            .map(o -> ResumableTurn.Offer.fromJson((io.vertx.core.json.JsonObject) o)).toList());
   }
 
   /** The session's pending approvals, oldest first; fails with SESSION_NOT_FOUND. */

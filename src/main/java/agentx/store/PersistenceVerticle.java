@@ -126,7 +126,7 @@ public class PersistenceVerticle extends VerticleBase {
       return sessions.get(sessionId).compose(s -> toolCalls.cancelWaiting(sessionId)).map(w -> announce(w, w.value().toJson()));
     });
     serve(Addresses.STORE_TURN_CLAIM, b -> recovery.claim(ResumableTurn.Claim.fromJson(b)).map(ResumableTurn::toJson));
-    serve(Addresses.STORE_TURN_RESUMABLE, b -> recovery.resumable().map(ids -> new JsonObject().put("turn_ids", new JsonArray(ids))));
+    serve(Addresses.STORE_TURN_RESUMABLE, b -> recovery.resumable().map(turns -> new JsonObject().put("turns", new JsonArray(turns))));
     serve(Addresses.STORE_EVENT_APPEND, b -> appender.append(AppendEvents.fromJson(b).envelopes()).map(this::published));
     serve(Addresses.STORE_EVENT_LIST, b -> events.list(EventQuery.fromJson(b)).map(p -> p.toJson()));
     serve(Addresses.STORE_WORKFLOW_SAVE, b -> {
@@ -174,14 +174,14 @@ public class PersistenceVerticle extends VerticleBase {
   private JsonObject announce(ToolCallRepository.Written<?> written, JsonObject reply) {
     published(written.events());
     if (written.resumableTurnId() != null) {
-      resumable(written.resumableTurnId());
+      resumable(written.resumableTurnId(), written.resumableSessionId());
     }
     return reply;
   }
 
   /** Every engine hears it; the store hands the turn to the first that claims it. */
-  private void resumable(String turnId) {
-    vertx.eventBus().publish(Addresses.ENGINE_TURN_RESUMABLE, new JsonObject().put("turn_id", turnId));
+  private void resumable(String turnId, String sessionId) {
+    vertx.eventBus().publish(Addresses.ENGINE_TURN_RESUMABLE, new JsonObject().put("turn_id", turnId).put("session_id", sessionId));
   }
 
   /** Approvals nobody answered in time ({@code AGENTX_APPROVAL_TIMEOUT}) are denied, which lets their turn go on. */
@@ -222,7 +222,7 @@ public class PersistenceVerticle extends VerticleBase {
           chain = chain.compose(v -> ("interrupted".equals(turn.status()) ? Future.succeededFuture(true) : recovery.interrupt(turn))
               .map(offer -> {
                 if (offer) {
-                  resumable(turn.turnId());
+                  resumable(turn.turnId(), turn.sessionId());
                 }
                 return null;
               }));

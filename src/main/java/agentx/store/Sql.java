@@ -69,7 +69,7 @@ final class Sql {
       + " interruptions = interruptions + 1 WHERE turn_id = ? AND status = 'running'";
   /** Exactly one engine wins a turn waiting to be resumed: the row changes once. */
   static final String CLAIM_TURN = "UPDATE turns SET status = 'running', engine_node = ? WHERE turn_id = ? AND status = 'interrupted'";
-  static final String RESUMABLE_TURNS = "SELECT turn_id FROM turns WHERE status = 'interrupted' ORDER BY started_at";
+  static final String RESUMABLE_TURNS = "SELECT turn_id, session_id FROM turns WHERE status = 'interrupted' ORDER BY started_at";
   static final String PARK_TURN = "UPDATE turns SET status = 'awaiting_approval', engine_node = NULL, input_tokens = ?, output_tokens = ?,"
       + " cache_creation_input_tokens = ?, cache_read_input_tokens = ?, cost_usd = ?, llm_calls = ?, tool_calls = ?"
       + " WHERE turn_id = ? AND status = 'running'";

@@ -32,7 +32,11 @@ final class ToolCallRepository {
    * What a write did: its answer, the stored events to publish, and the turn that may now be resumed
    * (null if none).
    */
-  record Written<T>(T value, List<JsonObject> events, String resumableTurnId) {}
+  record Written<T>(T value, List<JsonObject> events, String resumableTurnId, String resumableSessionId) {
+    Written(T value, List<JsonObject> events) {
+      this(value, events, null, null);
+    }
+  }
 
   private final Database db;
 
@@ -80,7 +84,7 @@ final class ToolCallRepository {
           drafts.add(Events.draft(Events.STATE, park.sessionId(), park.turnId(), Events.state("awaiting_approval")));
           return EventRepository.appendNumbered(db, conn, park.sessionId(), drafts);
         })
-        .map(stored -> new Written<>(null, stored, null)));
+        .map(stored -> new Written<>(null, stored)));
   }
 
   /** The session's unanswered approvals, oldest first. */
@@ -156,7 +160,7 @@ final class ToolCallRepository {
               Events.state(state, call.toolName(), ApprovalAnswer.CANCEL.equals(answer.decision()) ? null : call.callId(), said));
           return unpark.compose(v -> EventRepository.appendNumbered(db, conn, call.sessionId(), List.of(event)))
               .map(stored -> new Written<>(new ApprovalAnswer.Outcome(call.callId(), call.turnId(), answer.decision(), waiting),
-                  stored, waiting == 0 ? call.turnId() : null));
+                  stored, waiting == 0 ? call.turnId() : null, call.sessionId()));
         });
   }
 
@@ -165,14 +169,14 @@ final class ToolCallRepository {
     return db.reads().preparedQuery(Sql.PENDING_APPROVALS).execute(Params.of(sessionId)).compose(rows -> {
       Row row = first(rows);
       if (row == null) {
-        return Future.succeededFuture(new Written<>(new CancelResult(false, null), List.of(), null));
+        return Future.succeededFuture(new Written<>(new CancelResult(false, null), List.of()));
       }
       ToolCallRecord call = record(row);
       return answer(new ApprovalAnswer(sessionId, call.callId(), ApprovalAnswer.CANCEL, "The turn was cancelled.", null))
-          .map(w -> new Written<>(new CancelResult(true, call.turnId()), w.events(), w.resumableTurnId()))
+          .map(w -> new Written<>(new CancelResult(true, call.turnId()), w.events(), w.resumableTurnId(), w.resumableSessionId()))
           // answered meanwhile by someone else: nothing waits any more
           .recover(e -> e instanceof AgentXException x && x.code() == ErrorCode.APPROVAL_ALREADY_ANSWERED
-              ? Future.succeededFuture(new Written<>(new CancelResult(false, null), List.of(), null))
+              ? Future.succeededFuture(new Written<>(new CancelResult(false, null), List.of()))
               : Future.failedFuture(e));
     });
   }

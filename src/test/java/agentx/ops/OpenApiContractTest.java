@@ -179,6 +179,19 @@ class OpenApiContractTest {
     call(HttpMethod.GET, P + "/sessions/" + id + "/events?after=0", null);
     call(HttpMethod.GET, P + "/sessions/" + id + "/events?after=-1", null);
 
+    // approvals: a turn that stops for one, the list, an answer, a second answer, an unknown call, a bad decision
+    String asking = call(HttpMethod.POST, P + "/sessions", new JsonObject().put("config", new JsonObject()
+        .put("tool_approval", new JsonObject().put("get_queue", "ask")))).bodyAsJsonObject().getString("session_id");
+    claude.enqueue(Reply.toolUse("Looking.", List.of(new FakeAnthropic.ToolUseSpec("toolu_oa1", "get_queue", new JsonObject()))));
+    call(HttpMethod.POST, P + "/sessions/" + asking + "/messages", new JsonObject().put("content", "queue?")); // 202 awaiting_approval
+    call(HttpMethod.GET, P + "/sessions/" + asking + "/approvals", null);
+    call(HttpMethod.POST, P + "/sessions/" + asking + "/messages", new JsonObject().put("content", "busy?")); // 409
+    call(HttpMethod.POST, P + "/sessions/" + asking + "/approvals/toolu_oa1", new JsonObject().put("decision", "maybe"));
+    call(HttpMethod.POST, P + "/sessions/" + asking + "/approvals/toolu_oa1", new JsonObject().put("decision", "approve"));
+    call(HttpMethod.POST, P + "/sessions/" + asking + "/approvals/toolu_oa1", new JsonObject().put("decision", "deny"));
+    call(HttpMethod.POST, P + "/sessions/" + asking + "/approvals/toolu_none", new JsonObject().put("decision", "deny"));
+    call(HttpMethod.GET, P + "/sessions/" + UNKNOWN + "/approvals", null);
+
     // the SSE stream: its head is checked (the body is an endless stream)
     try (SseClient sse = SseClient.open(rt.port(), P + "/sessions/" + id + "/events/stream?after=0", "Authorization", "Bearer " + TOKEN)) {
       check(HttpMethod.GET, P + "/sessions/" + id + "/events/stream", sse.status, sse.headers.get("content-type"), null, Map.of());
@@ -211,6 +224,6 @@ class OpenApiContractTest {
     assertThat(exercised).as("operations the tour reached").contains("createSession", "listSessions", "getSession", "updateSession",
         "deleteSession", "sendMessage", "listMessages", "cancelTurn", "listEvents", "streamEvents", "listTurns", "getTurn",
         "getWorkflow", "putWorkflow", "listWorkflowVersions", "restoreWorkflow", "getMedia", "listTools", "health", "ready", "live",
-        "healthApi", "readyApi", "liveApi", "metrics", "openapi");
+        "healthApi", "readyApi", "liveApi", "metrics", "openapi", "listApprovals", "answerApproval");
   }
 }

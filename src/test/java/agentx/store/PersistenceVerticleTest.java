@@ -128,14 +128,15 @@ class PersistenceVerticleTest {
     vertx.undeploy(deployment).await();
 
     List<String> offered = new java.util.concurrent.CopyOnWriteArrayList<>();
-    vertx.eventBus().<JsonObject>consumer(agentx.protocol.Addresses.ENGINE_TURN_RESUMABLE, m -> offered.add(m.body().getString("turn_id")))
+    vertx.eventBus().<JsonObject>consumer(agentx.protocol.Addresses.ENGINE_TURN_RESUMABLE,
+            m -> offered.add(m.body().getString("turn_id") + "@" + m.body().getString("session_id")))
         .completion().await();
     DeploymentOptions recovering = options(db);
     recovering.getConfig().put(PersistenceVerticle.RECOVER_TURNS, true);
     vertx.deployVerticle(new PersistenceVerticle(), recovering).await();
-    assertThat(offered).containsExactly(turnId);
+    assertThat(offered).containsExactly(turnId + "@" + id);
     assertThat(db.queryLong("SELECT COUNT(*) FROM turns WHERE turn_id = ? AND status = 'interrupted'", turnId)).isEqualTo(1);
-    assertThat(store.resumableTurns().await()).containsExactly(turnId);
+    assertThat(store.resumableTurns().await()).containsExactly(new agentx.protocol.ResumableTurn.Offer(turnId, id));
     assertThat(store.events(new EventQuery(id, 0, 100)).await().events()).as("nothing is closed: the turn goes on").isEmpty();
 
     List<io.vertx.core.Future<agentx.protocol.ResumableTurn>> claims = List.of(
