@@ -213,7 +213,7 @@ class BridgeTest {
     start(vertx, Map.of());
     WsClient ws = bridge("");
     for (Object body : new Object[] {"just text", 42, null}) {
-      for (String address : List.of(Addresses.CLIENT_SEND, Addresses.CLIENT_CANCEL)) {
+      for (String address : List.of(Addresses.CLIENT_SEND, Addresses.CLIENT_CANCEL, Addresses.CLIENT_APPROVE)) {
         String replyAddress = UUID.randomUUID().toString();
         ws.send(new JsonObject().put("type", "send").put("address", address).put("body", body).put("headers", new JsonObject())
             .put("replyAddress", replyAddress));
@@ -222,6 +222,31 @@ class BridgeTest {
         assertThat(reply.getJsonObject("body").getString("error")).isNotBlank();
       }
     }
+  }
+
+  @Test
+  @DisplayName("agentx.client.approve answers an approval like REST: the turn goes on and ends completed; an unknown call is APPROVAL_NOT_FOUND")
+  void approveOverBridge(Vertx vertx) {
+    start(vertx, Map.of());
+    claude.enqueue(Reply.toolUse("Let me try.", List.of(new FakeAnthropic.ToolUseSpec("toolu_b1", "no_such_tool", new JsonObject()))))
+        .enqueue(Reply.text("That tool does not exist."));
+    String id = rt.createSession(new JsonObject().put("config", new JsonObject().put("tool_approval", new JsonObject().put("*", "ask"))))
+        .await().getString("session_id");
+    WsClient ws = bridge("");
+    register(ws, Addresses.sessionEvents(id), new JsonObject());
+    request(ws, Addresses.CLIENT_SEND, new JsonObject().put("session_id", id).put("content", "try it"), new JsonObject());
+    JsonObject asked = awaitEvent(ws, "approval_required");
+    assertThat(asked.getJsonObject("data").getString("tool_name")).isEqualTo("no_such_tool");
+
+    JsonObject unknown = request(ws, Addresses.CLIENT_APPROVE, new JsonObject().put("session_id", id).put("tool_call_id", "toolu_zz")
+        .put("decision", "approve"), new JsonObject());
+    assertThat(unknown.getJsonObject("body").getString("code")).isEqualTo("APPROVAL_NOT_FOUND");
+    JsonObject reply = request(ws, Addresses.CLIENT_APPROVE, new JsonObject().put("session_id", id).put("tool_call_id", "toolu_b1")
+        .put("decision", "approve"), new JsonObject());
+    assertThat(reply.getJsonObject("body").getString("turn")).as(reply.encode()).isEqualTo("resuming");
+    JsonObject turn = awaitEvent(ws, "turn");
+    assertThat(turn.getJsonObject("data").getString("status")).isEqualTo("completed");
+    assertThat(claude.requestCount()).isEqualTo(2);
   }
 
   @Test

@@ -1,0 +1,118 @@
+package agentx.approval;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import agentx.config.AgentXConfig;
+import agentx.protocol.Addresses;
+import agentx.protocol.ResumableTurn;
+import agentx.testing.FakeAnthropic;
+import agentx.testing.FakeAnthropic.Reply;
+import agentx.testing.FakeAnthropic.ToolUseSpec;
+import agentx.testing.FakeComfyUi;
+import agentx.testing.Poll;
+import agentx.testing.TestRuntime;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.junit5.VertxExtension;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** How a turn is carried on from the store: what is reused, what runs, when it gives up (issue 14). */
+@ExtendWith(VertxExtension.class)
+@DisplayName("Resumed turns")
+class ResumedTurnTest {
+  @TempDir Path dir;
+  FakeAnthropic claude;
+  FakeComfyUi comfy;
+  TestRuntime rt;
+
+  @AfterEach
+  void stop() {
+    claude.close();
+    comfy.stop();
+  }
+
+  private void start(Vertx vertx) {
+    claude = FakeAnthropic.start(vertx).await();
+    comfy = new FakeComfyUi(vertx).start().await();
+    rt = TestRuntime.start(vertx, TestRuntime.config(dir, Map.of(
+        AgentXConfig.ANTHROPIC_API_KEY, "sk-ant-test",
+        AgentXConfig.ANTHROPIC_BASE_URL, claude.baseUrl(),
+        AgentXConfig.COMFYUI_URL, comfy.baseUrl(),
+        AgentXConfig.WS_HEARTBEAT, 0))).await();
+  }
+
+  private List<JsonObject> events(String id) {
+    JsonArray all = rt.http.get("/api/agentx/sessions/" + id + "/events?after=0").send().await().bodyAsJsonObject().getJsonArray("events");
+    return all.stream().map(e -> (JsonObject) e).toList();
+  }
+
+  private JsonObject turnEvent(String id) {
+    Poll.until(Duration.ofSeconds(20), "the turn event", () -> events(id).stream().anyMatch(e -> "turn".equals(e.getString("type"))));
+    return events(id).stream().filter(e -> "turn".equals(e.getString("type"))).findFirst().orElseThrow().getJsonObject("data");
+  }
+
+  @Test
+  @DisplayName("a round with an allowed call and an asked one: the allowed one runs before the wait and is not run again after the approval")
+  void mixedRound(Vertx vertx) {
+    start(vertx);
+    String id = rt.createSession(new JsonObject().put("config", new JsonObject().put("tool_approval",
+        new JsonObject().put("get_system_stats", "ask")))).await().getString("session_id");
+    claude.enqueue(Reply.toolUse("Two looks.", List.of(new ToolUseSpec("toolu_m1", "get_queue", new JsonObject()),
+            new ToolUseSpec("toolu_m2", "get_system_stats", new JsonObject()))))
+        .enqueue(Reply.text("Both done."));
+    HttpResponse<Buffer> sent = rt.postJson("/api/agentx/sessions/" + id + "/messages", new JsonObject().put("content", "look")).await();
+    assertThat(sent.statusCode()).as(sent.bodyAsString()).isEqualTo(202);
+    assertThat(comfy.count("GET /queue")).as("the allowed call ran before the wait").isEqualTo(1);
+    assertThat(comfy.count("GET /system_stats")).isZero();
+    HttpResponse<Buffer> approved = rt.postJson("/api/agentx/sessions/" + id + "/approvals/toolu_m2",
+        new JsonObject().put("decision", "approve")).await();
+    assertThat(approved.statusCode()).as(approved.bodyAsString()).isEqualTo(200);
+    assertThat(turnEvent(id).getString("status")).isEqualTo("completed");
+    assertThat(comfy.count("GET /queue")).as("its stored result was reused, not run again").isEqualTo(1);
+    assertThat(comfy.count("GET /system_stats")).isEqualTo(1);
+    JsonArray results = claude.requests().get(1).body().getJsonArray("messages").getJsonObject(2).getJsonArray("content");
+    assertThat(results.stream().map(b -> ((JsonObject) b).getString("tool_use_id"))).containsExactly("toolu_m1", "toolu_m2");
+    assertThat(turnEvent(id).getLong("tool_calls")).isEqualTo(2L);
+  }
+
+  @Test
+  @DisplayName("a turn interrupted more than 3 times is not resumed again: it fails with TURN_NOT_RESUMABLE and the session is free")
+  void givesUp(Vertx vertx) throws Exception {
+    start(vertx);
+    String id = rt.createSession(new JsonObject()).await().getString("session_id");
+    claude.enqueue(Reply.text("first"));
+    String turnId = rt.postJson("/api/agentx/sessions/" + id + "/messages", new JsonObject().put("content", "hi")).await()
+        .bodyAsJsonObject().getString("turn_id");
+    // the store's record of a turn whose engines died four times
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("agentx-test.db"));
+        PreparedStatement st = c.prepareStatement("UPDATE turns SET status = 'interrupted', interruptions = 4 WHERE turn_id = ?")) {
+      st.setString(1, turnId);
+      assertThat(st.executeUpdate()).isEqualTo(1);
+    }
+    int before = events(id).size();
+    vertx.eventBus().publish(Addresses.ENGINE_TURN_RESUMABLE, new ResumableTurn.Offer(turnId, id).toJson());
+    Poll.until(Duration.ofSeconds(20), "the turn closed again", () -> events(id).size() > before
+        && "turn".equals(events(id).get(events(id).size() - 1).getString("type")));
+    JsonObject closed = events(id).get(events(id).size() - 1).getJsonObject("data");
+    assertThat(closed.getString("status")).isEqualTo("failed");
+    assertThat(closed.getString("error_code")).isEqualTo("TURN_NOT_RESUMABLE");
+    assertThat(claude.requestCount()).as("no Claude call was made for it").isEqualTo(1);
+    claude.enqueue(Reply.text("still here"));
+    HttpResponse<Buffer> next = rt.postJson("/api/agentx/sessions/" + id + "/messages", new JsonObject().put("content", "again")).await();
+    assertThat(next.statusCode()).as(next.bodyAsString()).isEqualTo(200);
+  }
+}
