@@ -1,6 +1,8 @@
 // End-to-end in headless Chromium against a running AgentX (started by BrowserE2ETest with a fake
 // Claude). Env: BASE_URL, BRIDGE_SESSION_ID, ANSWER_BRIDGE, ANSWER_CHAT, ANSWER_STOP, ANSWER_RELOAD,
-// TOKEN_BASE_URL + API_TOKEN + ANSWER_TOKEN (a second server that needs a token), SCREENSHOT (png path), CHROMIUM (default /usr/bin/chromium). Exit code 0 when every scenario passes.
+// TOKEN_BASE_URL + API_TOKEN + ANSWER_TOKEN (a second server that needs a token), ANSWER_APPROVED, ANSWER_DENIED,
+// ANSWER_ELSEWHERE, DENY_REASON, SCREENSHOT (png path), APPROVAL_SCREENSHOT (png of a pending approval card),
+// CHROMIUM (default /usr/bin/chromium). Exit code 0 when every scenario passes.
 import { chromium } from 'playwright-core';
 import { createRequire } from 'node:module';
 import assert from 'node:assert/strict';
@@ -88,6 +90,39 @@ const assistantTexts = (page) =>
   page.$$eval('[data-testid=message][data-role=assistant] .text', (els) => els.map((e) => e.textContent));
 const draftText = (page) => page.$eval('#draft', (d) => d.textContent);
 const firstToken = (page) => page.waitForFunction(() => document.querySelector('#draft').textContent.length > 0);
+
+// --- approval helpers ---
+
+const sessionIdOf = (page) => page.evaluate(() => decodeURIComponent(location.hash.slice(1)));
+
+/** Sets the open session's tool_approval policy (PATCH /sessions/{id} config). */
+async function requireApproval(page, policy) {
+  const id = await sessionIdOf(page);
+  const status = await page.evaluate(async ({ id, policy }) => (await fetch(`/api/agentx/sessions/${id}`, {
+    method: 'PATCH', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ config: { tool_approval: policy } }) })).status, { id, policy });
+  assert.equal(status, 200, 'the session got its tool_approval policy');
+  return id;
+}
+
+const approvalCard = (page, callId) => page.locator(`[data-testid=approval][data-call-id="${callId}"]`);
+const cardState = (page, callId) => approvalCard(page, callId).getAttribute('data-state');
+const cardSettled = (page, callId, state) => page.waitForFunction(({ callId, state }) =>
+  document.querySelector(`[data-testid=approval][data-call-id="${callId}"]`)?.dataset.state === state, { callId, state });
+
+/** The card is there with its buttons, and the status line says the turn waits for it. */
+async function assertPending(page, callId, toolName) {
+  const card = approvalCard(page, callId);
+  await card.waitFor();
+  assert.equal(await cardState(page, callId), 'pending');
+  assert.match(await card.locator('.approval-title').textContent(), new RegExp(`Claude wants to run ${toolName}$`));
+  assert.equal(await card.getByTestId('approval-approve').isEnabled(), true);
+  assert.equal(await card.getByTestId('approval-deny').isEnabled(), true);
+  await page.waitForFunction(() => document.querySelector('#state').dataset.state === 'awaiting_approval');
+  assert.equal(await page.textContent('#state'), 'waiting for your approval');
+  assert.equal(await page.isEnabled('#stop'), true, 'a waiting turn can be stopped');
+  assert.equal(await page.locator('[data-testid=approval]').count(), 1, 'one card per call');
+}
 
 function countOccurrences(haystack, needle) {
   return haystack.split(needle).length - 1;
@@ -222,6 +257,91 @@ try {
     // the workflow panel follows the session's workflow events
     assert.match(await page.textContent('#workflow'), /Version 1 \(your upload\)/);
     await page.$$eval('[data-testid=tool-call]', (boxes) => boxes.forEach((b) => { b.open = true; }));
+  });
+
+  await scenario('approval: the card shows the tool and its input, comes back after a reload, refuses input that is not JSON, and Approve runs the tool once', async (page) => {
+    await page.goto(BASE_URL + '/');
+    await newSession(page, 'E2E approve');
+    await requireApproval(page, { get_queue: 'ask' });
+    await send(page, 'What is queued?');
+    await assertPending(page, 'toolu_approve', 'get_queue');
+    const card = approvalCard(page, 'toolu_approve');
+    assert.equal(await card.getByTestId('approval-input').inputValue(), '{}');
+    assert.equal(await card.getByTestId('approval-outcome').isHidden(), true);
+
+    await page.reload();
+    await page.waitForFunction(() => document.querySelector('#connection').textContent === 'live');
+    await assertPending(page, 'toolu_approve', 'get_queue');
+
+    await card.getByTestId('approval-input').fill('{"limit": ');
+    await card.getByTestId('approval-approve').click();
+    assert.match(await card.getByTestId('approval-error').textContent(), /^The input is not valid JSON/);
+    assert.equal(await cardState(page, 'toolu_approve'), 'pending', 'nothing was sent');
+    await card.getByTestId('approval-input').fill('{}');
+    await card.getByTestId('approval-approve').click();
+    await cardSettled(page, 'toolu_approve', 'approved');
+    assert.equal(await card.getByTestId('approval-outcome').textContent(), 'Approved');
+    assert.equal(await card.getByTestId('approval-approve').count(), 0, 'the outcome replaced the buttons');
+    assert.equal(await card.getByTestId('approval-error').isHidden(), true);
+    await turnEnded(page, 'completed');
+    assert.ok((await assistantTexts(page)).includes(env('ANSWER_APPROVED')));
+    const result = await page.$eval('[data-testid=tool-call][data-call-id=toolu_approve]', (b) => ({
+      failed: b.classList.contains('failed'), result: b.querySelector('.tool-result').textContent }));
+    assert.equal(result.failed, false, `the tool ran: ${result.result}`);
+  });
+
+  await scenario('approval: Deny with a reason; the card keeps the outcome and Claude goes on', async (page) => {
+    await page.goto(BASE_URL + '/');
+    await newSession(page, 'E2E deny');
+    await requireApproval(page, { run_workflow: 'ask' });
+    await send(page, 'Run my workflow, please');
+    await assertPending(page, 'toolu_deny', 'run_workflow');
+    const card = approvalCard(page, 'toolu_deny');
+    assert.equal(JSON.parse(await card.getByTestId('approval-input').inputValue()).wait, true, 'the input Claude gave');
+    await card.getByTestId('approval-reason').fill(env('DENY_REASON'));
+    const shot = env('APPROVAL_SCREENSHOT', '');
+    if (shot) {
+      await card.getByTestId('approval-reason').blur();
+      await page.screenshot({ path: shot });
+      console.log(`approval screenshot: ${shot}`);
+    }
+    await card.getByTestId('approval-deny').click();
+    await cardSettled(page, 'toolu_deny', 'denied');
+    assert.equal(await card.getByTestId('approval-outcome').textContent(), 'Denied: ' + env('DENY_REASON'));
+    await turnEnded(page, 'completed');
+    assert.ok((await assistantTexts(page)).includes(env('ANSWER_DENIED')));
+  });
+
+  await scenario('approval: an answer from another client settles the card without a click', async (page) => {
+    await page.goto(BASE_URL + '/');
+    await newSession(page, 'E2E elsewhere');
+    const id = await requireApproval(page, { '*': 'ask' });
+    await send(page, 'Look at the queue');
+    await assertPending(page, 'toolu_elsewhere', 'get_queue');
+    // the same answer over REST, as another tab or a script would send it
+    const answered = await page.evaluate(async (id) => (await fetch(`/api/agentx/sessions/${id}/approvals/toolu_elsewhere`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ decision: 'deny', reason: 'answered elsewhere' }) })).status, id);
+    assert.equal(answered, 200);
+    await cardSettled(page, 'toolu_elsewhere', 'denied');
+    assert.equal(await approvalCard(page, 'toolu_elsewhere').getByTestId('approval-outcome').textContent(), 'Denied: answered elsewhere');
+    await turnEnded(page, 'completed');
+    assert.ok((await assistantTexts(page)).includes(env('ANSWER_ELSEWHERE')));
+    // nothing waits any more
+    const pending = await page.evaluate(async (id) => (await (await fetch(`/api/agentx/sessions/${id}/approvals`)).json()).approvals, id);
+    assert.deepEqual(pending, []);
+  });
+
+  await scenario('approval: Stop on a turn that waits cancels it and the card says so', async (page) => {
+    await page.goto(BASE_URL + '/');
+    await newSession(page, 'E2E stop waiting');
+    await requireApproval(page, { get_queue: 'ask' });
+    await send(page, 'Queue?');
+    await assertPending(page, 'toolu_stop', 'get_queue');
+    await page.click('#stop');
+    await cardSettled(page, 'toolu_stop', 'cancelled');
+    await turnEnded(page, 'cancelled');
+    assert.equal(await approvalCard(page, 'toolu_stop').getByTestId('approval-approve').count(), 0);
   });
 
   const shot = env('SCREENSHOT', 'browser-e2e.png');

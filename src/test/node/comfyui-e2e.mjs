@@ -3,6 +3,7 @@
 // /api/extensions, /extensions/agentx/agentx.js as written by install-comfyui, @comfyorg/litegraph);
 // the panel comes from the runtime at RUNTIME_URL, Claude is scripted by the Java test.
 // Env: COMFY_URL, RUNTIME_URL, ANSWER_HELLO, ANSWER_STOP, ANSWER_RELOAD, ANSWER_ADDED, ANSWER_RAN,
+// ANSWER_APPROVED, ANSWER_DENIED, DENY_REASON,
 // SCENARIOS (comma-separated names to run; default all), SCREENSHOT, CHROMIUM.
 import { chromium } from 'playwright-core';
 import assert from 'node:assert/strict';
@@ -15,7 +16,7 @@ const env = (name, fallback) => {
 const COMFY_URL = env('COMFY_URL');
 const RUNTIME_URL = env('RUNTIME_URL');
 const TIMEOUT = 20_000;
-const wanted = new Set(env('SCENARIOS', 'tab,send,canvas-apply,stop,reload,add-node,image').split(',').map((s) => s.trim()));
+const wanted = new Set(env('SCENARIOS', 'tab,send,canvas-apply,stop,reload,add-node,image,approve,deny').split(',').map((s) => s.trim()));
 
 const browser = await chromium.launch({ executablePath: env('CHROMIUM', '/usr/bin/chromium'), args: ['--no-sandbox'] });
 const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
@@ -82,6 +83,32 @@ const api = (path, init) => page.evaluate(async ({ url, init }) => {
   const r = await fetch(url, init);
   return { status: r.status, body: await r.json().catch(() => null) };
 }, { url: RUNTIME_URL + '/api/agentx' + path, init });
+
+/** Sets a session's tool_approval policy (PATCH /sessions/{id} config). */
+async function requireApproval(id, policy) {
+  const r = await api(`/sessions/${id}`, { method: 'PATCH', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ config: { tool_approval: policy } }) });
+  assert.equal(r.status, 200, `the session got its tool_approval policy: ${JSON.stringify(r.body)}`);
+}
+
+const approvalCard = (callId) => panel().locator(`[data-testid=agentx-approval][data-call-id="${callId}"]`);
+const cardSettled = (callId, state) => page.waitForFunction(({ callId, state }) =>
+  document.querySelector(`[data-testid=agentx-approval][data-call-id="${callId}"]`)?.dataset.state === state, { callId, state });
+
+/** The card is there with its buttons, and the state line says the turn waits for it. */
+async function assertPending(callId, toolName) {
+  const card = approvalCard(callId);
+  await card.waitFor();
+  assert.equal(await card.getAttribute('data-state'), 'pending');
+  assert.match(await card.locator('.agentx-approval-title').textContent(), new RegExp(`Claude wants to run ${toolName}$`));
+  assert.equal(await card.getByRole('button', { name: 'Approve' }).isEnabled(), true);
+  assert.equal(await card.getByRole('button', { name: 'Deny' }).isEnabled(), true);
+  await page.waitForFunction(() => document.querySelector('[data-testid=agentx-state]').dataset.state === 'awaiting_approval');
+  assert.equal(await page.getByTestId('agentx-state').textContent(), 'waiting for your approval');
+  assert.equal(await stopButton().isEnabled(), true, 'a waiting turn can be stopped');
+  assert.equal(await panel().locator('[data-testid=agentx-approval]').count(), 1, 'one card per call');
+  return card;
+}
 
 function assertUnmoved(before, after) {
   for (const node of before) {
@@ -238,6 +265,44 @@ try {
     assert.match(alt, /^ComfyUI_\d+_\.png$/);
     console.log(`  image: ${alt}, ${await img.evaluate((el) => `${el.naturalWidth}x${el.naturalHeight}`)}`);
     assert.ok((await assistantTexts()).includes(env('ANSWER_RAN')));
+  });
+
+  await scenario('approve', 'run_workflow needs approval: the card shows its input, comes back after a reload of ComfyUI, and Approve runs the workflow once', async () => {
+    await openComfyUi();
+    const id = await newSession();
+    await requireApproval(id, { run_workflow: 'ask' });
+    await send('Run it, once I say so');
+    let card = await assertPending('toolu_run_ask', 'run_workflow');
+    assert.equal(JSON.parse(await card.getByRole('textbox', { name: /^Input/ }).inputValue()).wait, true, 'the input Claude gave');
+    await openComfyUi();
+    card = await assertPending('toolu_run_ask', 'run_workflow');
+    await card.getByRole('textbox', { name: /^Input/ }).fill('[1, 2]');
+    await card.getByRole('button', { name: 'Approve' }).click();
+    assert.equal(await card.getByTestId('agentx-approval-error').textContent(), 'The input must be a JSON object ({…}).');
+    await card.getByRole('textbox', { name: /^Input/ }).fill('{"wait": true}');
+    await card.getByRole('button', { name: 'Approve' }).click();
+    await cardSettled('toolu_run_ask', 'approved');
+    assert.equal(await card.getByTestId('agentx-approval-outcome').textContent(), 'Approved');
+    assert.equal(await card.getByRole('button', { name: 'Approve' }).count(), 0, 'the outcome replaced the buttons');
+    await turnEnded('completed');
+    assert.ok((await assistantTexts()).includes(env('ANSWER_APPROVED')));
+    await panel().locator('img[alt$=".png"]').first().waitFor();
+  });
+
+  await scenario('deny', 'Deny with a reason over the bridge: the card keeps the outcome, the workflow never runs, Claude goes on', async () => {
+    await openComfyUi();
+    const id = await newSession();
+    await requireApproval(id, { run_workflow: 'ask' });
+    await send('Run it again');
+    const card = await assertPending('toolu_run_no', 'run_workflow');
+    await card.getByRole('textbox', { name: /^Reason/ }).fill(env('DENY_REASON'));
+    await card.getByRole('textbox', { name: /^Reason/ }).blur();
+    await page.screenshot({ path: env('APPROVAL_SCREENSHOT', 'comfyui-approval.png') });
+    await card.getByRole('button', { name: 'Deny' }).click();
+    await cardSettled('toolu_run_no', 'denied');
+    assert.equal(await card.getByTestId('agentx-approval-outcome').textContent(), 'Denied: ' + env('DENY_REASON'));
+    await turnEnded('completed');
+    assert.ok((await assistantTexts()).includes(env('ANSWER_DENIED')));
   });
 
   const shot = env('SCREENSHOT', 'comfyui-panel.png');

@@ -1,8 +1,8 @@
-// Pure parts of the ComfyUI panel (no browser needed): the workflow diff, where new nodes go, and
-// which files of a tool result are shown as media. Run by ComfyExtensionTypecheckTest (node --test).
+// Pure parts of the ComfyUI panel (no browser needed): the workflow diff, where new nodes go, which
+// files of a tool result are shown as media, the answer an approval card sends. Run by ComfyExtensionTypecheckTest (node --test).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { diffWorkflows, mediaFiles, placeNewNodes } from '../../main/resources/webroot/comfyui/agentx-panel.js';
+import { approvalAnswer, diffWorkflows, mediaFiles, placeNewNodes } from '../../main/resources/webroot/comfyui/agentx-panel.js';
 
 const wf = () => ({
   4: { class_type: 'CheckpointLoaderSimple', inputs: { ckpt_name: 'a.safetensors' } },
@@ -57,4 +57,20 @@ test('media: run_workflow outputs and the get_output_images listing', () => {
   assert.deepEqual(mediaFiles({ name: 'get_output_images', result: 'Images of prompt p:\n1. ComfyUI_00002_.png (output, node 9) - 64x48\n2. sub/x.webp (temp, node 10)' }),
     [{ filename: 'ComfyUI_00002_.png', subfolder: '', type: 'output' }, { filename: 'x.webp', subfolder: 'sub', type: 'temp' }]);
   assert.deepEqual(mediaFiles({ name: 'get_workflow', result: { version: 1 } }), []);
+});
+
+test('approval answer: unchanged input is not sent; a reason is trimmed', () => {
+  const form = { text: '{\n  "wait": true\n}', originalText: '{\n  "wait": true\n}', original: { wait: true }, reason: '  later ' };
+  assert.deepEqual(approvalAnswer('toolu_1', 'approve', form), { answer: { tool_call_id: 'toolu_1', decision: 'approve', reason: 'later' } });
+  assert.deepEqual(approvalAnswer('toolu_1', 'approve', { ...form, text: '{"wait":true}', reason: '' }),
+    { answer: { tool_call_id: 'toolu_1', decision: 'approve' } }, 'reformatted but the same object');
+});
+
+test('approval answer: an edited object goes with approve only; text that is not a JSON object is refused', () => {
+  const form = { text: '{"wait": false}', originalText: '{}', original: {}, reason: '' };
+  assert.deepEqual(approvalAnswer('toolu_2', 'approve', form).answer.input, { wait: false });
+  assert.equal(approvalAnswer('toolu_2', 'deny', form).answer.input, undefined);
+  assert.match(approvalAnswer('toolu_2', 'approve', { ...form, text: '{"wait": ' }).error, /^The input is not valid JSON/);
+  assert.match(approvalAnswer('toolu_2', 'approve', { ...form, text: '[1]' }).error, /JSON object/);
+  assert.equal(approvalAnswer('toolu_2', 'deny', { ...form, text: '{"wait": ' }).error, undefined, 'a deny ignores the input');
 });

@@ -5,13 +5,21 @@
 // socket with after=<seq of the last *finished* turn this tab saw> (0 if none), so the turn in
 // flight is replayed from its start. Events are applied once each (dedupe by seq), messages once
 // each (dedupe by message_id); stream tokens build a draft that the final message replaces.
+//
+// Human approval (tool_approval "ask"): an approval_required event shows a card with the tool's input
+// (editable) and Approve / Deny, answered with the socket's {"type":"approval"} frame; the answer's
+// state event (approved / denied / cancelled), from this tab or any other client, settles the card.
+// The replay brings back an unanswered approval_required after a reload; GET /approvals is asked too.
 'use strict';
 
 (() => {
   const API = '/api/agentx';
   const TOKEN_KEY = 'agentx.token';
   const resumeKey = (id) => 'agentx.resume.' + id;
-  const RUNNING_STATES = new Set(['thinking', 'responding', 'calling_tool', 'tool_result', 'retrying']);
+  const RUNNING_STATES = new Set(['thinking', 'responding', 'calling_tool', 'tool_result', 'retrying',
+    'awaiting_approval', 'approved', 'denied', 'resumed']);
+  /** State events that answer an approval (data.tool_call_id names it; a cancel names none and answers the whole turn). */
+  const ANSWER_STATES = new Set(['approved', 'denied', 'cancelled']);
 
   const $ = (id) => document.getElementById(id);
   const ui = {
@@ -128,7 +136,7 @@
 
   async function select(id) {
     closeCurrent();
-    const session = { id, lastSeq: 0, messageIds: new Set(), calls: new Map(), socket: null, closed: false, retryMs: 500 };
+    const session = { id, lastSeq: 0, messageIds: new Set(), calls: new Map(), approvals: new Map(), socket: null, closed: false, retryMs: 500 };
     current = session;
     history.replaceState(null, '', '#' + id);
     for (const b of ui.sessionList.querySelectorAll('.session-open')) b.removeAttribute('aria-current');
@@ -142,6 +150,7 @@
     session.lastSeq = Number(sessionStorage.getItem(resumeKey(id)) || 0);
     connect(session);
     loadWorkflow(session);
+    loadApprovals(session);
   }
 
   function connect(session) {
@@ -178,7 +187,13 @@
       session.lastSeq = f.seq;
       onEvent(session, f);
     } else if (f.type === 'error') {
-      showError(f.error + (f.code ? ' (' + f.code + ')' : ''));
+      // the socket's errors carry no tool_call_id: one that answers an approval being sent goes to its card
+      const sending = [...session.approvals.values()].filter((a) => a.sending && !a.settled);
+      if (sending.length) sending.forEach((a) => approvalFailed(a, f.error));
+      else showError(f.error + (f.code ? ' (' + f.code + ')' : ''));
+    } else if (f.type === 'approval_result') {
+      const a = session.approvals.get(f.tool_call_id);
+      if (a) a.sending = false; // the state event that follows settles the card
     } else if (f.type === 'accepted') {
       setRunning(true);
     }
@@ -192,6 +207,12 @@
       case 'state':
         showState(e.data);
         if (RUNNING_STATES.has(e.data.state)) setRunning(true);
+        if (ANSWER_STATES.has(e.data.state)) settleApprovals(session, e.turn_id, e.data);
+        if (e.data.state === 'resumed') clearDraft(); // text streamed before a resume is superseded
+        break;
+      case 'approval_required':
+        showApproval(session, e.turn_id, e.data);
+        setRunning(true);
         break;
       case 'message':
         renderMessage(e.data);
@@ -200,6 +221,7 @@
         break;
       case 'turn':
         keepPartialDraft();
+        settleApprovals(session, e.turn_id, { state: 'ended', progress: { reason: 'the turn ended (' + (e.data.status || 'completed') + ')' } });
         setRunning(false);
         showSummary(e.data);
         sessionStorage.setItem(resumeKey(session.id), String(e.seq));
@@ -385,6 +407,10 @@
           + (p.reason ? ': ' + p.reason : '');
         break;
       case 'error': text = 'error: ' + (p.message || p.code || 'unknown'); break;
+      case 'awaiting_approval': text = 'waiting for your approval'; break;
+      case 'approved': text = 'approved ' + (d.tool_name || ''); break;
+      case 'denied': text = 'denied ' + (d.tool_name || '') + (p.reason ? ': ' + p.reason : ''); break;
+      case 'resumed': text = p.reason === 'interrupted' ? 'resuming after an interruption…' : 'resuming…'; break;
     }
     ui.state.textContent = text;
     ui.state.dataset.state = d.state;
@@ -417,6 +443,169 @@
     } catch (e) {
       if (current === session) ui.workflow.textContent = e.status === 404 ? 'No workflow yet.' : 'Cannot load the workflow: ' + e.message;
     }
+  }
+
+  // --- approvals ------------------------------------------------------------------------------
+
+  /** Pending approvals from the store, in case the replay did not bring them (the events are the first source). */
+  async function loadApprovals(session) {
+    try {
+      const page = await api('GET', '/sessions/' + session.id + '/approvals');
+      if (current === session) page.approvals.forEach((a) => showApproval(session, a.turn_id, a));
+    } catch (e) {
+      // the replay shows them as well
+    }
+  }
+
+  /** A card for one approval_required: tool name, editable input, reason, Approve / Deny. Untrusted text goes in as text only. */
+  function showApproval(session, turnId, d) {
+    if (!d || !d.tool_call_id || session.approvals.has(d.tool_call_id)) return;
+    const callId = d.tool_call_id;
+    const original = JSON.stringify(d.input ?? {}, null, 2);
+    const card = document.createElement('li');
+    card.className = 'msg approval';
+    card.dataset.testid = 'approval';
+    card.dataset.callId = callId;
+    card.dataset.state = 'pending';
+    const title = document.createElement('p');
+    title.className = 'approval-title';
+    const name = document.createElement('code');
+    name.textContent = d.tool_name;
+    title.append('Claude wants to run ', name);
+    const inputId = 'approval-input-' + callId;
+    const input = document.createElement('textarea');
+    input.id = inputId;
+    input.className = 'approval-input';
+    input.dataset.testid = 'approval-input';
+    input.spellcheck = false;
+    input.rows = Math.min(12, original.split('\n').length + 1);
+    input.value = original;
+    const reasonId = 'approval-reason-' + callId;
+    const reason = document.createElement('input');
+    reason.id = reasonId;
+    reason.type = 'text';
+    reason.className = 'approval-reason';
+    reason.dataset.testid = 'approval-reason';
+    reason.maxLength = 2000;
+    reason.placeholder = 'optional';
+    const error = document.createElement('p');
+    error.className = 'approval-error';
+    error.dataset.testid = 'approval-error';
+    error.setAttribute('role', 'alert');
+    error.hidden = true;
+    const approve = document.createElement('button');
+    approve.type = 'button';
+    approve.className = 'approve';
+    approve.dataset.testid = 'approval-approve';
+    approve.textContent = 'Approve';
+    const deny = document.createElement('button');
+    deny.type = 'button';
+    deny.className = 'deny';
+    deny.dataset.testid = 'approval-deny';
+    deny.textContent = 'Deny';
+    const actions = document.createElement('div');
+    actions.className = 'actions';
+    actions.append(approve, deny);
+    const outcome = document.createElement('p');
+    outcome.className = 'approval-outcome';
+    outcome.dataset.testid = 'approval-outcome';
+    outcome.setAttribute('role', 'status');
+    outcome.hidden = true;
+    card.append(title, fieldLabel(inputId, 'Input (edit it to change what the tool gets)'), input,
+      fieldLabel(reasonId, 'Reason (Claude reads it)'), reason, error, actions, outcome);
+    if (d.expires_at) {
+      const expires = label('Answer by ' + new Date(d.expires_at).toLocaleTimeString() + ', or it is denied.');
+      expires.className = 'muted approval-expiry';
+      card.append(expires);
+    }
+    const a = { callId, turnId, toolName: d.tool_name, original: d.input ?? {}, originalText: original,
+      card, input, reason, error, actions, outcome, approve, deny, sending: false, settled: false };
+    session.approvals.set(callId, a);
+    approve.addEventListener('click', () => answerApproval(session, a, 'approve'));
+    deny.addEventListener('click', () => answerApproval(session, a, 'deny'));
+    ui.conversation.append(card);
+  }
+
+  function fieldLabel(forId, text) {
+    const l = document.createElement('label');
+    l.htmlFor = forId;
+    l.textContent = text;
+    return l;
+  }
+
+  /** Sends {type: approval}; input goes along only when the person changed it (and it is a JSON object). */
+  function answerApproval(session, a, decision) {
+    if (a.settled || a.sending) return;
+    const answer = { tool_call_id: a.callId, decision };
+    const reason = a.reason.value.trim();
+    if (reason) answer.reason = reason;
+    if (decision === 'approve' && a.input.value !== a.originalText) {
+      let edited;
+      try {
+        edited = JSON.parse(a.input.value);
+      } catch (e) {
+        showApprovalError(a, 'The input is not valid JSON: ' + e.message);
+        return;
+      }
+      if (!edited || typeof edited !== 'object' || Array.isArray(edited)) {
+        showApprovalError(a, 'The input must be a JSON object ({…}).');
+        return;
+      }
+      if (JSON.stringify(edited) !== JSON.stringify(a.original)) answer.input = edited;
+    }
+    showApprovalError(a, '');
+    a.sending = true;
+    a.approve.disabled = a.deny.disabled = true;
+    const ws = session.socket;
+    if (ws && ws.readyState === WebSocket.OPEN) {
+      ws.send(JSON.stringify({ type: 'approval', ...answer }));
+    } else {
+      const { tool_call_id: callId, ...body } = answer;
+      api('POST', `/sessions/${session.id}/approvals/${encodeURIComponent(callId)}`, body)
+        .then(() => { a.sending = false; })
+        .catch((e) => approvalFailed(a, e.message));
+    }
+  }
+
+  function showApprovalError(a, message) {
+    a.error.textContent = message;
+    a.error.hidden = !message;
+  }
+
+  function approvalFailed(a, message) {
+    a.sending = false;
+    a.approve.disabled = a.deny.disabled = false;
+    showApprovalError(a, message);
+  }
+
+  /**
+   * An answer's state event settles its card: approved / denied name the call, a cancel answers every
+   * approval of the turn, and a turn's end closes whatever of it is still open.
+   */
+  function settleApprovals(session, turnId, d) {
+    for (const a of session.approvals.values()) {
+      if (a.settled) continue;
+      if (d.tool_call_id ? a.callId === d.tool_call_id : a.turnId === turnId) settleApproval(a, d.state, d.progress || {});
+    }
+  }
+
+  function settleApproval(a, state, p) {
+    a.settled = true;
+    a.sending = false;
+    a.card.dataset.state = state;
+    a.actions.remove();
+    a.input.readOnly = a.reason.readOnly = true;
+    showApprovalError(a, '');
+    if (p.input) a.input.value = JSON.stringify(p.input, null, 2);
+    if (p.reason && !a.reason.value) a.reason.value = p.reason;
+    const text = state === 'approved' ? 'Approved' + (p.input ? ' with edited input' : '')
+      : state === 'denied' ? 'Denied' + (p.reason ? ': ' + p.reason : '')
+      : state === 'cancelled' ? 'Cancelled: the turn was stopped'
+      : 'Not answered: ' + (p.reason || 'the turn ended');
+    a.outcome.textContent = text;
+    a.outcome.hidden = false;
+    const expiry = a.card.querySelector('.approval-expiry');
+    if (expiry) expiry.remove();
   }
 
   // --- user input -----------------------------------------------------------------------------

@@ -8,7 +8,13 @@
 // Wire: REST for sessions, messages and the workflow; the SockJS event-bus bridge (the official
 // @vertx/eventbus-bridge-client.js) to follow the session's events (`agentx.events.<id>`, registered
 // with headers {after: <last seq>} so a reload or a dropped connection replays exactly what it
-// missed) and to start and stop turns (`agentx.client.send`, `agentx.client.cancel`).
+// missed) and to start and stop turns and answer approvals (`agentx.client.send`, `agentx.client.cancel`,
+// `agentx.client.approve`).
+//
+// Human approval (tool_approval "ask"): an approval_required event shows a card with the tool's input
+// (editable), a reason and Approve / Deny; the answer's state event (approved / denied / cancelled),
+// from this panel or any other client, replaces the buttons with the outcome. The replay brings an
+// unanswered card back after a reload; GET /approvals is asked as well.
 //
 // The canvas, both ways: before each message the canvas (app.graphToPrompt) is PUT as the session's
 // workflow when it differs from the version the panel knows; a `workflow` event the agent caused is
@@ -19,6 +25,10 @@
  * @typedef {{app: ComfyApp, runtimeUrl: () => string, apiToken: () => string}} Host
  * @typedef {{type: string, session_id: string, turn_id?: string, seq: number, timestamp?: string, data: any, kind?: string}} AgentEvent
  * @typedef {Record<string, {class_type: string, inputs?: Record<string, any>, _meta?: {title?: string}}>} ApiWorkflow
+ * @typedef {{tool_call_id: string, decision: string, reason?: string, input?: Record<string, any>}} ApprovalAnswer
+ * @typedef {{callId: string, turnId: string, originalText: string, original: any, card: HTMLElement, input: HTMLTextAreaElement,
+ *   reason: HTMLInputElement, error: HTMLElement, actions: HTMLElement, outcome: HTMLElement, approve: HTMLButtonElement,
+ *   deny: HTMLButtonElement, sending: boolean, settled: boolean}} ApprovalCard
  */
 
 /** Browser libraries the runtime serves (WebJars, and the bridge client the build fetched from npm). */
@@ -31,7 +41,10 @@ const VENDOR = {
 /** The runtime's root, from where this module was loaded (so vendor files come from the same runtime). */
 const RUNTIME = new URL('..', import.meta.url);
 const API = new URL('api/agentx', RUNTIME).href;
-const RUNNING_STATES = new Set(['thinking', 'responding', 'calling_tool', 'tool_result', 'retrying']);
+const RUNNING_STATES = new Set(['thinking', 'responding', 'calling_tool', 'tool_result', 'retrying',
+  'awaiting_approval', 'approved', 'denied', 'resumed']);
+/** State events that answer an approval (data.tool_call_id names it; a cancel names none and answers the whole turn). */
+const ANSWER_STATES = new Set(['approved', 'denied', 'cancelled']);
 const IMAGE = /\.(png|jpe?g|webp|gif|bmp|avif)$/i;
 const VIDEO = /\.(mp4|webm|mov|mkv|m4v)$/i;
 const AUDIO = /\.(mp3|wav|flac|ogg|oga|opus|m4a|aac)$/i;
@@ -361,6 +374,34 @@ export function mediaFiles(call) {
   return [];
 }
 
+// --- approvals ----------------------------------------------------------------------------------
+
+/**
+ * The answer to send for one approval card, or why it cannot be sent. The edited input goes along
+ * only with approve, only when the text changed, and only as a JSON object that differs from Claude's.
+ * @param {string} callId
+ * @param {'approve' | 'deny'} decision
+ * @param {{text: string, originalText: string, original: any, reason: string}} form
+ * @returns {{answer: ApprovalAnswer} | {error: string}}
+ */
+export function approvalAnswer(callId, decision, form) {
+  /** @type {ApprovalAnswer} */
+  const answer = { tool_call_id: callId, decision };
+  const reason = form.reason.trim();
+  if (reason) answer.reason = reason;
+  if (decision === 'approve' && form.text !== form.originalText) {
+    let edited;
+    try {
+      edited = JSON.parse(form.text);
+    } catch (e) {
+      return { error: 'The input is not valid JSON: ' + /** @type {Error} */ (e).message };
+    }
+    if (!edited || typeof edited !== 'object' || Array.isArray(edited)) return { error: 'The input must be a JSON object ({…}).' };
+    if (JSON.stringify(edited) !== JSON.stringify(form.original)) answer.input = edited;
+  }
+  return { answer };
+}
+
 // --- the panel ----------------------------------------------------------------------------------
 
 class Panel {
@@ -395,7 +436,7 @@ class Panel {
 
     /** The selected session and what this panel has applied of it. */
     this.current = /** @type {null | {id: string, eb: any, lastSeq: number, messageIds: Set<string>, calls: Map<string, HTMLElement>,
-      workflow: ApiWorkflow | null, workflowVersion: number, applyAfter: number, canvasQueue: Promise<any>, closed: boolean, retryMs: number, retryTimer?: any}} */ (null);
+      approvals: Map<string, ApprovalCard>, workflow: ApiWorkflow | null, workflowVersion: number, applyAfter: number, canvasQueue: Promise<any>, closed: boolean, retryMs: number, retryTimer?: any}} */ (null);
     this.setRunning(false);
     this.setEnabled(false);
 
@@ -476,7 +517,7 @@ class Panel {
   /** @param {string} id */
   async select(id) {
     this.closeCurrent();
-    const s = { id, eb: null, lastSeq: 0, messageIds: new Set(), calls: new Map(), workflow: null, workflowVersion: 0,
+    const s = { id, eb: null, lastSeq: 0, messageIds: new Set(), calls: new Map(), approvals: new Map(), workflow: null, workflowVersion: 0,
       applyAfter: 0, canvasQueue: Promise.resolve(), closed: false, retryMs: 500 };
     this.current = s;
     localStorage.setItem(SESSION_KEY, id);
@@ -505,6 +546,7 @@ class Panel {
     // Resume after the last turn this tab saw end: a turn in flight is replayed from its start.
     s.lastSeq = Number(sessionStorage.getItem(resumeKey(id)) || 0);
     this.connect(s);
+    this.loadApprovals(s);
   }
 
   /** @param {NonNullable<Panel['current']>} s */
@@ -552,6 +594,12 @@ class Panel {
       case 'state':
         this.showState(e.data);
         if (RUNNING_STATES.has(e.data.state)) this.setRunning(true);
+        if (ANSWER_STATES.has(e.data.state)) this.settleApprovals(s, e.turn_id, e.data);
+        if (e.data.state === 'resumed') this.clearDraft(); // text streamed before a resume is superseded
+        break;
+      case 'approval_required':
+        this.showApproval(s, e.turn_id || '', e.data);
+        this.setRunning(true);
         break;
       case 'message':
         this.renderMessage(e.data);
@@ -560,6 +608,7 @@ class Panel {
         break;
       case 'turn':
         this.keepPartialDraft();
+        this.settleApprovals(s, e.turn_id, { state: 'ended', progress: { reason: 'the turn ended (' + (e.data.status || 'completed') + ')' } });
         this.setRunning(false);
         this.showSummary(e.data);
         sessionStorage.setItem(resumeKey(s.id), String(e.seq));
@@ -639,6 +688,140 @@ class Panel {
       if (err) this.showError('Stop failed: ' + (err.message || JSON.stringify(err)));
       else if (reply.body && reply.body.error) this.showError(reply.body.error);
     });
+  }
+
+  // --- approvals --------------------------------------------------------------------------------
+
+  /**
+   * Pending approvals from the store, in case the replay did not bring them (the events are the first source).
+   * @param {NonNullable<Panel['current']>} s
+   */
+  async loadApprovals(s) {
+    try {
+      const page = await api('GET', '/sessions/' + s.id + '/approvals');
+      if (this.current === s) page.approvals.forEach((/** @type {any} */ a) => this.showApproval(s, a.turn_id, a));
+    } catch {
+      // the replay shows them as well
+    }
+  }
+
+  /**
+   * A card for one approval_required: tool name, editable input, reason, Approve / Deny. The input is
+   * untrusted: it goes in as text only.
+   * @param {NonNullable<Panel['current']>} s
+   * @param {string} turnId
+   * @param {any} d {tool_call_id, tool_name, input, expires_at}
+   */
+  showApproval(s, turnId, d) {
+    if (!d || typeof d.tool_call_id !== 'string' || s.approvals.has(d.tool_call_id)) return;
+    const callId = d.tool_call_id;
+    const originalText = JSON.stringify(d.input ?? {}, null, 2);
+    const inputId = 'agentx-approval-input-' + callId;
+    const reasonId = 'agentx-approval-reason-' + callId;
+    const input = el('textarea', { id: inputId, class: 'agentx-approval-input', 'data-testid': 'agentx-approval-input', spellcheck: 'false',
+      rows: String(Math.min(10, originalText.split('\n').length + 1)) });
+    input.value = originalText;
+    const reason = el('input', { id: reasonId, type: 'text', class: 'agentx-approval-reason', 'data-testid': 'agentx-approval-reason',
+      maxlength: '2000', placeholder: 'optional' });
+    const error = el('p', { class: 'agentx-error', role: 'alert', 'data-testid': 'agentx-approval-error' });
+    error.hidden = true;
+    const approve = el('button', { type: 'button', class: 'agentx-button agentx-primary', 'data-testid': 'agentx-approval-approve', text: 'Approve' });
+    const deny = el('button', { type: 'button', class: 'agentx-button agentx-deny', 'data-testid': 'agentx-approval-deny', text: 'Deny' });
+    const actions = el('div', { class: 'agentx-actions agentx-approval-actions' }, [approve, deny]);
+    const outcome = el('p', { class: 'agentx-approval-outcome', role: 'status', 'data-testid': 'agentx-approval-outcome' });
+    outcome.hidden = true;
+    const card = el('li', { class: 'agentx-msg agentx-approval', 'data-testid': 'agentx-approval', 'data-call-id': callId, 'data-state': 'pending' }, [
+      el('p', { class: 'agentx-approval-title' }, ['Claude wants to run ', el('code', { text: String(d.tool_name) })]),
+      el('label', { for: inputId, text: 'Input (edit it to change what the tool gets)' }), input,
+      el('label', { for: reasonId, text: 'Reason (Claude reads it)' }), reason,
+      error, actions, outcome,
+    ]);
+    if (d.expires_at) {
+      card.append(el('p', { class: 'agentx-muted agentx-approval-expiry',
+        text: 'Answer by ' + new Date(d.expires_at).toLocaleTimeString() + ', or it is denied.' }));
+    }
+    /** @type {ApprovalCard} */
+    const a = { callId, turnId, originalText, original: d.input ?? {}, card, input, reason, error, actions, outcome, approve, deny,
+      sending: false, settled: false };
+    s.approvals.set(callId, a);
+    approve.addEventListener('click', () => this.answerApproval(s, a, 'approve'));
+    deny.addEventListener('click', () => this.answerApproval(s, a, 'deny'));
+    this.conversation.append(card);
+    this.scrollDown();
+  }
+
+  /**
+   * Sends the answer over the bridge (agentx.client.approve), like messages and Stop.
+   * @param {NonNullable<Panel['current']>} s
+   * @param {ApprovalCard} a
+   * @param {'approve' | 'deny'} decision
+   */
+  answerApproval(s, a, decision) {
+    if (a.settled || a.sending) return;
+    const built = approvalAnswer(a.callId, decision, { text: a.input.value, originalText: a.originalText, original: a.original, reason: a.reason.value });
+    if ('error' in built) {
+      this.showApprovalError(a, built.error);
+      return;
+    }
+    if (!s.eb || s.eb.state !== 1 /* EventBus.OPEN */) {
+      this.showApprovalError(a, 'Not connected to the runtime yet; try again in a moment.');
+      return;
+    }
+    this.showApprovalError(a, '');
+    a.sending = true;
+    a.approve.disabled = a.deny.disabled = true;
+    s.eb.send('agentx.client.approve', { session_id: s.id, ...built.answer }, {}, (/** @type {any} */ err, /** @type {any} */ reply) => {
+      a.sending = false;
+      const failure = err ? err.message || JSON.stringify(err) : reply.body && reply.body.error;
+      if (!failure || a.settled) return; // the state event that follows settles the card
+      a.approve.disabled = a.deny.disabled = false;
+      this.showApprovalError(a, failure);
+    });
+  }
+
+  /**
+   * @param {ApprovalCard} a
+   * @param {string} message
+   */
+  showApprovalError(a, message) {
+    a.error.textContent = message;
+    a.error.hidden = !message;
+  }
+
+  /**
+   * An answer's state event settles its card: approved / denied name the call, a cancel answers every
+   * approval of the turn, and a turn's end closes whatever of it is still open.
+   * @param {NonNullable<Panel['current']>} s
+   * @param {string | undefined} turnId
+   * @param {any} d
+   */
+  settleApprovals(s, turnId, d) {
+    for (const a of s.approvals.values()) {
+      if (a.settled) continue;
+      if (d.tool_call_id ? a.callId === d.tool_call_id : a.turnId === turnId) this.settleApproval(a, d.state, d.progress || {});
+    }
+  }
+
+  /**
+   * @param {ApprovalCard} a
+   * @param {string} state
+   * @param {any} p {decision, reason?, input?}
+   */
+  settleApproval(a, state, p) {
+    a.settled = true;
+    a.sending = false;
+    a.card.dataset.state = state;
+    a.actions.remove();
+    a.input.readOnly = a.reason.readOnly = true;
+    this.showApprovalError(a, '');
+    if (p.input) a.input.value = JSON.stringify(p.input, null, 2);
+    if (p.reason && !a.reason.value) a.reason.value = p.reason;
+    a.outcome.textContent = state === 'approved' ? 'Approved' + (p.input ? ' with edited input' : '')
+      : state === 'denied' ? 'Denied' + (p.reason ? ': ' + p.reason : '')
+      : state === 'cancelled' ? 'Cancelled: the turn was stopped'
+      : 'Not answered: ' + (p.reason || 'the turn ended');
+    a.outcome.hidden = false;
+    a.card.querySelector('.agentx-approval-expiry')?.remove();
   }
 
   // --- rendering --------------------------------------------------------------------------------
@@ -802,6 +985,10 @@ class Panel {
           + (p.reason ? ': ' + p.reason : '');
         break;
       case 'error': text = 'error: ' + (p.message || p.code || 'unknown'); break;
+      case 'awaiting_approval': text = 'waiting for your approval'; break;
+      case 'approved': text = 'approved ' + (d.tool_name || ''); break;
+      case 'denied': text = 'denied ' + (d.tool_name || '') + (p.reason ? ': ' + p.reason : ''); break;
+      case 'resumed': text = p.reason === 'interrupted' ? 'resuming after an interruption…' : 'resuming…'; break;
     }
     this.state.textContent = text;
     this.state.dataset.state = d.state;

@@ -11,6 +11,7 @@ import agentx.testing.FakeAnthropic.ToolUseSpec;
 import agentx.testing.FakeComfyUi;
 import agentx.testing.TestRuntime;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import java.nio.charset.StandardCharsets;
@@ -30,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Runs src/test/node/browser-e2e.mjs (playwright-core driving headless Chromium) against the real
  * server with a fake Claude: the official event-bus bridge client, and the chat page at {@code /}
- * (send, Stop, reload mid-turn). Skipped when Chromium or {@code npm ci} in src/test/node is
+ * (send, Stop, reload mid-turn, approving and denying a tool call). Skipped when Chromium or {@code npm ci} in src/test/node is
  * missing — except with {@code CI=true}, where a missing piece fails the build instead.
  */
 @Tag("node")
@@ -41,6 +42,8 @@ class BrowserE2ETest {
   private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
   private static final Path SCREENSHOT = Path.of("target", "browser-e2e.png").toAbsolutePath();
   private static final Path LOG = Path.of("target", "browser-e2e.log").toAbsolutePath();
+  /** The chat page with a pending approval card (docs/approval.png is a copy). */
+  private static final Path APPROVAL_SCREENSHOT = Path.of("target", "approval.png").toAbsolutePath();
 
   static final String ANSWER_BRIDGE = "Hello from the bridge client.";
   static final String ANSWER_CHAT = "Hello from the chat page.";
@@ -48,6 +51,10 @@ class BrowserE2ETest {
   static final String ANSWER_RELOAD = "This slow answer survives a reload of the page intact.";
   static final String ANSWER_TOKEN = "Hello, holder of the token.";
   static final String ANSWER_TOOLS = "The workflow ran and produced one image; the unknown tool failed as expected.";
+  static final String ANSWER_APPROVED = "The queue is empty.";
+  static final String ANSWER_DENIED = "Understood, I will not run it now.";
+  static final String ANSWER_ELSEWHERE = "Someone else declined; fine.";
+  static final String DENY_REASON = "not on the shared GPU right now";
   static final String API_TOKEN = "browser-e2e-token";
 
   @TempDir Path dir;
@@ -72,7 +79,7 @@ class BrowserE2ETest {
 
 
   @Test
-  @DisplayName("bridge client turn; chat page send, Stop, reload mid-turn without losing or duplicating tokens, API token prompt, tool calls with ComfyUI progress")
+  @DisplayName("bridge client turn; chat page send, Stop, reload mid-turn without losing or duplicating tokens, API token prompt, tool calls with ComfyUI progress, approve / deny / answered elsewhere / stop a tool call that needs approval")
   void browser(Vertx vertx) throws Exception {
     require(Files.isExecutable(CHROMIUM), "no Chromium at " + CHROMIUM + " (apt-get install chromium)");
     require(Files.isDirectory(NODE_DIR.resolve("node_modules/playwright-core"))
@@ -92,7 +99,15 @@ class BrowserE2ETest {
         .enqueue(Reply.toolUse("Let me run it.", List.of(
             new ToolUseSpec("toolu_run", "run_workflow", new JsonObject().put("wait", true)),
             new ToolUseSpec("toolu_bad", "no_such_tool", new JsonObject().put("why", "to see an error")))))
-        .enqueue(Reply.text(ANSWER_TOOLS));
+        .enqueue(Reply.text(ANSWER_TOOLS))
+        // approvals: approve (after a reload), deny with a reason, denied by another client, stopped while waiting
+        .enqueue(Reply.toolUse("Let me look at the queue.", List.of(new ToolUseSpec("toolu_approve", "get_queue", new JsonObject()))))
+        .enqueue(Reply.text(ANSWER_APPROVED))
+        .enqueue(Reply.toolUse("I will run it.", List.of(new ToolUseSpec("toolu_deny", "run_workflow", new JsonObject().put("wait", true)))))
+        .enqueue(Reply.text(ANSWER_DENIED))
+        .enqueue(Reply.toolUse("Checking.", List.of(new ToolUseSpec("toolu_elsewhere", "get_queue", new JsonObject()))))
+        .enqueue(Reply.text(ANSWER_ELSEWHERE))
+        .enqueue(Reply.toolUse("Checking.", List.of(new ToolUseSpec("toolu_stop", "get_queue", new JsonObject()))));
     comfy = new FakeComfyUi(vertx).wsMessageDelay(Duration.ofMillis(100)).start().await();
     TestRuntime rt = TestRuntime.start(vertx, TestRuntime.config(dir, Map.of(
         AgentXConfig.ANTHROPIC_API_KEY, "sk-ant-test-key",
@@ -109,6 +124,7 @@ class BrowserE2ETest {
 
     Files.createDirectories(SCREENSHOT.getParent());
     Files.deleteIfExists(SCREENSHOT);
+    Files.deleteIfExists(APPROVAL_SCREENSHOT);
     ProcessBuilder builder = new ProcessBuilder("node", "browser-e2e.mjs")
         .directory(NODE_DIR.toFile())
         .redirectErrorStream(true)
@@ -125,7 +141,12 @@ class BrowserE2ETest {
     env.put("ANSWER_TOKEN", ANSWER_TOKEN);
     env.put("ANSWER_TOOLS", ANSWER_TOOLS);
     env.put("WORKFLOW_JSON", Files.readString(Path.of("src/test/resources/comfyui/default_workflow_api.json")));
+    env.put("ANSWER_APPROVED", ANSWER_APPROVED);
+    env.put("ANSWER_DENIED", ANSWER_DENIED);
+    env.put("ANSWER_ELSEWHERE", ANSWER_ELSEWHERE);
+    env.put("DENY_REASON", DENY_REASON);
     env.put("SCREENSHOT", SCREENSHOT.toString());
+    env.put("APPROVAL_SCREENSHOT", APPROVAL_SCREENSHOT.toString());
     env.put("CHROMIUM", CHROMIUM.toString());
     Process node = builder.start();
     node.getOutputStream().close();
@@ -138,10 +159,27 @@ class BrowserE2ETest {
 
     assertThat(finished).as("browser-e2e.mjs finished within 90 s:\n" + output).isTrue();
     assertThat(node.exitValue()).as(output).isZero();
-    assertThat(output).contains("6 scenarios passed").contains("screenshot: " + SCREENSHOT);
+    assertThat(output).contains("10 scenarios passed").contains("screenshot: " + SCREENSHOT);
     assertThat(SCREENSHOT).isNotEmptyFile();
-    System.out.println("Browser screenshot: " + SCREENSHOT);
-    assertThat(claude.requestCount()).as("one Claude call per scenario, two for the tool scenario").isEqualTo(7);
+    assertThat(APPROVAL_SCREENSHOT).isNotEmptyFile();
+    System.out.println("Browser screenshots: " + SCREENSHOT + ", " + APPROVAL_SCREENSHOT);
+    assertThat(claude.requestCount()).as("one Claude call per text scenario, two per tool turn, one for the stopped approval")
+        .isEqualTo(14);
+    assertThat(comfy.count("GET /queue")).as("get_queue ran once: approved; denied and stopped calls never ran").isEqualTo(1);
+    JsonObject denied = toolResult("toolu_deny");
+    assertThat(denied.getBoolean("is_error")).as(denied.encode()).isTrue();
+    assertThat(denied.encode()).contains("declined").contains(DENY_REASON);
+    assertThat(toolResult("toolu_approve").getBoolean("is_error", false)).isFalse();
+  }
+
+  /** The tool_result block Claude was sent for {@code callId}. */
+  private JsonObject toolResult(String callId) {
+    return claude.requests().stream()
+        .flatMap(r -> r.body().getJsonArray("messages").stream().map(m -> (JsonObject) m))
+        .filter(m -> m.getValue("content") instanceof JsonArray)
+        .flatMap(m -> m.getJsonArray("content").stream().map(b -> (JsonObject) b))
+        .filter(b -> "tool_result".equals(b.getString("type")) && callId.equals(b.getString("tool_use_id")))
+        .findFirst().orElseThrow(() -> new AssertionError("Claude was never sent a tool_result for " + callId));
   }
 
 }

@@ -34,7 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The panel inside ComfyUI, in headless Chromium (src/test/node/comfyui-e2e.mjs): a ComfyUI folder
  * gets the extension from {@link ComfyUiExtensionInstaller} (what {@code install-comfyui} runs), the
  * fake ComfyUI serves it with a test frontend built on @comfyorg/litegraph ({@link ComfyFrontendStub}),
- * and the loader imports the panel from the real runtime, which talks to a scripted Claude. Skipped
+ * and the loader imports the panel from the real runtime, which talks to a scripted Claude (also
+ * approving and denying a run_workflow that needs approval, over the bridge). Skipped
  * without Chromium or {@code npm ci} in src/test/node, except under {@code CI=true}.
  */
 @Tag("node")
@@ -46,14 +47,18 @@ class ComfyPanelBrowserTest {
   private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
   private static final Path SCREENSHOT = Path.of("target", "comfyui-panel.png").toAbsolutePath();
   private static final Path LOG = Path.of("target", "comfyui-e2e.log").toAbsolutePath();
+  private static final Path APPROVAL_SCREENSHOT = Path.of("target", "comfyui-approval.png").toAbsolutePath();
 
   static final String ANSWER_HELLO = "Your workflow **turns a prompt into an image** with one sampler.";
   static final String ANSWER_STOP = "This answer is slow and will be stopped before it ends.";
   static final String ANSWER_RELOAD = "This slow answer survives a reload of ComfyUI intact.";
   static final String ANSWER_ADDED = "I added a preview of the decoded image.";
   static final String ANSWER_RAN = "The run finished and made one image.";
+  static final String ANSWER_APPROVED = "Approved and done: one image.";
+  static final String ANSWER_DENIED = "All right, I did not run it.";
+  static final String DENY_REASON = "wait until the render farm is free";
 
-  static final List<String> SCENARIOS = List.of("tab", "send", "canvas-apply", "stop", "reload", "add-node", "image");
+  static final List<String> SCENARIOS = List.of("tab", "send", "canvas-apply", "stop", "reload", "add-node", "image", "approve", "deny");
 
   @TempDir Path dir;
   @TempDir Path comfyDir;
@@ -71,7 +76,7 @@ class ComfyPanelBrowserTest {
   }
 
   @Test
-  @DisplayName("tab, settings, send with the canvas as workflow, streamed markdown answer, agent edits on the canvas, Stop, reload mid-turn, add_node, output image")
+  @DisplayName("tab, settings, send with the canvas as workflow, streamed markdown answer, agent edits on the canvas, Stop, reload mid-turn, add_node, output image, approve and deny run_workflow")
   void panelInComfyUi(Vertx vertx) throws Exception {
     require(Files.isExecutable(CHROMIUM), "no Chromium at " + CHROMIUM + " (apt-get install chromium)");
     require(Files.isDirectory(NODE_DIR.resolve("node_modules/playwright-core")) && Files.isDirectory(LITEGRAPH),
@@ -86,7 +91,11 @@ class ComfyPanelBrowserTest {
             new JsonObject().put("class_type", "PreviewImage").put("inputs", new JsonObject().put("images", new JsonArray().add("8").add(0)))))))
         .enqueue(Reply.text(ANSWER_ADDED))
         .enqueue(Reply.toolUse("Running it.", List.of(new ToolUseSpec("toolu_run", "run_workflow", new JsonObject().put("wait", true)))))
-        .enqueue(Reply.text(ANSWER_RAN));
+        .enqueue(Reply.text(ANSWER_RAN))
+        .enqueue(Reply.toolUse("I will run it when you approve.", List.of(new ToolUseSpec("toolu_run_ask", "run_workflow", new JsonObject().put("wait", true)))))
+        .enqueue(Reply.text(ANSWER_APPROVED))
+        .enqueue(Reply.toolUse("Running it again.", List.of(new ToolUseSpec("toolu_run_no", "run_workflow", new JsonObject().put("wait", true)))))
+        .enqueue(Reply.text(ANSWER_DENIED));
 
     Files.writeString(comfyDir.resolve("main.py"), "# ComfyUI stand-in\n");
     Files.createDirectories(comfyDir.resolve("custom_nodes"));
@@ -103,6 +112,7 @@ class ComfyPanelBrowserTest {
 
     Files.createDirectories(SCREENSHOT.getParent());
     Files.deleteIfExists(SCREENSHOT);
+    Files.deleteIfExists(APPROVAL_SCREENSHOT);
     ProcessBuilder builder = new ProcessBuilder("node", "comfyui-e2e.mjs")
         .directory(NODE_DIR.toFile()).redirectErrorStream(true).redirectOutput(LOG.toFile());
     Map<String, String> env = builder.environment();
@@ -113,7 +123,11 @@ class ComfyPanelBrowserTest {
     env.put("ANSWER_RELOAD", ANSWER_RELOAD);
     env.put("ANSWER_ADDED", ANSWER_ADDED);
     env.put("ANSWER_RAN", ANSWER_RAN);
+    env.put("ANSWER_APPROVED", ANSWER_APPROVED);
+    env.put("ANSWER_DENIED", ANSWER_DENIED);
+    env.put("DENY_REASON", DENY_REASON);
     env.put("SCREENSHOT", SCREENSHOT.toString());
+    env.put("APPROVAL_SCREENSHOT", APPROVAL_SCREENSHOT.toString());
     env.put("CHROMIUM", CHROMIUM.toString());
     List<String> running = SCENARIOS; // the script can run a subset (SCENARIOS=...) when a developer runs it by hand
     env.put("SCENARIOS", String.join(",", running));
@@ -134,9 +148,22 @@ class ComfyPanelBrowserTest {
     assertThat(comfy.requests()).as("ComfyUI served the installed loader").contains("GET /extensions/agentx/agentx.js");
     int calls = (int) running.stream().mapToInt(name -> switch (name) {
       case "send", "stop", "reload" -> 1;
-      case "add-node", "image" -> 2;
+      case "add-node", "image", "approve", "deny" -> 2;
       default -> 0;
     }).sum();
     assertThat(claude.requestCount()).as("one Claude call per text turn, two per tool turn").isEqualTo(calls);
+    long runs = running.stream().filter(name -> name.equals("image") || name.equals("approve")).count();
+    assertThat(comfy.promptBodies()).as("run_workflow queued once per run: the approved one ran, the denied one never").hasSize((int) runs);
+    if (running.contains("deny")) {
+      JsonObject denied = claude.requests().stream()
+          .flatMap(r -> r.body().getJsonArray("messages").stream().map(m -> (JsonObject) m))
+          .filter(m -> m.getValue("content") instanceof JsonArray)
+          .flatMap(m -> m.getJsonArray("content").stream().map(b -> (JsonObject) b))
+          .filter(b -> "tool_result".equals(b.getString("type")) && "toolu_run_no".equals(b.getString("tool_use_id")))
+          .findFirst().orElseThrow();
+      assertThat(denied.getBoolean("is_error")).as(denied.encode()).isTrue();
+      assertThat(denied.encode()).contains("declined").contains(DENY_REASON);
+      assertThat(APPROVAL_SCREENSHOT).isNotEmptyFile();
+    }
   }
 }
