@@ -176,6 +176,28 @@ class ApprovalTest {
   }
 
   @Test
+  @DisplayName("two answers at once: exactly one wins (200), the other is 409, and the tool runs once")
+  void racingAnswers(Vertx vertx) {
+    start(vertx, Map.of());
+    String id = session(new JsonObject().put("get_queue", "ask"));
+    claude.enqueue(Reply.toolUse("Checking.", List.of(new ToolUseSpec("toolu_r1", "get_queue", new JsonObject()))))
+        .enqueue(Reply.text("Checked."));
+    assertThat(send(id, "queue?").statusCode()).isEqualTo(202);
+    List<io.vertx.core.Future<HttpResponse<Buffer>>> answers = List.of(
+        rt.postJson("/api/agentx/sessions/" + id + "/approvals/toolu_r1", new JsonObject().put("decision", "approve")),
+        rt.postJson("/api/agentx/sessions/" + id + "/approvals/toolu_r1", new JsonObject().put("decision", "deny")),
+        rt.postJson("/api/agentx/sessions/" + id + "/approvals/toolu_r1", new JsonObject().put("decision", "approve")));
+    io.vertx.core.Future.all(answers).await();
+    assertThat(answers.stream().map(a -> a.result().statusCode())).containsExactlyInAnyOrder(200, 409, 409);
+    String won = answers.stream().filter(a -> a.result().statusCode() == 200).findFirst().orElseThrow().result().bodyAsJsonObject()
+        .getString("decision");
+    assertThat(awaitTurnEvent(id).getString("status")).isEqualTo("completed");
+    assertThat(comfy.count("GET /queue")).isEqualTo("approve".equals(won) ? 1 : 0);
+    assertThat(ofType(id, "turn")).hasSize(1);
+    assertContiguous(id);
+  }
+
+  @Test
   @DisplayName("deny with a reason: the tool never runs; Claude gets an is_error result saying the user declined and why")
   void deny(Vertx vertx) {
     start(vertx, Map.of());
