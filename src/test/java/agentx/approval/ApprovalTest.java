@@ -3,6 +3,7 @@ package agentx.approval;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import agentx.config.AgentXConfig;
+import agentx.testing.ComfyStack;
 import agentx.testing.FakeAnthropic;
 import agentx.testing.FakeAnthropic.Reply;
 import agentx.testing.FakeAnthropic.ToolUseSpec;
@@ -18,7 +19,6 @@ import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.junit5.VertxExtension;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.LongStream;
@@ -37,30 +37,23 @@ import org.junit.jupiter.api.io.TempDir;
 @DisplayName("Human approval of tool calls")
 class ApprovalTest {
   @TempDir Path dir;
+  ComfyStack stack;
   FakeAnthropic claude;
   FakeComfyUi comfy;
   TestRuntime rt;
 
   @AfterEach
   void stop() {
-    if (claude != null) {
-      claude.close();
-    }
-    if (comfy != null) {
-      comfy.stop();
+    if (stack != null) {
+      stack.close();
     }
   }
 
   private void start(Vertx vertx, Map<String, Object> extra) {
-    claude = FakeAnthropic.start(vertx).await();
-    comfy = new FakeComfyUi(vertx).wsMessageDelay(Duration.ofMillis(2)).start().await();
-    Map<String, Object> values = new HashMap<>(Map.of(
-        AgentXConfig.ANTHROPIC_API_KEY, "sk-ant-test",
-        AgentXConfig.ANTHROPIC_BASE_URL, claude.baseUrl(),
-        AgentXConfig.COMFYUI_URL, comfy.baseUrl(),
-        AgentXConfig.WS_HEARTBEAT, 0));
-    values.putAll(extra);
-    rt = TestRuntime.start(vertx, TestRuntime.config(dir, values)).await();
+    stack = ComfyStack.start(vertx, dir, extra);
+    claude = stack.claude;
+    comfy = stack.comfy;
+    rt = stack.rt;
   }
 
   private String session(JsonObject approval) {

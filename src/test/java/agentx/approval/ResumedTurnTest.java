@@ -2,9 +2,9 @@ package agentx.approval;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import agentx.config.AgentXConfig;
 import agentx.protocol.Addresses;
 import agentx.protocol.ResumableTurn;
+import agentx.testing.ComfyStack;
 import agentx.testing.FakeAnthropic;
 import agentx.testing.FakeAnthropic.Reply;
 import agentx.testing.FakeAnthropic.ToolUseSpec;
@@ -35,24 +35,23 @@ import org.junit.jupiter.api.io.TempDir;
 @DisplayName("Resumed turns")
 class ResumedTurnTest {
   @TempDir Path dir;
+  ComfyStack stack;
   FakeAnthropic claude;
   FakeComfyUi comfy;
   TestRuntime rt;
 
   @AfterEach
   void stop() {
-    claude.close();
-    comfy.stop();
+    if (stack != null) {
+      stack.close();
+    }
   }
 
   private void start(Vertx vertx) {
-    claude = FakeAnthropic.start(vertx).await();
-    comfy = new FakeComfyUi(vertx).start().await();
-    rt = TestRuntime.start(vertx, TestRuntime.config(dir, Map.of(
-        AgentXConfig.ANTHROPIC_API_KEY, "sk-ant-test",
-        AgentXConfig.ANTHROPIC_BASE_URL, claude.baseUrl(),
-        AgentXConfig.COMFYUI_URL, comfy.baseUrl(),
-        AgentXConfig.WS_HEARTBEAT, 0))).await();
+    stack = ComfyStack.start(vertx, dir, Map.of());
+    claude = stack.claude;
+    comfy = stack.comfy;
+    rt = stack.rt;
   }
 
   private List<JsonObject> events(String id) {
