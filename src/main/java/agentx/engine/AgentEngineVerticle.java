@@ -166,11 +166,18 @@ public class AgentEngineVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    // A stopping engine closes its turns itself, so their clients see the failure while the bus is still up.
+    // With AGENTX_RESUME_TURNS a stopping engine leaves its turns to be resumed (by another engine, or by
+    // this one after a restart); otherwise it closes them itself, so their clients see the failure while
+    // the bus is still up.
+    boolean handOver = config.bool(AgentXConfig.RESUME_TURNS);
     List<Future<?>> closing = new ArrayList<>();
-    running.forEach((runner, done) -> {
-      runner.stop(new AgentXException(ErrorCode.SERVICE_UNAVAILABLE, "The engine node stopped while this turn was running."));
-      closing.add(done);
+    new HashMap<>(running).forEach((runner, done) -> {
+      if (handOver) {
+        closing.add(runner.handOver());
+      } else {
+        runner.stop(new AgentXException(ErrorCode.SERVICE_UNAVAILABLE, "The engine node stopped while this turn was running."));
+        closing.add(done);
+      }
     });
     Promise<Void> closed = Promise.promise();
     long guard = vertx.setTimer(STOP_GRACE_MS, t -> closed.tryComplete());
@@ -266,7 +273,8 @@ public class AgentEngineVerticle extends VerticleBase {
       cancel.unregister();
       progress.unregister();
       lock.release();
-      if (reply != null) {
+      if (reply != null && !(done.cause() instanceof TurnRunner.HandedOver)) {
+        // a handed-over turn's answer comes from the engine that resumes it (the API follows the events)
         if (done.succeeded()) {
           reply.reply(done.result().toJson());
         } else {

@@ -33,6 +33,7 @@ final class EventLog {
   private List<JsonObject> pending = new ArrayList<>();
   private boolean writing;
   private boolean broken;
+  private boolean sealed;
   private final List<Promise<Void>> drainWaiters = new ArrayList<>();
   /** Told true when the backlog passes {@link #HIGH_WATER} events, false when it is written down to {@link #LOW_WATER}. */
   private Consumer<Boolean> backlogListener = b -> { };
@@ -60,7 +61,7 @@ final class EventLog {
   }
 
   private void emit(JsonObject draft) {
-    if (broken) {
+    if (broken || sealed) {
       return;
     }
     pending.add(draft);
@@ -87,6 +88,11 @@ final class EventLog {
       backlogHigh = false;
       backlogListener.accept(false);
     }
+  }
+
+  /** The turn was handed over (its engine is stopping): what was emitted is still stored, nothing more is taken. */
+  void seal() {
+    sealed = true;
   }
 
   /** After a store failure: lets the turn's closing events be tried (the store may be back). */

@@ -282,6 +282,37 @@ final class TurnRunner {
         + (reason == null ? "cancelled." : "stopped: " + reason.getMessage()));
   }
 
+  /** Why a turn's run ended without an answer: its engine stopped and left the turn to be resumed. */
+  static final class HandedOver extends RuntimeException {
+    HandedOver() {
+      super("The engine stopped; the turn is left to be resumed by another engine.", null, false, false);
+    }
+  }
+
+  /**
+   * The engine is stopping and the turn is left, running in the store, to be resumed ({@code
+   * AGENTX_RESUME_TURNS}): by another engine once this node has left the cluster, or by this one after
+   * a restart. Claude's stream stops; tool calls are not cancelled (a ComfyUI run goes on and is
+   * re-attached); what was emitted is stored, nothing more. Completes once that is done.
+   */
+  Future<Void> handOver() {
+    if (finished) {
+      return Future.succeededFuture();
+    }
+    finished = true;
+    stopping = true;
+    if (currentCall != null) {
+      currentCall.cancel();
+      currentCall = null;
+    }
+    tools.close();
+    events.seal();
+    metrics.turnEnded("handed_over");
+    log.info("Turn {} of session {} is left to be resumed: this engine is stopping", turnId, sessionId);
+    outcome.tryFail(new HandedOver());
+    return events.drain();
+  }
+
   void onToolProgress(ToolProgress progress) {
     if (!finished) {
       tools.onProgress(progress);

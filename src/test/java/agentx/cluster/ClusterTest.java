@@ -128,19 +128,24 @@ class ClusterTest {
       }
     }
 
-    // the engine node dies mid-turn: the turn fails on the client and a new engine serves the next message
-    claude.enqueue(Reply.text("this answer never finishes because its engine dies").delayPerEvent(Duration.ofMillis(300)));
+    // the engine node stops mid-turn (a rolling restart): it leaves the turn to be resumed, and the next
+    // engine to come finishes it; the REST caller gets that answer
+    claude.enqueue(Reply.text("this answer is cut because its engine stops").delayPerEvent(Duration.ofMillis(300)))
+        .enqueue(Reply.text("Finished by the next engine."));
     int before = wsA.frames.size();
-    var pending = send(http, apiA, id, "doomed");
+    var pending = send(http, apiA, id, "handed over");
     wsA.await(f -> wsA.frames.indexOf(f) >= before && "stream".equals(f.getString("type"))).await();
     nodes.remove(engine);
     engine.close().await();
-    JsonObject failed = wsA.await(f -> wsA.frames.indexOf(f) >= before && "turn".equals(f.getString("type"))).await();
-    assertThat(failed.getJsonObject("data").getString("status")).isEqualTo("failed");
-    HttpResponse<Buffer> doomed = pending.await();
-    assertThat(doomed.statusCode()).isEqualTo(503);
-
     node(4, "engine,tools");
+    JsonObject resumed = wsA.await(f -> wsA.frames.indexOf(f) >= before && "turn".equals(f.getString("type"))).await();
+    assertThat(resumed.getJsonObject("data").getString("status")).isEqualTo("completed");
+    assertThat(wsA.frames.subList(before, wsA.frames.size()).stream().filter(f -> "state".equals(f.getString("type")))
+        .map(f -> f.getJsonObject("data").getString("state"))).contains("resumed");
+    HttpResponse<Buffer> handedOver = pending.await();
+    assertThat(handedOver.statusCode()).as(handedOver.bodyAsString()).isEqualTo(200);
+    assertThat(handedOver.bodyAsJsonObject().getString("content")).isEqualTo("Finished by the next engine.");
+
     claude.enqueue(Reply.text("A new engine answers."));
     HttpResponse<Buffer> next = send(http, apiB, id, "again").await();
     assertThat(next.statusCode()).as(next.bodyAsString()).isEqualTo(200);

@@ -110,6 +110,16 @@ class DurabilityTest {
   @Test
   @DisplayName("kill -9 mid-stream: after a restart the turn is resumed (state resumed), the cut call is made again, one completed turn, the answer stored once")
   void killedMidTurnResumes(Vertx vertx) throws Exception {
+    stoppedMidTurnResumes(vertx, false);
+  }
+
+  @Test
+  @DisplayName("a graceful stop (SIGTERM) mid-stream leaves the turn to be resumed: after a restart it completes like after a crash")
+  void stoppedMidTurnResumes(Vertx vertx) throws Exception {
+    stoppedMidTurnResumes(vertx, true);
+  }
+
+  private void stoppedMidTurnResumes(Vertx vertx, boolean graceful) throws Exception {
     FakeAnthropic claude = FakeAnthropic.start(vertx).await();
     Map<String, String> env = Map.of(
         "AGENTX_DATABASE_URL", "sqlite:///data/agentx.db",
@@ -124,7 +134,11 @@ class DurabilityTest {
       WsClient ws = WsClient.connect(vertx, first.port(), "/api/agentx/sessions/" + id + "/stream").await();
       ws.send(new JsonObject().put("type", "message").put("content", "go"));
       ws.await(f -> "stream".equals(f.getString("type"))).await();
-      first.kill9();
+      if (graceful) {
+        first.close();
+      } else {
+        first.kill9();
+      }
     }
     String answer = "The whole answer, after the restart.";
     claude.enqueue(Reply.text(answer));
