@@ -673,7 +673,7 @@
       setRunning(true);
     } catch (e) {
       showError(e.status === 413
-        ? 'The server refused the message as too large (413: ' + e.message + '). An image may be at most 5 MB, and the whole message '
+        ? 'The server refused the message as too large (413: ' + e.message.replace(/\.$/, '') + '). An image may be at most 5 MB, and the whole message '
           + 'must fit in the server\'s request limit (AGENTX_MAX_BODY_BYTES, 1 MiB unless raised): attach a smaller image.'
         : 'The message was not sent: ' + e.message);
     } finally {
