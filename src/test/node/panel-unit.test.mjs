@@ -108,5 +108,7 @@ test('attachments: a 413 says the message is too large and what the limits are',
   assert.match(sentence, /^The runtime refused the message as too large \(413: Request Entity Too Large\)\./);
   assert.match(sentence, /at most 5 MB/);
   assert.match(sentence, /AGENTX_MAX_BODY_BYTES/);
+  assert.match(sendFailure(413, 'The request body is larger than the server accepts.'),
+    /\(413: The request body is larger than the server accepts\)\. An image/);
   assert.equal(sendFailure(409, 'busy'), 'The message was not sent: busy');
 });

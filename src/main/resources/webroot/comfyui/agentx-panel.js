@@ -463,7 +463,7 @@ export function attachedImageUrls(blocks) {
  */
 export function sendFailure(status, error) {
   if (status === 413) {
-    return 'The runtime refused the message as too large (413: ' + error + '). An image may be at most 5 MB, and the whole '
+    return 'The runtime refused the message as too large (413: ' + error.replace(/\.$/, '') + '). An image may be at most 5 MB, and the whole '
       + 'message must fit in the runtime\'s request limit (AGENTX_MAX_BODY_BYTES, 1 MiB unless raised): attach a smaller image.';
   }
   return 'The message was not sent: ' + error;
