@@ -1,8 +1,8 @@
 // End-to-end in headless Chromium against a running AgentX (started by BrowserE2ETest with a fake
 // Claude). Env: BASE_URL, BRIDGE_SESSION_ID, ANSWER_BRIDGE, ANSWER_CHAT, ANSWER_STOP, ANSWER_RELOAD,
 // TOKEN_BASE_URL + API_TOKEN + ANSWER_TOKEN (a second server that needs a token), ANSWER_APPROVED, ANSWER_DENIED,
-// ANSWER_ELSEWHERE, DENY_REASON, SCREENSHOT (png path), APPROVAL_SCREENSHOT (png of a pending approval card),
-// CHROMIUM (default /usr/bin/chromium). Exit code 0 when every scenario passes.
+// ANSWER_ELSEWHERE, DENY_REASON, ANSWER_IMAGE + IMAGE_BASE64 (a small PNG to attach), SCREENSHOT (png path),
+// APPROVAL_SCREENSHOT (png of a pending approval card), CHROMIUM (default /usr/bin/chromium). Exit code 0 when every scenario passes.
 import { chromium } from 'playwright-core';
 import { createRequire } from 'node:module';
 import assert from 'node:assert/strict';
@@ -342,6 +342,73 @@ try {
     await cardSettled(page, 'toolu_stop', 'cancelled');
     await turnEnded(page, 'cancelled');
     assert.equal(await approvalCard(page, 'toolu_stop').getByTestId('approval-approve').count(), 0);
+  });
+
+  await scenario('attach image: another type or a file over 5 MB is refused with a sentence, a PNG shows as a thumbnail (× removes one), goes with the message and stays in the conversation after a reload; a message over the body limit gets the 413 sentence', async (page) => {
+    const png = Buffer.from(env('IMAGE_BASE64'), 'base64');
+    const attachments = () => page.locator('[data-testid=attachment]');
+    await page.goto(BASE_URL + '/');
+    await newSession(page, 'E2E image');
+    const sent = await page.evaluate(() => {
+      // every request the page makes from here on, to show that a refused file sends nothing
+      const seen = [];
+      const fetch0 = window.fetch;
+      window.fetch = (url, init) => { if (init && init.method === 'POST') seen.push(String(url)); return fetch0(url, init); };
+      const send0 = WebSocket.prototype.send;
+      WebSocket.prototype.send = function (data) { seen.push(String(data).slice(0, 40)); return send0.call(this, data); };
+      window.__sent = seen;
+      return seen.length;
+    });
+    assert.equal(sent, 0);
+
+    await page.setInputFiles('#attach-input', { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not an image') });
+    await page.locator('#error').waitFor({ state: 'visible' });
+    assert.equal(await page.textContent('#error'), 'notes.txt is not a PNG, JPEG, GIF or WebP image (it is text/plain); it was not attached.');
+    await page.setInputFiles('#attach-input', { name: 'huge.png', mimeType: 'image/png', buffer: Buffer.alloc(5 * 1024 * 1024 + 1) });
+    await page.waitForFunction(() => document.querySelector('#error').textContent.startsWith('huge.png'));
+    assert.equal(await page.textContent('#error'), 'huge.png is 5.0 MB; an image may be at most 5 MB. It was not attached.');
+    assert.equal(await attachments().count(), 0, 'nothing was attached');
+    await page.press('#message-input', 'Enter');
+    assert.deepEqual(await page.evaluate(() => window.__sent), [], 'nothing was sent');
+
+    await page.setInputFiles('#attach-input', [
+      { name: 'dot.png', mimeType: 'image/png', buffer: png },
+      { name: 'second.png', mimeType: 'image/png', buffer: png },
+    ]);
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=attachment]').length === 2);
+    assert.equal(await page.isHidden('#error'), true, 'a good file clears the sentence');
+    await page.click('[aria-label="Remove second.png"]');
+    assert.equal(await attachments().count(), 1);
+    assert.equal(await attachments().locator('img').getAttribute('alt'), 'dot.png');
+
+    await send(page, 'What is in this picture?');
+    await turnEnded(page, 'completed');
+    assert.equal(await attachments().count(), 0, 'sent: the composer is empty again');
+    assert.equal(await page.inputValue('#message-input'), '');
+    const shown = async () => page.$$eval('[data-role=user]', (items) => items.map((li) => ({
+      text: li.querySelector('.text').textContent,
+      images: [...li.querySelectorAll('[data-testid=attached-image]')].map((img) => ({ src: img.src, width: img.naturalWidth })),
+    })));
+    const expected = [{ text: 'What is in this picture?', images: [{ src: 'data:image/png;base64,' + env('IMAGE_BASE64'), width: 4 }] }];
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=attached-image]')].every((i) => i.complete));
+    assert.deepEqual(await shown(), expected, 'the message shows its text and the thumbnail');
+    assert.deepEqual(await assistantTexts(page), [env('ANSWER_IMAGE')]);
+
+    await page.reload();
+    await page.waitForFunction(() => document.querySelector('#connection').textContent === 'live');
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=attached-image]')].some((i) => i.complete && i.naturalWidth > 0));
+    assert.deepEqual(await shown(), expected, 'after a reload the stored message shows the thumbnail again');
+
+    // 1.2 MB of image bytes is under 5 MB but over the server's 1 MiB body limit: the server answers 413
+    await page.setInputFiles('#attach-input', { name: 'large.png', mimeType: 'image/png', buffer: Buffer.alloc(1200 * 1024, 7) });
+    await attachments().first().waitFor();
+    await send(page, 'And this one?');
+    await page.waitForFunction(() => document.querySelector('#error').textContent.includes('413'));
+    assert.match(await page.textContent('#error'),
+      /^The server refused the message as too large \(413: .+\)\. An image may be at most 5 MB, and the whole message must fit in the server's request limit \(AGENTX_MAX_BODY_BYTES/);
+    assert.equal(await attachments().count(), 1, 'the refused image stays attached, to be removed');
+    assert.equal(await page.inputValue('#message-input'), 'And this one?', 'the text is kept');
+    assert.equal(await page.locator('[data-role=user]').count(), 1, 'no second message');
   });
 
   const shot = env('SCREENSHOT', 'browser-e2e.png');

@@ -3,7 +3,7 @@
 // /api/extensions, /extensions/agentx/agentx.js as written by install-comfyui, @comfyorg/litegraph);
 // the panel comes from the runtime at RUNTIME_URL, Claude is scripted by the Java test.
 // Env: COMFY_URL, RUNTIME_URL, ANSWER_HELLO, ANSWER_STOP, ANSWER_RELOAD, ANSWER_ADDED, ANSWER_RAN,
-// ANSWER_APPROVED, ANSWER_DENIED, DENY_REASON,
+// ANSWER_APPROVED, ANSWER_DENIED, DENY_REASON, ANSWER_ATTACHED + IMAGE_BASE64 (a small PNG to attach),
 // SCENARIOS (comma-separated names to run; default all), SCREENSHOT, CHROMIUM.
 import { chromium } from 'playwright-core';
 import assert from 'node:assert/strict';
@@ -16,7 +16,7 @@ const env = (name, fallback) => {
 const COMFY_URL = env('COMFY_URL');
 const RUNTIME_URL = env('RUNTIME_URL');
 const TIMEOUT = 20_000;
-const wanted = new Set(env('SCENARIOS', 'tab,send,canvas-apply,stop,reload,add-node,image,approve,deny').split(',').map((s) => s.trim()));
+const wanted = new Set(env('SCENARIOS', 'tab,send,canvas-apply,stop,reload,add-node,attach,image,approve,deny').split(',').map((s) => s.trim()));
 
 const browser = await chromium.launch({ executablePath: env('CHROMIUM', '/usr/bin/chromium'), args: ['--no-sandbox'] });
 const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
@@ -251,6 +251,41 @@ try {
     const { output } = await page.evaluate(() => window.app.graphToPrompt());
     assert.deepEqual(output[added.id].inputs.images, ['8', 0]);
     assert.ok((await assistantTexts()).includes(env('ANSWER_ADDED')));
+  });
+
+  await scenario('attach', 'attach image: another type is refused with a sentence and nothing is sent; a PNG shows as a thumbnail, goes with the message and stays in the conversation after a reload of ComfyUI', async () => {
+    await openComfyUi();
+    await newSession();
+    const fileInput = panel().getByTestId('agentx-attach-input');
+    const attachments = panel().getByTestId('agentx-attachment');
+    await fileInput.setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not an image') });
+    await page.getByTestId('agentx-error').waitFor({ state: 'visible' });
+    assert.equal(await page.getByTestId('agentx-error').textContent(),
+      'notes.txt is not a PNG, JPEG, GIF or WebP image (it is text/plain); it was not attached.');
+    assert.equal(await attachments.count(), 0);
+    await sendButton().click();
+    assert.equal(await panel().locator('[data-testid=agentx-message][data-role=user]').count(), 0, 'nothing was sent');
+
+    const png = Buffer.from(env('IMAGE_BASE64'), 'base64');
+    await fileInput.setInputFiles([{ name: 'dot.png', mimeType: 'image/png', buffer: png }, { name: 'extra.png', mimeType: 'image/png', buffer: png }]);
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=agentx-attachment]').length === 2);
+    assert.equal(await page.getByTestId('agentx-error').isHidden(), true, 'a good file clears the sentence');
+    await panel().getByRole('button', { name: 'Remove extra.png' }).click();
+    assert.equal(await attachments.count(), 1);
+    assert.equal(await attachments.locator('img').getAttribute('alt'), 'dot.png');
+    await send('What is in this picture?');
+    await turnEnded('completed');
+    assert.equal(await attachments.count(), 0, 'sent: no image attached any more');
+    const expected = 'data:image/png;base64,' + env('IMAGE_BASE64');
+    const thumbnails = () => page.$$eval('[data-testid=agentx-message][data-role=user] [data-testid=agentx-attached-image]',
+      (imgs) => imgs.map((i) => ({ src: i.src, width: i.naturalWidth })));
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=agentx-attached-image]')].some((i) => i.complete && i.naturalWidth > 0));
+    assert.deepEqual(await thumbnails(), [{ src: expected, width: 4 }]);
+    assert.ok((await assistantTexts()).includes(env('ANSWER_ATTACHED')));
+
+    await openComfyUi();
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=agentx-attached-image]')].some((i) => i.complete && i.naturalWidth > 0));
+    assert.deepEqual(await thumbnails(), [{ src: expected, width: 4 }], 'the stored message shows its image after a reload');
   });
 
   await scenario('image', 'a turn whose Claude runs the workflow: the output image shows in the panel (alt = file name, naturalWidth > 0)', async () => {

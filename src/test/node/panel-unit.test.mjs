@@ -1,8 +1,10 @@
 // Pure parts of the ComfyUI panel (no browser needed): the workflow diff, where new nodes go, which
-// files of a tool result are shown as media, the answer an approval card sends. Run by ComfyExtensionTypecheckTest (node --test).
+// files of a tool result are shown as media, the answer an approval card sends, attached images. Run by ComfyExtensionTypecheckTest (node --test).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { approvalAnswer, diffWorkflows, mediaFiles, placeNewNodes } from '../../main/resources/webroot/comfyui/agentx-panel.js';
+import {
+  approvalAnswer, attachedImageUrls, attachmentProblem, diffWorkflows, mediaFiles, messageContent, placeNewNodes, sendFailure,
+} from '../../main/resources/webroot/comfyui/agentx-panel.js';
 
 const wf = () => ({
   4: { class_type: 'CheckpointLoaderSimple', inputs: { ckpt_name: 'a.safetensors' } },
@@ -73,4 +75,40 @@ test('approval answer: an edited object goes with approve only; text that is not
   assert.match(approvalAnswer('toolu_2', 'approve', { ...form, text: '{"wait": ' }).error, /^The input is not valid JSON/);
   assert.match(approvalAnswer('toolu_2', 'approve', { ...form, text: '[1]' }).error, /JSON object/);
   assert.equal(approvalAnswer('toolu_2', 'deny', { ...form, text: '{"wait": ' }).error, undefined, 'a deny ignores the input');
+});
+
+test('attachments: the four image types up to 5 MB are taken; another type or a bigger file is refused with a sentence', () => {
+  assert.equal(attachmentProblem({ name: 'cat.png', type: 'image/png', size: 5 * 1024 * 1024 }, 0), null);
+  assert.equal(attachmentProblem({ name: 'cat.webp', type: 'image/webp', size: 10 }, 18), null);
+  assert.match(attachmentProblem({ name: 'notes.txt', type: 'text/plain', size: 10 }, 0),
+    /^notes\.txt is not a PNG, JPEG, GIF or WebP image \(it is text\/plain\); it was not attached\.$/);
+  assert.match(attachmentProblem({ name: 'scan.tiff', type: '', size: 10 }, 0), /^scan\.tiff is not a PNG, JPEG, GIF or WebP image; /);
+  assert.match(attachmentProblem({ name: 'big.jpg', type: 'image/jpeg', size: 6 * 1024 * 1024 }, 0), /^big\.jpg is 6\.0 MB; an image may be at most 5 MB\./);
+  assert.match(attachmentProblem({ name: 'one-more.gif', type: 'image/gif', size: 10 }, 19), /at most 19 images/);
+});
+
+test('attachments: text alone stays a string; with images the content is blocks, text first; the images of stored blocks become data URLs', () => {
+  assert.equal(messageContent('hello', []), 'hello');
+  const image = { mediaType: 'image/png', data: 'iVBORw0KGgo=' };
+  assert.deepEqual(messageContent('look', [image]), [
+    { type: 'text', text: 'look' },
+    { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } },
+  ]);
+  assert.deepEqual(messageContent('', [image]).map((b) => b.type), ['image']);
+  const blocks = [...messageContent('look', [image]), { type: 'text', text: '(Attached image 1 is in ComfyUI\'s input folder)' },
+    { type: 'image', source: { type: 'base64', media_type: 'image/svg+xml', data: 'PHN2Zz4=' } },
+    { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'x" onerror="alert(1)' } },
+    { type: 'image', source: { type: 'url', url: 'https://example.com/a.png' } }];
+  assert.deepEqual(attachedImageUrls(blocks), ['data:image/png;base64,iVBORw0KGgo=']);
+  assert.deepEqual(attachedImageUrls(undefined), []);
+});
+
+test('attachments: a 413 says the message is too large and what the limits are', () => {
+  const sentence = sendFailure(413, 'Request Entity Too Large');
+  assert.match(sentence, /^The runtime refused the message as too large \(413: Request Entity Too Large\)\./);
+  assert.match(sentence, /at most 5 MB/);
+  assert.match(sentence, /AGENTX_MAX_BODY_BYTES/);
+  assert.match(sendFailure(413, 'The request body is larger than the server accepts.'),
+    /\(413: The request body is larger than the server accepts\)\. An image/);
+  assert.equal(sendFailure(409, 'busy'), 'The message was not sent: busy');
 });

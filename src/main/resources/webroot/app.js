@@ -10,6 +10,11 @@
 // (editable) and Approve / Deny, answered with the socket's {"type":"approval"} frame; the answer's
 // state event (approved / denied / cancelled), from this tab or any other client, settles the card.
 // The replay brings back an unanswered approval_required after a reload; GET /approvals is asked too.
+//
+// Attached images (the Attach button, or pasted into the message box) go with the message as content
+// blocks, text first; such a message is sent with POST /messages (wait: false), not over the socket:
+// the socket takes at most AGENTX_MAX_WS_MESSAGE_BYTES (256 KB) and closes on a bigger message, while
+// the request takes AGENTX_MAX_BODY_BYTES (1 MiB) and answers a bigger one with 413.
 'use strict';
 
 (() => {
@@ -20,6 +25,10 @@
     'awaiting_approval', 'approved', 'denied', 'resumed']);
   /** State events that answer an approval (data.tool_call_id names it; a cancel names none and answers the whole turn). */
   const ANSWER_STATES = new Set(['approved', 'denied', 'cancelled']);
+  /** The image types the Messages API takes, its limit for one image (decoded), and 20 blocks: the text and 19 images. */
+  const IMAGE_TYPES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'];
+  const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
+  const MAX_IMAGES = 19;
 
   const $ = (id) => document.getElementById(id);
   const ui = {
@@ -28,8 +37,10 @@
     newSessionForm: $('new-session-form'), newSessionTitle: $('new-session-title'), sessionList: $('session-list'),
     title: $('session-title'), state: $('state'), conversation: $('conversation'), draft: $('draft'),
     summary: $('turn-summary'), composer: $('composer'), input: $('message-input'), send: $('send'), stop: $('stop'),
-    workflow: $('workflow'),
+    attach: $('attach'), attachInput: $('attach-input'), attachments: $('attachments'), workflow: $('workflow'),
   };
+  /** The images the next message carries: {name, mediaType, data (base64), item}. */
+  let attached = [];
 
   /** The selected session: its socket and what this page has already applied. */
   let current = null;
@@ -121,7 +132,7 @@
     delete ui.summary.dataset.status;
     showState({ state: 'idle' });
     setRunning(false);
-    ui.input.disabled = ui.send.disabled = !current;
+    ui.input.disabled = ui.send.disabled = ui.attach.disabled = !current;
     ui.workflow.textContent = current ? 'Loading…' : 'No session selected.';
   }
 
@@ -291,8 +302,29 @@
     }
     const li = messageItem(m.role, m.content || '');
     if (!m.content) li.querySelector('.text').hidden = true;
+    const images = m.role === 'user' ? attachedImageUrls(m.blocks) : [];
+    if (images.length) {
+      const box = document.createElement('div');
+      box.className = 'attached';
+      images.forEach((src, i) => {
+        const img = document.createElement('img');
+        img.alt = 'Attached image ' + (i + 1);
+        img.dataset.testid = 'attached-image';
+        img.src = src;
+        box.append(img);
+      });
+      li.append(box);
+    }
     calls.forEach((c) => li.append(toolCallItem(c)));
     ui.conversation.append(li);
+  }
+
+  /** The base64 images of a stored message's blocks as data: URLs; anything else is left out, so only an image reaches an <img src>. */
+  function attachedImageUrls(blocks) {
+    if (!Array.isArray(blocks)) return [];
+    return blocks.filter((b) => b && b.type === 'image' && b.source && b.source.type === 'base64'
+        && IMAGE_TYPES.includes(b.source.media_type) && typeof b.source.data === 'string' && /^[A-Za-z0-9+/]+=*$/.test(b.source.data))
+      .map((b) => `data:${b.source.media_type};base64,${b.source.data}`);
   }
 
   function toolCallItem(call) {
@@ -612,15 +644,103 @@
 
   function sendMessage() {
     const content = ui.input.value.trim();
-    if (!content || !current) return;
+    const images = attached.slice();
+    if ((!content && !images.length) || !current) return;
     const ws = current.socket;
     if (!ws || ws.readyState !== WebSocket.OPEN) {
       showError('Not connected to the session yet; try again in a moment.');
       return;
     }
     showError('');
+    if (images.length) {
+      sendWithImages(current, content, images);
+      return;
+    }
     ws.send(JSON.stringify({ type: 'message', content }));
     ui.input.value = '';
+  }
+
+  /** Text first, then the images, as content blocks, over REST; the turn's events come over the socket as usual. */
+  async function sendWithImages(session, text, images) {
+    const blocks = text ? [{ type: 'text', text }] : [];
+    for (const i of images) blocks.push({ type: 'image', source: { type: 'base64', media_type: i.mediaType, data: i.data } });
+    ui.send.disabled = true;
+    try {
+      await api('POST', '/sessions/' + session.id + '/messages', { content: blocks, wait: false });
+      if (current !== session) return;
+      ui.input.value = '';
+      clearAttachments();
+      setRunning(true);
+    } catch (e) {
+      showError(e.status === 413
+        ? 'The server refused the message as too large (413: ' + e.message.replace(/\.$/, '') + '). An image may be at most 5 MB, and the whole message '
+          + 'must fit in the server\'s request limit (AGENTX_MAX_BODY_BYTES, 1 MiB unless raised): attach a smaller image.'
+        : 'The message was not sent: ' + e.message);
+    } finally {
+      ui.send.disabled = !current;
+    }
+  }
+
+  /** Why a file cannot be attached, as a sentence, or null when it can. */
+  function attachmentProblem(file) {
+    if (!IMAGE_TYPES.includes(file.type)) {
+      return `${file.name} is not a PNG, JPEG, GIF or WebP image${file.type ? ' (it is ' + file.type + ')' : ''}; it was not attached.`;
+    }
+    if (file.size > MAX_IMAGE_BYTES) {
+      return `${file.name} is ${(file.size / (1024 * 1024)).toFixed(1)} MB; an image may be at most 5 MB. It was not attached.`;
+    }
+    if (attached.length >= MAX_IMAGES) return `A message can carry at most ${MAX_IMAGES} images; ${file.name} was not attached.`;
+    return null;
+  }
+
+  function readBase64(file) {
+    return new Promise((resolve, reject) => {
+      const reader = new FileReader();
+      reader.onload = () => resolve(reader.result.slice(reader.result.indexOf(',') + 1));
+      reader.onerror = () => reject(reader.error || new Error('cannot read ' + file.name));
+      reader.readAsDataURL(file);
+    });
+  }
+
+  /** Each image becomes a thumbnail with a remove button; other files are refused with a sentence. */
+  async function addAttachments(files) {
+    const refused = [];
+    for (const file of files) {
+      const problem = attachmentProblem(file);
+      if (problem) {
+        refused.push(problem);
+        continue;
+      }
+      const data = await readBase64(file);
+      const item = document.createElement('li');
+      item.className = 'attachment';
+      item.dataset.testid = 'attachment';
+      const img = document.createElement('img');
+      img.alt = file.name;
+      img.src = `data:${file.type};base64,${data}`;
+      const remove = document.createElement('button');
+      remove.type = 'button';
+      remove.className = 'attachment-remove';
+      remove.dataset.testid = 'attachment-remove';
+      remove.textContent = '×';
+      remove.title = 'Remove ' + file.name;
+      remove.setAttribute('aria-label', 'Remove ' + file.name);
+      const attachment = { name: file.name, mediaType: file.type, data, item };
+      remove.addEventListener('click', () => {
+        attached = attached.filter((a) => a !== attachment);
+        item.remove();
+        ui.input.focus();
+      });
+      item.append(img, remove);
+      attached.push(attachment);
+      ui.attachments.append(item);
+    }
+    showError(refused.join(' '));
+  }
+
+  function clearAttachments() {
+    attached = [];
+    ui.attachments.replaceChildren();
   }
 
   function stopTurn() {
@@ -641,6 +761,18 @@
     }
   });
   ui.stop.addEventListener('click', stopTurn);
+  ui.attach.addEventListener('click', () => ui.attachInput.click());
+  ui.attachInput.addEventListener('change', () => {
+    const files = [...ui.attachInput.files];
+    ui.attachInput.value = '';
+    addAttachments(files).catch((e) => showError(e.message));
+  });
+  ui.input.addEventListener('paste', (e) => {
+    const files = [...((e.clipboardData && e.clipboardData.files) || [])];
+    if (!files.length) return; // text pastes as usual
+    e.preventDefault();
+    addAttachments(files).catch((err) => showError(err.message));
+  });
   ui.newSessionForm.addEventListener('submit', (e) => {
     e.preventDefault();
     const title = ui.newSessionTitle.value.trim();

@@ -402,6 +402,87 @@ export function approvalAnswer(callId, decision, form) {
   return { answer };
 }
 
+// --- attached images ----------------------------------------------------------------------------
+
+/** The image types the Messages API takes. */
+export const ATTACHMENT_TYPES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'];
+/** The Messages API's limit for one image (decoded); the runtime refuses more. */
+export const MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024;
+/** A message is at most 20 content blocks: the text and up to 19 images. */
+export const MAX_ATTACHMENTS = 19;
+
+/**
+ * Why a file cannot be attached, as a sentence for the user, or null when it can.
+ * @param {{name: string, type: string, size: number}} file
+ * @param {number} attached how many images the message has already
+ * @returns {string | null}
+ */
+export function attachmentProblem(file, attached) {
+  if (!ATTACHMENT_TYPES.includes(file.type)) {
+    return `${file.name} is not a PNG, JPEG, GIF or WebP image${file.type ? ' (it is ' + file.type + ')' : ''}; it was not attached.`;
+  }
+  if (file.size > MAX_ATTACHMENT_BYTES) {
+    return `${file.name} is ${(file.size / (1024 * 1024)).toFixed(1)} MB; an image may be at most 5 MB. It was not attached.`;
+  }
+  if (attached >= MAX_ATTACHMENTS) return `A message can carry at most ${MAX_ATTACHMENTS} images; ${file.name} was not attached.`;
+  return null;
+}
+
+/**
+ * What a message sends as `content`: the plain text when no image is attached, else Anthropic
+ * content blocks, the text first, then each image as base64.
+ * @param {string} text
+ * @param {{mediaType: string, data: string}[]} images
+ * @returns {string | any[]}
+ */
+export function messageContent(text, images) {
+  if (!images.length) return text;
+  /** @type {any[]} */
+  const blocks = text ? [{ type: 'text', text }] : [];
+  for (const i of images) blocks.push({ type: 'image', source: { type: 'base64', media_type: i.mediaType, data: i.data } });
+  return blocks;
+}
+
+/**
+ * The images among a stored message's content blocks, as data: URLs; anything that is not a base64
+ * image of an allowed type is left out, so only an image can end up in an <img src>.
+ * @param {any} blocks
+ * @returns {string[]}
+ */
+export function attachedImageUrls(blocks) {
+  if (!Array.isArray(blocks)) return [];
+  return blocks.filter((b) => b && b.type === 'image' && b.source && b.source.type === 'base64'
+      && ATTACHMENT_TYPES.includes(b.source.media_type) && typeof b.source.data === 'string' && /^[A-Za-z0-9+/]+=*$/.test(b.source.data))
+    .map((b) => `data:${b.source.media_type};base64,${b.source.data}`);
+}
+
+/**
+ * The sentence for a message the runtime refused; a 413 says what the limits are.
+ * @param {number | undefined} status
+ * @param {string} error
+ */
+export function sendFailure(status, error) {
+  if (status === 413) {
+    return 'The runtime refused the message as too large (413: ' + error.replace(/\.$/, '') + '). An image may be at most 5 MB, and the whole '
+      + 'message must fit in the runtime\'s request limit (AGENTX_MAX_BODY_BYTES, 1 MiB unless raised): attach a smaller image.';
+  }
+  return 'The message was not sent: ' + error;
+}
+
+/**
+ * The file's bytes in base64 (FileReader's data: URL without its prefix).
+ * @param {Blob} file
+ * @returns {Promise<string>}
+ */
+function readBase64(file) {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(String(reader.result).slice(String(reader.result).indexOf(',') + 1));
+    reader.onerror = () => reject(reader.error || new Error('cannot read the file'));
+    reader.readAsDataURL(file);
+  });
+}
+
 // --- the panel ----------------------------------------------------------------------------------
 
 class Panel {
@@ -424,9 +505,17 @@ class Panel {
     this.input = el('textarea', { id: inputId, rows: '3', placeholder: 'Ask about this workflow (Enter sends, Shift+Enter adds a line)' });
     this.send = el('button', { type: 'submit', class: 'agentx-button agentx-primary', text: 'Send' });
     this.stop = el('button', { type: 'button', class: 'agentx-button', text: 'Stop' });
+    this.fileInput = el('input', { type: 'file', accept: ATTACHMENT_TYPES.join(','), multiple: '', 'data-testid': 'agentx-attach-input',
+      'aria-label': 'Attach image' });
+    this.fileInput.hidden = true;
+    this.attach = el('button', { type: 'button', class: 'agentx-button agentx-attach', 'data-testid': 'agentx-attach', text: 'Attach image' });
+    this.attachments = el('ul', { class: 'agentx-attachments', 'data-testid': 'agentx-attachments', 'aria-label': 'Attached images' });
+    /** The images the next message carries, in order. @type {{name: string, mediaType: string, data: string, item: HTMLElement}[]} */
+    this.attached = [];
     this.form = el('form', { class: 'agentx-composer' }, [
-      el('label', { for: inputId, text: 'Message' }), this.input,
-      el('div', { class: 'agentx-actions' }, [this.send, this.stop]),
+      el('label', { for: inputId, text: 'Message (paste or attach PNG, JPEG, GIF or WebP images, up to 5 MB each)' }), this.input,
+      this.attachments,
+      el('div', { class: 'agentx-actions' }, [this.fileInput, this.attach, this.send, this.stop]),
     ]);
     this.root.append(
       el('header', { class: 'agentx-head' }, [el('h2', { text: 'AgentX' }), this.connection]),
@@ -451,6 +540,18 @@ class Panel {
       }
     });
     this.stop.addEventListener('click', () => this.stopTurn());
+    this.attach.addEventListener('click', () => this.fileInput.click());
+    this.fileInput.addEventListener('change', () => {
+      const files = [...(this.fileInput.files || [])];
+      this.fileInput.value = '';
+      this.addAttachments(files).catch((err) => this.showError(err.message));
+    });
+    this.input.addEventListener('paste', (e) => {
+      const files = [...(e.clipboardData?.files || [])];
+      if (!files.length) return; // plain text pastes as usual
+      e.preventDefault();
+      this.addAttachments(files).catch((err) => this.showError(err.message));
+    });
     this.newSession.addEventListener('click', () => this.createSession().catch((err) => this.showError(err.message)));
     this.sessionSelect.addEventListener('change', () => this.select(this.sessionSelect.value).catch((err) => this.showError(err.message)));
   }
@@ -481,6 +582,43 @@ class Panel {
   setEnabled(enabled) {
     this.input.disabled = !enabled;
     this.send.disabled = !enabled;
+    this.attach.disabled = !enabled;
+  }
+
+  /**
+   * Attaches the images among the files, each shown as a thumbnail with a remove button; a file of
+   * another type, or over 5 MB, is refused with a sentence saying why.
+   * @param {File[]} files
+   */
+  async addAttachments(files) {
+    const refused = [];
+    for (const file of files) {
+      const problem = attachmentProblem(file, this.attached.length);
+      if (problem) {
+        refused.push(problem);
+        continue;
+      }
+      const data = await readBase64(file);
+      const remove = el('button', { type: 'button', class: 'agentx-attachment-remove', 'data-testid': 'agentx-attachment-remove',
+        'aria-label': 'Remove ' + file.name, title: 'Remove ' + file.name, text: '×' });
+      const img = el('img', { alt: file.name });
+      img.src = `data:${file.type};base64,${data}`;
+      const item = el('li', { class: 'agentx-attachment', 'data-testid': 'agentx-attachment' }, [img, remove]);
+      const attachment = { name: file.name, mediaType: file.type, data, item };
+      remove.addEventListener('click', () => {
+        this.attached = this.attached.filter((a) => a !== attachment);
+        item.remove();
+        this.input.focus();
+      });
+      this.attached.push(attachment);
+      this.attachments.append(item);
+    }
+    this.showError(refused.join(' '));
+  }
+
+  clearAttachments() {
+    this.attached = [];
+    this.attachments.replaceChildren();
   }
 
   /** @param {boolean} running */
@@ -658,7 +796,8 @@ class Panel {
   async sendMessage() {
     const s = this.current;
     const content = this.input.value.trim();
-    if (!s || !content) return;
+    const images = this.attached.slice();
+    if (!s || (!content && !images.length)) return;
     if (!s.eb || s.eb.state !== 1 /* EventBus.OPEN */) {
       this.showError('Not connected to the runtime yet; try again in a moment.');
       return;
@@ -667,6 +806,17 @@ class Panel {
     this.send.disabled = true;
     try {
       await this.syncCanvas();
+      if (images.length) {
+        // Images go as a REST request (wait: false; the events still come over the bridge): the
+        // bridge's socket takes at most AGENTX_MAX_WS_MESSAGE_BYTES (256 KB) and drops a bigger
+        // message without an answer, while POST /messages takes AGENTX_MAX_BODY_BYTES and answers 413.
+        await api('POST', '/sessions/' + s.id + '/messages', { content: messageContent(content, images), wait: false })
+          .catch((/** @type {Error & {status?: number}} */ err) => Promise.reject(new Error(sendFailure(err.status, err.message))));
+        this.input.value = '';
+        this.clearAttachments();
+        this.setRunning(true);
+        return;
+      }
       await new Promise((resolve, reject) => {
         s.eb.send('agentx.client.send', { session_id: s.id, content }, {}, (/** @type {any} */ err, /** @type {any} */ reply) => {
           if (err) return reject(new Error(err.message || 'the runtime did not accept the message'));
@@ -884,6 +1034,14 @@ class Panel {
       return;
     }
     const li = this.messageItem(m.role, typeof m.content === 'string' ? m.content : '');
+    const images = m.role === 'user' ? attachedImageUrls(m.blocks) : [];
+    if (images.length) {
+      li.append(el('div', { class: 'agentx-attached' }, images.map((src, i) => {
+        const img = el('img', { alt: 'Attached image ' + (i + 1), 'data-testid': 'agentx-attached-image' });
+        img.src = src;
+        return img;
+      })));
+    }
     calls.forEach((c) => li.append(this.toolCallItem(c)));
     this.conversation.append(li);
     this.scrollDown();

@@ -9,6 +9,7 @@ import agentx.testing.FakeAnthropic;
 import agentx.testing.FakeAnthropic.Reply;
 import agentx.testing.FakeAnthropic.ToolUseSpec;
 import agentx.testing.FakeComfyUi;
+import agentx.testing.TestImages;
 import agentx.testing.TestRuntime;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -18,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -31,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Runs src/test/node/browser-e2e.mjs (playwright-core driving headless Chromium) against the real
  * server with a fake Claude: the official event-bus bridge client, and the chat page at {@code /}
- * (send, Stop, reload mid-turn, approving and denying a tool call). Skipped when Chromium or {@code npm ci} in src/test/node is
+ * (send, Stop, reload mid-turn, approving and denying a tool call, attaching an image). Skipped when Chromium or {@code npm ci} in src/test/node is
  * missing — except with {@code CI=true}, where a missing piece fails the build instead.
  */
 @Tag("node")
@@ -54,6 +56,7 @@ class BrowserE2ETest {
   static final String ANSWER_APPROVED = "The queue is empty.";
   static final String ANSWER_DENIED = "Understood, I will not run it now.";
   static final String ANSWER_ELSEWHERE = "Someone else declined; fine.";
+  static final String ANSWER_IMAGE = "A single dot on a white background.";
   static final String DENY_REASON = "not on the shared GPU right now";
   static final String API_TOKEN = "browser-e2e-token";
 
@@ -79,7 +82,7 @@ class BrowserE2ETest {
 
 
   @Test
-  @DisplayName("bridge client turn; chat page send, Stop, reload mid-turn without losing or duplicating tokens, API token prompt, tool calls with ComfyUI progress, approve / deny / answered elsewhere / stop a tool call that needs approval")
+  @DisplayName("bridge client turn; chat page send, Stop, reload mid-turn without losing or duplicating tokens, API token prompt, tool calls with ComfyUI progress, approve / deny / answered elsewhere / stop a tool call that needs approval, attach an image")
   void browser(Vertx vertx) throws Exception {
     require(Files.isExecutable(CHROMIUM), "no Chromium at " + CHROMIUM + " (apt-get install chromium)");
     require(Files.isDirectory(NODE_DIR.resolve("node_modules/playwright-core"))
@@ -107,7 +110,9 @@ class BrowserE2ETest {
         .enqueue(Reply.text(ANSWER_DENIED))
         .enqueue(Reply.toolUse("Checking.", List.of(new ToolUseSpec("toolu_elsewhere", "get_queue", new JsonObject()))))
         .enqueue(Reply.text(ANSWER_ELSEWHERE))
-        .enqueue(Reply.toolUse("Checking.", List.of(new ToolUseSpec("toolu_stop", "get_queue", new JsonObject()))));
+        .enqueue(Reply.toolUse("Checking.", List.of(new ToolUseSpec("toolu_stop", "get_queue", new JsonObject()))))
+        .enqueue(Reply.text(ANSWER_IMAGE));
+    String png = TestImages.pngBase64(4, 4);
     comfy = new FakeComfyUi(vertx).wsMessageDelay(Duration.ofMillis(100)).start().await();
     TestRuntime rt = TestRuntime.start(vertx, TestRuntime.config(dir, Map.of(
         AgentXConfig.ANTHROPIC_API_KEY, "sk-ant-test-key",
@@ -145,6 +150,8 @@ class BrowserE2ETest {
     env.put("ANSWER_DENIED", ANSWER_DENIED);
     env.put("ANSWER_ELSEWHERE", ANSWER_ELSEWHERE);
     env.put("DENY_REASON", DENY_REASON);
+    env.put("ANSWER_IMAGE", ANSWER_IMAGE);
+    env.put("IMAGE_BASE64", png);
     env.put("SCREENSHOT", SCREENSHOT.toString());
     env.put("APPROVAL_SCREENSHOT", APPROVAL_SCREENSHOT.toString());
     env.put("CHROMIUM", CHROMIUM.toString());
@@ -159,12 +166,15 @@ class BrowserE2ETest {
 
     assertThat(finished).as("browser-e2e.mjs finished within 90 s:\n" + output).isTrue();
     assertThat(node.exitValue()).as(output).isZero();
-    assertThat(output).contains("10 scenarios passed").contains("screenshot: " + SCREENSHOT);
+    assertThat(output).contains("11 scenarios passed").contains("screenshot: " + SCREENSHOT);
     assertThat(SCREENSHOT).isNotEmptyFile();
     assertThat(APPROVAL_SCREENSHOT).isNotEmptyFile();
     System.out.println("Browser screenshots: " + SCREENSHOT + ", " + APPROVAL_SCREENSHOT);
-    assertThat(claude.requestCount()).as("one Claude call per text scenario, two per tool turn, one for the stopped approval")
-        .isEqualTo(14);
+    assertThat(claude.requestCount()).as("one Claude call per text scenario, two per tool turn, one for the stopped approval, "
+        + "one for the image (the refused files and the 413 sent nothing)").isEqualTo(15);
+    assertThat(TestImages.imagesSentToClaude(claude)).as("the attached PNG went to Claude as a base64 image block").containsExactly(png);
+    assertThat(comfy.count("POST /upload/image")).as("the attached PNG was uploaded into ComfyUI's input folder").isEqualTo(1);
+    assertThat(comfy.inputFiles().values()).anySatisfy(bytes -> assertThat(bytes.getBytes()).isEqualTo(Base64.getDecoder().decode(png)));
     assertThat(comfy.count("GET /queue")).as("get_queue ran once: approved; denied and stopped calls never ran").isEqualTo(1);
     JsonObject denied = toolResult("toolu_deny");
     assertThat(denied.getBoolean("is_error")).as(denied.encode()).isTrue();

@@ -40,7 +40,7 @@ class ComfyExtensionTypecheckTest {
   }
 
   @Test
-  @DisplayName("the panel's pure parts: workflow diff, placement of new nodes, media files of tool results, approval answers (node --test)")
+  @DisplayName("the panel's pure parts: workflow diff, placement of new nodes, media files of tool results, approval answers, attached images (node --test)")
   void panelUnits() throws Exception {
     require(nodeAvailable(), "node is not installed");
     Process node = new ProcessBuilder("node", "--test", "--test-reporter=spec", "panel-unit.test.mjs")
@@ -50,6 +50,6 @@ class ComfyExtensionTypecheckTest {
     assertThat(node.waitFor(60, TimeUnit.SECONDS)).isTrue();
     System.out.println(output);
     assertThat(node.exitValue()).as(output).isZero();
-    assertThat(output).contains("pass 7").contains("fail 0");
+    assertThat(output).contains("pass 10").contains("fail 0");
   }
 }

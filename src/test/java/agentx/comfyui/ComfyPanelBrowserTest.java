@@ -11,6 +11,7 @@ import agentx.testing.FakeAnthropic;
 import agentx.testing.FakeAnthropic.Reply;
 import agentx.testing.FakeAnthropic.ToolUseSpec;
 import agentx.testing.FakeComfyUi;
+import agentx.testing.TestImages;
 import agentx.testing.TestRuntime;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -53,12 +54,13 @@ class ComfyPanelBrowserTest {
   static final String ANSWER_STOP = "This answer is slow and will be stopped before it ends.";
   static final String ANSWER_RELOAD = "This slow answer survives a reload of ComfyUI intact.";
   static final String ANSWER_ADDED = "I added a preview of the decoded image.";
+  static final String ANSWER_ATTACHED = "One black dot in the middle of a white square.";
   static final String ANSWER_RAN = "The run finished and made one image.";
   static final String ANSWER_APPROVED = "Approved and done: one image.";
   static final String ANSWER_DENIED = "All right, I did not run it.";
   static final String DENY_REASON = "wait until the render farm is free";
 
-  static final List<String> SCENARIOS = List.of("tab", "send", "canvas-apply", "stop", "reload", "add-node", "image", "approve", "deny");
+  static final List<String> SCENARIOS = List.of("tab", "send", "canvas-apply", "stop", "reload", "add-node", "attach", "image", "approve", "deny");
 
   @TempDir Path dir;
   @TempDir Path comfyDir;
@@ -76,7 +78,7 @@ class ComfyPanelBrowserTest {
   }
 
   @Test
-  @DisplayName("tab, settings, send with the canvas as workflow, streamed markdown answer, agent edits on the canvas, Stop, reload mid-turn, add_node, output image, approve and deny run_workflow")
+  @DisplayName("tab, settings, send with the canvas as workflow, streamed markdown answer, agent edits on the canvas, Stop, reload mid-turn, add_node, attach an image, output image, approve and deny run_workflow")
   void panelInComfyUi(Vertx vertx) throws Exception {
     require(Files.isExecutable(CHROMIUM), "no Chromium at " + CHROMIUM + " (apt-get install chromium)");
     require(Files.isDirectory(NODE_DIR.resolve("node_modules/playwright-core")) && Files.isDirectory(LITEGRAPH),
@@ -90,6 +92,7 @@ class ComfyPanelBrowserTest {
         .enqueue(Reply.toolUse("Adding a preview.", List.of(new ToolUseSpec("toolu_add", "add_node",
             new JsonObject().put("class_type", "PreviewImage").put("inputs", new JsonObject().put("images", new JsonArray().add("8").add(0)))))))
         .enqueue(Reply.text(ANSWER_ADDED))
+        .enqueue(Reply.text(ANSWER_ATTACHED))
         .enqueue(Reply.toolUse("Running it.", List.of(new ToolUseSpec("toolu_run", "run_workflow", new JsonObject().put("wait", true)))))
         .enqueue(Reply.text(ANSWER_RAN))
         .enqueue(Reply.toolUse("I will run it when you approve.", List.of(new ToolUseSpec("toolu_run_ask", "run_workflow", new JsonObject().put("wait", true)))))
@@ -126,6 +129,9 @@ class ComfyPanelBrowserTest {
     env.put("ANSWER_APPROVED", ANSWER_APPROVED);
     env.put("ANSWER_DENIED", ANSWER_DENIED);
     env.put("DENY_REASON", DENY_REASON);
+    env.put("ANSWER_ATTACHED", ANSWER_ATTACHED);
+    String png = TestImages.pngBase64(4, 4);
+    env.put("IMAGE_BASE64", png);
     env.put("SCREENSHOT", SCREENSHOT.toString());
     env.put("APPROVAL_SCREENSHOT", APPROVAL_SCREENSHOT.toString());
     env.put("CHROMIUM", CHROMIUM.toString());
@@ -147,13 +153,17 @@ class ComfyPanelBrowserTest {
     assertThat(SCREENSHOT).isNotEmptyFile();
     assertThat(comfy.requests()).as("ComfyUI served the installed loader").contains("GET /extensions/agentx/agentx.js");
     int calls = (int) running.stream().mapToInt(name -> switch (name) {
-      case "send", "stop", "reload" -> 1;
+      case "send", "stop", "reload", "attach" -> 1;
       case "add-node", "image", "approve", "deny" -> 2;
       default -> 0;
     }).sum();
     assertThat(claude.requestCount()).as("one Claude call per text turn, two per tool turn").isEqualTo(calls);
     long runs = running.stream().filter(name -> name.equals("image") || name.equals("approve")).count();
     assertThat(comfy.promptBodies()).as("run_workflow queued once per run: the approved one ran, the denied one never").hasSize((int) runs);
+    if (running.contains("attach")) {
+      assertThat(TestImages.imagesSentToClaude(claude)).as("the attached PNG went to Claude as a base64 image block").containsExactly(png);
+      assertThat(comfy.count("POST /upload/image")).as("the attached PNG was uploaded into ComfyUI's input folder").isEqualTo(1);
+    }
     if (running.contains("deny")) {
       JsonObject denied = claude.requests().stream()
           .flatMap(r -> r.body().getJsonArray("messages").stream().map(m -> (JsonObject) m))
