@@ -11,6 +11,7 @@ import agentx.protocol.AssistantReply;
 import agentx.protocol.CreateSession;
 import agentx.protocol.EngineClient;
 import agentx.protocol.Session;
+import agentx.protocol.SessionEvent;
 import agentx.protocol.StartTurn;
 import agentx.protocol.StoreClient;
 import agentx.store.PersistenceVerticle;
@@ -155,8 +156,8 @@ public final class AgentX {
   }
 
   /** Follows a session's events (envelopes of DESIGN §4.2) as they are published. */
-  public MessageConsumer<JsonObject> events(String sessionId, Handler<JsonObject> handler) {
-    return vertx.eventBus().<JsonObject>consumer(Addresses.sessionEvents(sessionId), m -> handler.handle(m.body()));
+  public MessageConsumer<Object> events(String sessionId, Handler<JsonObject> handler) {
+    return SessionEvent.consumer(vertx, sessionId, event -> handler.handle(event.toJson().copy()));
   }
 
   public Future<Void> close() {

@@ -7,6 +7,7 @@ import agentx.protocol.EngineClient;
 import agentx.protocol.StoreClient;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
@@ -137,6 +138,19 @@ final class EventBusBridge {
         }
         event.complete(allowed);
       }
+      case RECEIVE -> {
+        // session events travel as their stored JSON text; a page gets them as JSON, as before
+        JsonObject raw = event.getRawMessage();
+        if (raw != null && raw.getValue("body") instanceof String text
+            && raw.getString("address", "").startsWith(Addresses.SESSION_EVENTS_PREFIX)) {
+          try {
+            raw.put("body", new JsonObject(text));
+          } catch (RuntimeException notJson) {
+            log.debug("A non-JSON event on {} is forwarded as text", raw.getString("address"));
+          }
+        }
+        event.complete(true);
+      }
       case UNREGISTER -> {
         Map<String, Feed> open = feeds.get(socket);
         Feed feed = open == null ? null : open.remove(event.getRawMessage().getString("address"));
@@ -165,8 +179,10 @@ final class EventBusBridge {
     }
     String sessionId = address.substring(Addresses.SESSION_EVENTS_PREFIX.length()).toLowerCase();
     String sink = FEED_SINK_PREFIX + java.util.UUID.randomUUID();
+    // the frame is written around the envelope's stored text: it is not parsed and encoded again
+    String head = agentx.events.JsonText.quote(new StringBuilder("{\"type\":\"rec\",\"address\":"), address).append(",\"body\":").toString();
     EventFeed feed = new EventFeed(vertx, store, sessionId, after, envelope -> socket.write(
-        new JsonObject().put("type", "rec").put("address", address).put("body", envelope).toBuffer()));
+        Buffer.buffer(head.length() + envelope.json().length() + 1).appendString(head).appendString(envelope.json()).appendString("}")));
     Feed previous = feeds.computeIfAbsent(socket, s -> new ConcurrentHashMap<>()).put(address, new Feed(feed, sink));
     if (previous != null) {
       previous.feed().close();

@@ -18,6 +18,7 @@ import agentx.protocol.AssistantReply;
 import agentx.protocol.EngineClient;
 import agentx.protocol.EventQuery;
 import agentx.protocol.StartTurn;
+import agentx.protocol.SessionEvent;
 import agentx.protocol.StoreClient;
 import agentx.protocol.TurnQuery;
 import agentx.protocol.TurnSummary;
@@ -93,9 +94,12 @@ final class TurnRoutes {
   private Future<AssistantReply> awaitTurn(StartTurn request) {
     String turnId = request.turnId();
     Promise<AssistantReply> answer = Promise.promise();
-    MessageConsumer<JsonObject> watch = vertx.eventBus().consumer(Addresses.sessionEvents(request.sessionId()), m -> {
-      JsonObject event = m.body();
-      if (Events.TURN.equals(event.getString("type")) && turnId.equals(event.getString("turn_id"))) {
+    MessageConsumer<Object> watch = SessionEvent.consumer(vertx, request.sessionId(), published -> {
+      if (!Events.TURN.equals(published.type())) {
+        return;
+      }
+      JsonObject event = published.toJson();
+      if (turnId.equals(event.getString("turn_id"))) {
         TurnSummary summary = TurnSummary.fromJson(event.getJsonObject("data", new JsonObject()));
         if ("failed".equals(summary.status())) {
           // the engine's own reply, when it is alive, comes right after its turn event: give it a moment

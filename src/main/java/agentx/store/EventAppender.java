@@ -2,7 +2,6 @@ package agentx.store;
 
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -17,7 +16,7 @@ final class EventAppender {
   /** Envelopes per combined transaction at most; more wait for the next one. */
   static final int MAX_GROUP = 4_000;
 
-  private record Request(List<JsonObject> envelopes, Promise<List<JsonObject>> stored) {}
+  private record Request(List<String> envelopes, Promise<List<String>> stored) {}
 
   private final EventRepository events;
   private final List<Request> waiting = new ArrayList<>();
@@ -27,9 +26,9 @@ final class EventAppender {
     this.events = events;
   }
 
-  /** Completes with the envelopes as stored (with their {@code seq}), in the order given, once committed. */
-  Future<List<JsonObject>> append(List<JsonObject> envelopes) {
-    Promise<List<JsonObject>> stored = Promise.promise();
+  /** Completes with the envelopes as stored (JSON text with their {@code seq}), in the order given, once committed. */
+  Future<List<String>> append(List<String> envelopes) {
+    Promise<List<String>> stored = Promise.promise();
     waiting.add(new Request(envelopes, stored));
     if (!writing) {
       writeNext();
@@ -44,7 +43,7 @@ final class EventAppender {
     }
     writing = true;
     List<Request> group = new ArrayList<>();
-    List<JsonObject> all = new ArrayList<>();
+    List<String> all = new ArrayList<>();
     while (!waiting.isEmpty() && (group.isEmpty() || all.size() + waiting.get(0).envelopes().size() <= MAX_GROUP)) {
       Request next = waiting.remove(0);
       group.add(next);

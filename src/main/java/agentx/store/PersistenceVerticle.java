@@ -2,6 +2,7 @@ package agentx.store;
 
 import agentx.config.AgentXConfig;
 import agentx.events.ErrorCode;
+import agentx.events.JsonText;
 import agentx.events.Metrics;
 import agentx.protocol.Addresses;
 import agentx.protocol.AppendEvents;
@@ -14,6 +15,7 @@ import agentx.protocol.NodeHealth;
 import agentx.protocol.PageQuery;
 import agentx.protocol.SaveWorkflow;
 import agentx.protocol.Serving;
+import agentx.protocol.SessionEvent;
 import agentx.protocol.SessionRef;
 import agentx.protocol.StoredMessage;
 import agentx.protocol.TurnProgress;
@@ -94,7 +96,7 @@ public class PersistenceVerticle extends VerticleBase {
       TurnQuery query = TurnQuery.fromJson(b);
       return turns.get(query.sessionId(), query.turnId()).map(t -> t.toJson());
     });
-    serve(Addresses.STORE_EVENT_APPEND, b -> appender.append(AppendEvents.fromJson(b).envelopes()).map(this::published));
+    serve(Addresses.STORE_EVENT_APPEND, b -> appender.append(AppendEvents.fromJson(b).encoded()).map(this::publishedText));
     serve(Addresses.STORE_EVENT_LIST, b -> events.list(EventQuery.fromJson(b)).map(p -> p.toJson()));
     serve(Addresses.STORE_WORKFLOW_SAVE, b -> {
       SaveWorkflow save = SaveWorkflow.fromJson(b);
@@ -126,13 +128,19 @@ public class PersistenceVerticle extends VerticleBase {
 
   /** Persist, then publish: the committed envelopes go to their sessions' subscribers; the caller gets their numbers. */
   private JsonObject published(List<JsonObject> stored) {
+    return publishedText(stored.stream().map(JsonObject::encode).toList());
+  }
+
+  /** {@link #published} for envelopes as stored text: published as that text, which every subscriber writes as is. */
+  private JsonObject publishedText(List<String> stored) {
     if (!stored.isEmpty()) {
       Metrics.of(vertx).eventsPersisted(stored.size());
     }
     List<Long> seqs = new ArrayList<>(stored.size());
-    for (JsonObject envelope : stored) {
-      vertx.eventBus().publish(Addresses.sessionEvents(envelope.getString("session_id")), envelope);
-      seqs.add(envelope.getLong("seq"));
+    for (String envelope : stored) {
+      SessionEvent event = SessionEvent.of(envelope);
+      SessionEvent.publish(vertx, JsonText.string(envelope, "session_id"), envelope);
+      seqs.add(event.seq());
     }
     return new AppendEvents.Stored(seqs).toJson();
   }
