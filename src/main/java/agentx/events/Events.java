@@ -56,7 +56,11 @@ public final class Events {
    * field added first when the draft has none), the rest of the text untouched.
    */
   public static String withSeq(String envelope, long seq) {
-    int at = JsonText.valueOf(envelope, 0, "seq");
+    return withSeqAt(envelope, JsonText.valueOf(envelope, 0, "seq"), seq);
+  }
+
+  /** {@link #withSeq} when the position of the top-level {@code seq} value is known ({@code -1}: none). */
+  public static String withSeqAt(String envelope, int at, long seq) {
     if (at >= 0) {
       int end = JsonText.skipValue(envelope, at);
       if (end > 0) {

@@ -57,6 +57,54 @@ public final class JsonText {
     return -1;
   }
 
+  /**
+   * {@link #valueOf} for several keys in one pass: where each key's value starts ({@code -1} for a
+   * key not found). The scan stops once every key is found, so keys near the start are cheap.
+   */
+  public static int[] valuesOf(String json, String... keys) {
+    int[] at = new int[keys.length];
+    java.util.Arrays.fill(at, -1);
+    int missing = keys.length;
+    int n = json.length();
+    int i = skipWs(json, 0);
+    if (i >= n || json.charAt(i) != '{') {
+      return at;
+    }
+    i = skipWs(json, i + 1);
+    while (i < n && missing > 0 && json.charAt(i) == '"') {
+      int keyEnd = skipString(json, i);
+      if (keyEnd < 0) {
+        return at;
+      }
+      int match = -1;
+      for (int k = 0; k < keys.length; k++) {
+        if (at[k] < 0 && keyEnd - i - 2 == keys[k].length() && json.regionMatches(i + 1, keys[k], 0, keys[k].length())) {
+          match = k;
+          break;
+        }
+      }
+      i = skipWs(json, keyEnd);
+      if (i >= n || json.charAt(i) != ':') {
+        return at;
+      }
+      i = skipWs(json, i + 1);
+      if (match >= 0 && i < n) {
+        at[match] = i;
+        missing--;
+      }
+      i = skipValue(json, i);
+      if (i < 0) {
+        return at;
+      }
+      i = skipWs(json, i);
+      if (i >= n || json.charAt(i) != ',') {
+        return at;
+      }
+      i = skipWs(json, i + 1);
+    }
+    return at;
+  }
+
   /** The top-level string {@code key} of the object text, unescaped; null when absent, not a string, or malformed. */
   public static String string(String json, String key) {
     return string(json, 0, key);
@@ -73,7 +121,11 @@ public final class JsonText {
   }
 
   public static long integer(String json, int from, String key, long otherwise) {
-    int at = valueOf(json, from, key);
+    return integerAt(json, valueOf(json, from, key), otherwise);
+  }
+
+  /** The integer whose text starts at {@code at}, or {@code otherwise} when there is none there. */
+  public static long integerAt(String json, int at, long otherwise) {
     if (at < 0) {
       return otherwise;
     }
@@ -109,11 +161,12 @@ public final class JsonText {
     if (end < 0) {
       return null;
     }
-    int backslash = json.indexOf('\\', at + 1);
-    if (backslash < 0 || backslash >= end - 1) {
-      return json.substring(at + 1, end - 1);
+    for (int i = at + 1; i < end - 1; i++) {
+      if (json.charAt(i) == '\\') {
+        return unescape(json, at + 1, end - 1);
+      }
     }
-    return unescape(json, at + 1, end - 1);
+    return json.substring(at + 1, end - 1);
   }
 
   /** Index just after the JSON value starting at {@code i}, or -1 when it is malformed or cut. */

@@ -98,10 +98,11 @@ public final class EventRepository {
           List<Tuple> batch = new ArrayList<>(drafts.size());
           for (String draft : drafts) {
             long seq = ++last;
-            String envelope = Events.withSeq(draft, seq);
+            int[] at = JsonText.valuesOf(draft, "turn_id", "type", "timestamp", "seq");
+            String envelope = at[3] >= 0 ? Events.withSeqAt(draft, at[3], seq) : Events.withSeq(draft, seq);
             numbered.add(envelope);
-            batch.add(Params.of(sessionId, seq, JsonText.string(envelope, "turn_id"), JsonText.string(envelope, "type"),
-                envelope, JsonText.string(envelope, "timestamp")));
+            batch.add(Params.of(sessionId, seq, JsonText.stringAt(draft, at[0]), JsonText.stringAt(draft, at[1]),
+                envelope, JsonText.stringAt(draft, at[2])));
           }
           return conn.preparedQuery(Sql.INSERT_EVENT).executeBatch(batch).map(r -> numbered);
         });

@@ -138,9 +138,9 @@ public class PersistenceVerticle extends VerticleBase {
     }
     List<Long> seqs = new ArrayList<>(stored.size());
     for (String envelope : stored) {
-      SessionEvent event = SessionEvent.of(envelope);
-      SessionEvent.publish(vertx, JsonText.string(envelope, "session_id"), envelope);
-      seqs.add(event.seq());
+      int[] at = JsonText.valuesOf(envelope, "session_id", "seq");
+      SessionEvent.publish(vertx, JsonText.stringAt(envelope, at[0]), envelope);
+      seqs.add(JsonText.integerAt(envelope, at[1], -1));
     }
     return new AppendEvents.Stored(seqs).toJson();
   }

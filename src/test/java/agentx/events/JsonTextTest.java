@@ -23,6 +23,19 @@ public class JsonTextTest {
   }
 
   @Test
+  @DisplayName("several keys in one pass: the same positions as one key at a time")
+  void severalKeys() {
+    String json = "{\"data\":{\"seq\":7},\"type\":\"stream\",\"seq\":42,\"turn_id\":null}";
+    int[] at = JsonText.valuesOf(json, "seq", "type", "missing", "turn_id");
+    assertThat(at[0]).isEqualTo(JsonText.valueOf(json, 0, "seq"));
+    assertThat(JsonText.integerAt(json, at[0], -1)).isEqualTo(42);
+    assertThat(JsonText.stringAt(json, at[1])).isEqualTo("stream");
+    assertThat(at[2]).isEqualTo(-1);
+    assertThat(JsonText.stringAt(json, at[3])).isNull();
+    assertThat(json.substring(at[3])).startsWith("null");
+  }
+
+  @Test
   @DisplayName("malformed or cut text answers not found instead of guessing")
   void malformed() {
     assertThat(JsonText.string("{\"type\":\"str", "type")).isNull();
