@@ -112,17 +112,21 @@ public final class AgentX {
     verticleConfig.put(PersistenceVerticle.RECOVER_TURNS, singleNode && roles.contains("engine"));
     DeploymentOptions options = new DeploymentOptions().setConfig(verticleConfig);
 
-    // The store first (others need it at start), then the HTTP edge last so it opens only when all can answer.
-    Future<?> chain = Future.succeededFuture();
+    // The store, the tools and the engine start side by side (none asks another anything while it
+    // starts: with roles split over a cluster it could not count on the others being up anyway), so
+    // their start-up work (migrations, class loading) overlaps; the HTTP edge last, so it opens only
+    // when all can answer.
+    List<Future<?>> services = new java.util.ArrayList<>();
     if (roles.contains("store")) {
-      chain = chain.compose(v -> vertx.deployVerticle(new PersistenceVerticle(), options));
+      services.add(vertx.deployVerticle(new PersistenceVerticle(), options));
     }
     if (roles.contains("tools")) {
-      chain = chain.compose(v -> vertx.deployVerticle(new McpToolsVerticle(), options));
+      services.add(vertx.deployVerticle(new McpToolsVerticle(), options));
     }
     if (roles.contains("engine")) {
-      chain = chain.compose(v -> vertx.deployVerticle(new AgentEngineVerticle(), options));
+      services.add(vertx.deployVerticle(new AgentEngineVerticle(), options));
     }
+    Future<?> chain = Future.all(services);
     // a node without an HTTP API can still be scraped: its meters are its own
     if (!roles.contains("api") && config.integer(AgentXConfig.METRICS_PORT) > 0) {
       chain = chain.compose(v -> vertx.deployVerticle(new MetricsEndpointVerticle(), options));
