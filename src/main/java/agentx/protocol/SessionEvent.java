@@ -6,6 +6,8 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * One event of a session as it travels on {@link Addresses#sessionEvents}: the envelope of DESIGN
@@ -58,14 +60,40 @@ public final class SessionEvent {
     vertx.eventBus().publish(Addresses.sessionEvents(sessionId), json);
   }
 
-  /** Follows a session's events as they are published. */
-  public static MessageConsumer<Object> consumer(Vertx vertx, String sessionId, Handler<SessionEvent> handler) {
-    return vertx.eventBus().consumer(Addresses.sessionEvents(sessionId), m -> {
-      SessionEvent event = fromBody(m.body());
-      if (event != null) {
-        handler.handle(event);
+  /**
+   * Publishes consecutive stored envelopes of one session, in {@code seq} order, as ONE message: their
+   * texts joined by {@code '\n'} (an encoded envelope is one line: encoders escape newlines). Under
+   * load the store commits several events of a session at once, and a message per event was most of
+   * the cost of delivering them. Subscribers read it with {@link #each}.
+   */
+  public static void publish(Vertx vertx, String sessionId, List<String> jsons) {
+    if (jsons.size() == 1) {
+      publish(vertx, sessionId, jsons.get(0));
+    } else if (!jsons.isEmpty()) {
+      vertx.eventBus().publish(Addresses.sessionEvents(sessionId), String.join("\n", jsons));
+    }
+  }
+
+  /** Each event a message on a session's address holds, in order: one, several (lines of text), or none for a body that is not an event. */
+  public static void each(Object body, Consumer<SessionEvent> handler) {
+    if (body instanceof String text) {
+      int from = 0;
+      for (int newline = text.indexOf('\n'); newline >= 0; newline = text.indexOf('\n', from)) {
+        handler.accept(of(text.substring(from, newline)));
+        from = newline + 1;
       }
-    });
+      handler.accept(from == 0 ? of(text) : of(text.substring(from)));
+      return;
+    }
+    SessionEvent event = fromBody(body);
+    if (event != null) {
+      handler.accept(event);
+    }
+  }
+
+  /** Follows a session's events as they are published, one call per event. */
+  public static MessageConsumer<Object> consumer(Vertx vertx, String sessionId, Handler<SessionEvent> handler) {
+    return vertx.eventBus().consumer(Addresses.sessionEvents(sessionId), m -> each(m.body(), handler::handle));
   }
 
   /** The envelope's JSON text, exactly as stored. */

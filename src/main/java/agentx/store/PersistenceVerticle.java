@@ -28,7 +28,9 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
@@ -137,11 +139,14 @@ public class PersistenceVerticle extends VerticleBase {
       Metrics.of(vertx).eventsPersisted(stored.size());
     }
     List<Long> seqs = new ArrayList<>(stored.size());
+    // one message per session for the events this commit stored, in seq order
+    Map<String, List<String>> bySession = new LinkedHashMap<>();
     for (String envelope : stored) {
       int[] at = JsonText.valuesOf(envelope, "session_id", "seq");
-      SessionEvent.publish(vertx, JsonText.stringAt(envelope, at[0]), envelope);
+      bySession.computeIfAbsent(JsonText.stringAt(envelope, at[0]), k -> new ArrayList<>()).add(envelope);
       seqs.add(JsonText.integerAt(envelope, at[1], -1));
     }
+    bySession.forEach((sessionId, envelopes) -> SessionEvent.publish(vertx, sessionId, envelopes));
     return new AppendEvents.Stored(seqs).toJson();
   }
 
