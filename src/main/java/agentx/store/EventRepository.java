@@ -48,22 +48,63 @@ public final class EventRepository {
     } catch (IllegalArgumentException e) {
       return Future.failedFuture(e);
     }
-    return db.write(conn -> {
-      String[] stored = new String[envelopes.size()];
-      Future<Void> chain = Future.succeededFuture();
-      // sessions in a fixed order, so two batches never wait on each other's session locks crosswise
-      for (String sessionId : bySession.keySet().stream().sorted().toList()) {
-        List<Integer> positions = bySession.get(sessionId);
-        List<String> drafts = positions.stream().map(envelopes::get).toList();
-        chain = chain.compose(v -> appendEncoded(db, conn, sessionId, drafts).map(numbered -> {
-          for (int k = 0; k < positions.size(); k++) {
-            stored[positions.get(k)] = numbered.get(k);
+    List<String> sessionIds = bySession.keySet().stream().sorted().toList();
+    // Three statements for the whole group, whatever the number of sessions in it: lock them all (in
+    // a fixed order, so two store nodes never wait on each other crosswise), read their last numbers
+    // (after the locks, so no concurrent writer can have added one since), insert every row.
+    return db.write(conn -> lockSessions(conn, sessionIds)
+        .compose(v -> lastSeqs(conn, sessionIds))
+        .compose(last -> {
+          String[] stored = new String[envelopes.size()];
+          List<Tuple> batch = new ArrayList<>(envelopes.size());
+          for (String sessionId : sessionIds) {
+            long seq = last.getOrDefault(sessionId, 0L);
+            for (int position : bySession.get(sessionId)) {
+              stored[position] = numbered(sessionId, envelopes.get(position), ++seq, batch);
+            }
           }
-          return null;
-        }));
+          return conn.preparedQuery(Sql.INSERT_EVENT).executeBatch(batch).map(r -> List.of(stored));
+        })).onSuccess(written -> db.metrics().eventBatch(written.size()));
+  }
+
+  private Future<Void> lockSessions(SqlConnection conn, List<String> sessionIds) {
+    String sql = db.dialect().forUpdate("SELECT session_id FROM sessions WHERE session_id IN (" + placeholders(sessionIds.size())
+        + ") ORDER BY session_id");
+    return conn.preparedQuery(sql).execute(Params.of(sessionIds.toArray())).compose(rows -> {
+      if (rows.size() == sessionIds.size()) {
+        return Future.succeededFuture();
       }
-      return chain.map(v -> List.of(stored));
-    }).onSuccess(written -> db.metrics().eventBatch(written.size()));
+      java.util.Set<String> found = new java.util.HashSet<>();
+      rows.forEach(row -> found.add(row.getString("session_id")));
+      String missing = sessionIds.stream().filter(id -> !found.contains(id)).findFirst().orElse(sessionIds.get(0));
+      return Future.failedFuture(SessionRepository.notFound(missing));
+    });
+  }
+
+  private static Future<Map<String, Long>> lastSeqs(SqlConnection conn, List<String> sessionIds) {
+    String sql = "SELECT s.session_id AS session_id, (SELECT MAX(e.seq) FROM events e WHERE e.session_id = s.session_id) AS seq"
+        + " FROM sessions s WHERE s.session_id IN (" + placeholders(sessionIds.size()) + ")";
+    return conn.preparedQuery(sql).execute(Params.of(sessionIds.toArray())).map(rows -> {
+      Map<String, Long> last = new java.util.HashMap<>();
+      rows.forEach(row -> {
+        Object seq = row.getValue("seq");
+        last.put(row.getString("session_id"), seq instanceof Number n ? n.longValue() : 0L);
+      });
+      return last;
+    });
+  }
+
+  private static String placeholders(int n) {
+    return String.join(", ", java.util.Collections.nCopies(n, "?"));
+  }
+
+  /** The draft with its {@code seq} in the text, its row added to {@code batch}. */
+  private static String numbered(String sessionId, String draft, long seq, List<Tuple> batch) {
+    int[] at = JsonText.valuesOf(draft, "turn_id", "type", "timestamp", "seq");
+    String envelope = at[3] >= 0 ? Events.withSeqAt(draft, at[3], seq) : Events.withSeq(draft, seq);
+    batch.add(Params.of(sessionId, seq, JsonText.stringAt(draft, at[0]), JsonText.stringAt(draft, at[1]),
+        envelope, JsonText.stringAt(draft, at[2])));
+    return envelope;
   }
 
   private static String sessionOf(String envelope) {
@@ -97,12 +138,7 @@ public final class EventRepository {
           List<String> numbered = new ArrayList<>(drafts.size());
           List<Tuple> batch = new ArrayList<>(drafts.size());
           for (String draft : drafts) {
-            long seq = ++last;
-            int[] at = JsonText.valuesOf(draft, "turn_id", "type", "timestamp", "seq");
-            String envelope = at[3] >= 0 ? Events.withSeqAt(draft, at[3], seq) : Events.withSeq(draft, seq);
-            numbered.add(envelope);
-            batch.add(Params.of(sessionId, seq, JsonText.stringAt(draft, at[0]), JsonText.stringAt(draft, at[1]),
-                envelope, JsonText.stringAt(draft, at[2])));
+            numbered.add(numbered(sessionId, draft, ++last, batch));
           }
           return conn.preparedQuery(Sql.INSERT_EVENT).executeBatch(batch).map(r -> numbered);
         });
