@@ -69,7 +69,7 @@ public class PersistenceVerticle extends VerticleBase {
     workflows = new WorkflowRepository(db);
     turns = new TurnRepository(db, sessions);
     recovery = new TurnRecovery(db);
-    appender = new EventAppender(events);
+    appender = new EventAppender(events, db.isSqlite() ? 1 : 4);
     return vertx.executeBlocking(db::migrateBlocking)
         .compose(applied -> config().getBoolean(RECOVER_TURNS, false) ? recoverInterruptedTurns() : Future.succeededFuture())
         .compose(v -> registerConsumers())
