@@ -4,9 +4,11 @@ import agentx.events.Metrics;
 import agentx.protocol.Addresses;
 import agentx.events.AgentXException;
 import agentx.protocol.EngineClient;
+import agentx.protocol.SessionEvent;
 import agentx.protocol.StoreClient;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
@@ -156,6 +158,20 @@ final class EventBusBridge {
         }
         event.complete(allowed);
       }
+      case RECEIVE -> {
+        // Session events travel as their stored JSON text, several to a message under load: each is
+        // written here as its own frame with the text as the body (a JSON object for the page, as
+        // always), and the bridge's own frame, which would carry the text as a string, is dropped.
+        JsonObject raw = event.getRawMessage();
+        String address = raw == null ? null : raw.getString("address");
+        if (address != null && raw.getValue("body") instanceof String text && address.startsWith(Addresses.SESSION_EVENTS_PREFIX)) {
+          String head = frameHead(address);
+          SessionEvent.each(text, envelope -> socket.write(frame(head, envelope)));
+          event.complete(false);
+          return;
+        }
+        event.complete(true);
+      }
       case UNREGISTER -> {
         Map<String, Feed> open = feeds.get(socket);
         Feed feed = open == null ? null : open.remove(event.getRawMessage().getString("address"));
@@ -184,14 +200,25 @@ final class EventBusBridge {
     }
     String sessionId = address.substring(Addresses.SESSION_EVENTS_PREFIX.length()).toLowerCase();
     String sink = FEED_SINK_PREFIX + java.util.UUID.randomUUID();
-    EventFeed feed = new EventFeed(vertx, store, sessionId, after, envelope -> socket.write(
-        new JsonObject().put("type", "rec").put("address", address).put("body", envelope).toBuffer()));
+    String head = frameHead(address);
+    EventFeed feed = new EventFeed(vertx, store, sessionId, after, envelope -> socket.write(frame(head, envelope)));
     Feed previous = feeds.computeIfAbsent(socket, s -> new ConcurrentHashMap<>()).put(address, new Feed(feed, sink));
     if (previous != null) {
       previous.feed().close();
     }
     event.setRawMessage(raw.copy().put("address", sink));
     feed.start().onFailure(e -> log.warn("Bridge replay of {} failed: {}", address, e.getMessage()));
+  }
+
+  /** The start of a bridge frame delivering on {@code address}, up to its body. */
+  private static String frameHead(String address) {
+    return agentx.events.JsonText.quote(new StringBuilder("{\"type\":\"rec\",\"address\":"), address).append(",\"body\":").toString();
+  }
+
+  /** A bridge frame around the envelope's stored text: it is not parsed and encoded again. */
+  private static Buffer frame(String head, SessionEvent envelope) {
+    String json = envelope.json();
+    return Buffer.buffer(head.length() + json.length() + 1).appendString(head).appendString(json).appendString("}");
   }
 
   private static Long afterHeader(JsonObject headers) {

@@ -1,13 +1,12 @@
 package agentx.api;
 
-import agentx.protocol.Addresses;
 import agentx.protocol.EventQuery;
+import agentx.protocol.SessionEvent;
 import agentx.protocol.StoreClient;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.function.Consumer;
@@ -28,16 +27,16 @@ final class EventFeed {
   private final Vertx vertx;
   private final StoreClient store;
   private final String sessionId;
-  private final Consumer<JsonObject> sink;
+  private final Consumer<SessionEvent> sink;
   private long lastSent;
   private boolean replaying;
-  private final Deque<JsonObject> held = new ArrayDeque<>();
-  private MessageConsumer<JsonObject> consumer;
+  private final Deque<SessionEvent> held = new ArrayDeque<>();
+  private MessageConsumer<Object> consumer;
   private boolean closed;
   private Supplier<Future<Void>> readyForMore = Future::succeededFuture;
 
   /** @param after replay events with seq greater than this; negative for the live tail only */
-  EventFeed(Vertx vertx, StoreClient store, String sessionId, long after, Consumer<JsonObject> sink) {
+  EventFeed(Vertx vertx, StoreClient store, String sessionId, long after, Consumer<SessionEvent> sink) {
     this.vertx = vertx;
     this.store = store;
     this.sessionId = sessionId;
@@ -55,7 +54,7 @@ final class EventFeed {
   }
 
   Future<Void> start() {
-    consumer = vertx.eventBus().consumer(Addresses.sessionEvents(sessionId), m -> onLive(m.body()));
+    consumer = SessionEvent.consumer(vertx, sessionId, this::onLive);
     return consumer.completion().onSuccess(v -> {
       if (lastSent >= 0) {
         replay();
@@ -70,15 +69,15 @@ final class EventFeed {
     }
   }
 
-  private void onLive(JsonObject event) {
-    if (closed) {
+  private void onLive(SessionEvent event) {
+    if (closed || event.seq() < 0) {
       return;
     }
     if (replaying) {
       held.add(event);
       return;
     }
-    long seq = event.getLong("seq");
+    long seq = event.seq();
     if (lastSent < 0) {
       lastSent = seq - 1; // live only: start at the first event seen
     }
@@ -93,8 +92,8 @@ final class EventFeed {
     send(event);
   }
 
-  private void send(JsonObject event) {
-    lastSent = event.getLong("seq");
+  private void send(SessionEvent event) {
+    lastSent = event.seq();
     sink.accept(event);
   }
 
@@ -112,8 +111,8 @@ final class EventFeed {
           }
           JsonArray events = page.succeeded() ? page.result().events() : new JsonArray();
           for (int i = 0; i < events.size(); i++) {
-            JsonObject event = events.getJsonObject(i);
-            if (event.getLong("seq") > lastSent) {
+            SessionEvent event = SessionEvent.of(events.getJsonObject(i));
+            if (event.seq() > lastSent) {
               send(event);
             }
           }
@@ -132,8 +131,8 @@ final class EventFeed {
 
   private void releaseHeld() {
     while (!held.isEmpty() && !replaying) {
-      JsonObject event = held.poll();
-      long seq = event.getLong("seq");
+      SessionEvent event = held.poll();
+      long seq = event.seq();
       if (seq <= lastSent) {
         continue;
       }

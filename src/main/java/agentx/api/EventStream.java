@@ -8,6 +8,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
+import agentx.protocol.SessionEvent;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.util.ArrayDeque;
@@ -93,12 +94,12 @@ final class EventStream {
     });
   }
 
-  /** One envelope as one SSE event (its JSON is a single line: {@code encode()} escapes newlines). */
-  static String format(JsonObject envelope) {
-    return "id: " + envelope.getLong("seq") + "\nevent: " + envelope.getString("type") + "\ndata: " + envelope.encode() + "\n\n";
+  /** One envelope as one SSE event (its stored JSON text is a single line: the encoders escape newlines). */
+  static String format(SessionEvent envelope) {
+    return "id: " + envelope.seq() + "\nevent: " + envelope.type() + "\ndata: " + envelope.json() + "\n\n";
   }
 
-  private void onEvent(JsonObject envelope) {
+  private void onEvent(SessionEvent envelope) {
     if (closed) {
       return;
     }

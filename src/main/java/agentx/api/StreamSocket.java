@@ -3,6 +3,7 @@ package agentx.api;
 import agentx.events.AgentXException;
 import agentx.events.Metrics;
 import agentx.protocol.EngineClient;
+import agentx.protocol.SessionEvent;
 import agentx.protocol.StoreClient;
 import agentx.events.ErrorCode;
 import io.vertx.core.Vertx;
@@ -75,7 +76,7 @@ final class StreamSocket {
       ws.textMessageHandler(this::onFrame);
       ws.binaryMessageHandler(data -> writeError(ErrorCode.VALIDATION_FAILED,
           "Binary frames are not part of this protocol: send JSON text frames."));
-      feed = new EventFeed(vertx, store, sessionId, after, this::write);
+      feed = new EventFeed(vertx, store, sessionId, after, this::writeEvent);
       Metrics.of(vertx).streamClientOpened(Metrics.WEBSOCKET);
       feed.start().onFailure(e -> ws.close((short) 1011, "cannot follow the session"));
       if (heartbeatMs > 0) {
@@ -93,9 +94,29 @@ final class StreamSocket {
   private int congestedFrames;
   private long lastSeqWritten;
 
-  private void write(JsonObject frame) {
-    if (ws.isClosed()) {
+  /** An event's frame is its envelope's text as stored: encoded once, by the store, for every socket. */
+  private void writeEvent(SessionEvent event) {
+    if (congested()) {
       return;
+    }
+    lastSeqWritten = event.seq();
+    ws.writeTextMessage(event.json());
+  }
+
+  private void write(JsonObject frame) {
+    if (congested()) {
+      return;
+    }
+    if (frame.getValue("seq") instanceof Number seq) {
+      lastSeqWritten = seq.longValue();
+    }
+    ws.writeTextMessage(frame.encode());
+  }
+
+  /** Whether the frame about to be written must be dropped: the socket is closed, or closed now for reading too slowly. */
+  private boolean congested() {
+    if (ws.isClosed()) {
+      return true;
     }
     if (ws.writeQueueFull()) {
       if (congestedFrames == 0) {
@@ -104,14 +125,11 @@ final class StreamSocket {
       if (++congestedFrames > MAX_CONGESTED_FRAMES) {
         log.info("Session {}: closing a WebSocket that stopped reading (last seq sent {})", sessionId, lastSeqWritten);
         ws.close(CLOSE_TOO_SLOW, "client too slow; reconnect with after=" + lastSeqWritten);
-        return;
+        return true;
       }
     }
     lastWriteNanos = System.nanoTime();
-    if (frame.getValue("seq") instanceof Number seq) {
-      lastSeqWritten = seq.longValue();
-    }
-    ws.writeTextMessage(frame.encode());
+    return false;
   }
 
   private void onFrame(String text) {

@@ -18,6 +18,7 @@ import agentx.protocol.AssistantReply;
 import agentx.protocol.EngineClient;
 import agentx.protocol.EventQuery;
 import agentx.protocol.StartTurn;
+import agentx.protocol.SessionEvent;
 import agentx.protocol.StoreClient;
 import agentx.protocol.TurnAccepted;
 import agentx.protocol.TurnOutcome;
@@ -101,8 +102,11 @@ final class TurnRoutes {
     Promise<TurnOutcome> answer = Promise.promise();
     JsonObject[] lastAnswer = new JsonObject[1];
     JsonArray calls = new JsonArray();
-    MessageConsumer<JsonObject> watch = vertx.eventBus().consumer(Addresses.sessionEvents(request.sessionId()), m -> {
-      JsonObject event = m.body();
+    MessageConsumer<Object> watch = SessionEvent.consumer(vertx, request.sessionId(), published -> {
+      if (Events.STREAM.equals(published.type())) {
+        return; // tokens say nothing about the turn's end: not parsed
+      }
+      JsonObject event = published.toJson();
       if (!turnId.equals(event.getString("turn_id"))) {
         return;
       }

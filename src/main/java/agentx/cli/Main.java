@@ -56,6 +56,12 @@ public final class Main implements Callable<Integer> {
   String roles;
 
   public static void main(String[] args) {
+    // Netty 4.2's buffer allocator registers JFR events on its first allocation, which starts JFR's
+    // machinery in every process (about 0.2 s of start-up); a recording started with -XX:StartFlightRecording
+    // still records the JVM's own events. -Dio.netty.jfr.enabled=true brings Netty's back.
+    if (System.getProperty("io.netty.jfr.enabled") == null) {
+      System.setProperty("io.netty.jfr.enabled", "false");
+    }
     int exit = new CommandLine(new Main()).execute(args);
     if (exit != 0) {
       System.exit(exit);

@@ -7,7 +7,6 @@ import agentx.protocol.AppendEvents;
 import agentx.protocol.StoreClient;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -30,7 +29,7 @@ final class EventLog {
   private final String sessionId;
   private final String turnId;
   private final Consumer<AgentXException> onStoreFailure;
-  private List<JsonObject> pending = new ArrayList<>();
+  private List<String> pending = new ArrayList<>();
   private boolean writing;
   private boolean broken;
   private boolean sealed;
@@ -52,15 +51,18 @@ final class EventLog {
 
   /** Queues one event; it is stored and published in order, as soon as the previous batch is written. */
   void emit(String type, Object data) {
-    emit(Events.draft(type, sessionId, turnId, data));
+    // a token's draft is written as text directly; other events are rare and built as objects
+    emit(data instanceof String text ? Events.draftText(type, sessionId, turnId, text, null)
+        : Events.draft(type, sessionId, turnId, data).encode());
   }
 
   /** A thinking token, when the session asked for them: a {@code stream} event marked {@code kind:"thinking"} (DESIGN §4.2). */
   void emitThinking(String text) {
-    emit(Events.draft(Events.STREAM, sessionId, turnId, text).put("kind", "thinking"));
+    emit(Events.draftText(Events.STREAM, sessionId, turnId, text, "thinking"));
   }
 
-  private void emit(JsonObject draft) {
+  /** @param draft the envelope without {@code seq}, encoded once here: the store numbers, stores and publishes this text */
+  private void emit(String draft) {
     if (broken || sealed) {
       return;
     }
@@ -111,7 +113,7 @@ final class EventLog {
   }
 
   private void writeBatch() {
-    List<JsonObject> batch = pending;
+    List<String> batch = pending;
     pending = new ArrayList<>();
     writing = true;
     checkBacklog();

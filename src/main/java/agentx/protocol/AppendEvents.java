@@ -9,16 +9,35 @@ import java.util.List;
  * Envelopes to store, in order, WITHOUT {@code seq}: the store numbers them after the session's last
  * event, stores them in one transaction and only then publishes them to the session's address. The
  * store is the only numberer, so a number seen by anyone was stored and is never handed out again.
+ *
+ * <p>Each envelope is either its JSON text (what the engine sends: encoded once, then numbered,
+ * stored and published as text; strings cross the local event bus without a copy) or a
+ * {@code JsonObject}.
  */
-public record AppendEvents(List<JsonObject> envelopes) {
+public record AppendEvents(List<?> envelopes) {
   public JsonObject toJson() {
-    return new JsonObject().put("events", new JsonArray(envelopes));
+    return new JsonObject().put("events", new JsonArray(new ArrayList<>(envelopes)));
   }
 
   public static AppendEvents fromJson(JsonObject json) {
-    List<JsonObject> out = new ArrayList<>();
-    json.getJsonArray("events", new JsonArray()).forEach(o -> out.add((JsonObject) o));
+    List<Object> out = new ArrayList<>();
+    json.getJsonArray("events", new JsonArray()).forEach(out::add);
     return new AppendEvents(out);
+  }
+
+  /** The envelopes as JSON text, in order. */
+  public List<String> encoded() {
+    List<String> out = new ArrayList<>(envelopes.size());
+    for (Object envelope : envelopes) {
+      if (envelope instanceof String text) {
+        out.add(text);
+      } else if (envelope instanceof JsonObject object) {
+        out.add(object.encode());
+      } else {
+        throw new IllegalArgumentException("An event envelope must be a JSON object or its text, not " + envelope);
+      }
+    }
+    return out;
   }
 
   /** The store's answer: the {@code seq} each envelope got, in order. */

@@ -108,6 +108,10 @@ public final class Database {
 
   /** Applies pending migrations. Blocking: call it from executeBlocking. */
   public int migrateBlocking() {
+    if (SchemaCheck.current(dataSource, dialect.migrations().substring("classpath:".length()))) {
+      log.info("Database {} ready (schema current)", url.redacted());
+      return 0;
+    }
     Flyway flyway = Flyway.configure()
         .dataSource(dataSource)
         .locations(dialect.migrations())

@@ -2,7 +2,6 @@ package agentx.store;
 
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -17,21 +16,28 @@ final class EventAppender {
   /** Envelopes per combined transaction at most; more wait for the next one. */
   static final int MAX_GROUP = 4_000;
 
-  private record Request(List<JsonObject> envelopes, Promise<List<JsonObject>> stored) {}
+  private record Request(List<String> envelopes, Promise<List<String>> stored) {}
 
   private final EventRepository events;
+  private final int maxInFlight;
   private final List<Request> waiting = new ArrayList<>();
-  private boolean writing;
+  private int inFlight;
 
-  EventAppender(EventRepository events) {
+  /**
+   * @param maxInFlight combined transactions written at once: 1 on SQLite (one writer anyway); more on
+   *     PostgreSQL, whose transactions wait on network round trips rather than on each other. A session's
+   *     appends stay in order either way: its event log sends the next only once the previous is stored.
+   */
+  EventAppender(EventRepository events, int maxInFlight) {
     this.events = events;
+    this.maxInFlight = Math.max(1, maxInFlight);
   }
 
-  /** Completes with the envelopes as stored (with their {@code seq}), in the order given, once committed. */
-  Future<List<JsonObject>> append(List<JsonObject> envelopes) {
-    Promise<List<JsonObject>> stored = Promise.promise();
+  /** Completes with the envelopes as stored (JSON text with their {@code seq}), in the order given, once committed. */
+  Future<List<String>> append(List<String> envelopes) {
+    Promise<List<String>> stored = Promise.promise();
     waiting.add(new Request(envelopes, stored));
-    if (!writing) {
+    if (inFlight < maxInFlight) {
       writeNext();
     }
     return stored.future();
@@ -39,12 +45,11 @@ final class EventAppender {
 
   private void writeNext() {
     if (waiting.isEmpty()) {
-      writing = false;
       return;
     }
-    writing = true;
+    inFlight++;
     List<Request> group = new ArrayList<>();
-    List<JsonObject> all = new ArrayList<>();
+    List<String> all = new ArrayList<>();
     while (!waiting.isEmpty() && (group.isEmpty() || all.size() + waiting.get(0).envelopes().size() <= MAX_GROUP)) {
       Request next = waiting.remove(0);
       group.add(next);
@@ -58,9 +63,11 @@ final class EventAppender {
           request.stored().complete(done.result().subList(from, to));
           from = to;
         }
+        inFlight--;
         writeNext();
       } else if (group.size() == 1) {
         group.get(0).stored().fail(done.cause());
+        inFlight--;
         writeNext();
       } else {
         // one request may have spoiled the group: write each on its own, in order
@@ -75,7 +82,10 @@ final class EventAppender {
                 }
               }).transform(ignored -> Future.succeededFuture()));
         }
-        chain.onComplete(v -> writeNext());
+        chain.onComplete(v -> {
+          inFlight--;
+          writeNext();
+        });
       }
     });
   }

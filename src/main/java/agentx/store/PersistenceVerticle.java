@@ -2,6 +2,7 @@ package agentx.store;
 
 import agentx.config.AgentXConfig;
 import agentx.events.ErrorCode;
+import agentx.events.JsonText;
 import agentx.events.Metrics;
 import agentx.protocol.Addresses;
 import agentx.protocol.AppendEvents;
@@ -18,6 +19,7 @@ import agentx.protocol.NodeHealth;
 import agentx.protocol.PageQuery;
 import agentx.protocol.SaveWorkflow;
 import agentx.protocol.Serving;
+import agentx.protocol.SessionEvent;
 import agentx.protocol.SessionRef;
 import agentx.protocol.StoredMessage;
 import agentx.protocol.TurnProgress;
@@ -31,7 +33,9 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
@@ -75,7 +79,7 @@ public class PersistenceVerticle extends VerticleBase {
     workflows = new WorkflowRepository(db);
     turns = new TurnRepository(db, sessions);
     recovery = new TurnRecovery(db);
-    appender = new EventAppender(events);
+    appender = new EventAppender(events, db.isSqlite() ? 1 : 4);
     toolCalls = new ToolCallRepository(db);
     resumeTurns = config.bool(AgentXConfig.RESUME_TURNS);
     return vertx.executeBlocking(db::migrateBlocking)
@@ -127,7 +131,7 @@ public class PersistenceVerticle extends VerticleBase {
     });
     serve(Addresses.STORE_TURN_CLAIM, b -> recovery.claim(ResumableTurn.Claim.fromJson(b)).map(ResumableTurn::toJson));
     serve(Addresses.STORE_TURN_RESUMABLE, b -> recovery.resumable().map(turns -> new JsonObject().put("turns", new JsonArray(turns))));
-    serve(Addresses.STORE_EVENT_APPEND, b -> appender.append(AppendEvents.fromJson(b).envelopes()).map(this::published));
+    serve(Addresses.STORE_EVENT_APPEND, b -> appender.append(AppendEvents.fromJson(b).encoded()).map(this::publishedText));
     serve(Addresses.STORE_EVENT_LIST, b -> events.list(EventQuery.fromJson(b)).map(p -> p.toJson()));
     serve(Addresses.STORE_WORKFLOW_SAVE, b -> {
       SaveWorkflow save = SaveWorkflow.fromJson(b);
@@ -159,14 +163,23 @@ public class PersistenceVerticle extends VerticleBase {
 
   /** Persist, then publish: the committed envelopes go to their sessions' subscribers; the caller gets their numbers. */
   private JsonObject published(List<JsonObject> stored) {
+    return publishedText(stored.stream().map(JsonObject::encode).toList());
+  }
+
+  /** {@link #published} for envelopes as stored text: published as that text, which every subscriber writes as is. */
+  private JsonObject publishedText(List<String> stored) {
     if (!stored.isEmpty()) {
       Metrics.of(vertx).eventsPersisted(stored.size());
     }
     List<Long> seqs = new ArrayList<>(stored.size());
-    for (JsonObject envelope : stored) {
-      vertx.eventBus().publish(Addresses.sessionEvents(envelope.getString("session_id")), envelope);
-      seqs.add(envelope.getLong("seq"));
+    // one message per session for the events this commit stored, in seq order
+    Map<String, List<String>> bySession = new LinkedHashMap<>();
+    for (String envelope : stored) {
+      int[] at = JsonText.valuesOf(envelope, "session_id", "seq");
+      bySession.computeIfAbsent(JsonText.stringAt(envelope, at[0]), k -> new ArrayList<>()).add(envelope);
+      seqs.add(JsonText.integerAt(envelope, at[1], -1));
     }
+    bySession.forEach((sessionId, envelopes) -> SessionEvent.publish(vertx, sessionId, envelopes));
     return new AppendEvents.Stored(seqs).toJson();
   }
 

@@ -144,6 +144,22 @@ class BridgeTest {
   }
 
   @Test
+  @DisplayName("events published several to a message (the store's commit of a session) reach the page as one rec frame each, bodies as JSON objects")
+  void batchedEventsAreSplit(Vertx vertx) {
+    start(vertx, Map.of());
+    String id = newSession(null);
+    WsClient ws = bridge("");
+    register(ws, Addresses.sessionEvents(id), new JsonObject());
+    JsonObject one = new JsonObject().put("type", "stream").put("session_id", id).put("seq", 1).put("data", "a\nb");
+    JsonObject two = new JsonObject().put("type", "turn").put("session_id", id).put("seq", 2).put("data", new JsonObject());
+    vertx.setTimer(100, t -> agentx.protocol.SessionEvent.publish(vertx, id, List.of(one.encode(), two.encode())));
+    Await.result(ws.await(f -> "rec".equals(f.getString("type")) && f.getJsonObject("body").getLong("seq") == 2), 10);
+    assertThat(ws.frames.stream().filter(f -> "rec".equals(f.getString("type"))))
+        .allMatch(f -> Addresses.sessionEvents(id).equals(f.getString("address")))
+        .extracting(f -> f.getJsonObject("body")).containsExactly(one, two);
+  }
+
+  @Test
   @DisplayName("agentx.client.send with a bad session id, no content or an unknown session is answered with {error, code}")
   void sendFailuresAreReplied(Vertx vertx) {
     start(vertx, Map.of());

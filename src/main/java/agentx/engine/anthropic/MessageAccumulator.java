@@ -1,5 +1,6 @@
 package agentx.engine.anthropic;
 
+import agentx.events.JsonText;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -60,6 +61,9 @@ public final class MessageAccumulator {
    * @throws AnthropicException for an {@code error} event or an event whose data is not JSON
    */
   public void accept(SseEvent event) {
+    if (acceptedTextDelta(event.data())) {
+      return;
+    }
     JsonObject data = parse(event.data());
     String type = data.getString("type", event.event());
     switch (type) {
@@ -110,6 +114,41 @@ public final class MessageAccumulator {
   /** Whether any content delta arrived (which makes a failed call unsafe to retry). */
   public boolean receivedContent() {
     return receivedContent;
+  }
+
+  /**
+   * The fast path for most of a stream: a {@code content_block_delta} carrying a {@code text_delta}
+   * is read with a scanner (its type, index and text) instead of a {@code JsonObject} per token.
+   * Anything else, or anything unusual about it (a missing field, a block not started, text that is
+   * not one well-formed JSON object), answers false and goes the full way, which also reports errors.
+   */
+  private boolean acceptedTextDelta(String data) {
+    int start = 0;
+    while (start < data.length() && Character.isWhitespace(data.charAt(start))) {
+      start++;
+    }
+    if (!data.startsWith("{\"type\":\"content_block_delta\"", start)) {
+      return false;
+    }
+    int end = JsonText.skipValue(data, start);
+    if (end < 0 || !data.substring(end).isBlank()) {
+      return false;
+    }
+    long index = JsonText.integer(data, start, "index", -1);
+    int delta = JsonText.valueOf(data, start, "delta");
+    if (index < 0 || index > Integer.MAX_VALUE || delta < 0 || data.charAt(delta) != '{'
+        || !"text_delta".equals(JsonText.string(data, delta, "type"))) {
+      return false;
+    }
+    String text = JsonText.string(data, delta, "text");
+    Block block = blocks.get((int) index);
+    if (text == null || block == null) {
+      return false;
+    }
+    receivedContent = true;
+    block.buffer.append(text);
+    listener.onTextDelta(text);
+    return true;
   }
 
   private static JsonObject parse(String data) {

@@ -9,6 +9,8 @@ import java.util.function.Consumer;
 public final class SseParser {
   private final Consumer<SseEvent> sink;
   private String event;
+  /** The event's only data line so far (most events have one); {@link #data} once there are more. */
+  private String firstData;
   private StringBuilder data;
 
   public SseParser(Consumer<SseEvent> sink) {
@@ -17,35 +19,41 @@ public final class SseParser {
 
   /** Feeds one line; a blank line dispatches the event gathered so far. */
   public void line(String line) {
-    if (line.endsWith("\r")) {
-      line = line.substring(0, line.length() - 1);
+    // one call per line of every streamed token: fields are compared in place, and only the value is copied
+    int end = line.length();
+    if (end > 0 && line.charAt(end - 1) == '\r') {
+      end--;
     }
-    if (line.isEmpty()) {
+    if (end == 0) {
       dispatch();
       return;
     }
-    if (line.startsWith(":")) {
+    if (line.charAt(0) == ':') {
       return; // a comment, used by servers as a keep-alive
     }
     int colon = line.indexOf(':');
-    String field = colon < 0 ? line : line.substring(0, colon);
-    String value = colon < 0 ? "" : line.substring(colon + 1);
-    if (value.startsWith(" ")) {
-      value = value.substring(1);
+    if (colon < 0 || colon >= end) {
+      colon = end;
     }
-    switch (field) {
-      case "event" -> event = value;
-      case "data" -> {
+    int valueStart = Math.min(colon + 1, end);
+    if (valueStart < end && line.charAt(valueStart) == ' ') {
+      valueStart++;
+    }
+    if (colon == 4 && line.startsWith("data")) {
+      String value = line.substring(valueStart, end);
+      if (data == null && firstData == null) {
+        firstData = value;
+      } else {
         if (data == null) {
-          data = new StringBuilder(value);
-        } else {
-          data.append('\n').append(value);
+          data = new StringBuilder(firstData);
+          firstData = null;
         }
+        data.append('\n').append(value);
       }
-      default -> {
-        // "id", "retry" and unknown fields mean nothing for the Messages API
-      }
+    } else if (colon == 5 && line.startsWith("event")) {
+      event = line.substring(valueStart, end);
     }
+    // "id", "retry" and unknown fields mean nothing for the Messages API
   }
 
   /** End of the body: an event without its closing blank line is incomplete and dropped. */
@@ -55,14 +63,15 @@ public final class SseParser {
 
   private void dispatch() {
     // Per the SSE spec an event without any data line is not dispatched.
-    if (data != null) {
-      sink.accept(new SseEvent(event == null ? "message" : event, data.toString()));
+    if (firstData != null || data != null) {
+      sink.accept(new SseEvent(event == null ? "message" : event, firstData != null ? firstData : data.toString()));
     }
     reset();
   }
 
   private void reset() {
     event = null;
+    firstData = null;
     data = null;
   }
 }

@@ -320,4 +320,59 @@ class MessageAccumulatorTest {
         + "data: {\"type\":\"content_block_delta\",\"index\":" + index
         + ",\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"" + escapedJson + "\"}}\n\n";
   }
+
+  @Test
+  @DisplayName("text deltas read without a JSON tree give exactly what a parser gives: escapes, unicode, key order, nested decoys")
+  void textDeltaFastPath() {
+    Recorder recorder = new Recorder();
+    MessageAccumulator acc = new MessageAccumulator(recorder);
+    acc.accept(new SseEvent("content_block_start", "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}"));
+    List<String> datas = List.of(
+        "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"a\\\"b\\\\c\\nd\\t\\u00e9\\ud83d\\ude00\\/\"}}",
+        "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"héllo 世界 😀\"}}",
+        "{\"type\":\"content_block_delta\",\"delta\":{\"text\":\"[order]\",\"type\":\"text_delta\"},\"index\":0}",
+        "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"meta\":{\"text\":\"no\"},\"text\":\"yes\"}}",
+        "{ \"type\": \"content_block_delta\", \"index\": 0, \"delta\": { \"type\": \"text_delta\", \"text\": \" spaced\" } }");
+    StringBuilder expected = new StringBuilder();
+    for (String data : datas) {
+      acc.accept(new SseEvent("content_block_delta", data));
+      expected.append(new JsonObject(data).getJsonObject("delta").getString("text"));
+    }
+    assertThat(acc.text()).isEqualTo(expected.toString()).startsWith("a\"b\\c\nd\té😀/héllo 世界 😀[order]yes spaced");
+    assertThat(recorder.calls).hasSize(datas.size()).allMatch(c -> c.startsWith("text:"));
+    assertThat(acc.receivedContent()).isTrue();
+  }
+
+  @Test
+  @DisplayName("random texts encoded by Jackson come back unchanged through the text-delta fast path")
+  void textDeltaFastPathRandom() {
+    MessageAccumulator acc = new MessageAccumulator();
+    acc.accept(new SseEvent("content_block_start", "{\"type\":\"content_block_start\",\"index\":3,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}"));
+    java.util.Random random = new java.util.Random(7);
+    StringBuilder expected = new StringBuilder();
+    for (int i = 0; i < 1_000; i++) {
+      String text = agentx.events.JsonTextTest.randomText(random);
+      expected.append(text);
+      acc.accept(new SseEvent("content_block_delta", new JsonObject().put("type", "content_block_delta").put("index", 3)
+          .put("delta", new JsonObject().put("type", "text_delta").put("text", text)).encode()));
+    }
+    assertThat(acc.text()).isEqualTo(expected.toString());
+  }
+
+  @Test
+  @DisplayName("a cut or misplaced text delta still fails as before: not JSON, or a block never started")
+  void textDeltaFastPathErrors() {
+    MessageAccumulator acc = new MessageAccumulator();
+    assertThatThrownBy(() -> acc.accept(new SseEvent("content_block_delta",
+        "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"x\"}}")))
+        .isInstanceOf(AnthropicException.class).hasMessageContaining("before starting it");
+    acc.accept(new SseEvent("content_block_start", "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}"));
+    assertThatThrownBy(() -> acc.accept(new SseEvent("content_block_delta",
+        "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"x\"}")))
+        .isInstanceOf(AnthropicException.class).hasMessageContaining("not JSON");
+    assertThatThrownBy(() -> acc.accept(new SseEvent("content_block_delta",
+        "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"x\"}} trailing")))
+        .isInstanceOf(AnthropicException.class).hasMessageContaining("not JSON");
+    assertThat(acc.text()).isEmpty();
+  }
 }

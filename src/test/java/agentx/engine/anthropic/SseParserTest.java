@@ -63,4 +63,12 @@ class SseParserTest {
     feed("");
     assertThat(events).isEmpty();
   }
+
+  @Test
+  @DisplayName("fields are matched whole: a line that is only 'data' is an empty data line, 'datum:' or 'events:' mean nothing, the last event: wins")
+  void fieldsMatchedWhole() {
+    feed("data", "datum: no", "data: x", "events: no", "event: a", "event: b", "data:", "id: 3", "");
+    feed("data:  two spaces\r", "");
+    assertThat(events).containsExactly(new SseEvent("b", "\nx\n"), new SseEvent("message", " two spaces"));
+  }
 }
