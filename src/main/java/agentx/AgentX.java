@@ -6,7 +6,6 @@ import agentx.config.AgentXConfig;
 import agentx.config.HazelcastSetup;
 import agentx.engine.AgentEngineVerticle;
 import agentx.events.Metrics;
-import agentx.protocol.Addresses;
 import agentx.protocol.TurnOutcome;
 import agentx.protocol.CreateSession;
 import agentx.protocol.EngineClient;

@@ -13,7 +13,6 @@ import agentx.config.AgentXConfig;
 import agentx.events.AgentXException;
 import agentx.events.ErrorCode;
 import agentx.events.Events;
-import agentx.protocol.Addresses;
 import agentx.protocol.AssistantReply;
 import agentx.protocol.EngineClient;
 import agentx.protocol.EventQuery;
