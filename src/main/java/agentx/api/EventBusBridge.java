@@ -6,6 +6,7 @@ import agentx.events.AgentXException;
 import agentx.protocol.EngineClient;
 import agentx.protocol.SessionEvent;
 import agentx.protocol.StoreClient;
+import io.vertx.core.Handler;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -20,6 +21,7 @@ import io.vertx.ext.web.handler.sockjs.SockJSBridgeOptions;
 import io.vertx.ext.web.handler.sockjs.SockJSHandler;
 import io.vertx.ext.web.handler.sockjs.SockJSSocket;
 import java.util.List;
+import java.util.function.BiFunction;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -77,30 +79,37 @@ final class EventBusBridge {
     m.reply(HttpErrors.body(failure, "Bridge request on " + m.address()));
   }
 
+  /**
+   * A client address whose body is {@code {session_id, ...shape}}: checks it is an object with a
+   * session's UUID, then hands the lower-cased id and the other fields to {@code handler}; its answer,
+   * and every refusal as {@code {error, code}}, go back as the reply.
+   */
+  private Handler<Message<Object>> forSession(String shape, BiFunction<String, JsonObject, Future<JsonObject>> handler) {
+    return m -> {
+      try {
+        if (!(m.body() instanceof JsonObject body)) {
+          throw new AgentXException(agentx.events.ErrorCode.VALIDATION_FAILED, "The message body must be a JSON object " + shape + ".");
+        }
+        String sessionId = body.getValue("session_id") instanceof String s ? s : null;
+        if (!Requests.isSessionId(sessionId)) {
+          throw new AgentXException(agentx.events.ErrorCode.INVALID_SESSION_ID, "session_id must be a session's UUID.");
+        }
+        JsonObject rest = body.copy();
+        rest.remove("session_id");
+        handler.apply(sessionId.toLowerCase(), rest).onSuccess(m::reply).onFailure(e -> replyError(m, e));
+      } catch (RuntimeException e) {
+        replyError(m, e);
+      }
+    };
+  }
+
   /** The consumers behind the inbound addresses: they start and cancel turns and answer approvals exactly like REST. */
   Future<Void> registerClientAddresses() {
     List<MessageConsumer<Object>> consumers = List.of(
-        vertx.eventBus().<Object>consumer(Addresses.CLIENT_SEND, m -> {
-          if (!(m.body() instanceof JsonObject body)) {
-            replyError(m, new AgentXException(agentx.events.ErrorCode.VALIDATION_FAILED,
-                "The message body must be a JSON object {session_id, content, system?}."));
-            return;
-          }
-          try {
-            String sessionId = body.getString("session_id");
-            if (!Requests.isSessionId(sessionId)) {
-              throw new AgentXException(agentx.events.ErrorCode.INVALID_SESSION_ID, "session_id must be a session's UUID.");
-            }
-            JsonObject rest = body.copy();
-            rest.remove("session_id");
-            Requests.onlyFields(rest, "content", "system");
-            engine.queueTurn(TurnRoutes.turnRequest(sessionId.toLowerCase(), rest, false))
-                .onSuccess(accepted -> m.reply(accepted.toJson()))
-                .onFailure(e -> replyError(m, e));
-          } catch (RuntimeException e) {
-            replyError(m, e);
-          }
-        }),
+        vertx.eventBus().<Object>consumer(Addresses.CLIENT_SEND, forSession("{session_id, content, system?}", (sessionId, rest) -> {
+          Requests.onlyFields(rest, "content", "system");
+          return engine.queueTurn(TurnRoutes.turnRequest(sessionId, rest, false)).map(accepted -> accepted.toJson());
+        })),
         vertx.eventBus().<Object>consumer(Addresses.CLIENT_CANCEL, m -> {
           String sessionId = m.body() instanceof JsonObject body && body.getValue("session_id") instanceof String s ? s : null;
           if (!Requests.isSessionId(sessionId)) {
@@ -109,24 +118,8 @@ final class EventBusBridge {
           }
           TurnRoutes.cancelTurn(store, engine, sessionId.toLowerCase()).onSuccess(m::reply).onFailure(e -> replyError(m, e));
         }),
-        vertx.eventBus().<Object>consumer(Addresses.CLIENT_APPROVE, m -> {
-          if (!(m.body() instanceof JsonObject body)) {
-            replyError(m, new AgentXException(agentx.events.ErrorCode.VALIDATION_FAILED,
-                "The message body must be a JSON object {session_id, tool_call_id, decision, reason?, input?}."));
-            return;
-          }
-          try {
-            String sessionId = body.getValue("session_id") instanceof String s ? s : null;
-            if (!Requests.isSessionId(sessionId)) {
-              throw new AgentXException(agentx.events.ErrorCode.INVALID_SESSION_ID, "session_id must be a session's UUID.");
-            }
-            JsonObject rest = body.copy();
-            rest.remove("session_id");
-            ApprovalRoutes.answerFrom(store, sessionId.toLowerCase(), rest).onSuccess(m::reply).onFailure(e -> replyError(m, e));
-          } catch (RuntimeException e) {
-            replyError(m, e);
-          }
-        }));
+        vertx.eventBus().<Object>consumer(Addresses.CLIENT_APPROVE, forSession("{session_id, tool_call_id, decision, reason?, input?}",
+            (sessionId, rest) -> ApprovalRoutes.answerFrom(store, sessionId, rest))));
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList()).mapEmpty();
   }
 

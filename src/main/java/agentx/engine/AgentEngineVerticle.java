@@ -126,7 +126,7 @@ public class AgentEngineVerticle extends VerticleBase {
             TurnSettings settings = TurnSettings.resolve(config, catalog, session.config(), turn.system());
             TurnRunner runner = TurnRunner.resumed(client, counter, store, tools, pricing, settings, turn, nodeId,
                 session.usage().costUsd(), Metrics.of(vertx));
-            return runLocked(lock, session.sessionId(), turn.turnId(), runner, turnTimeoutMs, null);
+            return runLocked(lock, runner, turnTimeoutMs, null);
           }))
           .onFailure(e -> {
             lock.release();
@@ -239,23 +239,16 @@ public class AgentEngineVerticle extends VerticleBase {
             : "The session stayed busy with earlier turns for too long.")));
   }
 
-  private Running newRunner(Session session, StartTurn request, String turnId) {
+  private TurnRunner newRunner(Session session, StartTurn request, String turnId) {
     TurnSettings settings = TurnSettings.resolve(config, catalog, session.config(), request.system());
-    return new Running(session.sessionId(), turnId, new TurnRunner(client, counter, store, tools, pricing, settings, session.sessionId(), turnId,
-        request.content(), request.blocks(), request.system(), nodeId, session.usage().costUsd(), Metrics.of(vertx)));
-  }
-
-  private record Running(String sessionId, String turnId, TurnRunner runner) {}
-
-  private TurnRunner runLocked(Lock lock, String sessionId, String turnId, TurnRunner runner, long turnTimeoutMs, Message<JsonObject> reply) {
-    return runLocked(lock, new Running(sessionId, turnId, runner), turnTimeoutMs, reply);
+    return new TurnRunner(client, counter, store, tools, pricing, settings, session.sessionId(), turnId,
+        request.content(), request.blocks(), request.system(), nodeId, session.usage().costUsd(), Metrics.of(vertx));
   }
 
   /** Runs one turn holding the session's lock; releases it whatever happens. {@code reply} is null when nobody waits. */
-  private TurnRunner runLocked(Lock lock, Running turn, long turnTimeoutMs, Message<JsonObject> reply) {
-    String sessionId = turn.sessionId();
-    String turnId = turn.turnId();
-    TurnRunner runner = turn.runner();
+  private TurnRunner runLocked(Lock lock, TurnRunner runner, long turnTimeoutMs, Message<JsonObject> reply) {
+    String sessionId = runner.sessionId();
+    String turnId = runner.turnId();
     MessageConsumer<JsonObject> cancel = vertx.eventBus().consumer(Addresses.turnCancel(sessionId), m -> {
       log.info("Cancelling turn {} of session {}", turnId, sessionId);
       runner.stop(null);

@@ -85,7 +85,8 @@ final class TurnRunner {
   private final long startedAtMs;
   private final String userMessageId;
   private final Promise<TurnOutcome> outcome = Promise.promise();
-  private String systemOfRequest;
+  /** The message's own {@code system}, stored with the turn so another engine can resume it. */
+  private final String systemOfRequest;
   /** Tool calls of the turn made before it was resumed (their details are in the stored messages). */
   private long earlierToolCalls;
   private final Promise<Void> started = Promise.promise();
@@ -107,23 +108,22 @@ final class TurnRunner {
   TurnRunner(AnthropicClient client, TokenCounter counter, StoreClient store, ToolsClient toolsClient, Pricing pricing,
       TurnSettings settings, String sessionId, String turnId, String content, JsonArray blocks, String requestSystem, String engineNode,
       double sessionSpentUsd, Metrics metrics) {
-    this(client, counter, store, toolsClient, pricing, settings, sessionId, turnId, content, blocks, engineNode, sessionSpentUsd, metrics,
-        null);
-    this.systemOfRequest = requestSystem;
+    this(client, counter, store, toolsClient, pricing, settings, sessionId, turnId, content, blocks, requestSystem, engineNode,
+        sessionSpentUsd, metrics, null);
   }
 
   /** A turn carried on from the store ({@link #run()} then resumes it). */
   static TurnRunner resumed(AnthropicClient client, TokenCounter counter, StoreClient store, ToolsClient toolsClient, Pricing pricing,
       TurnSettings settings, ResumableTurn turn, String engineNode, double sessionSpentUsd, Metrics metrics) {
     return new TurnRunner(client, counter, store, toolsClient, pricing, settings, turn.sessionId(), turn.turnId(), null, null,
-        engineNode, sessionSpentUsd, metrics, turn);
+        turn.system(), engineNode, sessionSpentUsd, metrics, turn);
   }
 
   private TurnRunner(AnthropicClient client, TokenCounter counter, StoreClient store, ToolsClient toolsClient, Pricing pricing,
-      TurnSettings settings,
-      String sessionId, String turnId, String content, JsonArray blocks, String engineNode, double sessionSpentUsd, Metrics metrics,
-      ResumableTurn resume) {
+      TurnSettings settings, String sessionId, String turnId, String content, JsonArray blocks, String requestSystem, String engineNode,
+      double sessionSpentUsd, Metrics metrics, ResumableTurn resume) {
     this.resume = resume;
+    this.systemOfRequest = requestSystem;
     this.userMessageId = resume != null ? resume.userMessageId() : UUID.randomUUID().toString();
     this.startedAtMs = resume != null ? startedAt(resume.startedAt()) : System.currentTimeMillis();
     this.client = client;
@@ -243,6 +243,14 @@ final class TurnRunner {
 
   private static List<JsonObject> toolUses(JsonArray blocks) {
     return blocks.stream().map(b -> (JsonObject) b).filter(b -> "tool_use".equals(b.getString("type"))).toList();
+  }
+
+  String sessionId() {
+    return sessionId;
+  }
+
+  String turnId() {
+    return turnId;
   }
 
   /** Completes once the turn is recorded as running in the store (or could not be): {@code GET /turns/{id}} then finds it. */
@@ -460,6 +468,8 @@ final class TurnRunner {
   private Future<Void> round(List<JsonObject> toolUses, boolean resumed) {
     Map<String, ToolResult> results = new LinkedHashMap<>();
     List<JsonObject> toRun = new ArrayList<>();
+    // what ran, by id: a person may have approved a call with other input than Claude's
+    Map<String, JsonObject> ran = new HashMap<>();
     List<ToolCallRecord> toAsk = new ArrayList<>();
     String expiresAt = settings.approvalTimeoutMs() > 0 ? Times.format(System.currentTimeMillis() + settings.approvalTimeoutMs()) : null;
     for (JsonObject use : toolUses) {
@@ -494,9 +504,10 @@ final class TurnRunner {
     }
     return tools.run(toRun, resumed, (use, result) -> store.toolCallDone(ToolCallRecord.done(sessionId, turnId, use.getString("id"),
             use.getString("name"), use.getJsonObject("input", new JsonObject()), result)))
-        .compose(ran -> {
+        .compose(done -> {
           for (int i = 0; i < toRun.size(); i++) {
-            results.put(toRun.get(i).getString("id"), ran.get(i));
+            results.put(toRun.get(i).getString("id"), done.get(i));
+            ran.put(toRun.get(i).getString("id"), toRun.get(i));
           }
           if (stopping) {
             return Future.failedFuture("stopped");
@@ -504,8 +515,7 @@ final class TurnRunner {
           if (!toAsk.isEmpty()) {
             return park(toAsk);
           }
-          List<JsonObject> uses = toolUses.stream().map(u -> toRun.stream().filter(r -> r.getString("id").equals(u.getString("id")))
-              .findFirst().orElse(u)).toList();
+          List<JsonObject> uses = toolUses.stream().map(u -> ran.getOrDefault(u.getString("id"), u)).toList();
           return onToolResults(TurnTools.round(uses, results)).compose(v2 -> {
             if (stopping) {
               return Future.failedFuture("stopped");

@@ -86,7 +86,7 @@ public class PersistenceVerticle extends VerticleBase {
         .compose(applied -> config().getBoolean(RECOVER_TURNS, false) ? recoverInterruptedTurns() : Future.succeededFuture())
         .compose(v -> registerConsumers())
         .onSuccess(v -> {
-          EngineWatch.start(vertx, this::failTurnsOfNodes);
+          EngineWatch.start(vertx, this::recoverTurnsOfNodes);
           sweeper = vertx.setPeriodic(APPROVAL_SWEEP_MS, t -> denyExpiredApprovals());
         });
   }
@@ -211,13 +211,13 @@ public class PersistenceVerticle extends VerticleBase {
 
   /** A crash or kill -9 can leave turns marked running and sessions stuck in processing: resume or close them all. */
   private Future<Void> recoverInterruptedTurns() {
-    return failRunningTurns(node -> true, ErrorCode.INTERNAL, "The server stopped while this turn was running.");
+    return recoverRunningTurns(node -> true, ErrorCode.INTERNAL, "The server stopped while this turn was running.");
   }
 
-  /** Closes the running turns of engines on nodes that are no longer in the cluster. */
-  private void failTurnsOfNodes(Predicate<String> gone) {
-    failRunningTurns(gone, ErrorCode.SERVICE_UNAVAILABLE, "The engine node running this turn left the cluster.")
-        .onFailure(e -> log.error("Could not close the turns of a departed engine node", e));
+  /** Offers (or closes) the running turns of engines on nodes that are no longer in the cluster. */
+  private void recoverTurnsOfNodes(Predicate<String> gone) {
+    recoverRunningTurns(gone, ErrorCode.SERVICE_UNAVAILABLE, "The engine node running this turn left the cluster.")
+        .onFailure(e -> log.error("Could not recover the turns of a departed engine node", e));
   }
 
   /**
@@ -225,7 +225,7 @@ public class PersistenceVerticle extends VerticleBase {
    * {@code AGENTX_RESUME_TURNS} (the default) each is marked interrupted and offered to the engines;
    * otherwise each is closed as failed with its closing events published.
    */
-  private Future<Void> failRunningTurns(Predicate<String> engineNode, ErrorCode code, String reason) {
+  private Future<Void> recoverRunningTurns(Predicate<String> engineNode, ErrorCode code, String reason) {
     return recovery.runningTurns().compose(all -> {
       List<TurnRecovery.RunningTurn> selected = all.stream()
           .filter(t -> "interrupted".equals(t.status()) || engineNode.test(t.engineNode())).toList();

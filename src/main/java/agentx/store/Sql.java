@@ -92,6 +92,9 @@ final class Sql {
       + " ORDER BY CASE WHEN state = 'awaiting_approval' THEN 0 ELSE 1 END, requested_at DESC";
   static final String ANSWER_APPROVAL = "UPDATE tool_calls SET state = ?, reason = ?, edited_input = ?, answered_at = ?"
       + " WHERE turn_id = ? AND call_id = ? AND state = 'awaiting_approval'";
+  /** A cancel answers every approval the turn still waits for. */
+  static final String ANSWER_PENDING_OF_TURN = "UPDATE tool_calls SET state = ?, reason = ?, answered_at = ?"
+      + " WHERE turn_id = ? AND state = 'awaiting_approval'";
   static final String COUNT_PENDING_OF_TURN = "SELECT COUNT(*) AS n FROM tool_calls WHERE turn_id = ? AND state = 'awaiting_approval'";
   static final String EXPIRED_APPROVALS = "SELECT session_id, call_id FROM tool_calls WHERE state = 'awaiting_approval'"
       + " AND expires_at IS NOT NULL AND expires_at <= ?";

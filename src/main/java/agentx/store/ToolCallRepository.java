@@ -131,16 +131,7 @@ final class ToolCallRepository {
     };
     String edited = answer.input() == null ? null : answer.input().encode();
     Future<RowSet<Row>> update = ApprovalAnswer.CANCEL.equals(answer.decision())
-        ? ofTurn(conn, call.turnId()).compose(all -> {
-          Future<RowSet<Row>> chain = Future.succeededFuture();
-          for (ToolCallRecord other : all) {
-            if (ToolCallRecord.AWAITING_APPROVAL.equals(other.state())) {
-              chain = chain.compose(v -> conn.preparedQuery(Sql.ANSWER_APPROVAL).execute(Params.of(state, answer.reason(), null, now,
-                  other.turnId(), other.callId())));
-            }
-          }
-          return chain;
-        })
+        ? conn.preparedQuery(Sql.ANSWER_PENDING_OF_TURN).execute(Params.of(state, answer.reason(), now, call.turnId()))
         : conn.preparedQuery(Sql.ANSWER_APPROVAL).execute(Params.of(state, answer.reason(), edited, now, call.turnId(), call.callId()));
     return update
         .compose(v -> conn.preparedQuery(Sql.COUNT_PENDING_OF_TURN).execute(Params.of(call.turnId())).map(r -> (int) count(r)))
