@@ -287,6 +287,46 @@ class ApprovalTest {
   }
 
   @Test
+  @DisplayName("approval answers are checked at the edge: token, foreign Origin, malformed call id, bad input, reason length; nothing changes")
+  void badAnswers(Vertx vertx) {
+    start(vertx, Map.of(AgentXConfig.API_TOKEN, "approval-token"));
+    String token = "Bearer approval-token";
+    JsonObject asking = new JsonObject().put("config", new JsonObject().put("tool_approval", new JsonObject().put("get_queue", "ask")));
+    String id = rt.http.post("/api/agentx/sessions").putHeader("Authorization", token).sendJsonObject(asking).await()
+        .bodyAsJsonObject().getString("session_id");
+    claude.enqueue(Reply.toolUse("Checking.", List.of(new ToolUseSpec("toolu_x1", "get_queue", new JsonObject()))));
+    HttpResponse<Buffer> sent = rt.http.post("/api/agentx/sessions/" + id + "/messages").putHeader("Authorization", token)
+        .sendJsonObject(new JsonObject().put("content", "queue?")).await();
+    assertThat(sent.statusCode()).as(sent.bodyAsString()).isEqualTo(202);
+    String path = "/api/agentx/sessions/" + id + "/approvals/toolu_x1";
+
+    assertThat(rt.http.get("/api/agentx/sessions/" + id + "/approvals").send().await().statusCode()).isEqualTo(401);
+    HttpResponse<Buffer> noToken = rt.postJson(path, new JsonObject().put("decision", "approve")).await();
+    assertThat(noToken.statusCode()).isEqualTo(401);
+    assertThat(noToken.bodyAsJsonObject().getString("code")).isEqualTo("UNAUTHORIZED");
+    HttpResponse<Buffer> foreign = rt.http.post(path).putHeader("Authorization", token).putHeader("Origin", "https://evil.example")
+        .sendJsonObject(new JsonObject().put("decision", "approve")).await();
+    assertThat(foreign.statusCode()).isEqualTo(403);
+    for (JsonObject bad : List.of(
+        new JsonObject().put("decision", "approve").put("input", "not an object"),
+        new JsonObject().put("decision", "deny").put("input", new JsonObject()),
+        new JsonObject().put("decision", "deny").put("reason", "x".repeat(2_001)),
+        new JsonObject().put("decision", "approve").put("extra", 1),
+        new JsonObject())) {
+      HttpResponse<Buffer> r = rt.http.post(path).putHeader("Authorization", token).sendJsonObject(bad).await();
+      assertThat(r.statusCode()).as(bad.encode()).isEqualTo(400);
+      assertThat(r.bodyAsJsonObject().getString("code")).isEqualTo("VALIDATION_FAILED");
+    }
+    HttpResponse<Buffer> badId = rt.http.post("/api/agentx/sessions/" + id + "/approvals/toolu%20x1").putHeader("Authorization", token)
+        .sendJsonObject(new JsonObject().put("decision", "approve")).await();
+    assertThat(badId.statusCode()).isEqualTo(400);
+    JsonArray pending = rt.http.get("/api/agentx/sessions/" + id + "/approvals").putHeader("Authorization", token).send().await()
+        .bodyAsJsonObject().getJsonArray("approvals");
+    assertThat(pending).as("every refused answer left the approval waiting").hasSize(1);
+    assertThat(comfy.count("GET /queue")).isZero();
+  }
+
+  @Test
   @DisplayName("config.tool_approval is checked: a bad policy or pattern is a 400 naming the field")
   void badConfig(Vertx vertx) {
     start(vertx, Map.of());
