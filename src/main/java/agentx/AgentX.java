@@ -115,7 +115,7 @@ public final class AgentX {
     // starts: with roles split over a cluster it could not count on the others being up anyway), so
     // their start-up work (migrations, class loading) overlaps; the HTTP edge last, so it opens only
     // when all can answer.
-    List<Future<?>> services = new java.util.ArrayList<>();
+    List<Future<String>> services = new java.util.ArrayList<>();
     if (roles.contains("store")) {
       services.add(vertx.deployVerticle(new PersistenceVerticle(), options));
     }
@@ -125,7 +125,11 @@ public final class AgentX {
     if (roles.contains("engine")) {
       services.add(vertx.deployVerticle(new AgentEngineVerticle(), options));
     }
-    Future<?> chain = Future.all(services);
+    // one that fails to start fails the node, but only once the others have settled, and those that
+    // started are undeployed (a store still migrating must not keep writing after the start failed)
+    Future<?> chain = Future.join(services).recover(failed -> Future.join(services.stream()
+            .filter(Future::succeeded).map(started -> vertx.undeploy(started.result())).toList())
+        .transform(undeployed -> Future.failedFuture(failed)));
     // a node without an HTTP API can still be scraped: its meters are its own
     if (!roles.contains("api") && config.integer(AgentXConfig.METRICS_PORT) > 0) {
       chain = chain.compose(v -> vertx.deployVerticle(new MetricsEndpointVerticle(), options));
