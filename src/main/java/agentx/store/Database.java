@@ -8,9 +8,15 @@ import io.vertx.jdbcclient.JDBCPool;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.internal.SqlConnectionInternal;
+import io.vertx.sqlclient.impl.pool.SqlConnectionPool;
+import io.vertx.jdbcclient.impl.ConnectionImpl;
 import java.io.File;
+import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.ArrayDeque;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.postgresql.ds.PGSimpleDataSource;
@@ -26,6 +32,12 @@ import org.sqlite.SQLiteDataSource;
  * possibly on several store nodes: transactions that hand out per-session numbers lock the session
  * row first ({@link Dialect#forUpdate}), and a transaction PostgreSQL aborts as a deadlock or
  * serialization victim is run again.
+ *
+ * <p>Write transactions take their turn in this class's own queue, as many at once as the write pool
+ * has connections, and the event log's appends ({@link #writeEvents}) go before every other waiting
+ * write: a burst of turn starts (a thousand users pressing Send at once) must not hold back the tokens
+ * of the answers already streaming. With both kinds waiting they alternate, so a steady stream of
+ * appends never starves a turn's start or end either (an append carries all the events waiting).
  */
 public final class Database {
   private static final Logger log = LoggerFactory.getLogger(Database.class);
@@ -39,8 +51,12 @@ public final class Database {
   private final Pool writePool;
   private final Pool readPool;
   private final Metrics metrics;
+  private final Vertx vertx;
+  private final WriteQueue queue;
 
-  private Database(DatabaseUrl url, DataSource dataSource, Pool writePool, Pool readPool, Metrics metrics) {
+  private Database(Vertx vertx, DatabaseUrl url, DataSource dataSource, Pool writePool, Pool readPool, int writers, Metrics metrics) {
+    this.vertx = vertx;
+    this.queue = new WriteQueue(writers);
     this.url = url;
     this.dialect = url.kind() == DatabaseUrl.Kind.SQLITE ? Dialect.SQLITE : Dialect.POSTGRESQL;
     this.dataSource = dataSource;
@@ -52,9 +68,10 @@ public final class Database {
   public static Database open(Vertx vertx, DatabaseUrl url) {
     DataSource dataSource = dataSource(url);
     boolean sqlite = url.kind() == DatabaseUrl.Kind.SQLITE;
-    Pool writes = JDBCPool.pool(vertx, dataSource, new PoolOptions().setMaxSize(sqlite ? 1 : 8).setName("agentx-writes"));
+    int writers = sqlite ? 1 : 8;
+    Pool writes = JDBCPool.pool(vertx, dataSource, new PoolOptions().setMaxSize(writers).setName("agentx-writes"));
     Pool reads = JDBCPool.pool(vertx, dataSource, new PoolOptions().setMaxSize(4).setName("agentx-reads"));
-    return new Database(url, dataSource, writes, reads, Metrics.of(vertx));
+    return new Database(vertx, url, dataSource, writes, reads, writers, Metrics.of(vertx));
   }
 
   private static DataSource dataSource(DatabaseUrl url) {
@@ -77,6 +94,8 @@ public final class Database {
       case POSTGRESQL -> {
         PGSimpleDataSource ds = new PGSimpleDataSource();
         ds.setUrl(url.jdbcUrl());
+        // a JDBC batch (the event log's rows) goes as multi-row INSERTs, not one round trip per row
+        ds.setReWriteBatchedInserts(true);
         if (url.user() != null) {
           ds.setUser(url.user());
         }
@@ -124,17 +143,132 @@ public final class Database {
   /** Runs {@code work} in one write transaction (again from the start if PostgreSQL aborted it as a deadlock victim). */
   public <T> Future<T> write(Function<SqlConnection, Future<T>> work) {
     long start = System.nanoTime();
-    return write(work, 1).onComplete(done -> metrics.storeWrite(System.nanoTime() - start));
+    return queue.<T>submit(false, () -> retrying(() -> writePool.withTransaction(work), 1))
+        .onComplete(done -> metrics.storeWrite(System.nanoTime() - start));
   }
 
-  private <T> Future<T> write(Function<SqlConnection, Future<T>> work, int attempt) {
-    return writePool.withTransaction(work).recover(failure -> {
-      if (attempt < WRITE_ATTEMPTS && isRetryable(failure)) {
-        log.debug("Write transaction aborted ({}); attempt {} of {}", failure.getMessage(), attempt + 1, WRITE_ATTEMPTS);
-        return write(work, attempt + 1);
+  /** Blocking work on a JDBC connection. */
+  @FunctionalInterface
+  interface JdbcWork<T> {
+    T run(Connection connection) throws SQLException;
+  }
+
+  /**
+   * Runs {@code work} in one write transaction on the write connection's JDBC connection, all of it in
+   * one blocking call on a worker thread, ahead of every other waiting write. For the event log's
+   * group commit, the hottest write there is: the SQL client would hand each statement (begin, three
+   * statements, commit) to a worker thread and back, prepare each again and describe its parameters and
+   * results; here that is one hop, and {@code work} keeps its statements prepared.
+   */
+  <T> Future<T> writeEvents(JdbcWork<T> work) {
+    long start = System.nanoTime();
+    return queue.<T>submit(true, () -> retrying(() -> writePool.withConnection(conn -> {
+      Connection jdbc = jdbcOf(conn);
+      return vertx.executeBlocking(() -> inTransaction(jdbc, work), false);
+    }), 1)).onComplete(done -> metrics.storeWrite(System.nanoTime() - start));
+  }
+
+  private static <T> T inTransaction(Connection jdbc, JdbcWork<T> work) throws SQLException {
+    jdbc.setAutoCommit(false);
+    try {
+      T result = work.run(jdbc);
+      jdbc.commit();
+      return result;
+    } catch (SQLException | RuntimeException e) {
+      try {
+        jdbc.rollback();
+      } catch (SQLException rollback) {
+        e.addSuppressed(rollback);
+      }
+      throw e;
+    } finally {
+      jdbc.setAutoCommit(true);
+    }
+  }
+
+  /**
+   * The JDBC connection under a pooled connection of the Vert.x JDBC client. Its public API has no
+   * such accessor; these internal types are those of the BOM's vertx-jdbc-client (5.0.x), and every
+   * event append goes through here, so a change there fails the store's tests at once.
+   */
+  private static Connection jdbcOf(SqlConnection conn) {
+    io.vertx.sqlclient.internal.Connection inner = ((SqlConnectionInternal) conn).unwrap();
+    if (inner instanceof SqlConnectionPool.PooledConnection pooled) {
+      inner = pooled.unwrap();
+    }
+    if (inner instanceof ConnectionImpl jdbc) {
+      return jdbc.getJDBCConnection();
+    }
+    throw new IllegalStateException("not a JDBC connection: " + inner.getClass().getName());
+  }
+
+  private <T> Future<T> retrying(Supplier<Future<T>> attempt, int n) {
+    return attempt.get().recover(failure -> {
+      if (n < WRITE_ATTEMPTS && isRetryable(failure)) {
+        log.debug("Write transaction aborted ({}); attempt {} of {}", failure.getMessage(), n + 1, WRITE_ATTEMPTS);
+        return retrying(attempt, n + 1);
       }
       return Future.failedFuture(failure);
     });
+  }
+
+  /**
+   * Write transactions in order of arrival, at most {@code writers} at once, appends first but
+   * alternating with the others while both wait. Thread-safe
+   * (the store verticle uses it from its event loop, tests from theirs); the work itself starts outside
+   * the lock.
+   */
+  private static final class WriteQueue {
+    private final int writers;
+    private final ArrayDeque<Runnable> first = new ArrayDeque<>();
+    private final ArrayDeque<Runnable> rest = new ArrayDeque<>();
+    private int running;
+    /** Whether the last write started was an append: with both kinds waiting, they alternate, so neither starves. */
+    private boolean lastAhead;
+
+    WriteQueue(int writers) {
+      this.writers = writers;
+    }
+
+    <T> Future<T> submit(boolean ahead, Supplier<Future<T>> work) {
+      io.vertx.core.Promise<T> done = io.vertx.core.Promise.promise();
+      Runnable task = () -> {
+        Future<T> result;
+        try {
+          result = work.get();
+        } catch (RuntimeException e) {
+          result = Future.failedFuture(e);
+        }
+        result.onComplete(r -> {
+          synchronized (this) {
+            running--;
+          }
+          next();
+          done.handle(r);
+        });
+      };
+      synchronized (this) {
+        (ahead ? first : rest).add(task);
+      }
+      next();
+      return done.future();
+    }
+
+    private void next() {
+      while (true) {
+        Runnable task;
+        synchronized (this) {
+          if (running >= writers || (first.isEmpty() && rest.isEmpty())) {
+            return;
+          }
+          boolean ahead = !first.isEmpty() && (!lastAhead || rest.isEmpty());
+          task = ahead ? first.poll() : rest.poll();
+          lastAhead = ahead;
+          running++;
+        }
+        task.run();
+      }
+    }
   }
 
   /** SQLSTATE 40P01 deadlock_detected, 40001 serialization_failure: the transaction did nothing and may simply run again. */

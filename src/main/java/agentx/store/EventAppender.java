@@ -16,7 +16,7 @@ final class EventAppender {
   /** Envelopes per combined transaction at most; more wait for the next one. */
   static final int MAX_GROUP = 4_000;
 
-  private record Request(List<String> envelopes, Promise<List<String>> stored) {}
+  private record Request(List<String> envelopes, Promise<List<EventRepository.Appended>> stored) {}
 
   private final EventRepository events;
   private final int maxInFlight;
@@ -33,9 +33,9 @@ final class EventAppender {
     this.maxInFlight = Math.max(1, maxInFlight);
   }
 
-  /** Completes with the envelopes as stored (JSON text with their {@code seq}), in the order given, once committed. */
-  Future<List<String>> append(List<String> envelopes) {
-    Promise<List<String>> stored = Promise.promise();
+  /** Completes with the envelopes as stored (with their {@code seq}), in the order given, once committed. */
+  Future<List<EventRepository.Appended>> append(List<String> envelopes) {
+    Promise<List<EventRepository.Appended>> stored = Promise.promise();
     waiting.add(new Request(envelopes, stored));
     if (inFlight < maxInFlight) {
       writeNext();

@@ -12,10 +12,15 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The append-only event log: one row per envelope, keyed by (session_id, seq). The store is the only
@@ -31,67 +36,102 @@ public final class EventRepository {
     this.db = db;
   }
 
+  /** An envelope as stored: its session, its number and its text (with that number in it). */
+  public record Appended(String sessionId, long seq, String envelope) {}
+
   /**
    * Numbers and appends a batch of envelopes (of one or several sessions; JSON text without
-   * {@code seq}) in one transaction and answers them as stored, each with its {@code seq}, as the
-   * JSON text written to its row, in the order given.
+   * {@code seq}) in one transaction and answers them as stored, in the order given.
    */
-  public Future<List<String>> append(List<String> envelopes) {
+  public Future<List<Appended>> append(List<String> envelopes) {
     if (envelopes.isEmpty()) {
       return Future.succeededFuture(List.of());
     }
-    Map<String, List<Integer>> bySession = new LinkedHashMap<>();
-    try {
-      for (int i = 0; i < envelopes.size(); i++) {
-        bySession.computeIfAbsent(sessionOf(envelopes.get(i)), k -> new ArrayList<>()).add(i);
-      }
-    } catch (IllegalArgumentException e) {
-      return Future.failedFuture(e);
-    }
-    List<String> sessionIds = bySession.keySet().stream().sorted().toList();
-    // Three statements for the whole group, whatever the number of sessions in it: lock them all (in
-    // a fixed order, so two store nodes never wait on each other crosswise), read their last numbers
-    // (after the locks, so no concurrent writer can have added one since), insert every row.
-    return db.write(conn -> lockSessions(conn, sessionIds)
-        .compose(v -> lastSeqs(conn, sessionIds))
-        .compose(last -> {
-          String[] stored = new String[envelopes.size()];
-          List<Tuple> batch = new ArrayList<>(envelopes.size());
-          for (String sessionId : sessionIds) {
-            long seq = last.getOrDefault(sessionId, 0L);
-            for (int position : bySession.get(sessionId)) {
-              stored[position] = numbered(sessionId, envelopes.get(position), ++seq, batch);
-            }
-          }
-          return conn.preparedQuery(Sql.INSERT_EVENT).executeBatch(batch).map(r -> List.of(stored));
-        })).onSuccess(written -> db.metrics().eventBatch(written.size()));
+    return db.writeEvents(jdbc -> append(jdbc, envelopes)).onSuccess(written -> db.metrics().eventBatch(written.size()));
   }
 
-  private Future<Void> lockSessions(SqlConnection conn, List<String> sessionIds) {
+  /**
+   * Three statements for the whole group, whatever the number of sessions in it: lock them all (in a
+   * fixed order, so two store nodes never wait on each other crosswise), read their last numbers
+   * (after the locks, so no concurrent writer can have added one since), insert every row. Blocking.
+   */
+  private List<Appended> append(Connection jdbc, List<String> envelopes) throws SQLException {
+    int n = envelopes.size();
+    int[][] at = new int[n][];
+    String[] sessionOf = new String[n];
+    Map<String, List<Integer>> bySession = new TreeMap<>();
+    for (int i = 0; i < n; i++) {
+      String draft = envelopes.get(i);
+      at[i] = JsonText.valuesOf(draft, "session_id", "turn_id", "type", "timestamp", "seq");
+      sessionOf[i] = JsonText.stringAt(draft, at[i][0]);
+      if (sessionOf[i] == null) {
+        throw new IllegalArgumentException("An event envelope without a session_id: " + draft);
+      }
+      bySession.computeIfAbsent(sessionOf[i], k -> new ArrayList<>()).add(i);
+    }
+    List<String> sessionIds = new ArrayList<>(bySession.keySet());
+    lockSessions(jdbc, sessionIds);
+    Map<String, Long> last = lastSeqs(jdbc, sessionIds);
+    Appended[] stored = new Appended[n];
+    try (PreparedStatement insert = jdbc.prepareStatement(Sql.INSERT_EVENT)) {
+      for (String sessionId : sessionIds) {
+        long seq = last.getOrDefault(sessionId, 0L);
+        for (int i : bySession.get(sessionId)) {
+          String draft = envelopes.get(i);
+          int[] fields = at[i];
+          String envelope = fields[4] >= 0 ? Events.withSeqAt(draft, fields[4], ++seq) : Events.withSeq(draft, ++seq);
+          insert.setString(1, sessionId);
+          insert.setLong(2, seq);
+          insert.setString(3, JsonText.stringAt(draft, fields[1]));
+          insert.setString(4, JsonText.stringAt(draft, fields[2]));
+          insert.setString(5, envelope);
+          insert.setString(6, JsonText.stringAt(draft, fields[3]));
+          insert.addBatch();
+          stored[i] = new Appended(sessionId, seq, envelope);
+        }
+      }
+      insert.executeBatch();
+    }
+    return List.of(stored);
+  }
+
+  private void lockSessions(Connection jdbc, List<String> sessionIds) throws SQLException {
     String sql = db.dialect().forUpdate("SELECT session_id FROM sessions WHERE session_id IN (" + placeholders(sessionIds.size())
         + ") ORDER BY session_id");
-    return conn.preparedQuery(sql).execute(Params.of(sessionIds.toArray())).compose(rows -> {
-      if (rows.size() == sessionIds.size()) {
-        return Future.succeededFuture();
+    java.util.Set<String> found = new java.util.HashSet<>();
+    try (PreparedStatement lock = jdbc.prepareStatement(sql)) {
+      bind(lock, sessionIds);
+      try (ResultSet rows = lock.executeQuery()) {
+        while (rows.next()) {
+          found.add(rows.getString(1));
+        }
       }
-      java.util.Set<String> found = new java.util.HashSet<>();
-      rows.forEach(row -> found.add(row.getString("session_id")));
+    }
+    if (found.size() != sessionIds.size()) {
       String missing = sessionIds.stream().filter(id -> !found.contains(id)).findFirst().orElse(sessionIds.get(0));
-      return Future.failedFuture(SessionRepository.notFound(missing));
-    });
+      throw SessionRepository.notFound(missing);
+    }
   }
 
-  private static Future<Map<String, Long>> lastSeqs(SqlConnection conn, List<String> sessionIds) {
-    String sql = "SELECT s.session_id AS session_id, (SELECT MAX(e.seq) FROM events e WHERE e.session_id = s.session_id) AS seq"
+  private static Map<String, Long> lastSeqs(Connection jdbc, List<String> sessionIds) throws SQLException {
+    String sql = "SELECT s.session_id, (SELECT MAX(e.seq) FROM events e WHERE e.session_id = s.session_id)"
         + " FROM sessions s WHERE s.session_id IN (" + placeholders(sessionIds.size()) + ")";
-    return conn.preparedQuery(sql).execute(Params.of(sessionIds.toArray())).map(rows -> {
-      Map<String, Long> last = new java.util.HashMap<>();
-      rows.forEach(row -> {
-        Object seq = row.getValue("seq");
-        last.put(row.getString("session_id"), seq instanceof Number n ? n.longValue() : 0L);
-      });
-      return last;
-    });
+    Map<String, Long> last = new HashMap<>();
+    try (PreparedStatement query = jdbc.prepareStatement(sql)) {
+      bind(query, sessionIds);
+      try (ResultSet rows = query.executeQuery()) {
+        while (rows.next()) {
+          last.put(rows.getString(1), rows.getLong(2));
+        }
+      }
+    }
+    return last;
+  }
+
+  private static void bind(PreparedStatement statement, List<String> values) throws SQLException {
+    for (int i = 0; i < values.size(); i++) {
+      statement.setString(i + 1, values.get(i));
+    }
   }
 
   private static String placeholders(int n) {

@@ -131,7 +131,7 @@ public class PersistenceVerticle extends VerticleBase {
     });
     serve(Addresses.STORE_TURN_CLAIM, b -> recovery.claim(ResumableTurn.Claim.fromJson(b)).map(ResumableTurn::toJson));
     serve(Addresses.STORE_TURN_RESUMABLE, b -> recovery.resumable().map(turns -> new JsonObject().put("turns", new JsonArray(turns))));
-    serve(Addresses.STORE_EVENT_APPEND, b -> appender.append(AppendEvents.fromJson(b).encoded()).map(this::publishedText));
+    serve(Addresses.STORE_EVENT_APPEND, b -> appender.append(AppendEvents.fromJson(b).encoded()).map(this::publishedAppends));
     serve(Addresses.STORE_EVENT_LIST, b -> events.list(EventQuery.fromJson(b)).map(p -> p.toJson()));
     serve(Addresses.STORE_WORKFLOW_SAVE, b -> {
       SaveWorkflow save = SaveWorkflow.fromJson(b);
@@ -168,16 +168,24 @@ public class PersistenceVerticle extends VerticleBase {
 
   /** {@link #published} for envelopes as stored text: published as that text, which every subscriber writes as is. */
   private JsonObject publishedText(List<String> stored) {
+    List<EventRepository.Appended> appended = new ArrayList<>(stored.size());
+    for (String envelope : stored) {
+      int[] at = JsonText.valuesOf(envelope, "session_id", "seq");
+      appended.add(new EventRepository.Appended(JsonText.stringAt(envelope, at[0]), JsonText.integerAt(envelope, at[1], -1), envelope));
+    }
+    return publishedAppends(appended);
+  }
+
+  /** One message per session for the events a commit stored, in seq order; the caller gets their numbers. */
+  private JsonObject publishedAppends(List<EventRepository.Appended> stored) {
     if (!stored.isEmpty()) {
       Metrics.of(vertx).eventsPersisted(stored.size());
     }
     List<Long> seqs = new ArrayList<>(stored.size());
-    // one message per session for the events this commit stored, in seq order
     Map<String, List<String>> bySession = new LinkedHashMap<>();
-    for (String envelope : stored) {
-      int[] at = JsonText.valuesOf(envelope, "session_id", "seq");
-      bySession.computeIfAbsent(JsonText.stringAt(envelope, at[0]), k -> new ArrayList<>()).add(envelope);
-      seqs.add(JsonText.integerAt(envelope, at[1], -1));
+    for (EventRepository.Appended event : stored) {
+      bySession.computeIfAbsent(event.sessionId(), k -> new ArrayList<>()).add(event.envelope());
+      seqs.add(event.seq());
     }
     bySession.forEach((sessionId, envelopes) -> SessionEvent.publish(vertx, sessionId, envelopes));
     return new AppendEvents.Stored(seqs).toJson();

@@ -183,12 +183,12 @@ class StoreContractTest {
     EventRepository events = new EventRepository(db);
     String id = newSession(sessions);
     String turnId = UUID.randomUUID().toString();
-    List<Future<List<String>>> appends = new ArrayList<>();
+    List<Future<List<EventRepository.Appended>>> appends = new ArrayList<>();
     for (int i = 0; i < 50; i++) {
       appends.add(events.append(drafts(id, turnId, "t" + i)));
     }
     Future.all(appends).await();
-    assertThat(appends.stream().map(f -> new JsonObject(f.result().get(0)).getLong("seq")).sorted().toList()).isEqualTo(oneTo(50));
+    assertThat(appends.stream().map(f -> new JsonObject(f.result().get(0).envelope()).getLong("seq")).sorted().toList()).isEqualTo(oneTo(50));
 
     EventPage listed = events.list(new EventQuery(id, 0, 1000)).await();
     assertThat(seqs(listed.events())).isEqualTo(oneTo(50));
@@ -200,7 +200,7 @@ class StoreContractTest {
 
     // the store alone numbers: a number a caller put in its draft is not used, the next free one is
     JsonObject claimsTwo = Events.draft(Events.STREAM, id, turnId, "mine").put("seq", 2L);
-    assertThat(new JsonObject(events.append(List.of(claimsTwo.encode())).await().get(0)).getLong("seq")).isEqualTo(51);
+    assertThat(new JsonObject(events.append(List.of(claimsTwo.encode())).await().get(0).envelope()).getLong("seq")).isEqualTo(51);
     assertThat(events.list(new EventQuery(id, 1, 1)).await().events().getJsonObject(0).getString("data")).startsWith("t");
     assertThat(events.list(new EventQuery(id, 50, 10)).await().events().getJsonObject(0).getString("data")).isEqualTo("mine");
   }
@@ -219,7 +219,7 @@ class StoreContractTest {
     sessions.delete(gone).await();
     // appends are made on the store's own context, as the verticle makes them
     io.vertx.core.Context context = vertx.getOrCreateContext();
-    List<Future<List<String>>> appends = new ArrayList<>();
+    List<Future<List<EventRepository.Appended>>> appends = new ArrayList<>();
     io.vertx.core.Promise<Void> issued = io.vertx.core.Promise.promise();
     context.runOnContext(v -> {
       for (int round = 0; round < 5; round++) {
@@ -233,16 +233,58 @@ class StoreContractTest {
     Future.join(appends).transform(ar -> Future.succeededFuture()).await();
     for (int i = 0; i < appends.size(); i++) {
       String id = ids.get(i % ids.size());
-      Future<List<String>> append = appends.get(i);
+      Future<List<EventRepository.Appended>> append = appends.get(i);
       if (id.equals(gone)) {
         assertThat(ErrorCode.of(append.cause())).isEqualTo(ErrorCode.SESSION_NOT_FOUND);
         continue;
       }
       assertThat(append.succeeded()).as(String.valueOf(append.cause())).isTrue();
       int round = i / ids.size();
-      assertThat(append.result().stream().map(e -> new JsonObject(e).getLong("seq")).toList()).containsExactly(2L * round + 1, 2L * round + 2);
-      assertThat(new JsonObject(append.result().get(0)).getString("data")).isEqualTo("r" + round + "a");
+      assertThat(append.result().stream().map(e -> new JsonObject(e.envelope()).getLong("seq")).toList()).containsExactly(2L * round + 1, 2L * round + 2);
+      assertThat(append.result().stream().map(EventRepository.Appended::seq).toList()).containsExactly(2L * round + 1, 2L * round + 2);
+      assertThat(new JsonObject(append.result().get(0).envelope()).getString("data")).isEqualTo("r" + round + "a");
     }
+  }
+
+  @OnBothBackends
+  @DisplayName("event appends go before a backlog of other writes (a burst of turn starts does not hold tokens back), and alternate with them (neither starves)")
+  void appendsGoFirst(Backend backend, Vertx vertx) {
+    Database db = open(vertx, TestDatabases.create(backend, dir));
+    SessionRepository sessions = new SessionRepository(db);
+    EventRepository events = new EventRepository(db);
+    String id = newSession(sessions);
+    // as many writes as the database has writers are already running when the last one comes
+    int writers = db.isSqlite() ? 1 : 8;
+
+    // 200 message writes (turn starts, say), then one append: the append is written next
+    List<String> finished = issueTogether(vertx, 200, i -> sessions.appendMessage(message(id, "user", "m" + i)), "message",
+        () -> events.append(drafts(id, "t", "token")), "append");
+    assertThat(finished.indexOf("append")).as(finished.subList(0, 20).toString()).isLessThanOrEqualTo(writers + 1);
+
+    // 50 appends, then one message write: appends do not starve it
+    finished = issueTogether(vertx, 50, i -> events.append(drafts(id, "t", "more" + i)), "append",
+        () -> sessions.appendMessage(message(id, "user", "last")), "last message");
+    assertThat(finished.indexOf("last message")).as(finished.subList(0, 20).toString()).isLessThanOrEqualTo(writers + 2);
+    assertThat(events.list(new EventQuery(id, 0, 1000)).await().events().size()).isEqualTo(51);
+  }
+
+  /** Issues {@code n} writes and then one more on one context, as the store verticle does; answers the order they finished in. */
+  private static List<String> issueTogether(Vertx vertx, int n, java.util.function.IntFunction<Future<?>> write, String name,
+      java.util.function.Supplier<Future<?>> last, String lastName) {
+    List<String> finished = java.util.Collections.synchronizedList(new ArrayList<>());
+    List<Future<?>> writes = new ArrayList<>();
+    io.vertx.core.Promise<Void> issued = io.vertx.core.Promise.promise();
+    vertx.getOrCreateContext().runOnContext(v -> {
+      for (int i = 0; i < n; i++) {
+        String label = name + " " + i;
+        writes.add(write.apply(i).onSuccess(x -> finished.add(label)));
+      }
+      writes.add(last.get().onSuccess(x -> finished.add(lastName)));
+      issued.complete();
+    });
+    issued.future().await();
+    Future.all(writes).await();
+    return finished;
   }
 
   @OnBothBackends
