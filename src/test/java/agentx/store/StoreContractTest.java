@@ -253,19 +253,22 @@ class StoreContractTest {
     SessionRepository sessions = new SessionRepository(db);
     EventRepository events = new EventRepository(db);
     String id = newSession(sessions);
-    // as many writes as the database has writers are already running when the last one comes
+    // as many writes as the database has writers are already running when the last one comes; on
+    // PostgreSQL the others go on finishing in the other slots while the append is being written
     int writers = db.isSqlite() ? 1 : 8;
+    int slack = db.isSqlite() ? 1 : 2 * writers;
 
     // 200 message writes (turn starts, say), then one append: the append is written next
     List<String> finished = issueTogether(vertx, 200, i -> sessions.appendMessage(message(id, "user", "m" + i)), "message",
         () -> events.append(drafts(id, "t", "token")), "append");
-    assertThat(finished.indexOf("append")).as(finished.subList(0, 20).toString()).isLessThanOrEqualTo(writers + 1);
+    assertThat(finished.indexOf("append")).as(finished.subList(0, 30).toString()).isLessThanOrEqualTo(writers + slack);
 
-    // 50 appends, then one message write: appends do not starve it
-    finished = issueTogether(vertx, 50, i -> events.append(drafts(id, "t", "more" + i)), "append",
-        () -> sessions.appendMessage(message(id, "user", "last")), "last message");
-    assertThat(finished.indexOf("last message")).as(finished.subList(0, 20).toString()).isLessThanOrEqualTo(writers + 2);
-    assertThat(events.list(new EventQuery(id, 0, 1000)).await().events().size()).isEqualTo(51);
+    // a message write holding the writer(s), 50 appends, then one more message write: the appends do
+    // not starve it (it comes right after the first append)
+    finished = issueTogether(vertx, 51, i -> i < writers ? sessions.appendMessage(message(id, "user", "busy" + i))
+        : events.append(drafts(id, "t", "more" + i)), "write", () -> sessions.appendMessage(message(id, "user", "last")), "last message");
+    assertThat(finished.indexOf("last message")).as(finished.subList(0, 30).toString()).isLessThanOrEqualTo(writers + slack + 1);
+    assertThat(events.list(new EventQuery(id, 0, 1000)).await().events().size()).isEqualTo(52 - writers);
   }
 
   /** Issues {@code n} writes and then one more on one context, as the store verticle does; answers the order they finished in. */
