@@ -227,7 +227,9 @@ public final class AgentXConfig {
       return o;
     }
     if (v instanceof Map<?, ?> m) {
-      return JsonObject.mapFrom(m);
+      JsonObject object = new JsonObject();
+      m.forEach((name, value) -> object.put(String.valueOf(name), value));
+      return object;
     }
     if (v == null || String.valueOf(v).isBlank()) {
       return new JsonObject();
