@@ -77,6 +77,7 @@ public final class Database {
   private static DataSource dataSource(DatabaseUrl url) {
     switch (url.kind()) {
       case SQLITE -> {
+        SqliteNativeLibrary.prepare();
         File parent = new File(url.sqlitePath()).getAbsoluteFile().getParentFile();
         if (parent != null && !parent.isDirectory() && !parent.mkdirs()) {
           throw new IllegalStateException("cannot create the database folder " + parent);
