@@ -72,7 +72,7 @@ public final class AgentX {
         : Future.succeededFuture(Vertx.builder().with(options).withMetrics(factory).build());
     return vertx.compose(v -> {
       Metrics.bind(v, registry);
-      return deploy(v, true, config).onFailure(e -> v.close());
+      return deploy(v, true, config).onFailure(e -> v.close()).onSuccess(started -> bindJvmMetrics(v, registry));
     });
   }
 
@@ -87,11 +87,46 @@ public final class AgentX {
     return new MicrometerMetricsOptions()
         .setEnabled(true)
         .setDisabledMetricsCategories(Set.of(MetricsDomain.EVENT_BUS.name()))
-        .setJvmMetricsEnabled(true)
+        .setJvmMetricsEnabled(false)
         .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true))
         .setLabels(EnumSet.of(Label.HTTP_ROUTE, Label.HTTP_METHOD, Label.HTTP_CODE, Label.EB_SIDE, Label.EB_FAILURE,
             Label.POOL_TYPE, Label.POOL_NAME));
   }
+
+  /**
+   * The JVM's meters (memory, GC, threads, classes, compilation, CPU), the ones Vert.x binds when
+   * asked, bound a second after the node is up, off the event loop: they load the JVM's management
+   * beans (a few hundred classes), which neither the start nor the first requests need to wait for
+   * on two cores. Closed with the Vert.x instance (the GC meters listen to the JVM's notifications).
+   */
+  private static void bindJvmMetrics(Vertx vertx, io.micrometer.core.instrument.MeterRegistry registry) {
+    vertx.setTimer(JVM_METERS_DELAY_MS, t -> vertx.executeBlocking(() -> {
+      List<io.micrometer.core.instrument.binder.MeterBinder> binders = List.of(
+          new io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics(),
+          new io.micrometer.core.instrument.binder.jvm.JvmCompilationMetrics(),
+          new io.micrometer.core.instrument.binder.jvm.JvmGcMetrics(),
+          new io.micrometer.core.instrument.binder.jvm.JvmHeapPressureMetrics(),
+          new io.micrometer.core.instrument.binder.jvm.JvmInfoMetrics(),
+          new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics(),
+          new io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics(),
+          new io.micrometer.core.instrument.binder.system.ProcessorMetrics());
+      binders.forEach(binder -> binder.bindTo(registry));
+      return binders;
+    }, false).onSuccess(binders -> ((io.vertx.core.internal.VertxInternal) vertx).addCloseHook(completion -> {
+      for (Object binder : binders) {
+        if (binder instanceof AutoCloseable closeable) {
+          try {
+            closeable.close();
+          } catch (Exception e) {
+            log.debug("Closing {}: {}", binder.getClass().getSimpleName(), e.toString());
+          }
+        }
+      }
+      completion.succeed();
+    })).onFailure(e -> log.warn("The JVM's meters are not available: {}", e.toString())));
+  }
+
+  static final long JVM_METERS_DELAY_MS = 1_000;
 
   /** Deploys the configured roles on an existing Vert.x instance (clustered or not). */
   public static Future<AgentX> deploy(Vertx vertx, AgentXConfig config) {
@@ -113,8 +148,8 @@ public final class AgentX {
 
     // The store, the tools and the engine start side by side (none asks another anything while it
     // starts: with roles split over a cluster it could not count on the others being up anyway), so
-    // their start-up work (migrations, class loading) overlaps; the HTTP edge last, so it opens only
-    // when all can answer.
+    // their start-up work (migrations, class loading) overlaps; so does the HTTP edge's, which opens
+    // its port only when all of them can answer.
     List<Future<String>> services = new java.util.ArrayList<>();
     if (roles.contains("store")) {
       services.add(vertx.deployVerticle(new PersistenceVerticle(), options));
@@ -125,18 +160,19 @@ public final class AgentX {
     if (roles.contains("engine")) {
       services.add(vertx.deployVerticle(new AgentEngineVerticle(), options));
     }
+    List<Future<String>> all = new java.util.ArrayList<>(services);
+    HttpApiVerticle http = roles.contains("api") ? new HttpApiVerticle(Future.all(services)) : null;
+    if (http != null) {
+      all.add(vertx.deployVerticle(http, options));
+    }
     // one that fails to start fails the node, but only once the others have settled, and those that
     // started are undeployed (a store still migrating must not keep writing after the start failed)
-    Future<?> chain = Future.join(services).recover(failed -> Future.join(services.stream()
+    Future<?> chain = Future.join(all).recover(failed -> Future.join(all.stream()
             .filter(Future::succeeded).map(started -> vertx.undeploy(started.result())).toList())
         .transform(undeployed -> Future.failedFuture(failed)));
     // a node without an HTTP API can still be scraped: its meters are its own
     if (!roles.contains("api") && config.integer(AgentXConfig.METRICS_PORT) > 0) {
       chain = chain.compose(v -> vertx.deployVerticle(new MetricsEndpointVerticle(), options));
-    }
-    HttpApiVerticle http = roles.contains("api") ? new HttpApiVerticle() : null;
-    if (http != null) {
-      chain = chain.compose(v -> vertx.deployVerticle(http, options));
     }
     return chain.map(v -> {
       log.info("AgentX started with roles {}", roles);

@@ -33,6 +33,21 @@ import org.slf4j.LoggerFactory;
  * its own and reaches the store, engine and tools only through event-bus addresses.
  */
 public class HttpApiVerticle extends VerticleBase {
+  /** Completes when the node's other services can answer: the port opens only then. */
+  private final Future<?> servicesReady;
+
+  public HttpApiVerticle() {
+    this(Future.succeededFuture());
+  }
+
+  /**
+   * @param servicesReady the node's store, engine and tools started: this verticle builds its routes
+   *     meanwhile (most of its start-up is loading their classes) and listens only once they can answer
+   */
+  public HttpApiVerticle(Future<?> servicesReady) {
+    this.servicesReady = servicesReady;
+  }
+
   private static final Logger log = LoggerFactory.getLogger(HttpApiVerticle.class);
   public static final String API_PREFIX = "/api/agentx";
   /** The OpenAPI document, on the classpath (src/main/resources). */
@@ -111,6 +126,7 @@ public class HttpApiVerticle extends VerticleBase {
 
     int port = config.integer(AgentXConfig.PORT);
     return bridge.registerClientAddresses()
+        .compose(v -> servicesReady)
         .compose(v -> listen(router, serverOptions(config, host, port)))
         .onSuccess(s -> {
           server = s;

@@ -68,6 +68,23 @@ class MetricsTest {
   }
 
   @Test
+  @DisplayName("a node started on its own Vert.x (java -jar) exports the JVM's meters once it is up")
+  void jvmMeters(Vertx vertx) {
+    agentx.AgentX node = agentx.AgentX.start(TestRuntime.config(dir.resolve("own"), Map.of(AgentXConfig.API_TOKEN, TOKEN))).await();
+    try {
+      io.vertx.ext.web.client.WebClient client = io.vertx.ext.web.client.WebClient.create(vertx);
+      Poll.until(Duration.ofSeconds(10), "the JVM's meters in /metrics", () -> {
+        String text = client.get(node.port(), "127.0.0.1", "/metrics").bearerTokenAuthentication(TOKEN).send().await().bodyAsString();
+        PrometheusText metrics = PrometheusText.parse(text);
+        return metrics.family("jvm_memory_used_bytes") != null && metrics.family("jvm_gc_memory_allocated_bytes_total") != null
+            && metrics.family("process_cpu_usage") != null && metrics.family("jvm_threads_live_threads") != null;
+      });
+    } finally {
+      node.close().await();
+    }
+  }
+
+  @Test
   @DisplayName("a turn with one tool call moves turns, tokens, cost, time to first token, tool calls and the event log by its own figures")
   void aTurnMovesTheMeters(Vertx vertx) {
     PrometheusText before = scrape();
