@@ -62,7 +62,18 @@ public final class Main implements Callable<Integer> {
     if (System.getProperty("io.netty.jfr.enabled") == null) {
       System.setProperty("io.netty.jfr.enabled", "false");
     }
-    int exit = new CommandLine(new Main()).execute(args);
+    Main server = ServerArgs.parse(args);
+    int exit;
+    if (server != null) {
+      try {
+        exit = server.call();
+      } catch (Exception e) {
+        System.err.println("agentx: " + e.getMessage());
+        exit = 1;
+      }
+    } else {
+      exit = new CommandLine(new Main()).execute(args);
+    }
     if (exit != 0) {
       System.exit(exit);
     }
