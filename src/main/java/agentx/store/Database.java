@@ -158,8 +158,8 @@ public final class Database {
    * Runs {@code work} in one write transaction on the write connection's JDBC connection, all of it in
    * one blocking call on a worker thread, ahead of every other waiting write. For the event log's
    * group commit, the hottest write there is: the SQL client would hand each statement (begin, three
-   * statements, commit) to a worker thread and back, prepare each again and describe its parameters and
-   * results; here that is one hop, and {@code work} keeps its statements prepared.
+   * statements, commit) to a worker thread and back, and describe each one's parameters and results;
+   * here that is one hop and plain JDBC.
    */
   <T> Future<T> writeEvents(JdbcWork<T> work) {
     long start = System.nanoTime();
