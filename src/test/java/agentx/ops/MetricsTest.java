@@ -76,6 +76,7 @@ class MetricsTest {
       Poll.until(Duration.ofSeconds(10), "the JVM's meters in /metrics", () -> {
         String text = client.get(node.port(), "127.0.0.1", "/metrics").bearerTokenAuthentication(TOKEN).send().await().bodyAsString();
         PrometheusText metrics = PrometheusText.parse(text);
+        assertThat(text).doesNotContain("vertx_eventbus_");
         return metrics.family("jvm_memory_used_bytes") != null && metrics.family("jvm_gc_memory_allocated_bytes_total") != null
             && metrics.family("process_cpu_usage") != null && metrics.family("jvm_threads_live_threads") != null;
       });
