@@ -244,8 +244,9 @@ public final class Database {
           synchronized (this) {
             running--;
           }
-          next();
+          // told before the next starts, so writes are reported in the order they were written
           done.handle(r);
+          next();
         });
       };
       synchronized (this) {
