@@ -104,8 +104,10 @@ class ResumedTurnTest {
     }
     int before = events(id).size();
     vertx.eventBus().publish(Addresses.ENGINE_TURN_RESUMABLE, new ResumableTurn.Offer(turnId, id).toJson());
-    Poll.until(Duration.ofSeconds(20), "the turn closed again", () -> events(id).size() > before
-        && "turn".equals(events(id).get(events(id).size() - 1).getString("type")));
+    Poll.until(Duration.ofSeconds(20), "the turn closed again", () -> {
+      List<JsonObject> now = events(id);
+      return now.size() > before && "turn".equals(now.get(now.size() - 1).getString("type"));
+    });
     JsonObject closed = events(id).get(events(id).size() - 1).getJsonObject("data");
     assertThat(closed.getString("status")).isEqualTo("failed");
     assertThat(closed.getString("error_code")).isEqualTo("TURN_NOT_RESUMABLE");
