@@ -57,17 +57,14 @@ public final class EventRepository {
    */
   private List<Appended> append(Connection jdbc, List<String> envelopes) throws SQLException {
     int n = envelopes.size();
-    int[][] at = new int[n][];
-    String[] sessionOf = new String[n];
+    Draft[] drafts = new Draft[n];
     Map<String, List<Integer>> bySession = new TreeMap<>();
     for (int i = 0; i < n; i++) {
-      String draft = envelopes.get(i);
-      at[i] = JsonText.valuesOf(draft, "session_id", "turn_id", "type", "timestamp", "seq");
-      sessionOf[i] = JsonText.stringAt(draft, at[i][0]);
-      if (sessionOf[i] == null) {
-        throw new IllegalArgumentException("An event envelope without a session_id: " + draft);
+      drafts[i] = Draft.of(envelopes.get(i));
+      if (drafts[i].sessionId() == null) {
+        throw new IllegalArgumentException("An event envelope without a session_id: " + envelopes.get(i));
       }
-      bySession.computeIfAbsent(sessionOf[i], k -> new ArrayList<>()).add(i);
+      bySession.computeIfAbsent(drafts[i].sessionId(), k -> new ArrayList<>()).add(i);
     }
     List<String> sessionIds = new ArrayList<>(bySession.keySet());
     lockSessions(jdbc, sessionIds);
@@ -77,15 +74,14 @@ public final class EventRepository {
       for (String sessionId : sessionIds) {
         long seq = last.getOrDefault(sessionId, 0L);
         for (int i : bySession.get(sessionId)) {
-          String draft = envelopes.get(i);
-          int[] fields = at[i];
-          String envelope = fields[4] >= 0 ? Events.withSeqAt(draft, fields[4], ++seq) : Events.withSeq(draft, ++seq);
+          Draft draft = drafts[i];
+          String envelope = draft.numbered(++seq);
           insert.setString(1, sessionId);
           insert.setLong(2, seq);
-          insert.setString(3, JsonText.stringAt(draft, fields[1]));
-          insert.setString(4, JsonText.stringAt(draft, fields[2]));
+          insert.setString(3, draft.turnId());
+          insert.setString(4, draft.type());
           insert.setString(5, envelope);
-          insert.setString(6, JsonText.stringAt(draft, fields[3]));
+          insert.setString(6, draft.timestamp());
           insert.addBatch();
           stored[i] = new Appended(sessionId, seq, envelope);
         }
@@ -93,6 +89,20 @@ public final class EventRepository {
       insert.executeBatch();
     }
     return List.of(stored);
+  }
+
+  /** What a row needs from a draft's text, read in one pass that stops before its data. */
+  private record Draft(String text, String sessionId, String turnId, String type, String timestamp, int seqAt) {
+    static Draft of(String text) {
+      int[] at = JsonText.valuesOf(text, "session_id", "turn_id", "type", "timestamp", "seq");
+      return new Draft(text, JsonText.stringAt(text, at[0]), JsonText.stringAt(text, at[1]), JsonText.stringAt(text, at[2]),
+          JsonText.stringAt(text, at[3]), at[4]);
+    }
+
+    /** The envelope as stored: the draft's text with {@code seq} in it. */
+    String numbered(long seq) {
+      return seqAt >= 0 ? Events.withSeqAt(text, seqAt, seq) : Events.withSeq(text, seq);
+    }
   }
 
   private void lockSessions(Connection jdbc, List<String> sessionIds) throws SQLException {
@@ -139,20 +149,11 @@ public final class EventRepository {
   }
 
   /** The draft with its {@code seq} in the text, its row added to {@code batch}. */
-  private static String numbered(String sessionId, String draft, long seq, List<Tuple> batch) {
-    int[] at = JsonText.valuesOf(draft, "turn_id", "type", "timestamp", "seq");
-    String envelope = at[3] >= 0 ? Events.withSeqAt(draft, at[3], seq) : Events.withSeq(draft, seq);
-    batch.add(Params.of(sessionId, seq, JsonText.stringAt(draft, at[0]), JsonText.stringAt(draft, at[1]),
-        envelope, JsonText.stringAt(draft, at[2])));
+  private static String numbered(String sessionId, String text, long seq, List<Tuple> batch) {
+    Draft draft = Draft.of(text);
+    String envelope = draft.numbered(seq);
+    batch.add(Params.of(sessionId, seq, draft.turnId(), draft.type(), envelope, draft.timestamp()));
     return envelope;
-  }
-
-  private static String sessionOf(String envelope) {
-    String sessionId = JsonText.string(envelope, "session_id");
-    if (sessionId == null) {
-      throw new IllegalArgumentException("An event envelope without a session_id: " + envelope);
-    }
-    return sessionId;
   }
 
   /**
