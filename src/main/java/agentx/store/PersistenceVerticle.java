@@ -130,7 +130,8 @@ public class PersistenceVerticle extends VerticleBase {
       return sessions.get(sessionId).compose(s -> toolCalls.cancelWaiting(sessionId)).map(w -> announce(w, w.value().toJson()));
     });
     serve(Addresses.STORE_TURN_CLAIM, b -> recovery.claim(ResumableTurn.Claim.fromJson(b)).map(ResumableTurn::toJson));
-    serve(Addresses.STORE_TURN_RESUMABLE, b -> recovery.resumable().map(turns -> new JsonObject().put("turns", new JsonArray(turns))));
+    serve(Addresses.STORE_TURN_RESUMABLE, b -> recovery.resumable()
+        .map(offers -> new JsonObject().put("turns", new JsonArray(offers.stream().map(ResumableTurn.Offer::toJson).toList()))));
     serve(Addresses.STORE_EVENT_APPEND, b -> appender.append(AppendEvents.fromJson(b).encoded()).map(this::publishedAppends));
     serve(Addresses.STORE_EVENT_LIST, b -> events.list(EventQuery.fromJson(b)).map(p -> p.toJson()));
     serve(Addresses.STORE_WORKFLOW_SAVE, b -> {
@@ -202,7 +203,7 @@ public class PersistenceVerticle extends VerticleBase {
 
   /** Every engine hears it; the store hands the turn to the first that claims it. */
   private void resumable(String turnId, String sessionId) {
-    vertx.eventBus().publish(Addresses.ENGINE_TURN_RESUMABLE, new JsonObject().put("turn_id", turnId).put("session_id", sessionId));
+    vertx.eventBus().publish(Addresses.ENGINE_TURN_RESUMABLE, new ResumableTurn.Offer(turnId, sessionId).toJson());
   }
 
   /** Approvals nobody answered in time ({@code AGENTX_APPROVAL_TIMEOUT}) are denied, which lets their turn go on. */

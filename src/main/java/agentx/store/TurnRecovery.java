@@ -53,11 +53,11 @@ final class TurnRecovery {
     return db.write(conn -> conn.preparedQuery(Sql.MARK_TURN_INTERRUPTED).execute(Params.of(turn.turnId())).map(r -> r.rowCount() > 0));
   }
 
-  /** The turns waiting for an engine to resume them, oldest first, as {@code {turn_id, session_id}}. */
-  Future<List<JsonObject>> resumable() {
+  /** The turns waiting for an engine to resume them, oldest first. */
+  Future<List<ResumableTurn.Offer>> resumable() {
     return db.reads().preparedQuery(Sql.RESUMABLE_TURNS).execute().map(rows -> {
-      List<JsonObject> out = new ArrayList<>();
-      rows.forEach(row -> out.add(new JsonObject().put("turn_id", str(row, "turn_id")).put("session_id", str(row, "session_id"))));
+      List<ResumableTurn.Offer> out = new ArrayList<>();
+      rows.forEach(row -> out.add(new ResumableTurn.Offer(str(row, "turn_id"), str(row, "session_id"))));
       return out;
     });
   }
