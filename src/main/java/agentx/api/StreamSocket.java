@@ -102,12 +102,10 @@ final class StreamSocket {
     ws.writeTextMessage(event.json());
   }
 
+  /** A frame of the socket's own (pong, accepted, cancel_result, approval_result, error): never an event. */
   private void write(JsonObject frame) {
     if (congested()) {
       return;
-    }
-    if (frame.getValue("seq") instanceof Number seq) {
-      lastSeqWritten = seq.longValue();
     }
     ws.writeTextMessage(frame.encode());
   }
