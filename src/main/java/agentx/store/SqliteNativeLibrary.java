@@ -60,7 +60,7 @@ final class SqliteNativeLibrary {
         return;
       }
       long crc = jar.getJarEntry().getCrc();
-      Path folder = ownFolder();
+      Path folder = ownFolder(Path.of(System.getProperty("java.io.tmpdir")), System.getProperty("user.name", "user"));
       if (folder == null) {
         return;
       }
@@ -117,10 +117,10 @@ final class SqliteNativeLibrary {
     return null;
   }
 
-  /** {@code <tmpdir>/agentx-sqlite-<user>}, created 700; null unless it is a real folder of this user's, closed to others. */
-  private static Path ownFolder() throws IOException {
-    String user = System.getProperty("user.name", "user").replaceAll("[^A-Za-z0-9._-]", "_");
-    Path folder = Path.of(System.getProperty("java.io.tmpdir")).resolve("agentx-sqlite-" + user);
+  /** {@code <tmp>/agentx-sqlite-<user>}, created 700; null unless it is a real folder of this user's, closed to others. */
+  static Path ownFolder(Path tmp, String userName) throws IOException {
+    String user = userName.replaceAll("[^A-Za-z0-9._-]", "_");
+    Path folder = tmp.resolve("agentx-sqlite-" + user);
     boolean posix = folder.getFileSystem().supportedFileAttributeViews().contains("posix");
     if (!Files.exists(folder, LinkOption.NOFOLLOW_LINKS)) {
       try {
@@ -140,7 +140,7 @@ final class SqliteNativeLibrary {
       Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(folder, LinkOption.NOFOLLOW_LINKS);
       boolean closed = permissions.stream().noneMatch(p -> p.name().startsWith("GROUP_") || p.name().startsWith("OTHERS_"));
       String owner = Files.getOwner(folder, LinkOption.NOFOLLOW_LINKS).getName();
-      if (!closed || !owner.equals(System.getProperty("user.name"))) {
+      if (!closed || !owner.equals(userName)) {
         return null;
       }
     }
