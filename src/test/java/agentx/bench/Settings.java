@@ -16,6 +16,8 @@ import java.util.Locale;
  * <tr><td>bench.tokens</td><td>500</td><td>20</td><td>text tokens per answer (unpaced runs)</td></tr>
  * <tr><td>bench.backends</td><td>sqlite,postgresql</td><td>sqlite</td><td>store backends ({@code none}: only the heap-capped row)</td></tr>
  * <tr><td>bench.pacedTokens, bench.paceMs</td><td>50, 20</td><td>5, 5</td><td>the paced runs (latency): tokens, ms between tokens</td></tr>
+ * <tr><td>bench.pacedSamples</td><td>500</td><td>0</td><td>tokens a paced run measures at least: fewer sessions get longer answers
+ *     (C = 1: 500 tokens), so a p99 is a percentile and not the slowest of 50</td></tr>
  * <tr><td>bench.warmup</td><td>20</td><td>1</td><td>streams run on each fresh process before measuring</td></tr>
  * <tr><td>bench.heapCap</td><td>256m</td><td>(none)</td><td>an extra row: SQLite, largest C, both servers with this -Xmx</td></tr>
  * <tr><td>bench.startups</td><td>3</td><td>0</td><td>restarts on the filled database to time start-up</td></tr>
@@ -32,6 +34,7 @@ record Settings(
     int tokens,
     List<Backend> backends,
     int pacedTokens,
+    int pacedSamples,
     int paceMs,
     int warmup,
     String heapCap,
@@ -56,6 +59,7 @@ record Settings(
         Arrays.stream(prop("bench.backends", smoke ? "sqlite" : "sqlite,postgresql").split(","))
             .map(s -> s.trim().toUpperCase(Locale.ROOT)).filter(s -> !s.equals("NONE")).map(Backend::valueOf).toList(),
         Integer.parseInt(prop("bench.pacedTokens", smoke ? "5" : "50")),
+        Integer.parseInt(prop("bench.pacedSamples", smoke ? "0" : "500")),
         Integer.parseInt(prop("bench.paceMs", smoke ? "5" : "20")),
         Integer.parseInt(prop("bench.warmup", smoke ? "1" : "20")),
         prop("bench.heapCap", smoke ? "" : "256m").trim(),
@@ -71,6 +75,11 @@ record Settings(
         Path.of(prop("bench.out", smoke ? "target/stream-benchmark-smoke" : "target/stream-benchmark")).toAbsolutePath());
   }
 
+  /** Tokens per answer in a paced run of {@code sessions} sessions: {@link #pacedTokens}, more when that gives fewer than {@link #pacedSamples} in all. */
+  int pacedTokens(int sessions) {
+    return Math.max(pacedTokens, (pacedSamples + sessions - 1) / sessions);
+  }
+
   private static List<String> words(String text) {
     return Arrays.stream(text.trim().split("\\s+")).filter(s -> !s.isEmpty()).toList();
   }
@@ -82,9 +91,9 @@ record Settings(
 
   @Override
   public String toString() {
-    return String.format("C=%s, %d tokens per answer (paced runs: %d tokens, one every %d ms), backends %s, warm-up %d streams per process,"
+    return String.format("C=%s, %d tokens per answer (paced runs: %d tokens, at least %d in all, one every %d ms), backends %s, warm-up %d streams per process,"
         + " heap-capped row %s, extra JVM flags: runtime %s, relay %s; relay %d event loop(s) with %d connections to Claude, upstream %d event loop(s)",
-        sessions, tokens, pacedTokens, paceMs, backends, warmup, heapCap.isEmpty() ? "off" : "-Xmx" + heapCap,
+        sessions, tokens, pacedTokens, pacedSamples, paceMs, backends, warmup, heapCap.isEmpty() ? "off" : "-Xmx" + heapCap,
         serverJvm.isEmpty() ? "none" : String.join(" ", serverJvm), relayJvm.isEmpty() ? "none" : String.join(" ", relayJvm), relayInstances, relayPool, upstreamInstances);
   }
 }

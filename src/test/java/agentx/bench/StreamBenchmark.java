@@ -144,8 +144,8 @@ class StreamBenchmark {
       row.floor = clients.relay(port, c, settings.tokens(), 0, deadline, relay::isAlive);
       row.floor.serverCpuNanos = cpu < 0 ? -1 : relay.cpuNanos() - cpu;
       progress("  unpaced: %s", row.floor.summary());
-      row.floorPaced = clients.relay(port, c, settings.pacedTokens(), settings.paceMs(),
-          deadlineMs(c, settings.pacedTokens(), settings.paceMs()), relay::isAlive);
+      row.floorPaced = clients.relay(port, c, settings.pacedTokens(c), settings.paceMs(),
+          deadlineMs(c, settings.pacedTokens(c), settings.paceMs()), relay::isAlive);
       progress("  paced:   %s", row.floorPaced.summary());
       row.relayPeakKb = relay.peakRssKb();
       relay.errors().forEach(line -> row.problems.add("relay: " + line));
@@ -191,12 +191,12 @@ class StreamBenchmark {
         progress("  slow client (paused after seq %d): %s", pausedAt, row.slowClient);
 
         List<String> paced = clients.createSessions(port, tag + "-paced", c);
-        row.runtimePaced = clients.runtime(port, paced, settings.pacedTokens(), settings.paceMs(),
-            deadlineMs(c, settings.pacedTokens(), settings.paceMs()), runtime.process::isAlive);
+        row.runtimePaced = clients.runtime(port, paced, settings.pacedTokens(c), settings.paceMs(),
+            deadlineMs(c, settings.pacedTokens(c), settings.paceMs()), runtime.process::isAlive);
         progress("  paced:   %s", row.runtimePaced.summary());
         long pacedPersisted = db.queryLong(PERSISTED_STREAM_EVENTS, tag + "-paced");
-        if (pacedPersisted != (long) c * settings.pacedTokens()) {
-          row.problems.add("paced run: " + pacedPersisted + " stream events stored, expected " + (long) c * settings.pacedTokens());
+        if (pacedPersisted != (long) c * settings.pacedTokens(c)) {
+          row.problems.add("paced run: " + pacedPersisted + " stream events stored, expected " + (long) c * settings.pacedTokens(c));
         }
       } finally {
         row.serverPeakKb = runtime.process.peakRssKb();
