@@ -15,6 +15,7 @@ import java.io.File;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayDeque;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import javax.sql.DataSource;
@@ -159,13 +160,24 @@ public final class Database {
    * one blocking call on a worker thread, ahead of every other waiting write. For the event log's
    * group commit, the hottest write there is: the SQL client would hand each statement (begin, three
    * statements, commit) to a worker thread and back, and describe each one's parameters and results;
-   * here that is one hop and plain JDBC.
+   * here that is one hop and plain JDBC. {@code committed} is called with the result on that worker
+   * thread right after the commit (the store publishes the events from there: the way back to the
+   * store's event loop is then not on their way to the clients).
    */
-  <T> Future<T> writeEvents(JdbcWork<T> work) {
+  <T> Future<T> writeEvents(JdbcWork<T> work, Consumer<T> committed) {
     long start = System.nanoTime();
     return queue.<T>submit(true, () -> retrying(() -> writePool.withConnection(conn -> {
       Connection jdbc = jdbcOf(conn);
-      return vertx.executeBlocking(() -> inTransaction(jdbc, work), false);
+      return vertx.executeBlocking(() -> {
+        T result = inTransaction(jdbc, work);
+        try {
+          committed.accept(result);
+        } catch (RuntimeException e) {
+          // the transaction is committed: what the callback failed to do cannot undo it
+          log.error("After an event append committed: {}", e.toString(), e);
+        }
+        return result;
+      }, false);
     }), 1)).onComplete(done -> metrics.storeWrite(System.nanoTime() - start));
   }
 

@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * Group commit across sessions: while one append transaction is being written, the appends that
@@ -19,6 +20,7 @@ final class EventAppender {
   private record Request(List<String> envelopes, Promise<List<EventRepository.Appended>> stored) {}
 
   private final EventRepository events;
+  private final Consumer<List<EventRepository.Appended>> committed;
   private final int maxInFlight;
   private final List<Request> waiting = new ArrayList<>();
   private int inFlight;
@@ -29,7 +31,16 @@ final class EventAppender {
    *     appends stay in order either way: its event log sends the next only once the previous is stored.
    */
   EventAppender(EventRepository events, int maxInFlight) {
+    this(events, maxInFlight, stored -> { });
+  }
+
+  /**
+   * @param committed told each committed transaction's envelopes, on the thread that wrote them, before
+   *     the requests are answered (see {@link EventRepository#append(List, Consumer)})
+   */
+  EventAppender(EventRepository events, int maxInFlight, Consumer<List<EventRepository.Appended>> committed) {
     this.events = events;
+    this.committed = committed;
     this.maxInFlight = Math.max(1, maxInFlight);
   }
 
@@ -55,7 +66,7 @@ final class EventAppender {
       group.add(next);
       all.addAll(next.envelopes());
     }
-    events.append(all).onComplete(done -> {
+    events.append(all, committed).onComplete(done -> {
       if (done.succeeded()) {
         int from = 0;
         for (Request request : group) {
@@ -73,7 +84,7 @@ final class EventAppender {
         // one request may have spoiled the group: write each on its own, in order
         Future<Void> chain = Future.succeededFuture();
         for (Request request : group) {
-          chain = chain.transform(v -> events.append(request.envelopes())
+          chain = chain.transform(v -> events.append(request.envelopes(), committed)
               .onComplete(alone -> {
                 if (alone.succeeded()) {
                   request.stored().complete(alone.result());

@@ -21,6 +21,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 
 /**
  * The append-only event log: one row per envelope, keyed by (session_id, seq). The store is the only
@@ -44,16 +45,26 @@ public final class EventRepository {
    * {@code seq}) in one transaction and answers them as stored, in the order given.
    */
   public Future<List<Appended>> append(List<String> envelopes) {
+    return append(envelopes, stored -> { });
+  }
+
+  /**
+   * {@link #append(List)}, telling {@code committed} the envelopes as stored as soon as their
+   * transaction is committed, on the thread that wrote them (before the returned future completes).
+   */
+  public Future<List<Appended>> append(List<String> envelopes, Consumer<List<Appended>> committed) {
     if (envelopes.isEmpty()) {
       return Future.succeededFuture(List.of());
     }
-    return db.writeEvents(jdbc -> append(jdbc, envelopes)).onSuccess(written -> db.metrics().eventBatch(written.size()));
+    return db.writeEvents(jdbc -> append(jdbc, envelopes), committed).onSuccess(written -> db.metrics().eventBatch(written.size()));
   }
 
   /**
    * Three statements for the whole group, whatever the number of sessions in it: lock them all (in a
    * fixed order, so two store nodes never wait on each other crosswise), read their last numbers
-   * (after the locks, so no concurrent writer can have added one since), insert every row. Blocking.
+   * (after the locks, so no concurrent writer can have added one since), insert every row. On SQLite,
+   * whose one writer already serializes the transactions and which has no row locks, two: the
+   * reading of the last numbers also tells which sessions exist. Blocking.
    */
   private List<Appended> append(Connection jdbc, List<String> envelopes) throws SQLException {
     int n = envelopes.size();
@@ -67,8 +78,13 @@ public final class EventRepository {
       bySession.computeIfAbsent(drafts[i].sessionId(), k -> new ArrayList<>()).add(i);
     }
     List<String> sessionIds = new ArrayList<>(bySession.keySet());
-    lockSessions(jdbc, sessionIds);
+    if (db.dialect() != Dialect.SQLITE) {
+      lockSessions(jdbc, sessionIds);
+    }
     Map<String, Long> last = lastSeqs(jdbc, sessionIds);
+    if (last.size() != sessionIds.size()) {
+      throw SessionRepository.notFound(sessionIds.stream().filter(id -> !last.containsKey(id)).findFirst().orElseThrow());
+    }
     Appended[] stored = new Appended[n];
     try (PreparedStatement insert = jdbc.prepareStatement(Sql.INSERT_EVENT)) {
       for (String sessionId : sessionIds) {

@@ -79,7 +79,7 @@ public class PersistenceVerticle extends VerticleBase {
     workflows = new WorkflowRepository(db);
     turns = new TurnRepository(db, sessions);
     recovery = new TurnRecovery(db);
-    appender = new EventAppender(events, db.isSqlite() ? 1 : 4);
+    appender = new EventAppender(events, db.isSqlite() ? 1 : 4, this::publish);
     toolCalls = new ToolCallRepository(db);
     resumeTurns = config.bool(AgentXConfig.RESUME_TURNS);
     return vertx.executeBlocking(db::migrateBlocking)
@@ -132,7 +132,8 @@ public class PersistenceVerticle extends VerticleBase {
     serve(Addresses.STORE_TURN_CLAIM, b -> recovery.claim(ResumableTurn.Claim.fromJson(b)).map(ResumableTurn::toJson));
     serve(Addresses.STORE_TURN_RESUMABLE, b -> recovery.resumable()
         .map(offers -> new JsonObject().put("turns", new JsonArray(offers.stream().map(ResumableTurn.Offer::toJson).toList()))));
-    serve(Addresses.STORE_EVENT_APPEND, b -> appender.append(AppendEvents.fromJson(b).encoded()).map(this::publishedAppends));
+    // published by the appender on the worker that committed them, before this answer
+    serve(Addresses.STORE_EVENT_APPEND, b -> appender.append(AppendEvents.fromJson(b).encoded()).map(this::numbers));
     serve(Addresses.STORE_EVENT_LIST, b -> events.list(EventQuery.fromJson(b)).map(p -> p.toJson()));
     serve(Addresses.STORE_WORKFLOW_SAVE, b -> {
       SaveWorkflow save = SaveWorkflow.fromJson(b);
@@ -179,16 +180,31 @@ public class PersistenceVerticle extends VerticleBase {
 
   /** One message per session for the events a commit stored, in seq order; the caller gets their numbers. */
   private JsonObject publishedAppends(List<EventRepository.Appended> stored) {
+    publish(stored);
+    return numbers(stored);
+  }
+
+  /**
+   * Publishes the events a commit stored, one message per session, in seq order. Any thread: the
+   * event appender calls it on the worker that committed them, right after the commit.
+   */
+  private void publish(List<EventRepository.Appended> stored) {
+    Map<String, List<String>> bySession = new LinkedHashMap<>();
+    for (EventRepository.Appended event : stored) {
+      bySession.computeIfAbsent(event.sessionId(), k -> new ArrayList<>()).add(event.envelope());
+    }
+    bySession.forEach((sessionId, envelopes) -> SessionEvent.publish(vertx, sessionId, envelopes));
+  }
+
+  /** The answer to a store request that stored events: their numbers, in the order given. */
+  private JsonObject numbers(List<EventRepository.Appended> stored) {
     if (!stored.isEmpty()) {
       Metrics.of(vertx).eventsPersisted(stored.size());
     }
     List<Long> seqs = new ArrayList<>(stored.size());
-    Map<String, List<String>> bySession = new LinkedHashMap<>();
     for (EventRepository.Appended event : stored) {
-      bySession.computeIfAbsent(event.sessionId(), k -> new ArrayList<>()).add(event.envelope());
       seqs.add(event.seq());
     }
-    bySession.forEach((sessionId, envelopes) -> SessionEvent.publish(vertx, sessionId, envelopes));
     return new AppendEvents.Stored(seqs).toJson();
   }
 
