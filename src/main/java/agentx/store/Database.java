@@ -165,8 +165,22 @@ public final class Database {
    * store's event loop is then not on their way to the clients).
    */
   <T> Future<T> writeEvents(JdbcWork<T> work, Consumer<T> committed) {
+    return writeJdbc(true, work, committed);
+  }
+
+  /**
+   * Runs {@code work} in one write transaction on the write connection's JDBC connection, in one
+   * blocking call on a worker thread, in its turn among the other writes: {@link #write} for the
+   * transactions of every turn (its start, its messages, its end), which would otherwise cost a hop
+   * to a worker and back per statement and the SQL client's description of each (see {@link Jdbc}).
+   */
+  <T> Future<T> writeJdbc(JdbcWork<T> work) {
+    return writeJdbc(false, work, result -> { });
+  }
+
+  private <T> Future<T> writeJdbc(boolean ahead, JdbcWork<T> work, Consumer<T> committed) {
     long start = System.nanoTime();
-    return queue.<T>submit(true, () -> retrying(() -> writePool.withConnection(conn -> {
+    return queue.<T>submit(ahead, () -> retrying(() -> writePool.withConnection(conn -> {
       Connection jdbc = jdbcOf(conn);
       return vertx.executeBlocking(() -> {
         T result = inTransaction(jdbc, work);
@@ -308,6 +322,23 @@ public final class Database {
       }
       return Rows.lng(it.next(), "message_count");
     });
+  }
+
+  /** Runs {@code work} on a read connection's JDBC connection, in one blocking call on a worker thread (see {@link #writeJdbc}). */
+  <T> Future<T> readJdbc(JdbcWork<T> work) {
+    return readPool.withConnection(conn -> {
+      Connection jdbc = jdbcOf(conn);
+      return vertx.executeBlocking(() -> work.run(jdbc), false);
+    });
+  }
+
+  /** {@link #lockSession(SqlConnection, String)} inside a {@link #writeJdbc} transaction. */
+  long lockSession(Connection jdbc, String sessionId) throws SQLException {
+    Long count = Jdbc.first(jdbc, dialect.forUpdate(Sql.LOCK_SESSION), row -> row.getLong(1), sessionId);
+    if (count == null) {
+      throw SessionRepository.notFound(sessionId);
+    }
+    return count;
   }
 
   public Pool reads() {

@@ -25,8 +25,11 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlClient;
-import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -117,33 +120,32 @@ public final class SessionRepository {
 
   /** Appends one message at the end of the session's conversation. */
   public Future<Void> appendMessage(StoredMessage message) {
-    return db.write(conn -> insertMessage(conn, message));
+    return db.writeJdbc(jdbc -> {
+      insertMessage(jdbc, message);
+      return null;
+    });
   }
 
-  /** Inside a write transaction: the message at the next position, under the session row lock. */
-  private Future<Void> insertMessage(SqlConnection conn, StoredMessage message) {
+  /** Inside a write transaction: the message at the next position, under the session row lock. Blocking. */
+  private void insertMessage(Connection jdbc, StoredMessage message) throws SQLException {
     String sessionId = message.sessionId();
-    return db.lockSession(conn, sessionId).compose(count -> {
-      long position = count + 1;
-      String timestamp = message.timestamp() != null ? message.timestamp() : Times.now();
-      Tuple values = Params.of(
-          message.messageId(),
-          sessionId,
-          position,
-          message.turnId(),
-          message.role(),
-          message.content(),
-          message.blocks().encode(),
-          message.toolCalls().encode(),
-          message.inputTokens(),
-          message.outputTokens(),
-          message.stopReason(),
-          message.model(),
-          timestamp);
-      return conn.preparedQuery(Sql.INSERT_MESSAGE).execute(values)
-          .compose(done -> conn.preparedQuery(Sql.BUMP_MESSAGE_COUNT).execute(Params.of(position, timestamp, sessionId)))
-          .mapEmpty();
-    });
+    long position = db.lockSession(jdbc, sessionId) + 1;
+    String timestamp = message.timestamp() != null ? message.timestamp() : Times.now();
+    Jdbc.update(jdbc, Sql.INSERT_MESSAGE,
+        message.messageId(),
+        sessionId,
+        position,
+        message.turnId(),
+        message.role(),
+        message.content(),
+        message.blocks().encode(),
+        message.toolCalls().encode(),
+        message.inputTokens(),
+        message.outputTokens(),
+        message.stopReason(),
+        message.model(),
+        timestamp);
+    Jdbc.update(jdbc, Sql.BUMP_MESSAGE_COUNT, position, timestamp, sessionId);
   }
 
   /** Messages of the session {@code query.owner()}, oldest first. */
@@ -163,10 +165,18 @@ public final class SessionRepository {
 
   /** The conversation as the engine needs it, oldest first, each message with its turn's status. */
   public Future<List<HistoryEntry>> history(String sessionId) {
-    return db.reads().preparedQuery(Sql.HISTORY).execute(Params.of(sessionId)).map(rows -> {
+    return db.readJdbc(jdbc -> {
       List<HistoryEntry> out = new ArrayList<>();
-      rows.forEach(row -> out.add(new HistoryEntry(str(row, "role"), jsonArray(row, "blocks"), str(row, "turn_id"),
-          str(row, "stop_reason"), str(row, "status"), str(row, "message_id"))));
+      try (PreparedStatement query = jdbc.prepareStatement(Sql.HISTORY)) {
+        query.setString(1, sessionId);
+        try (ResultSet rows = query.executeQuery()) {
+          while (rows.next()) {
+            String blocks = rows.getString("blocks");
+            out.add(new HistoryEntry(rows.getString("role"), blocks == null || blocks.isEmpty() ? new JsonArray() : new JsonArray(blocks),
+                rows.getString("turn_id"), rows.getString("stop_reason"), rows.getString("status"), rows.getString("message_id")));
+          }
+        }
+      }
       return out;
     });
   }
@@ -179,22 +189,20 @@ public final class SessionRepository {
     String sessionId = turn.sessionId();
     String now = Times.now();
     String request = turn.system() == null ? null : new JsonObject().put("system", turn.system()).encode();
-    return db.write(conn -> db.lockSession(conn, sessionId)
-        .compose(locked -> conn.preparedQuery(Sql.OPEN_TURN_WITHOUT_ENGINE).execute(Params.of(sessionId)))
-        .compose(open -> {
-          Row waiting = first(open);
-          if (waiting != null) {
-            // the session lock keeps one running turn; a turn no engine holds is only visible here
-            throw new AgentXException(ErrorCode.SESSION_BUSY, "awaiting_approval".equals(str(waiting, "status"))
-                ? "A turn of this session is waiting for approval (GET /sessions/" + sessionId + "/approvals): answer it or cancel the turn first."
-                : "A turn of this session is being resumed after an interruption; wait for it to end or cancel it.");
-          }
-          return insertMessage(conn, turn.userMessage());
-        })
-        .compose(v -> conn.preparedQuery(Sql.SET_SESSION_STATE).execute(Params.of("processing", now, sessionId)))
-        .compose(r -> conn.preparedQuery(Sql.INSERT_TURN).execute(Params.of(turn.turnId(), sessionId,
-            turn.userMessage().messageId(), turn.engineNode(), now, request)))
-        .mapEmpty());
+    return db.writeJdbc(jdbc -> {
+      db.lockSession(jdbc, sessionId);
+      String waiting = Jdbc.first(jdbc, Sql.OPEN_TURN_WITHOUT_ENGINE, row -> row.getString("status"), sessionId);
+      if (waiting != null) {
+        // the session lock keeps one running turn; a turn no engine holds is only visible here
+        throw new AgentXException(ErrorCode.SESSION_BUSY, "awaiting_approval".equals(waiting)
+            ? "A turn of this session is waiting for approval (GET /sessions/" + sessionId + "/approvals): answer it or cancel the turn first."
+            : "A turn of this session is being resumed after an interruption; wait for it to end or cancel it.");
+      }
+      insertMessage(jdbc, turn.userMessage());
+      Jdbc.update(jdbc, Sql.SET_SESSION_STATE, "processing", now, sessionId);
+      Jdbc.update(jdbc, Sql.INSERT_TURN, turn.turnId(), sessionId, turn.userMessage().messageId(), turn.engineNode(), now, request);
+      return null;
+    });
   }
 
   /** Closes a turn with its summary and puts the session back to the given state. */
@@ -204,7 +212,7 @@ public final class SessionRepository {
     // An unknown cost stays unknown (NULL) on the turn; the session's total adds the costs that are known.
     Double turnCost = summary.costUsd();
     double knownCost = turnCost == null ? 0.0 : turnCost;
-    Tuple turn = Params.of(
+    Object[] turn = {
         summary.status(),
         summary.assistantMessageId(),
         summary.stopReason(),
@@ -219,8 +227,8 @@ public final class SessionRepository {
         summary.errorMessage(),
         now,
         summary.durationMs(),
-        summary.turnId());
-    Tuple usage = Params.of(
+        summary.turnId()};
+    Object[] usage = {
         finish.sessionState(),
         summary.inputTokens(),
         summary.outputTokens(),
@@ -228,10 +236,12 @@ public final class SessionRepository {
         summary.cacheReadInputTokens(),
         knownCost,
         now,
-        finish.sessionId());
-    return db.write(conn -> conn.preparedQuery(Sql.FINISH_TURN).execute(turn)
-        .compose(r -> conn.preparedQuery(Sql.ADD_SESSION_USAGE).execute(usage))
-        .mapEmpty());
+        finish.sessionId()};
+    return db.writeJdbc(jdbc -> {
+      Jdbc.update(jdbc, Sql.FINISH_TURN, turn);
+      Jdbc.update(jdbc, Sql.ADD_SESSION_USAGE, usage);
+      return null;
+    });
   }
 
   /** A session row as the protocol's record; a config a bug or an older version stored badly is repaired, not a 500. */

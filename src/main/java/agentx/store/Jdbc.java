@@ -1,0 +1,51 @@
+package agentx.store;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+
+/**
+ * Plain JDBC statements for the write transactions that run in one blocking call
+ * ({@link Database#writeJdbc}): parameters bound as {@link Params} binds them for the SQL client (text
+ * without NUL), the same SQL of {@link Sql}. What the SQL client adds per statement (a hop to a worker
+ * thread and back, a description of every parameter and result column) is what a turn's start and
+ * end cost most of; here they cost their statements.
+ */
+final class Jdbc {
+  private Jdbc() {}
+
+  /** Reads one row of a result. */
+  @FunctionalInterface
+  interface RowReader<T> {
+    T read(ResultSet row) throws SQLException;
+  }
+
+  /** Runs an INSERT, UPDATE or DELETE; answers the number of rows it changed. */
+  static int update(Connection connection, String sql, Object... params) throws SQLException {
+    try (PreparedStatement statement = prepared(connection, sql, params)) {
+      return statement.executeUpdate();
+    }
+  }
+
+  /** The first row of a query, read by {@code reader}, or null when there is none. */
+  static <T> T first(Connection connection, String sql, RowReader<T> reader, Object... params) throws SQLException {
+    try (PreparedStatement statement = prepared(connection, sql, params); ResultSet rows = statement.executeQuery()) {
+      return rows.next() ? reader.read(rows) : null;
+    }
+  }
+
+  private static PreparedStatement prepared(Connection connection, String sql, Object... params) throws SQLException {
+    PreparedStatement statement = connection.prepareStatement(sql);
+    try {
+      for (int i = 0; i < params.length; i++) {
+        Object value = params[i];
+        statement.setObject(i + 1, value instanceof String s ? Params.text(s) : value);
+      }
+      return statement;
+    } catch (SQLException | RuntimeException e) {
+      statement.close();
+      throw e;
+    }
+  }
+}
