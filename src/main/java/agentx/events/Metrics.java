@@ -75,11 +75,7 @@ public final class Metrics {
 
   /** A new Prometheus registry for a Vert.x instance the runtime builds itself (pass it to {@link #bind} too). */
   public static PrometheusMeterRegistry newRegistry() {
-    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    // The event bus's meters are off (AgentX#metricsOptions), yet Vert.x still registers a few of them
-    // (a processed counter, and a handlers gauge twice, which Micrometer warns about at every start).
-    registry.config().meterFilter(io.micrometer.core.instrument.config.MeterFilter.denyNameStartsWith("vertx.eventbus"));
-    return registry;
+    return new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   }
 
   /** Makes {@code registry} (the one Vert.x reports into) the home of this instance's {@code agentx_*} meters. */
