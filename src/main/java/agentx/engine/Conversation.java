@@ -1,5 +1,6 @@
 package agentx.engine;
 
+import agentx.events.JsonText;
 import agentx.protocol.HistoryEntry;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -112,9 +113,17 @@ final class Conversation {
     return ids;
   }
 
-  /** A rough token estimate (4 characters a token), enough to decide when to trim. */
+  /**
+   * A rough token estimate (4 characters a token, of a text or of JSON as encoded), enough to decide
+   * when to trim. The JSON is measured, not encoded: a request's estimate is taken several times per
+   * Claude call, and encoding the whole request (the tools' schemas included) each time was the
+   * engine's largest cost per call.
+   */
   static long estimateTokens(Object json) {
-    return json == null ? 0 : json.toString().length() / 4;
+    if (json == null) {
+      return 0;
+    }
+    return (json instanceof String text ? text.length() : JsonText.encodedLength(json)) / 4;
   }
 
   /**

@@ -100,4 +100,53 @@ public class JsonTextTest {
     }
     return out.toString();
   }
+
+  @Test
+  @DisplayName("encodedLength counts what Vert.x's encoder writes: escapes, unicode, numbers, nesting, random trees")
+  void encodedLength() {
+    JsonObject request = new JsonObject()
+        .put("model", "claude-sonnet-4-5").put("max_tokens", 8192).put("stream", true).put("temperature", 0.7).putNull("stop")
+        .put("system", new io.vertx.core.json.JsonArray().add(new JsonObject().put("type", "text")
+            .put("text", "Quotes \" and \\ backslashes,\ttabs,\nnewlines,\u0001 control, é, 漢字, 🎨 and \u2028")))
+        .put("messages", new io.vertx.core.json.JsonArray().add(new JsonObject().put("role", "user")
+            .put("content", java.util.List.of(java.util.Map.of("type", "text", "text", "{\"a\": [1, 2.5e-7, -3]}")))))
+        .put("big", new java.math.BigDecimal("12345678901234567890.5")).put("l", Long.MIN_VALUE).put("f", 1.5f);
+    assertThat(JsonText.encodedLength(request)).isEqualTo(request.encode().length());
+    Random random = new Random(7);
+    for (int i = 0; i < 200; i++) {
+      Object tree = randomValue(random, 4);
+      assertThat(JsonText.encodedLength(tree)).as("%s", tree).isEqualTo(io.vertx.core.json.Json.encode(tree).length());
+    }
+  }
+
+  private static Object randomValue(Random random, int depth) {
+    int kind = random.nextInt(depth > 0 ? 8 : 6);
+    switch (kind) {
+      case 0: return null;
+      case 1: return random.nextBoolean();
+      case 2: return random.nextLong();
+      case 3: return random.nextDouble() * Math.pow(10, random.nextInt(40) - 20);
+      case 4: case 5: {
+        StringBuilder b = new StringBuilder();
+        for (int n = random.nextInt(12); n > 0; n--) {
+          b.append((char) (random.nextInt(4) == 0 ? random.nextInt(0x40) : random.nextInt(0x3000)));
+        }
+        return b.toString();
+      }
+      case 6: {
+        JsonObject o = new JsonObject();
+        for (int n = random.nextInt(4); n > 0; n--) {
+          o.put("k" + random.nextInt(100) + (random.nextBoolean() ? "\"\n" : ""), randomValue(random, depth - 1));
+        }
+        return o;
+      }
+      default: {
+        io.vertx.core.json.JsonArray a = new io.vertx.core.json.JsonArray();
+        for (int n = random.nextInt(4); n > 0; n--) {
+          a.add(randomValue(random, depth - 1));
+        }
+        return a;
+      }
+    }
+  }
 }
