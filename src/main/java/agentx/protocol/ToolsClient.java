@@ -7,14 +7,29 @@ import io.vertx.core.json.JsonObject;
 /** The tools service ({@code agentx.tools.*}) as the engine and /mcp call it: the only sender to those addresses. */
 public final class ToolsClient {
   private final Vertx vertx;
+  /** The listing last answered: handed out again while the registry is unchanged (see {@link #list}). */
+  private volatile ToolListing last;
 
   public ToolsClient(Vertx vertx) {
     this.vertx = vertx;
   }
 
-  /** Fails with SERVICE_UNAVAILABLE when no tools service runs anywhere. */
+  /**
+   * Fails with SERVICE_UNAVAILABLE when no tools service runs anywhere. While the registry does not
+   * change, every call answers the same listing (the same specs and schema objects, which nobody
+   * changes): a thousand turns waiting for Claude then hold one copy of the tools' schemas, not a
+   * thousand, which the garbage collector copied at every young collection.
+   */
   public Future<ToolListing> list(long timeoutMs) {
-    return Bus.request(vertx, Addresses.TOOLS_LIST, new JsonObject(), timeoutMs).map(ToolListing::fromJson);
+    return Bus.request(vertx, Addresses.TOOLS_LIST, new JsonObject(), timeoutMs).map(json -> {
+      ToolListing listing = ToolListing.fromJson(json);
+      ToolListing previous = last;
+      if (listing.equals(previous)) {
+        return previous;
+      }
+      last = listing;
+      return listing;
+    });
   }
 
   /** A failure to reach the tool (no service, timeout) fails the future; a tool's own failure is an error result. */
