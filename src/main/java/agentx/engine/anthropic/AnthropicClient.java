@@ -13,6 +13,7 @@ import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 
 /**
@@ -71,9 +72,12 @@ public final class AnthropicClient {
    * header (after any a gateway's custom headers already name).
    */
   public StreamCall stream(JsonObject requestBody, List<String> betas, StreamListener listener) {
-    Buffer body = requestBody.copy().put("stream", true).toBuffer();
-    StreamingCall call =
-        new StreamingCall(vertx, http, () -> requestOptions(path, betas, "text/event-stream"), body, listener, options, retryPolicy);
+    // Encoded when a connection is there, not now: with more calls than connections, the waiting ones
+    // would each hold their encoded request (the tools' schemas included) for as long as they wait.
+    // A shallow copy: "stream" is added at the top, nothing inside is changed.
+    JsonObject streamed = new JsonObject(new LinkedHashMap<>(requestBody.getMap())).put("stream", true);
+    StreamingCall call = new StreamingCall(vertx, http, () -> requestOptions(path, betas, "text/event-stream"), streamed::toBuffer,
+        listener, options, retryPolicy);
     call.start();
     return call;
   }

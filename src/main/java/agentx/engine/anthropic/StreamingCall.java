@@ -28,7 +28,8 @@ final class StreamingCall implements StreamCall {
   private final Context context;
   private final HttpClient http;
   private final Supplier<RequestOptions> requestOptions;
-  private final Buffer body;
+  /** The request body, encoded for each attempt when its connection is there (see {@link AnthropicClient#stream}). */
+  private final Supplier<Buffer> body;
   private final StreamListener listener;
   private final AnthropicOptions options;
   private final RetryPolicy retryPolicy;
@@ -48,7 +49,7 @@ final class StreamingCall implements StreamCall {
       Vertx vertx,
       HttpClient http,
       Supplier<RequestOptions> requestOptions,
-      Buffer body,
+      Supplier<Buffer> body,
       StreamListener listener,
       AnthropicOptions options,
       RetryPolicy retryPolicy) {
@@ -183,7 +184,7 @@ final class StreamingCall implements StreamCall {
           request.reset(); // cancelled while connecting
           return;
         }
-        request.send(body).onComplete(sent -> {
+        request.send(body.get()).onComplete(sent -> {
           if (sent.failed()) {
             connectionFailed(sent.cause());
           } else {
