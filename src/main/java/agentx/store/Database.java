@@ -188,7 +188,7 @@ public final class Database {
           committed.accept(result);
         } catch (RuntimeException e) {
           // the transaction is committed: what the callback failed to do cannot undo it
-          log.error("After an event append committed: {}", e.toString(), e);
+          log.error("After a write committed: {}", e.toString(), e);
         }
         return result;
       }, false);
