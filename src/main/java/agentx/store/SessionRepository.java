@@ -121,16 +121,22 @@ public final class SessionRepository {
   /** Appends one message at the end of the session's conversation. */
   public Future<Void> appendMessage(StoredMessage message) {
     return db.writeJdbc(jdbc -> {
-      insertMessage(jdbc, message);
+      long count = db.lockSession(jdbc, message.sessionId());
+      String timestamp = message.timestamp() != null ? message.timestamp() : Times.now();
+      long position = insertMessage(jdbc, message, count, timestamp);
+      Jdbc.update(jdbc, Sql.BUMP_MESSAGE_COUNT, position, timestamp, message.sessionId());
       return null;
     });
   }
 
-  /** Inside a write transaction: the message at the next position, under the session row lock. Blocking. */
-  private void insertMessage(Connection jdbc, StoredMessage message) throws SQLException {
+  /**
+   * Inside a write transaction that holds the session row lock and read its message count
+   * ({@link Database#lockSession}): the message at the next position, created at {@code timestamp}.
+   * The caller updates the count. Answers that position. Blocking.
+   */
+  private long insertMessage(Connection jdbc, StoredMessage message, long count, String timestamp) throws SQLException {
     String sessionId = message.sessionId();
-    long position = db.lockSession(jdbc, sessionId) + 1;
-    String timestamp = message.timestamp() != null ? message.timestamp() : Times.now();
+    long position = count + 1;
     Jdbc.update(jdbc, Sql.INSERT_MESSAGE,
         message.messageId(),
         sessionId,
@@ -145,7 +151,7 @@ public final class SessionRepository {
         message.stopReason(),
         message.model(),
         timestamp);
-    Jdbc.update(jdbc, Sql.BUMP_MESSAGE_COUNT, position, timestamp, sessionId);
+    return position;
   }
 
   /** Messages of the session {@code query.owner()}, oldest first. */
@@ -190,7 +196,7 @@ public final class SessionRepository {
     String now = Times.now();
     String request = turn.system() == null ? null : new JsonObject().put("system", turn.system()).encode();
     return db.writeJdbc(jdbc -> {
-      db.lockSession(jdbc, sessionId);
+      long count = db.lockSession(jdbc, sessionId);
       String waiting = Jdbc.first(jdbc, Sql.OPEN_TURN_WITHOUT_ENGINE, row -> row.getString("status"), sessionId);
       if (waiting != null) {
         // the session lock keeps one running turn; a turn no engine holds is only visible here
@@ -198,8 +204,9 @@ public final class SessionRepository {
             ? "A turn of this session is waiting for approval (GET /sessions/" + sessionId + "/approvals): answer it or cancel the turn first."
             : "A turn of this session is being resumed after an interruption; wait for it to end or cancel it.");
       }
-      insertMessage(jdbc, turn.userMessage());
-      Jdbc.update(jdbc, Sql.SET_SESSION_STATE, "processing", now, sessionId);
+      StoredMessage user = turn.userMessage();
+      long position = insertMessage(jdbc, user, count, user.timestamp() != null ? user.timestamp() : now);
+      Jdbc.update(jdbc, Sql.START_SESSION_TURN, position, now, sessionId);
       Jdbc.update(jdbc, Sql.INSERT_TURN, turn.turnId(), sessionId, turn.userMessage().messageId(), turn.engineNode(), now, request);
       return null;
     });

@@ -41,6 +41,9 @@ final class Sql {
       + " input_tokens, output_tokens, stop_reason, model, created_at";
   static final String INSERT_MESSAGE = "INSERT INTO messages (" + MESSAGE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
   static final String BUMP_MESSAGE_COUNT = "UPDATE sessions SET message_count = ?, updated_at = ? WHERE session_id = ?";
+  /** A turn's start: the user's message counted and the session processing, in one statement (a round trip fewer on PostgreSQL). */
+  static final String START_SESSION_TURN = "UPDATE sessions SET message_count = ?, state = 'processing', updated_at = ?"
+      + " WHERE session_id = ?";
   static final String LIST_MESSAGES = "SELECT " + MESSAGE_COLUMNS + " FROM messages WHERE session_id = ? ORDER BY position LIMIT ? OFFSET ?";
   static final String COUNT_MESSAGES = "SELECT COUNT(*) AS n FROM messages WHERE session_id = ?";
   static final String HISTORY = "SELECT m.message_id, m.role, m.blocks, m.turn_id, m.stop_reason, t.status FROM messages m"
