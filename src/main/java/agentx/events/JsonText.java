@@ -1,5 +1,13 @@
 package agentx.events;
 
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.util.List;
+import java.util.Map;
+
 /**
  * Reads and writes a few fields of JSON text without building a {@code JsonObject}: the hot path of
  * a streamed token (an event envelope encoded once, then stored, published and written to sockets
@@ -325,38 +333,38 @@ public final class JsonText {
     if (value instanceof String s) {
       return quotedLength(s);
     }
-    if (value instanceof io.vertx.core.json.JsonObject o) {
+    if (value instanceof JsonObject o) {
       return mapLength(o.getMap());
     }
-    if (value instanceof io.vertx.core.json.JsonArray a) {
+    if (value instanceof JsonArray a) {
       return listLength(a.getList());
     }
-    if (value instanceof java.util.Map<?, ?> m) {
+    if (value instanceof Map<?, ?> m) {
       return mapLength(m);
     }
-    if (value instanceof java.util.List<?> l) {
+    if (value instanceof List<?> l) {
       return listLength(l);
     }
     if (value instanceof Boolean b) {
       return b ? 4 : 5;
     }
     if (value instanceof Integer || value instanceof Long || value instanceof Short || value instanceof Byte
-        || value instanceof Double || value instanceof Float || value instanceof java.math.BigInteger
-        || value instanceof java.math.BigDecimal) {
+        || value instanceof Double || value instanceof Float || value instanceof BigInteger
+        || value instanceof BigDecimal) {
       return value.toString().length();
     }
-    return io.vertx.core.json.Json.encode(value).length();
+    return Json.encode(value).length();
   }
 
-  private static long mapLength(java.util.Map<?, ?> map) {
+  private static long mapLength(Map<?, ?> map) {
     long n = 2 + Math.max(0, map.size() - 1); // braces and commas
-    for (java.util.Map.Entry<?, ?> e : map.entrySet()) {
+    for (Map.Entry<?, ?> e : map.entrySet()) {
       n += quotedLength(String.valueOf(e.getKey())) + 1 + encodedLength(e.getValue());
     }
     return n;
   }
 
-  private static long listLength(java.util.List<?> list) {
+  private static long listLength(List<?> list) {
     long n = 2 + Math.max(0, list.size() - 1);
     for (Object item : list) {
       n += encodedLength(item);
