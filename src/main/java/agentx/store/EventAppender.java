@@ -29,12 +29,6 @@ final class EventAppender {
    * @param maxInFlight combined transactions written at once: 1 on SQLite (one writer anyway); more on
    *     PostgreSQL, whose transactions wait on network round trips rather than on each other. A session's
    *     appends stay in order either way: its event log sends the next only once the previous is stored.
-   */
-  EventAppender(EventRepository events, int maxInFlight) {
-    this(events, maxInFlight, stored -> { });
-  }
-
-  /**
    * @param committed told each committed transaction's envelopes, on the thread that wrote them, before
    *     the requests are answered (see {@link EventRepository#append(List, Consumer)})
    */

@@ -14,7 +14,6 @@ import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -62,9 +61,9 @@ public final class EventRepository {
   /**
    * Three statements for the whole group, whatever the number of sessions in it: lock them all (in a
    * fixed order, so two store nodes never wait on each other crosswise), read their last numbers
-   * (after the locks, so no concurrent writer can have added one since), insert every row. On SQLite,
-   * whose one writer already serializes the transactions and which has no row locks, two: the
-   * reading of the last numbers also tells which sessions exist. Blocking.
+   * (after the locks, so no concurrent writer can have added one since; a session that does not exist
+   * has none, and fails the group), insert every row. On SQLite, whose one writer already serializes
+   * the transactions and which has no row locks, the first is left out. Blocking.
    */
   private List<Appended> append(Connection jdbc, List<String> envelopes) throws SQLException {
     int n = envelopes.size();
@@ -121,43 +120,22 @@ public final class EventRepository {
     }
   }
 
+  /** Locks the sessions' rows until the transaction ends; which of them exist, {@link #lastSeqs} tells. */
   private void lockSessions(Connection jdbc, List<String> sessionIds) throws SQLException {
     String sql = db.dialect().forUpdate("SELECT session_id FROM sessions WHERE session_id IN (" + placeholders(sessionIds.size())
         + ") ORDER BY session_id");
-    java.util.Set<String> found = new java.util.HashSet<>();
-    try (PreparedStatement lock = jdbc.prepareStatement(sql)) {
-      bind(lock, sessionIds);
-      try (ResultSet rows = lock.executeQuery()) {
-        while (rows.next()) {
-          found.add(rows.getString(1));
-        }
-      }
-    }
-    if (found.size() != sessionIds.size()) {
-      String missing = sessionIds.stream().filter(id -> !found.contains(id)).findFirst().orElse(sessionIds.get(0));
-      throw SessionRepository.notFound(missing);
-    }
+    Jdbc.list(jdbc, sql, row -> row.getString(1), sessionIds.toArray());
   }
 
+  /** The last {@code seq} of each of the sessions that exist (0 for one without events); the others are absent. */
   private static Map<String, Long> lastSeqs(Connection jdbc, List<String> sessionIds) throws SQLException {
     String sql = "SELECT s.session_id, (SELECT MAX(e.seq) FROM events e WHERE e.session_id = s.session_id)"
         + " FROM sessions s WHERE s.session_id IN (" + placeholders(sessionIds.size()) + ")";
     Map<String, Long> last = new HashMap<>();
-    try (PreparedStatement query = jdbc.prepareStatement(sql)) {
-      bind(query, sessionIds);
-      try (ResultSet rows = query.executeQuery()) {
-        while (rows.next()) {
-          last.put(rows.getString(1), rows.getLong(2));
-        }
-      }
+    for (Map.Entry<String, Long> row : Jdbc.list(jdbc, sql, row -> Map.entry(row.getString(1), row.getLong(2)), sessionIds.toArray())) {
+      last.put(row.getKey(), row.getValue());
     }
     return last;
-  }
-
-  private static void bind(PreparedStatement statement, List<String> values) throws SQLException {
-    for (int i = 0; i < values.size(); i++) {
-      statement.setString(i + 1, values.get(i));
-    }
   }
 
   private static String placeholders(int n) {

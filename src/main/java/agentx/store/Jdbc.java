@@ -4,6 +4,8 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Plain JDBC statements for the write transactions that run in one blocking call
@@ -33,6 +35,17 @@ final class Jdbc {
     try (PreparedStatement statement = prepared(connection, sql, params); ResultSet rows = statement.executeQuery()) {
       return rows.next() ? reader.read(rows) : null;
     }
+  }
+
+  /** Every row of a query, each read by {@code reader}, in the order the database answers them. */
+  static <T> List<T> list(Connection connection, String sql, RowReader<T> reader, Object... params) throws SQLException {
+    List<T> out = new ArrayList<>();
+    try (PreparedStatement statement = prepared(connection, sql, params); ResultSet rows = statement.executeQuery()) {
+      while (rows.next()) {
+        out.add(reader.read(rows));
+      }
+    }
+    return out;
   }
 
   private static PreparedStatement prepared(Connection connection, String sql, Object... params) throws SQLException {

@@ -39,8 +39,12 @@ final class Rows {
   }
 
   static JsonArray jsonArray(Row row, String column) {
-    String v = str(row, column);
-    return v == null || v.isEmpty() ? new JsonArray() : new JsonArray(v);
+    return jsonArray(str(row, column));
+  }
+
+  /** A JSON array column's text as an array; NULL or empty is an empty array. */
+  static JsonArray jsonArray(String text) {
+    return text == null || text.isEmpty() ? new JsonArray() : new JsonArray(text);
   }
 
   static Row first(RowSet<Row> rows) {

@@ -27,8 +27,6 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
@@ -171,20 +169,9 @@ public final class SessionRepository {
 
   /** The conversation as the engine needs it, oldest first, each message with its turn's status. */
   public Future<List<HistoryEntry>> history(String sessionId) {
-    return db.readJdbc(jdbc -> {
-      List<HistoryEntry> out = new ArrayList<>();
-      try (PreparedStatement query = jdbc.prepareStatement(Sql.HISTORY)) {
-        query.setString(1, sessionId);
-        try (ResultSet rows = query.executeQuery()) {
-          while (rows.next()) {
-            String blocks = rows.getString("blocks");
-            out.add(new HistoryEntry(rows.getString("role"), blocks == null || blocks.isEmpty() ? new JsonArray() : new JsonArray(blocks),
-                rows.getString("turn_id"), rows.getString("stop_reason"), rows.getString("status"), rows.getString("message_id")));
-          }
-        }
-      }
-      return out;
-    });
+    return db.readJdbc(jdbc -> Jdbc.list(jdbc, Sql.HISTORY, row -> new HistoryEntry(row.getString("role"),
+        jsonArray(row.getString("blocks")), row.getString("turn_id"), row.getString("stop_reason"), row.getString("status"),
+        row.getString("message_id")), sessionId));
   }
 
   /**
@@ -207,7 +194,7 @@ public final class SessionRepository {
       StoredMessage user = turn.userMessage();
       long position = insertMessage(jdbc, user, count, user.timestamp() != null ? user.timestamp() : now);
       Jdbc.update(jdbc, Sql.START_SESSION_TURN, position, now, sessionId);
-      Jdbc.update(jdbc, Sql.INSERT_TURN, turn.turnId(), sessionId, turn.userMessage().messageId(), turn.engineNode(), now, request);
+      Jdbc.update(jdbc, Sql.INSERT_TURN, turn.turnId(), sessionId, user.messageId(), turn.engineNode(), now, request);
       return null;
     });
   }

@@ -210,7 +210,7 @@ class StoreContractTest {
   void groupCommit(Backend backend, Vertx vertx) {
     Database db = open(vertx, TestDatabases.create(backend, dir));
     SessionRepository sessions = new SessionRepository(db);
-    EventAppender appender = new EventAppender(new EventRepository(db), db.isSqlite() ? 1 : 4);
+    EventAppender appender = new EventAppender(new EventRepository(db), db.isSqlite() ? 1 : 4, stored -> { });
     List<String> ids = new ArrayList<>();
     for (int i = 0; i < 20; i++) {
       ids.add(newSession(sessions));
