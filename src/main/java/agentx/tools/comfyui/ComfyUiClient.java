@@ -5,6 +5,7 @@ import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
@@ -314,13 +315,19 @@ public final class ComfyUiClient {
   public Future<ComfyUiSocket> progress(String clientId, Handler<JsonObject> onMessage) {
     String wsUrl = baseUrl.replaceFirst("^http", "ws") + "/ws?clientId="
         + URLEncoder.encode(clientId, StandardCharsets.UTF_8);
+    // Our own timeout decides: Vert.x's handshake timeout, had it fired at the same moment, would close
+    // the connection and fail the call as "Connection closed while handshake in process" (read as not
+    // reachable). Vert.x's still ends a connection stuck in its handshake, a little later, and a socket
+    // that opens after we gave up is closed.
     WebSocketConnectOptions options = new WebSocketConnectOptions()
         .setAbsoluteURI(wsUrl)
-        .setTimeout(timeoutMs)
+        .setTimeout(2 * timeoutMs)
         .setConnectTimeout(timeoutMs);
-    return sockets.connect(options)
-        .map(ws -> new ComfyUiSocket(ws, clientId, onMessage))
+    Future<WebSocket> connecting = sockets.connect(options);
+    return connecting
         .timeout(timeoutMs, TimeUnit.MILLISECONDS)
+        .onFailure(gaveUp -> connecting.onSuccess(late -> late.close()))
+        .map(ws -> new ComfyUiSocket(ws, clientId, onMessage))
         .recover(err -> Future.failedFuture(ComfyUiException.transport(baseUrl, "the /ws connection", err, timeout)));
   }
 
