@@ -5,6 +5,7 @@ import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
@@ -151,6 +152,33 @@ final class BenchProcess implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       return -1;
     }
+  }
+
+  /**
+   * CPU time the process's JIT compiler threads ({@code C1 CompilerThre…}, {@code C2 CompilerThre…})
+   * have used so far, in nanoseconds; -1 without /proc. A fresh JVM compiles for tens of seconds under
+   * load on two cores: CPU that a server running for days spends once, so the warm-up lasts until
+   * this stops growing.
+   */
+  long jitCpuNanos() {
+    long ticks = 0;
+    try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc", String.valueOf(process.pid()), "task"))) {
+      for (Path task : tasks) {
+        try {
+          if (!Files.readString(task.resolve("comm")).contains("CompilerThre")) {
+            continue;
+          }
+          String stat = Files.readString(task.resolve("stat"));
+          String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+          ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+        } catch (IOException e) {
+          // the thread ended between the listing and the read
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+    return ticks * (1_000_000_000L / CLOCK_TICKS);
   }
 
   /** USER_HZ: 100 on every Linux the benchmark runs on (getconf CLK_TCK). */

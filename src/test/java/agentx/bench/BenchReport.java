@@ -38,6 +38,8 @@ final class BenchReport {
     long serverPeakKb = -1;
     long relayPeakKb = -1;
     long startupMs = -1;
+    int floorWarmups;
+    int runtimeWarmups;
     long persisted = -1;
     long persistedExpected;
     String slowClient = "not run";
@@ -119,13 +121,19 @@ final class BenchReport {
     md.append('\n');
     for (Row r : rows) {
       md.append("- ").append(r.backend).append(", C=").append(r.sessions).append(": runtime start-up to a healthy `/health` ")
-          .append(String.format("%,d ms", r.startupMs)).append(r == rows.get(0) ? " (new database: migrations included)" : "").append('\n');
+          .append(String.format("%,d ms", r.startupMs)).append(r == rows.get(0) ? " (new database: migrations included)" : "")
+          .append(String.format("; warm-up rounds: relay %d, runtime %d; JIT compilers' share of the server's CPU in the unpaced run: relay %s, runtime %s",
+              r.floorWarmups, r.runtimeWarmups, jit(r.floor), jit(r.runtime))).append('\n');
     }
     startups.stream().filter(Objects::nonNull).forEach(s -> md.append("- ").append(s).append('\n'));
     md.append("- upstream tokens written in the whole run (warm-ups included): ").append(String.format("%,d", upstreamTokens)).append('\n');
     List<String> problems = problems();
     md.append("- correctness checks: ").append(problems.isEmpty() ? "all passed" : "FAILED: " + String.join("; ", problems)).append('\n');
     return md.toString();
+  }
+
+  private static String jit(Phase phase) {
+    return phase == null || Double.isNaN(phase.jitShare()) ? "–" : String.format("%.1f %%", 100 * phase.jitShare());
   }
 
   private static String rate(Phase phase) {

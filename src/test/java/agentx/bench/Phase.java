@@ -21,6 +21,8 @@ final class Phase {
   final List<String> problems;
   /** CPU time the server process used during the phase (−1 when unknown). */
   long serverCpuNanos = -1;
+  /** Of that, what the server's JIT compiler threads used (−1 when unknown). */
+  long serverJitNanos = -1;
 
   private Phase(int streams, int tokensEach, long delivered, long wallNanos, long[] latencies, List<String> problems) {
     this.streams = streams;
@@ -96,11 +98,17 @@ final class Phase {
     return serverCpuNanos < 0 || delivered == 0 ? Double.NaN : serverCpuNanos / 1e3 / delivered;
   }
 
+  /** The JIT compilers' share of the server's CPU in this phase (0..1); NaN when unknown. */
+  double jitShare() {
+    return serverCpuNanos <= 0 || serverJitNanos < 0 ? Double.NaN : (double) serverJitNanos / serverCpuNanos;
+  }
+
   String summary() {
     return String.format("%d streams × %d tokens: %,d events in %,.0f ms = %,.0f events/s%s;"
         + " added latency p50 %.2f ms, p99 %.2f ms, max %.2f ms%s",
         streams, tokensEach, delivered, wallNanos / 1e6, eventsPerSecond(),
-        serverCpuNanos < 0 ? "" : String.format(", server CPU %,.0f ms = %.1f µs/event", serverCpuNanos / 1e6, cpuMicrosPerEvent()),
+        serverCpuNanos < 0 ? "" : String.format(", server CPU %,.0f ms = %.1f µs/event (JIT compilers %.0f %% of it)",
+            serverCpuNanos / 1e6, cpuMicrosPerEvent(), 100 * jitShare()),
         latencyMs(0.5), latencyMs(0.99), latencyMs(1.0),
         problems.isEmpty() ? "" : "; PROBLEMS: " + problems);
   }

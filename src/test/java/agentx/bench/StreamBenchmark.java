@@ -23,6 +23,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -137,12 +138,8 @@ class StreamBenchmark {
             String.valueOf(settings.relayInstances()), String.valueOf(settings.relayPool())),
         settings.workDir().resolve("relay"), Map.of())) {
       int port = Integer.parseInt(relay.await(RELAY_READY, 60_000).group(1));
-      if (settings.warmup() > 0) {
-        progress("  warm-up: %s", clients.relay(port, settings.warmup(), settings.tokens(), 0, deadline, relay::isAlive).summary());
-      }
-      long cpu = relay.cpuNanos();
-      row.floor = clients.relay(port, c, settings.tokens(), 0, deadline, relay::isAlive);
-      row.floor.serverCpuNanos = cpu < 0 ? -1 : relay.cpuNanos() - cpu;
+      row.floorWarmups = warmUp(relay, () -> clients.relay(port, settings.warmup(), settings.tokens(), 0, deadline, relay::isAlive));
+      row.floor = measured(relay, () -> clients.relay(port, c, settings.tokens(), 0, deadline, relay::isAlive));
       progress("  unpaced: %s", row.floor.summary());
       row.floorPaced = clients.relay(port, c, settings.pacedTokens(c), settings.paceMs(),
           deadlineMs(c, settings.pacedTokens(c), settings.paceMs()), relay::isAlive);
@@ -163,17 +160,14 @@ class StreamBenchmark {
         row.startupMs = runtime.startupMs;
         progress("  start-up to healthy /health: %,d ms", runtime.startupMs);
         int port = runtime.port;
-        if (settings.warmup() > 0) {
-          List<String> warm = clients.createSessions(port, tag + "-warmup", settings.warmup());
-          progress("  warm-up: %s", clients.runtime(port, warm, settings.tokens(), 0, deadline, runtime.process::isAlive).summary());
-        }
+        int[] round = {0};
+        row.runtimeWarmups = warmUp(runtime.process, () -> clients.runtime(port,
+            clients.createSessions(port, tag + "-warmup" + ++round[0], settings.warmup()), settings.tokens(), 0, deadline, runtime.process::isAlive));
         List<String> sessions = clients.createSessions(port, tag, c);
         String slowId = clients.createSessions(port, tag + "-slow", 1).get(0);
         LoadClients.SlowClient slow = clients.new SlowClient(port, slowId, settings.tokens());
         long pausedAt = slow.startAndPause();
-        long cpu = runtime.process.cpuNanos();
-        row.runtime = clients.runtime(port, sessions, settings.tokens(), 0, deadline, runtime.process::isAlive);
-        row.runtime.serverCpuNanos = cpu < 0 ? -1 : runtime.process.cpuNanos() - cpu;
+        row.runtime = measured(runtime.process, () -> clients.runtime(port, sessions, settings.tokens(), 0, deadline, runtime.process::isAlive));
         progress("  unpaced: %s", row.runtime.summary());
         row.persisted = db.queryLong(PERSISTED_STREAM_EVENTS, tag);
         progress("  persisted stream events: %,d of %,d", row.persisted, row.persistedExpected);
@@ -204,6 +198,35 @@ class StreamBenchmark {
         progress("  server peak RSS %,d KiB%s", row.serverPeakKb, runtime.process.isAlive() ? "" : " (the process had exited)");
       }
     }
+  }
+
+  /**
+   * Warm-up rounds of bench.warmup streams on a fresh server, until its JIT compilers used at most
+   * bench.warmupJit of its CPU in a round (or bench.warmupRounds rounds): on two cores a fresh JVM
+   * compiles for tens of seconds under load, CPU a long-running server spends once. Answers the rounds run.
+   */
+  private int warmUp(BenchProcess server, Supplier<Phase> round) {
+    if (settings.warmup() <= 0) {
+      return 0;
+    }
+    for (int i = 1; ; i++) {
+      Phase phase = measured(server, round);
+      progress("  warm-up %d: %s", i, phase.summary());
+      // NaN (no /proc) stops too
+      if (i >= settings.warmupRounds() || !(phase.jitShare() > settings.warmupJit())) {
+        return i;
+      }
+    }
+  }
+
+  /** A run with the server's CPU time (and its JIT compilers' part) over it. */
+  private static Phase measured(BenchProcess server, Supplier<Phase> run) {
+    long cpu = server.cpuNanos();
+    long jit = server.jitCpuNanos();
+    Phase phase = run.get();
+    phase.serverCpuNanos = cpu < 0 ? -1 : server.cpuNanos() - cpu;
+    phase.serverJitNanos = jit < 0 ? -1 : server.jitCpuNanos() - jit;
+    return phase;
   }
 
   /** A few sessions read back through REST, page by page: seq 1..n without a gap, every token there. */
