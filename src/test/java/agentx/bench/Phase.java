@@ -69,8 +69,31 @@ final class Phase {
       at += n;
     }
     Arrays.sort(all);
-    return new Phase(collectors.size(), tokensEach, delivered, end - startNanos, all, problems);
+    Phase phase = new Phase(collectors.size(), tokensEach, delivered, end - startNanos, all, problems);
+    phase.timeline = timeline(collectors, startNanos);
+    return phase;
   }
+
+  /** Where in the run the slow tokens were: per two seconds of upstream write time, count and p50 / p99 / max latency in ms. */
+  private static String timeline(List<Collector> collectors, long startNanos) {
+    java.util.TreeMap<Long, List<Long>> windows = new java.util.TreeMap<>();
+    for (Collector c : collectors) {
+      for (int i = 0; i < Math.min(c.received, c.latencies.length); i++) {
+        windows.computeIfAbsent(Math.max(0, (c.written[i] - startNanos) / 2_000_000_000L), w -> new ArrayList<>()).add(c.latencies[i]);
+      }
+    }
+    StringBuilder out = new StringBuilder();
+    windows.forEach((w, latencies) -> {
+      latencies.sort(null);
+      out.append(String.format("%n      %2d-%2d s: %,7d tokens, p50 %6.2f / p99 %7.2f / max %7.2f ms", 2 * w, 2 * w + 2, latencies.size(),
+          latencies.get(latencies.size() / 2) / 1e6, latencies.get((int) Math.min(latencies.size() - 1, Math.ceil(0.99 * latencies.size()) - 1)) / 1e6,
+          latencies.get(latencies.size() - 1) / 1e6));
+    });
+    return out.toString();
+  }
+
+  /** {@link #timeline(List, long)} of this run. */
+  String timeline = "";
 
   long expected() {
     return (long) streams * tokensEach;
@@ -121,6 +144,8 @@ final class Phase {
   static final class Collector {
     final int expected;
     final long[] latencies;
+    /** When the upstream wrote each token ({@link System#nanoTime()}), beside {@link #latencies}. */
+    final long[] written;
     final Promise<Void> done = Promise.promise();
     int received;
     /** {@link #received}, for the thread that watches for progress. */
@@ -135,6 +160,7 @@ final class Phase {
     Collector(int expected) {
       this.expected = expected;
       this.latencies = new long[expected];
+      this.written = new long[expected];
     }
 
     void token(String text, long nowNanos) {
@@ -143,7 +169,8 @@ final class Phase {
         misordered++;
       }
       if (received < latencies.length && index >= 0) {
-        latencies[received] = nowNanos - LoadUpstream.Stamp.nanos(text);
+        written[received] = LoadUpstream.Stamp.nanos(text);
+        latencies[received] = nowNanos - written[received];
       }
       received++;
       progress = received;

@@ -138,7 +138,12 @@ class StreamBenchmark {
             String.valueOf(settings.relayInstances()), String.valueOf(settings.relayPool())),
         settings.workDir().resolve("relay"), Map.of())) {
       int port = Integer.parseInt(relay.await(RELAY_READY, 60_000).group(1));
-      row.floorWarmups = warmUp(relay, () -> clients.relay(port, settings.warmup(), settings.tokens(), 0, deadline, relay::isAlive));
+      row.floorWarmups = warmUp(relay, () -> {
+        Phase unpaced = clients.relay(port, settings.warmup(), settings.tokens(), 0, deadline, relay::isAlive);
+        clients.relay(port, settings.warmup(), WARMUP_PACED_TOKENS, settings.paceMs(),
+            deadlineMs(settings.warmup(), WARMUP_PACED_TOKENS, settings.paceMs()), relay::isAlive);
+        return unpaced;
+      });
       row.floor = measured(relay, () -> clients.relay(port, c, settings.tokens(), 0, deadline, relay::isAlive));
       progress("  unpaced: %s", row.floor.summary());
       row.floorPaced = clients.relay(port, c, settings.pacedTokens(c), settings.paceMs(),
@@ -161,8 +166,15 @@ class StreamBenchmark {
         progress("  start-up to healthy /health: %,d ms", runtime.startupMs);
         int port = runtime.port;
         int[] round = {0};
-        row.runtimeWarmups = warmUp(runtime.process, () -> clients.runtime(port,
-            clients.createSessions(port, tag + "-warmup" + ++round[0], settings.warmup()), settings.tokens(), 0, deadline, runtime.process::isAlive));
+        row.runtimeWarmups = warmUp(runtime.process, () -> {
+          round[0]++;
+          Phase unpaced = clients.runtime(port, clients.createSessions(port, tag + "-warmup" + round[0], settings.warmup()),
+              settings.tokens(), 0, deadline, runtime.process::isAlive);
+          clients.runtime(port, clients.createSessions(port, tag + "-warmup-paced" + round[0], settings.warmup()),
+              WARMUP_PACED_TOKENS, settings.paceMs(), deadlineMs(settings.warmup(), WARMUP_PACED_TOKENS, settings.paceMs()),
+              runtime.process::isAlive);
+          return unpaced;
+        });
         List<String> sessions = clients.createSessions(port, tag, c);
         String slowId = clients.createSessions(port, tag + "-slow", 1).get(0);
         LoadClients.SlowClient slow = clients.new SlowClient(port, slowId, settings.tokens());
@@ -176,22 +188,23 @@ class StreamBenchmark {
           progress("  the unpaced run failed: the rest of this row is skipped");
           return;
         }
-        row.problems.addAll(replayCheck(port, sessions));
+        // the paced run right after the unpaced one, before the read-backs below: those take code paths
+        // (pages of 5,000 events encoded, the slow client's replay) that the JIT would compile during it
+        List<String> paced = clients.createSessions(port, tag + "-paced", c);
+        row.runtimePaced = clients.runtime(port, paced, settings.pacedTokens(c), settings.paceMs(),
+            deadlineMs(c, settings.pacedTokens(c), settings.paceMs()), runtime.process::isAlive);
+        progress("  paced:   %s%s", row.runtimePaced.summary(), row.runtimePaced.timeline);
+        long pacedPersisted = db.queryLong(PERSISTED_STREAM_EVENTS, tag + "-paced");
+        if (pacedPersisted != (long) c * settings.pacedTokens(c)) {
+          row.problems.add("paced run: " + pacedPersisted + " stream events stored, expected " + (long) c * settings.pacedTokens(c));
+        }
 
+        row.problems.addAll(replayCheck(port, sessions));
         long slowPersisted = db.queryLong(PERSISTED_STREAM_EVENTS, tag + "-slow");
         row.slowClient = slow.resume()
             + (slowPersisted == settings.tokens() ? "; turn ended while paused" : "; " + slowPersisted + " stored while paused");
         row.slowOk = row.slowClient.startsWith("✓");
         progress("  slow client (paused after seq %d): %s", pausedAt, row.slowClient);
-
-        List<String> paced = clients.createSessions(port, tag + "-paced", c);
-        row.runtimePaced = clients.runtime(port, paced, settings.pacedTokens(c), settings.paceMs(),
-            deadlineMs(c, settings.pacedTokens(c), settings.paceMs()), runtime.process::isAlive);
-        progress("  paced:   %s", row.runtimePaced.summary());
-        long pacedPersisted = db.queryLong(PERSISTED_STREAM_EVENTS, tag + "-paced");
-        if (pacedPersisted != (long) c * settings.pacedTokens(c)) {
-          row.problems.add("paced run: " + pacedPersisted + " stream events stored, expected " + (long) c * settings.pacedTokens(c));
-        }
       } finally {
         row.serverPeakKb = runtime.process.peakRssKb();
         runtime.process.errors().forEach(line -> row.problems.add("runtime: " + line));
@@ -200,10 +213,15 @@ class StreamBenchmark {
     }
   }
 
+  /** Tokens per answer in the paced part of a warm-up round. */
+  private static final int WARMUP_PACED_TOKENS = 10;
+
   /**
-   * Warm-up rounds of bench.warmup streams on a fresh server, until its JIT compilers used at most
-   * bench.warmupJit of its CPU in a round (or bench.warmupRounds rounds): on two cores a fresh JVM
-   * compiles for tens of seconds under load, CPU a long-running server spends once. Answers the rounds run.
+   * Warm-up rounds on a fresh server, each bench.warmup unpaced streams and as many short paced ones
+   * (the paced run takes other branches: one event per batch, streams starting while others wait),
+   * until its JIT compilers used at most bench.warmupJit of its CPU in a round (or bench.warmupRounds
+   * rounds): on two cores a fresh JVM compiles for tens of seconds under load, CPU a long-running
+   * server spends once. The unpaced part is logged. Answers the rounds run.
    */
   private int warmUp(BenchProcess server, Supplier<Phase> round) {
     if (settings.warmup() <= 0) {
