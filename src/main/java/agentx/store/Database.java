@@ -3,7 +3,6 @@ package agentx.store;
 import agentx.config.DatabaseUrl;
 import agentx.events.Metrics;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.jdbcclient.JDBCPool;
 import io.vertx.sqlclient.Pool;
@@ -15,10 +14,8 @@ import io.vertx.jdbcclient.impl.ConnectionImpl;
 import java.io.File;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Savepoint;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -42,8 +39,8 @@ import org.sqlite.SQLiteDataSource;
  * has connections, and the event log's appends ({@link #writeEvents}) go before every other waiting
  * write: a burst of turn starts (a thousand users pressing Send at once) must not hold back the tokens
  * of the answers already streaming. With both kinds waiting they alternate, so a steady stream of
- * appends never starves a turn's start or end either (an append carries all the events waiting), and
- * on SQLite the turns' writes waiting together go in one transaction too (see {@link WriteQueue}).
+ * appends never starves a turn's start or end either (an append carries all the events waiting); a
+ * backlog of those that has waited seconds goes first (see {@link WriteQueue}).
  */
 public final class Database {
   private static final Logger log = LoggerFactory.getLogger(Database.class);
@@ -62,8 +59,7 @@ public final class Database {
 
   private Database(Vertx vertx, DatabaseUrl url, DataSource dataSource, Pool writePool, Pool readPool, int writers, Metrics metrics) {
     this.vertx = vertx;
-    // one writer (SQLite): the turns' writes waiting one behind another go in one transaction
-    this.queue = new WriteQueue(writers, writers == 1 ? this::jdbcGroup : null);
+    this.queue = new WriteQueue(writers);
     this.url = url;
     this.dialect = url.kind() == DatabaseUrl.Kind.SQLITE ? Dialect.SQLITE : Dialect.POSTGRESQL;
     this.dataSource = dataSource;
@@ -181,7 +177,7 @@ public final class Database {
    * to a worker and back per statement and the SQL client's description of each (see {@link Jdbc}).
    */
   <T> Future<T> writeJdbc(JdbcWork<T> work) {
-    return queue.groups() ? queue.submitJdbc(work) : writeJdbc(false, work, result -> { });
+    return writeJdbc(false, work, result -> { });
   }
 
   private <T> Future<T> writeJdbc(boolean ahead, JdbcWork<T> work, Consumer<T> committed) {
@@ -247,32 +243,33 @@ public final class Database {
 
   /**
    * Write transactions in order of arrival, at most {@code writers} at once, appends first but
-   * alternating with the others while both wait. Thread-safe (the store verticle uses it from its
-   * event loop, tests from theirs); the work itself starts outside the lock.
+   * alternating with the others while both wait; and while the oldest of the others has waited
+   * longer than {@link #overdueNanos}, those go first until it has not. Thread-safe (the store
+   * verticle uses it from its event loop, tests from theirs); the work itself starts outside the lock.
    *
-   * <p>With a grouper (one writer: SQLite), the turns' JDBC writes that wait one after another
-   * ({@link #writeJdbc}) start together, up to {@link #MAX_JDBC_GROUP}: one transaction for a burst of
-   * turn starts instead of one each between two appends. One at a time, a thousand users pressing
-   * Send while a thousand answers stream waited a thousand append transactions for the last start;
-   * at three thousand, past the bus's 30 s, and their turns failed.
+   * <p>One for one is right for a burst of turn starts beside streaming answers (tokens keep moving,
+   * the starts follow within a second or two). But 3,000 users pressing Send at once, each turn three
+   * writes, waited thousands of append transactions: past the bus's 30 s their turns failed with "The
+   * session store did not answer in time". A backlog that old is worked off first, the appends
+   * waiting meanwhile (their producers are held back by the event log's high-water mark).
    */
   private static final class WriteQueue {
+    private record Waiting(Runnable task, long queuedNanos) {}
+
     private final int writers;
-    private final Function<List<JdbcTask<?>>, Runnable> grouper;
     private final ArrayDeque<Runnable> first = new ArrayDeque<>();
-    /** Runnables and (with a grouper) {@link JdbcTask}s, in order of arrival. */
-    private final ArrayDeque<Object> rest = new ArrayDeque<>();
+    private final ArrayDeque<Waiting> rest = new ArrayDeque<>();
     private int running;
     /** Whether the last write started was an append: with both kinds waiting, they alternate, so neither starves. */
     private boolean lastAhead;
+    private volatile long overdueNanos = TimeUnit.SECONDS.toNanos(5);
 
-    WriteQueue(int writers, Function<List<JdbcTask<?>>, Runnable> grouper) {
+    WriteQueue(int writers) {
       this.writers = writers;
-      this.grouper = grouper;
     }
 
     <T> Future<T> submit(boolean ahead, Supplier<Future<T>> work) {
-      Promise<T> done = Promise.promise();
+      io.vertx.core.Promise<T> done = io.vertx.core.Promise.promise();
       Runnable task = () -> {
         Future<T> result;
         try {
@@ -281,7 +278,9 @@ public final class Database {
           result = Future.failedFuture(e);
         }
         result.onComplete(r -> {
-          finished();
+          synchronized (this) {
+            running--;
+          }
           // told before the next starts, so writes are reported in the order they were written
           done.handle(r);
           next();
@@ -291,53 +290,23 @@ public final class Database {
         if (ahead) {
           first.add(task);
         } else {
-          rest.add(task);
+          rest.add(new Waiting(task, System.nanoTime()));
         }
       }
       next();
       return done.future();
     }
 
-    /** Whether JDBC writes are grouped ({@link #submitJdbc}); otherwise they go through {@link #submit}. */
-    boolean groups() {
-      return grouper != null;
-    }
-
-    /** A turn's JDBC write, run in one transaction with those waiting right behind it. */
-    <T> Future<T> submitJdbc(JdbcWork<T> work) {
-      JdbcTask<T> task = new JdbcTask<>(work, Promise.promise());
-      synchronized (this) {
-        rest.add(task);
-      }
-      next();
-      return task.done().future();
-    }
-
-    /** A started group or write has ended (its promises are completed by whoever ran it, then {@link #next()}). */
-    synchronized void finished() {
-      running--;
-    }
-
-    void next() {
+    private void next() {
       while (true) {
         Runnable task;
         synchronized (this) {
           if (running >= writers || (first.isEmpty() && rest.isEmpty())) {
             return;
           }
-          boolean ahead = !first.isEmpty() && (!lastAhead || rest.isEmpty());
-          if (ahead) {
-            task = first.poll();
-          } else if (rest.peek() instanceof JdbcTask<?>) {
-            List<JdbcTask<?>> group = new ArrayList<>();
-            while (group.size() < MAX_JDBC_GROUP && rest.peek() instanceof JdbcTask<?> next) {
-              rest.poll();
-              group.add(next);
-            }
-            task = grouper.apply(group);
-          } else {
-            task = (Runnable) rest.poll();
-          }
+          boolean overdue = !rest.isEmpty() && System.nanoTime() - rest.peek().queuedNanos() > overdueNanos;
+          boolean ahead = !first.isEmpty() && !overdue && (!lastAhead || rest.isEmpty());
+          task = ahead ? first.poll() : rest.poll().task();
           lastAhead = ahead;
           running++;
         }
@@ -346,63 +315,9 @@ public final class Database {
     }
   }
 
-  /** Turn writes in one grouped transaction at most: enough for a burst, short enough not to hold the appends back long. */
-  static final int MAX_JDBC_GROUP = 64;
-
-  /** A {@link #writeJdbc} waiting in the queue for its group. */
-  private record JdbcTask<T>(JdbcWork<T> work, Promise<T> done) {
-    /** Runs the work inside the group's transaction, behind a savepoint: a failure undoes only its own writes. */
-    Object runIn(Connection jdbc) throws SQLException {
-      Savepoint savepoint = jdbc.setSavepoint();
-      try {
-        T result = work.run(jdbc);
-        jdbc.releaseSavepoint(savepoint);
-        return result;
-      } catch (SQLException | RuntimeException e) {
-        jdbc.rollback(savepoint);
-        return new Failed(e);
-      }
-    }
-
-    @SuppressWarnings("unchecked")
-    void complete(Object outcome) {
-      if (outcome instanceof Failed failed) {
-        done.fail(failed.cause());
-      } else {
-        done.complete((T) outcome);
-      }
-    }
-  }
-
-  private record Failed(Throwable cause) {}
-
-  /**
-   * Runs a group of turn writes in one transaction on the write connection, one blocking call on a
-   * worker thread; each behind a savepoint, so one that fails (a session deleted meanwhile, a turn
-   * already running) fails alone, as it would in a transaction of its own. Only a failed commit fails
-   * them all.
-   */
-  private Runnable jdbcGroup(List<JdbcTask<?>> group) {
-    return () -> {
-      long start = System.nanoTime();
-      writePool.withConnection(conn -> {
-        Connection jdbc = jdbcOf(conn);
-        return vertx.executeBlocking(() -> inTransaction(jdbc, c -> {
-          Object[] outcomes = new Object[group.size()];
-          for (int i = 0; i < outcomes.length; i++) {
-            outcomes[i] = group.get(i).runIn(c);
-          }
-          return outcomes;
-        }), false);
-      }).onComplete(done -> {
-        queue.finished();
-        for (int i = 0; i < group.size(); i++) {
-          metrics.storeWrite(System.nanoTime() - start);
-          group.get(i).complete(done.succeeded() ? done.result()[i] : new Failed(done.cause()));
-        }
-        queue.next();
-      });
-    };
+  /** For tests: how long a write other than an append may wait before the backlog of those goes first (5 s). */
+  void overdueAfter(long millis) {
+    queue.overdueNanos = TimeUnit.MILLISECONDS.toNanos(millis);
   }
 
   /** SQLSTATE 40P01 deadlock_detected, 40001 serialization_failure: the transaction did nothing and may simply run again. */
