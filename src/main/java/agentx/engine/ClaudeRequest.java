@@ -4,6 +4,7 @@ import agentx.protocol.ToolSpec;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The body of one Messages API call of a turn: model, the conversation, system prompt, tools, the
@@ -40,16 +41,7 @@ final class ClaudeRequest {
           .put("cache_control", ephemeral())));
     }
     if (!tools.isEmpty()) {
-      JsonArray claudeTools = new JsonArray();
-      for (int i = 0; i < tools.size(); i++) {
-        ToolSpec t = tools.get(i);
-        JsonObject tool = new JsonObject().put("name", t.name()).put("description", t.description()).put("input_schema", t.inputSchema());
-        if (i == tools.size() - 1) {
-          tool.put("cache_control", ephemeral());
-        }
-        claudeTools.add(tool);
-      }
-      body.put("tools", claudeTools);
+      body.put("tools", ToolsForm.of(tools).claude());
     }
     if (settings.contextEditing()) {
       body.put("context_management", contextManagement(settings));
@@ -101,10 +93,40 @@ final class ClaudeRequest {
    * window, less the system prompt, the tools and the answer's room.
    */
   static long contextBudget(TurnSettings settings, List<ToolSpec> tools) {
-    JsonArray specs = new JsonArray();
-    tools.forEach(t -> specs.add(t.toJson()));
-    long fixed = Conversation.estimateTokens(settings.system()) + Conversation.estimateTokens(specs);
+    long fixed = Conversation.estimateTokens(settings.system()) + ToolsForm.of(tools).estimate();
     long room = (long) ((settings.contextWindowTokens() * 0.9 - settings.maxTokens()) / TOKENIZER_MARGIN) - fixed;
     return Math.max(1_000, room);
+  }
+
+  /**
+   * A tool list as the Messages API takes it, and its token estimate, for the last list seen. Turns get
+   * the same list object while the registry is unchanged ({@code ToolsClient}), so they share one: a
+   * thousand turns waiting for a connection to Claude held 18 tool objects each, and each estimate
+   * built them again. Never changed once built (requests are encoded from it, never edited).
+   */
+  private record ToolsForm(List<ToolSpec> specs, JsonArray claude, long estimate) {
+    private static final AtomicReference<ToolsForm> LAST = new AtomicReference<>();
+
+    static ToolsForm of(List<ToolSpec> tools) {
+      ToolsForm last = LAST.get();
+      if (last != null && last.specs == tools) {
+        return last;
+      }
+      JsonArray claude = new JsonArray();
+      JsonArray specs = new JsonArray();
+      for (int i = 0; i < tools.size(); i++) {
+        ToolSpec t = tools.get(i);
+        JsonObject tool = new JsonObject().put("name", t.name()).put("description", t.description()).put("input_schema", t.inputSchema());
+        if (i == tools.size() - 1) {
+          // prompt caching: the tool list's last entry is a cache breakpoint
+          tool.put("cache_control", ephemeral());
+        }
+        claude.add(tool);
+        specs.add(t.toJson());
+      }
+      ToolsForm form = new ToolsForm(tools, claude, Conversation.estimateTokens(specs));
+      LAST.set(form);
+      return form;
+    }
   }
 }

@@ -106,6 +106,31 @@ class ServerDefaultsTest {
     assertThat(ClaudeRequest.build(large, history, List.of()).getJsonArray("messages")).hasSize(history.size());
   }
 
+  @Test
+  @DisplayName("requests with the same tool listing share its Claude form (the last tool a cache breakpoint); a new listing gets its own")
+  void toolFormShared() {
+    AgentXConfig config = AgentXConfig.from(new JsonObject());
+    TurnSettings settings = TurnSettings.resolve(config, ModelCatalog.builtIn(), new JsonObject(), "be brief");
+    JsonObject schema = new JsonObject().put("type", "object").put("properties", new JsonObject());
+    List<agentx.protocol.ToolSpec> listing = List.of(new agentx.protocol.ToolSpec("list_nodes", "Lists nodes.", schema, null, null),
+        new agentx.protocol.ToolSpec("queue_prompt", "Queues a workflow.", schema, null, null));
+    List<JsonObject> history = List.of(new JsonObject().put("role", "user").put("content", new JsonArray().add(text("hi"))));
+
+    JsonArray first = ClaudeRequest.build(settings, history, listing).getJsonArray("tools");
+    JsonArray second = ClaudeRequest.build(settings, history, listing).getJsonArray("tools");
+    assertThat(second).isSameAs(first);
+    assertThat(first.getJsonObject(0).fieldNames()).containsExactlyInAnyOrder("name", "description", "input_schema");
+    assertThat(first.getJsonObject(1).getJsonObject("cache_control")).isEqualTo(new JsonObject().put("type", "ephemeral"));
+
+    List<agentx.protocol.ToolSpec> changed = List.of(listing.get(0));
+    JsonArray third = ClaudeRequest.build(settings, history, changed).getJsonArray("tools");
+    assertThat(third).isNotSameAs(first).hasSize(1);
+    assertThat(third.getJsonObject(0).getJsonObject("cache_control")).isNotNull();
+    assertThat(first.getJsonObject(0).containsKey("cache_control")).as("a shared form is never edited").isFalse();
+    // the budget counts the tools: more tools, less room for the conversation
+    assertThat(ClaudeRequest.contextBudget(settings, listing)).isLessThan(ClaudeRequest.contextBudget(settings, List.of()));
+  }
+
   private static JsonObject text(String text) {
     return new JsonObject().put("type", "text").put("text", text);
   }
