@@ -19,8 +19,8 @@ import java.util.Locale;
  * <tr><td>bench.pacedSamples</td><td>500</td><td>0</td><td>tokens a paced run measures at least: fewer sessions get longer answers
  *     (C = 1: 500 tokens), so a p99 is a percentile and not the slowest of 50</td></tr>
  * <tr><td>bench.warmup</td><td>200</td><td>1</td><td>streams per warm-up round, run on each fresh process before measuring</td></tr>
- * <tr><td>bench.warmupRounds</td><td>15</td><td>1</td><td>warm-up rounds at most: they go on while the JIT compilers
- *     used more than bench.warmupJit of the server's CPU in the last round</td></tr>
+ * <tr><td>bench.warmupRounds, bench.warmupSeconds</td><td>50, 90</td><td>1, 90</td><td>warm-up rounds at most, and seconds:
+ *     they go on while the JIT compilers used more than bench.warmupJit of the server's CPU in the last round</td></tr>
  * <tr><td>bench.warmupJit</td><td>0.05</td><td>0.05</td><td>the JIT's share of a round's CPU under which the server is warm</td></tr>
  * <tr><td>bench.heapCap</td><td>256m</td><td>(none)</td><td>an extra row: SQLite, largest C, both servers with this -Xmx</td></tr>
  * <tr><td>bench.startups</td><td>3</td><td>0</td><td>restarts on the filled database to time start-up</td></tr>
@@ -41,6 +41,7 @@ record Settings(
     int paceMs,
     int warmup,
     int warmupRounds,
+    int warmupSeconds,
     double warmupJit,
     String heapCap,
     int startups,
@@ -67,7 +68,8 @@ record Settings(
         Integer.parseInt(prop("bench.pacedSamples", smoke ? "0" : "500")),
         Integer.parseInt(prop("bench.paceMs", smoke ? "5" : "20")),
         Integer.parseInt(prop("bench.warmup", smoke ? "1" : "200")),
-        Integer.parseInt(prop("bench.warmupRounds", smoke ? "1" : "15")),
+        Integer.parseInt(prop("bench.warmupRounds", smoke ? "1" : "50")),
+        Integer.parseInt(prop("bench.warmupSeconds", "90")),
         Double.parseDouble(prop("bench.warmupJit", "0.05")),
         prop("bench.heapCap", smoke ? "" : "256m").trim(),
         Integer.parseInt(prop("bench.startups", smoke ? "0" : "3")),
@@ -99,9 +101,9 @@ record Settings(
   @Override
   public String toString() {
     return String.format("C=%s, %d tokens per answer (paced runs: %d tokens, at least %d in all, one every %d ms), backends %s, warm-up rounds of %d streams per process"
-        + " until the JIT compilers use at most %.0f %% of a round's CPU (at most %d rounds),"
+        + " until the JIT compilers use at most %.0f %% of a round's CPU (at most %d rounds, %d s),"
         + " heap-capped row %s, extra JVM flags: runtime %s, relay %s; relay %d event loop(s) with %d connections to Claude, upstream %d event loop(s)",
-        sessions, tokens, pacedTokens, pacedSamples, paceMs, backends, warmup, 100 * warmupJit, warmupRounds, heapCap.isEmpty() ? "off" : "-Xmx" + heapCap,
+        sessions, tokens, pacedTokens, pacedSamples, paceMs, backends, warmup, 100 * warmupJit, warmupRounds, warmupSeconds, heapCap.isEmpty() ? "off" : "-Xmx" + heapCap,
         serverJvm.isEmpty() ? "none" : String.join(" ", serverJvm), relayJvm.isEmpty() ? "none" : String.join(" ", relayJvm), relayInstances, relayPool, upstreamInstances);
   }
 }

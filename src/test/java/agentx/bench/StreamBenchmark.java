@@ -220,18 +220,19 @@ class StreamBenchmark {
    * Warm-up rounds on a fresh server, each bench.warmup unpaced streams and as many short paced ones
    * (the paced run takes other branches: one event per batch, streams starting while others wait),
    * until its JIT compilers used at most bench.warmupJit of its CPU in a round (or bench.warmupRounds
-   * rounds): on two cores a fresh JVM compiles for tens of seconds under load, CPU a long-running
+   * rounds, bench.warmupSeconds seconds): on two cores a fresh JVM compiles for tens of seconds under load, CPU a long-running
    * server spends once. The unpaced part is logged. Answers the rounds run.
    */
   private int warmUp(BenchProcess server, Supplier<Phase> round) {
     if (settings.warmup() <= 0) {
       return 0;
     }
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(settings.warmupSeconds());
     for (int i = 1; ; i++) {
       Phase phase = measured(server, round);
-      progress("  warm-up %d: %s", i, phase.summary());
+      progress("  warm-up %d: %s (CPU of both parts)", i, phase.summary());
       // NaN (no /proc) stops too
-      if (i >= settings.warmupRounds() || !(phase.jitShare() > settings.warmupJit())) {
+      if (i >= settings.warmupRounds() || System.nanoTime() > until || !(phase.jitShare() > settings.warmupJit())) {
         return i;
       }
     }
