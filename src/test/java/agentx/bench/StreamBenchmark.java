@@ -140,8 +140,8 @@ class StreamBenchmark {
       int port = Integer.parseInt(relay.await(RELAY_READY, 60_000).group(1));
       row.floorWarmups = warmUp(relay, () -> {
         Phase unpaced = clients.relay(port, settings.warmup(), settings.tokens(), 0, deadline, relay::isAlive);
-        clients.relay(port, settings.warmup(), WARMUP_PACED_TOKENS, settings.paceMs(),
-            deadlineMs(settings.warmup(), WARMUP_PACED_TOKENS, settings.paceMs()), relay::isAlive);
+        logProblems(clients.relay(port, settings.warmup(), WARMUP_PACED_TOKENS, settings.paceMs(),
+            deadlineMs(settings.warmup(), WARMUP_PACED_TOKENS, settings.paceMs()), relay::isAlive));
         return unpaced;
       });
       row.floor = measured(relay, () -> clients.relay(port, c, settings.tokens(), 0, deadline, relay::isAlive));
@@ -170,9 +170,9 @@ class StreamBenchmark {
           round[0]++;
           Phase unpaced = clients.runtime(port, clients.createSessions(port, tag + "-warmup" + round[0], settings.warmup()),
               settings.tokens(), 0, deadline, runtime.process::isAlive);
-          clients.runtime(port, clients.createSessions(port, tag + "-warmup-paced" + round[0], settings.warmup()),
+          logProblems(clients.runtime(port, clients.createSessions(port, tag + "-warmup-paced" + round[0], settings.warmup()),
               WARMUP_PACED_TOKENS, settings.paceMs(), deadlineMs(settings.warmup(), WARMUP_PACED_TOKENS, settings.paceMs()),
-              runtime.process::isAlive);
+              runtime.process::isAlive));
           return unpaced;
         });
         List<String> sessions = clients.createSessions(port, tag, c);
@@ -220,8 +220,9 @@ class StreamBenchmark {
    * Warm-up rounds on a fresh server, each bench.warmup unpaced streams and as many short paced ones
    * (the paced run takes other branches: one event per batch, streams starting while others wait),
    * until its JIT compilers used at most bench.warmupJit of its CPU in a round (or bench.warmupRounds
-   * rounds, bench.warmupSeconds seconds): on two cores a fresh JVM compiles for tens of seconds under load, CPU a long-running
-   * server spends once. The unpaced part is logged. Answers the rounds run.
+   * rounds, bench.warmupSeconds seconds): on two cores a fresh JVM compiles for tens of seconds under
+   * load, CPU a long-running server spends once. The unpaced part is logged (the paced part when it
+   * had problems). Answers the rounds run.
    */
   private int warmUp(BenchProcess server, Supplier<Phase> round) {
     if (settings.warmup() <= 0) {
@@ -235,6 +236,12 @@ class StreamBenchmark {
       if (i >= settings.warmupRounds() || System.nanoTime() > until || !(phase.jitShare() > settings.warmupJit())) {
         return i;
       }
+    }
+  }
+
+  private void logProblems(Phase warmupPart) {
+    if (!warmupPart.problems.isEmpty()) {
+      progress("  warm-up, paced part: %s", warmupPart.summary());
     }
   }
 
