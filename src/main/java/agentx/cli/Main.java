@@ -65,6 +65,7 @@ public final class Main implements Callable<Integer> {
     Main server = ServerArgs.parse(args);
     int exit;
     if (server != null) {
+      Preload.start();
       try {
         exit = server.call();
       } catch (Exception e) {
