@@ -56,6 +56,8 @@ public final class Database {
   private final Metrics metrics;
   private final Vertx vertx;
   private final WriteQueue queue;
+  /** SQLite's log copied into the database file beside the writer; null on PostgreSQL. */
+  private final WalCheckpointer checkpointer;
 
   private Database(Vertx vertx, DatabaseUrl url, DataSource dataSource, Pool writePool, Pool readPool, int writers, Metrics metrics) {
     this.vertx = vertx;
@@ -66,6 +68,7 @@ public final class Database {
     this.writePool = writePool;
     this.readPool = readPool;
     this.metrics = metrics;
+    this.checkpointer = dialect == Dialect.SQLITE ? new WalCheckpointer(dataSource, url.redacted()) : null;
   }
 
   public static Database open(Vertx vertx, DatabaseUrl url) {
@@ -367,6 +370,16 @@ public final class Database {
   }
 
   public Future<Void> close() {
-    return Future.all(writePool.close(), readPool.close()).mapEmpty();
+    Future<Void> checkpoints = checkpointer == null ? Future.succeededFuture()
+        : vertx.executeBlocking(() -> {
+          checkpointer.close();
+          return null;
+        });
+    return checkpoints.eventually(() -> Future.all(writePool.close(), readPool.close())).mapEmpty();
+  }
+
+  /** The SQLite log's background checkpointer, for tests; null on PostgreSQL. */
+  WalCheckpointer checkpointer() {
+    return checkpointer;
   }
 }
