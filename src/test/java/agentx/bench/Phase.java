@@ -71,6 +71,7 @@ final class Phase {
     Arrays.sort(all);
     Phase phase = new Phase(collectors.size(), tokensEach, delivered, end - startNanos, all, problems);
     phase.timeline = timeline(collectors, startNanos);
+    dump(collectors, startNanos);
     return phase;
   }
 
@@ -90,6 +91,36 @@ final class Phase {
           latencies.get(latencies.size() - 1) / 1e6));
     });
     return out.toString();
+  }
+
+  private static final java.util.concurrent.atomic.AtomicInteger DUMPS = new java.util.concurrent.atomic.AtomicInteger();
+
+  /**
+   * With {@code -Dbench.tokensDump=<folder>}, every token of every run as a line "stream, token, ms
+   * of upstream time since the run's start, added latency in ms" in {@code <folder>/run-<n>.tsv}: to
+   * see whether slow tokens come in bursts (a pause) or alone.
+   */
+  private static void dump(List<Collector> collectors, long startNanos) {
+    String folder = System.getProperty("bench.tokensDump");
+    if (folder == null || folder.isBlank()) {
+      return;
+    }
+    StringBuilder out = new StringBuilder();
+    out.append("# upstream time 0 = epoch ms ").append(System.currentTimeMillis() - (System.nanoTime() - startNanos) / 1_000_000).append('\n');
+    for (int s = 0; s < collectors.size(); s++) {
+      Collector c = collectors.get(s);
+      for (int i = 0; i < Math.min(c.received, c.latencies.length); i++) {
+        out.append(s).append('\t').append(i).append('\t').append(String.format("%.3f", (c.written[i] - startNanos) / 1e6))
+            .append('\t').append(String.format("%.3f", c.latencies[i] / 1e6)).append('\n');
+      }
+    }
+    try {
+      java.nio.file.Path dir = java.nio.file.Path.of(folder);
+      java.nio.file.Files.createDirectories(dir);
+      java.nio.file.Files.writeString(dir.resolve("run-" + DUMPS.incrementAndGet() + ".tsv"), out);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   /** {@link #timeline(List, long)} of this run. */
