@@ -15,6 +15,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -32,9 +33,12 @@ final class LoadClients implements AutoCloseable {
   private final Vertx vertx;
   private final WebSocketClient ws;
   final WebClient http;
+  /** Where every run's tokens are written ({@link Phase#dump}); null for nowhere. */
+  private final Path tokensDump;
 
-  LoadClients(Vertx vertx) {
+  LoadClients(Vertx vertx, Path tokensDump) {
     this.vertx = vertx;
+    this.tokensDump = tokensDump;
     this.ws = vertx.createWebSocketClient(new WebSocketClientOptions()
         .setMaxConnections(100_000)
         .setConnectTimeout(120_000)
@@ -173,6 +177,9 @@ final class LoadClients implements AutoCloseable {
       }
     }
     Phase phase = Phase.of(collectors, tokens, start, stopped, System.nanoTime());
+    if (tokensDump != null) {
+      Phase.dump(collectors, start, tokensDump);
+    }
     closeAll(sockets);
     return phase;
   }

@@ -2,9 +2,14 @@ package agentx.bench;
 
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * What one measured run of C streams gave: events delivered, wall time from the first message frame
@@ -71,7 +76,6 @@ final class Phase {
     Arrays.sort(all);
     Phase phase = new Phase(collectors.size(), tokensEach, delivered, end - startNanos, all, problems);
     phase.timeline = timeline(collectors, startNanos);
-    dump(collectors, startNanos);
     return phase;
   }
 
@@ -93,18 +97,14 @@ final class Phase {
     return out.toString();
   }
 
-  private static final java.util.concurrent.atomic.AtomicInteger DUMPS = new java.util.concurrent.atomic.AtomicInteger();
+  private static final AtomicInteger DUMPS = new AtomicInteger();
 
   /**
-   * With {@code -Dbench.tokensDump=<folder>}, every token of every run as a line "stream, token, ms
-   * of upstream time since the run's start, added latency in ms" in {@code <folder>/run-<n>.tsv}: to
-   * see whether slow tokens come in bursts (a pause) or alone.
+   * Every token of a run ({@code -Dbench.tokensDump=<folder>}) in {@code <folder>/run-<n>.tsv}: a first
+   * line "# upstream time 0 = epoch ms …", then one line per token, "stream, token, ms of upstream time
+   * since the run's start, added latency in ms", to see whether slow tokens come in bursts or alone.
    */
-  private static void dump(List<Collector> collectors, long startNanos) {
-    String folder = System.getProperty("bench.tokensDump");
-    if (folder == null || folder.isBlank()) {
-      return;
-    }
+  static void dump(List<Collector> collectors, long startNanos, Path folder) {
     StringBuilder out = new StringBuilder();
     out.append("# upstream time 0 = epoch ms ").append(System.currentTimeMillis() - (System.nanoTime() - startNanos) / 1_000_000).append('\n');
     for (int s = 0; s < collectors.size(); s++) {
@@ -115,11 +115,10 @@ final class Phase {
       }
     }
     try {
-      java.nio.file.Path dir = java.nio.file.Path.of(folder);
-      java.nio.file.Files.createDirectories(dir);
-      java.nio.file.Files.writeString(dir.resolve("run-" + DUMPS.incrementAndGet() + ".tsv"), out);
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
+      Files.createDirectories(folder);
+      Files.writeString(folder.resolve("run-" + DUMPS.incrementAndGet() + ".tsv"), out);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 

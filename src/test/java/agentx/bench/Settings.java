@@ -29,6 +29,7 @@ import java.util.Locale;
  * <tr><td>bench.relayInstances</td><td>cores</td><td>cores</td><td>relay verticle instances (event loops)</td></tr>
  * <tr><td>bench.relayPool</td><td>64</td><td>64</td><td>relay connections to Claude, as the runtime's AnthropicClient</td></tr>
  * <tr><td>bench.write</td><td>true</td><td>false</td><td>replace the section in docs/PERFORMANCE.md</td></tr>
+ * <tr><td>bench.tokensDump</td><td>(none)</td><td>(none)</td><td>a folder: every measured token of every run, {@link Phase#dump}</td></tr>
  * </table>
  */
 record Settings(
@@ -53,7 +54,8 @@ record Settings(
     boolean write,
     Path jar,
     Path docs,
-    Path workDir) {
+    Path workDir,
+    Path tokensDump) {
 
   static Settings fromSystemProperties() {
     boolean smoke = Boolean.parseBoolean(System.getProperty("bench.smoke", "false"));
@@ -81,7 +83,8 @@ record Settings(
         Boolean.parseBoolean(prop("bench.write", String.valueOf(!smoke))),
         Path.of(prop("agentx.jar", "target/agentx.jar")),
         Path.of(prop("bench.docs", "docs/PERFORMANCE.md")),
-        Path.of(prop("bench.out", smoke ? "target/stream-benchmark-smoke" : "target/stream-benchmark")).toAbsolutePath());
+        Path.of(prop("bench.out", smoke ? "target/stream-benchmark-smoke" : "target/stream-benchmark")).toAbsolutePath(),
+        prop("bench.tokensDump", "").isBlank() ? null : Path.of(prop("bench.tokensDump", "")).toAbsolutePath());
   }
 
   /** Tokens per answer in a paced run of {@code sessions} sessions: {@link #pacedTokens}, more when that gives fewer than {@link #pacedSamples} in all. */
