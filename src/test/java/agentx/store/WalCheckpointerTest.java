@@ -69,6 +69,34 @@ class WalCheckpointerTest {
   }
 
   @Test
+  @DisplayName("a database it cannot open is tried again at every interval, and stops on close")
+  void survivesFailures(@TempDir Path dir) throws Exception {
+    // a folder that is not there: every getConnection fails
+    SQLiteDataSource ds = walDataSource(dir.resolve("missing").resolve("wal.db"));
+    WalCheckpointer checkpointer = new WalCheckpointer(ds, "test");
+    try {
+      Thread.sleep(5 * WalCheckpointer.INTERVAL_MS);
+      assertThat(checkpointer.caughtUp()).isZero();
+      assertThat(checkpointer.stopped()).as("a failure does not end the schedule").isFalse();
+
+      // the folder appears: the next run opens the database and copies its log
+      Files.createDirectories(dir.resolve("missing"));
+      try (Connection writer = ds.getConnection(); Statement s = writer.createStatement()) {
+        s.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT)");
+        s.execute("INSERT INTO t (body) VALUES ('x')");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (checkpointer.caughtUp() == 0 && System.nanoTime() < deadline) {
+          Thread.sleep(20);
+        }
+        assertThat(checkpointer.caughtUp()).as("runs that copied the whole log, once it could").isPositive();
+      }
+    } finally {
+      checkpointer.close();
+    }
+    assertThat(checkpointer.stopped()).isTrue();
+  }
+
+  @Test
   @DisplayName("a SQLite store has one, stopped with the store")
   void theStoreRunsOne(@TempDir Path dir) throws Exception {
     Vertx vertx = Vertx.vertx();
