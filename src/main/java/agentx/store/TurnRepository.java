@@ -32,9 +32,11 @@ final class TurnRepository {
   /** Updates a running turn's usage; a finished turn is left alone (its summary is final). */
   Future<Void> progress(TurnProgress progress) {
     TurnUsageSoFar u = progress.usage();
-    return db.write(conn -> conn.preparedQuery(Sql.TURN_PROGRESS).execute(Params.of(u.inputTokens(), u.outputTokens(),
-        u.cacheCreationInputTokens(), u.cacheReadInputTokens(), u.costUsd(), u.llmCalls(), u.toolCalls(), progress.turnId())))
-        .mapEmpty();
+    return db.writeJdbc(jdbc -> {
+      Jdbc.update(jdbc, Sql.TURN_PROGRESS, u.inputTokens(), u.outputTokens(), u.cacheCreationInputTokens(), u.cacheReadInputTokens(),
+          u.costUsd(), u.llmCalls(), u.toolCalls(), progress.turnId());
+      return null;
+    });
   }
 
   Future<Page> list(TurnQuery query) {
