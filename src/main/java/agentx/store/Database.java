@@ -2,6 +2,7 @@ package agentx.store;
 
 import agentx.config.DatabaseUrl;
 import agentx.events.Metrics;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.jdbcclient.JDBCPool;
@@ -15,6 +16,7 @@ import java.io.File;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayDeque;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -56,12 +58,19 @@ public final class Database {
   private final Metrics metrics;
   private final Vertx vertx;
   private final WriteQueue queue;
+  /**
+   * Whether a JDBC write asked for on a worker thread runs right there (the appends' own worker
+   * context, see {@link EventAppendVerticle}): with one writer (SQLite) it waits for nobody but this
+   * class's queue; with several (PostgreSQL) the appends must not take turns on one thread.
+   */
+  private final boolean writesInline;
   /** SQLite's log copied into the database file beside the writer; null on PostgreSQL. */
   private final WalCheckpointer checkpointer;
 
   private Database(Vertx vertx, DatabaseUrl url, DataSource dataSource, Pool writePool, Pool readPool, int writers, Metrics metrics) {
     this.vertx = vertx;
     this.queue = new WriteQueue(writers);
+    this.writesInline = writers == 1;
     this.url = url;
     this.dialect = url.kind() == DatabaseUrl.Kind.SQLITE ? Dialect.SQLITE : Dialect.POSTGRESQL;
     this.dataSource = dataSource;
@@ -187,7 +196,7 @@ public final class Database {
     long start = System.nanoTime();
     return queue.<T>submit(ahead, () -> retrying(() -> writePool.withConnection(conn -> {
       Connection jdbc = jdbcOf(conn);
-      return vertx.executeBlocking(() -> {
+      Callable<T> transaction = () -> {
         T result = inTransaction(jdbc, work);
         try {
           committed.accept(result);
@@ -196,7 +205,16 @@ public final class Database {
           log.error("After a write committed: {}", e.toString(), e);
         }
         return result;
-      }, false);
+      };
+      if (writesInline && Context.isOnWorkerThread()) {
+        // already on a thread that may block (the appends' own worker context): no hand-over to another
+        try {
+          return Future.succeededFuture(transaction.call());
+        } catch (Exception e) {
+          return Future.failedFuture(e);
+        }
+      }
+      return vertx.executeBlocking(transaction, false);
     }), 1)).onComplete(done -> metrics.storeWrite(System.nanoTime() - start));
   }
 
@@ -273,6 +291,9 @@ public final class Database {
 
     <T> Future<T> submit(boolean ahead, Supplier<Future<T>> work) {
       io.vertx.core.Promise<T> done = io.vertx.core.Promise.promise();
+      // the write may end on another thread than it was asked on (the appends' worker, an event loop):
+      // its caller goes on on its own context, as the code of a verticle expects
+      Context caller = Vertx.currentContext();
       Runnable task = () -> {
         Future<T> result;
         try {
@@ -285,7 +306,11 @@ public final class Database {
             running--;
           }
           // told before the next starts, so writes are reported in the order they were written
-          done.handle(r);
+          if (caller == null || caller == Vertx.currentContext()) {
+            done.handle(r);
+          } else {
+            caller.runOnContext(v -> done.handle(r));
+          }
           next();
         });
       };

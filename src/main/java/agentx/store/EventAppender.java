@@ -1,7 +1,9 @@
 package agentx.store;
 
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -24,6 +26,8 @@ final class EventAppender {
   private final int maxInFlight;
   private final List<Request> waiting = new ArrayList<>();
   private int inFlight;
+  /** A task that starts the next transaction is queued on the caller's context. */
+  private boolean scheduled;
 
   /**
    * @param maxInFlight combined transactions written at once: 1 on SQLite (one writer anyway); more on
@@ -38,12 +42,28 @@ final class EventAppender {
     this.maxInFlight = Math.max(1, maxInFlight);
   }
 
-  /** Completes with the envelopes as stored (with their {@code seq}), in the order given, once committed. */
+  /**
+   * Completes with the envelopes as stored (with their {@code seq}), in the order given, once committed.
+   * Call it on one context only. The transaction is started by a task queued on that context, so the
+   * requests already waiting there (those that arrived while the last one was written) go in it too:
+   * on a worker context the write itself runs on that thread, and nothing else would gather them.
+   */
   Future<List<EventRepository.Appended>> append(List<String> envelopes) {
     Promise<List<EventRepository.Appended>> stored = Promise.promise();
     waiting.add(new Request(envelopes, stored));
-    if (inFlight < maxInFlight) {
-      writeNext();
+    if (inFlight < maxInFlight && !scheduled) {
+      Context context = Vertx.currentContext();
+      if (context == null) {
+        writeNext();
+      } else {
+        scheduled = true;
+        context.runOnContext(v -> {
+          scheduled = false;
+          while (inFlight < maxInFlight && !waiting.isEmpty()) {
+            writeNext();
+          }
+        });
+      }
     }
     return stored.future();
   }

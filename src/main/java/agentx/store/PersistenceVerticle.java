@@ -27,7 +27,9 @@ import agentx.protocol.TurnQuery;
 import agentx.protocol.UpdateSession;
 import agentx.protocol.WorkflowQuery;
 import agentx.protocol.WorkflowVersion;
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.ThreadingModel;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
@@ -132,8 +134,16 @@ public class PersistenceVerticle extends VerticleBase {
     serve(Addresses.STORE_TURN_CLAIM, b -> recovery.claim(ResumableTurn.Claim.fromJson(b)).map(ResumableTurn::toJson));
     serve(Addresses.STORE_TURN_RESUMABLE, b -> recovery.resumable()
         .map(offers -> new JsonObject().put("turns", new JsonArray(offers.stream().map(ResumableTurn.Offer::toJson).toList()))));
-    // published by the appender on the worker that committed them, before this answer
-    serve(Addresses.STORE_EVENT_APPEND, b -> appender.append(AppendEvents.fromJson(b).encoded()).map(this::numbers));
+    // published by the appender on the thread that committed them, before this answer
+    Function<JsonObject, Future<JsonObject>> append = b -> appender.append(AppendEvents.fromJson(b).encoded()).map(this::numbers);
+    Future<String> appends;
+    if (db.isSqlite()) {
+      // one writer: the appends are written on the worker context that receives them (one thread hand-over fewer)
+      appends = vertx.deployVerticle(new EventAppendVerticle(append), new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER));
+    } else {
+      serve(Addresses.STORE_EVENT_APPEND, append);
+      appends = Future.succeededFuture();
+    }
     serve(Addresses.STORE_EVENT_LIST, b -> events.list(EventQuery.fromJson(b)).map(p -> p.toJson()));
     serve(Addresses.STORE_WORKFLOW_SAVE, b -> {
       SaveWorkflow save = SaveWorkflow.fromJson(b);
@@ -156,7 +166,7 @@ public class PersistenceVerticle extends VerticleBase {
     });
     serve(Addresses.STORE_HEALTH, b -> db.reads().query("SELECT 1").execute()
         .map(r -> new NodeHealth.Store("up", db.dialect().label()).toJson()));
-    return Future.all(consumers.stream().map(MessageConsumer::completion).toList()).mapEmpty();
+    return Future.all(appends, Future.all(consumers.stream().map(MessageConsumer::completion).toList())).mapEmpty();
   }
 
   private void serve(String address, Function<JsonObject, Future<JsonObject>> handler) {

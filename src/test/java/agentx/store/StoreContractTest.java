@@ -270,6 +270,43 @@ class StoreContractTest {
   }
 
   @OnBothBackends
+  @DisplayName("an append asked for on a worker context is written on that very thread on SQLite (no hand-over); the caller goes on on its own context")
+  void appendsOnTheirWorker(Backend backend, Vertx vertx) {
+    Database db = open(vertx, TestDatabases.create(backend, dir));
+    EventRepository events = new EventRepository(db);
+    SessionRepository sessions = new SessionRepository(db);
+    String id = newSession(sessions);
+    java.util.concurrent.atomic.AtomicReference<Thread> asking = new java.util.concurrent.atomic.AtomicReference<>();
+    java.util.concurrent.atomic.AtomicReference<Thread> committing = new java.util.concurrent.atomic.AtomicReference<>();
+    java.util.concurrent.atomic.AtomicReference<io.vertx.core.Context> answeredOn = new java.util.concurrent.atomic.AtomicReference<>();
+    io.vertx.core.Promise<io.vertx.core.Context> worker = io.vertx.core.Promise.promise();
+    vertx.deployVerticle(new io.vertx.core.VerticleBase() {
+      @Override
+      public Future<?> start() {
+        worker.complete(context);
+        return Future.succeededFuture();
+      }
+    }, new io.vertx.core.DeploymentOptions().setThreadingModel(io.vertx.core.ThreadingModel.WORKER)).await();
+    io.vertx.core.Context context = worker.future().await();
+    io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
+    context.runOnContext(v -> {
+      asking.set(Thread.currentThread());
+      db.writeEvents(jdbc -> List.of(), stored -> committing.set(Thread.currentThread()))
+          .compose(x -> events.append(drafts(id, "t", "token")))
+          .onComplete(x -> {
+            answeredOn.set(io.vertx.core.Vertx.currentContext());
+            done.handle(x.mapEmpty());
+          });
+    });
+    done.future().await();
+    if (db.isSqlite()) {
+      assertThat(committing.get()).as("committed on the asking thread").isSameAs(asking.get());
+    }
+    assertThat(answeredOn.get()).isSameAs(context);
+    assertThat(events.list(new EventQuery(id, 0, 10)).await().events()).hasSize(1);
+  }
+
+  @OnBothBackends
   @DisplayName("turn writes that waited too long go before the appends until the backlog is worked off; one that fails fails alone")
   void overdueTurnWritesGoFirst(Backend backend, Vertx vertx) {
     TestDatabase testDb = TestDatabases.create(backend, dir);
