@@ -207,7 +207,8 @@ public final class Database {
         return result;
       };
       if (writesInline && Context.isOnWorkerThread()) {
-        // already on a thread that may block (the appends' own worker context): no hand-over to another
+        // already on a thread that may block (the appends' own worker context, or a write that ended
+        // there started the next): no hand-over to another
         try {
           return Future.succeededFuture(transaction.call());
         } catch (Exception e) {
