@@ -18,6 +18,7 @@ import java.sql.SQLException;
 import java.util.ArrayDeque;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -64,6 +65,8 @@ public final class Database {
    * class's queue; with several (PostgreSQL) the appends must not take turns on one thread.
    */
   private final boolean writesInline;
+  /** Write transactions handed to another thread with executeBlocking (the rest ran where they were asked). */
+  private final LongAdder handedOver = new LongAdder();
   /** SQLite's log copied into the database file beside the writer; null on PostgreSQL. */
   private final WalCheckpointer checkpointer;
 
@@ -122,6 +125,11 @@ public final class Database {
       }
       default -> throw new IllegalArgumentException("unsupported database (use SQLite or PostgreSQL): " + url.redacted());
     }
+  }
+
+  /** How many JDBC write transactions were handed to another thread so far (the store's tests read it). */
+  long writesHandedOver() {
+    return handedOver.sum();
   }
 
   /** This node's meters (the store records its writes there). */
@@ -215,6 +223,7 @@ public final class Database {
           return Future.failedFuture(e);
         }
       }
+      handedOver.increment();
       return vertx.executeBlocking(transaction, false);
     }), 1)).onComplete(done -> metrics.storeWrite(System.nanoTime() - start));
   }
