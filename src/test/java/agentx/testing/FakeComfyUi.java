@@ -20,6 +20,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -637,7 +638,10 @@ public final class FakeComfyUi {
 
   private static String tempDir() {
     try {
-      return Files.createTempDirectory("fake-comfyui-uploads").toString();
+      // uploads are deleted as each request ends: the directory is empty when the tests' JVM exits
+      Path dir = Files.createTempDirectory("fake-comfyui-uploads");
+      dir.toFile().deleteOnExit();
+      return dir.toString();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
