@@ -50,6 +50,8 @@ public final class Database {
   private static final int SQLITE_BUSY_TIMEOUT_MS = 10_000;
   /** Attempts of a write transaction that PostgreSQL aborted as a deadlock or serialization victim. */
   private static final int WRITE_ATTEMPTS = 3;
+  /** How long a write that found SQLite's write lock taken pauses before it tries again. */
+  private static final long SQLITE_BUSY_PAUSE_MS = 5;
 
   private final DatabaseUrl url;
   private final Dialect dialect;
@@ -263,13 +265,46 @@ public final class Database {
   }
 
   private <T> Future<T> retrying(Supplier<Future<T>> attempt, int n) {
+    return retrying(attempt, n, 0L);
+  }
+
+  /**
+   * {@code attempt} again when it did nothing and may simply run again: a PostgreSQL deadlock victim
+   * or serialization failure (up to {@value #WRITE_ATTEMPTS} attempts), or SQLite's write lock found
+   * taken by another connection after the transaction had read (tried again after a pause, for up
+   * to the busy timeout since the first: SQLite waits for the lock at a transaction's start, but
+   * not when a transaction that holds a read asks for it, as two of those could wait for each
+   * other; a turn start reads the session's row first). The write queue's turn is held meanwhile:
+   * with one writer nothing else could write either.
+   */
+  private <T> Future<T> retrying(Supplier<Future<T>> attempt, int n, long busySince) {
     return attempt.get().recover(failure -> {
       if (n < WRITE_ATTEMPTS && isRetryable(failure)) {
         log.debug("Write transaction aborted ({}); attempt {} of {}", failure.getMessage(), n + 1, WRITE_ATTEMPTS);
-        return retrying(attempt, n + 1);
+        return retrying(attempt, n + 1, busySince);
+      }
+      long now = System.nanoTime();
+      long since = busySince != 0L ? busySince : now;
+      if (dialect == Dialect.SQLITE && isSqliteBusy(failure) && now - since < TimeUnit.MILLISECONDS.toNanos(SQLITE_BUSY_TIMEOUT_MS)) {
+        if (busySince == 0L) {
+          log.debug("SQLite's write lock is held by another connection; the write waits for it");
+        }
+        io.vertx.core.Promise<T> again = io.vertx.core.Promise.promise();
+        vertx.setTimer(SQLITE_BUSY_PAUSE_MS, t -> retrying(attempt, n, since).onComplete(again));
+        return again.future();
       }
       return Future.failedFuture(failure);
     });
+  }
+
+  /** SQLITE_BUSY (5) or one of its extended codes, anywhere in the cause chain. */
+  private static boolean isSqliteBusy(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof SQLException sql && (sql.getErrorCode() & 0xff) == 5) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

@@ -36,6 +36,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -650,5 +651,34 @@ class StoreContractTest {
         .map(r -> ((Number) r.get(0)).longValue())).isEqualTo(oneTo(40));
     assertThat(testDb.query("SELECT position FROM messages WHERE session_id = ? ORDER BY position", id).stream()
         .map(r -> ((Number) r.get(0)).longValue())).isEqualTo(oneTo(40));
+  }
+
+  @Test
+  @DisplayName("SQLite: a write that reads first waits while another connection holds the write lock, then succeeds (no SQLITE_BUSY on the upgrade)")
+  void sqliteWritesWaitForAnotherWriter(Vertx vertx) throws Exception {
+    TestDatabase testDb = TestDatabases.create(Backend.SQLITE, dir);
+    Database db = open(vertx, testDb);
+    SessionRepository sessions = new SessionRepository(db);
+    String id = newSession(sessions);
+    // another process's writer (a backup, a sqlite3 shell, a reader briefly re-reading a changing log
+    // index) holds the write lock for a moment
+    try (Connection other = DriverManager.getConnection(testDb.jdbcUrl())) {
+      try (var st = other.createStatement()) {
+        st.execute("BEGIN IMMEDIATE");
+        st.execute("UPDATE sessions SET title = 'held' WHERE session_id = '" + id + "'");
+      }
+      // a turn start: it reads the session's row first, then writes; and the appends' own transaction
+      Future<Void> message = sessions.appendMessage(message(id, "user", "while held"));
+      Future<?> append = new EventRepository(db).append(drafts(id, "t", "while held"));
+      Thread.sleep(300);
+      assertThat(message.isComplete()).as("the message write waits for the lock").isFalse();
+      try (var st = other.createStatement()) {
+        st.execute("COMMIT");
+      }
+      message.await();
+      append.await();
+    }
+    assertThat(testDb.query("SELECT count(*) FROM messages WHERE session_id = ?", id).get(0).get(0)).isEqualTo(1);
+    assertThat(new EventRepository(db).list(new EventQuery(id, 0, 10)).await().events()).hasSize(1);
   }
 }
