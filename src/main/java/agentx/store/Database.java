@@ -57,6 +57,8 @@ public final class Database {
   private final Dialect dialect;
   private final DataSource dataSource;
   private final Pool writePool;
+  /** SQLite's write connection (the write pool's one too); null on PostgreSQL. */
+  private final SqliteWriter sqliteWriter;
   private final Pool readPool;
   private final Metrics metrics;
   private final Vertx vertx;
@@ -72,7 +74,8 @@ public final class Database {
   /** SQLite's log copied into the database file beside the writer; null on PostgreSQL. */
   private final WalCheckpointer checkpointer;
 
-  private Database(Vertx vertx, DatabaseUrl url, DataSource dataSource, Pool writePool, Pool readPool, int writers, Metrics metrics) {
+  private Database(Vertx vertx, DatabaseUrl url, DataSource dataSource, SqliteWriter sqliteWriter, Pool writePool, Pool readPool,
+      int writers, Metrics metrics) {
     this.vertx = vertx;
     this.queue = new WriteQueue(writers);
     this.writesInline = writers == 1;
@@ -80,6 +83,7 @@ public final class Database {
     this.dialect = url.kind() == DatabaseUrl.Kind.SQLITE ? Dialect.SQLITE : Dialect.POSTGRESQL;
     this.dataSource = dataSource;
     this.writePool = writePool;
+    this.sqliteWriter = sqliteWriter;
     this.readPool = readPool;
     this.metrics = metrics;
     this.checkpointer = dialect == Dialect.SQLITE ? new WalCheckpointer(dataSource, url.redacted()) : null;
@@ -89,9 +93,10 @@ public final class Database {
     DataSource dataSource = dataSource(url);
     boolean sqlite = url.kind() == DatabaseUrl.Kind.SQLITE;
     int writers = sqlite ? 1 : 8;
-    Pool writes = JDBCPool.pool(vertx, dataSource, new PoolOptions().setMaxSize(writers).setName("agentx-writes"));
+    SqliteWriter sqliteWriter = sqlite ? new SqliteWriter(dataSource) : null;
+    Pool writes = JDBCPool.pool(vertx, sqlite ? sqliteWriter : dataSource, new PoolOptions().setMaxSize(writers).setName("agentx-writes"));
     Pool reads = JDBCPool.pool(vertx, dataSource, new PoolOptions().setMaxSize(4).setName("agentx-reads"));
-    return new Database(vertx, url, dataSource, writes, reads, writers, Metrics.of(vertx));
+    return new Database(vertx, url, dataSource, sqliteWriter, writes, reads, writers, Metrics.of(vertx));
   }
 
   private static DataSource dataSource(DatabaseUrl url) {
@@ -204,30 +209,45 @@ public final class Database {
 
   private <T> Future<T> writeJdbc(boolean ahead, JdbcWork<T> work, Consumer<T> committed) {
     long start = System.nanoTime();
-    return queue.<T>submit(ahead, () -> retrying(() -> writePool.withConnection(conn -> {
-      Connection jdbc = jdbcOf(conn);
-      Callable<T> transaction = () -> {
-        T result = inTransaction(jdbc, work);
-        try {
-          committed.accept(result);
-        } catch (RuntimeException e) {
-          // the transaction is committed: what the callback failed to do cannot undo it
-          log.error("After a write committed: {}", e.toString(), e);
-        }
-        return result;
-      };
-      if (writesInline && Context.isOnWorkerThread()) {
-        // already on a thread that may block (the appends' own worker context, or a write that ended
-        // there started the next): no hand-over to another
-        try {
-          return Future.succeededFuture(transaction.call());
-        } catch (Exception e) {
-          return Future.failedFuture(e);
-        }
+    return queue.<T>submit(ahead, () -> retrying(() -> sqliteWriter != null
+        // SQLite: the queue's turn is the write connection's (see SqliteWriter)
+        ? transaction(ahead, sqliteWriter::connection, work, committed)
+        : writePool.withConnection(conn -> transaction(ahead, () -> jdbcOf(conn), work, committed)), 1))
+        .onComplete(done -> metrics.storeWrite(System.nanoTime() - start));
+  }
+
+  private interface JdbcConnection {
+    Connection get() throws SQLException;
+  }
+
+  /**
+   * One JDBC transaction, on a worker thread. An append asked for on a worker thread with one writer
+   * (SQLite's appends on their own worker context) runs right there: it waits for nobody but the
+   * queue. Every other write is handed to a worker thread, even from there: run inline, a turn write
+   * would hold the appends' context, and the queue would start the next waiting turn write from it
+   * too, so the append requests arriving meanwhile could not reach the queue until the run of turn
+   * writes ended; a thousand turns starting at once halted every token for most of a second.
+   */
+  private <T> Future<T> transaction(boolean ahead, JdbcConnection connection, JdbcWork<T> work, Consumer<T> committed) {
+    Callable<T> transaction = () -> {
+      T result = inTransaction(connection.get(), work);
+      try {
+        committed.accept(result);
+      } catch (RuntimeException e) {
+        // the transaction is committed: what the callback failed to do cannot undo it
+        log.error("After a write committed: {}", e.toString(), e);
       }
-      handedOver.increment();
-      return vertx.executeBlocking(transaction, false);
-    }), 1)).onComplete(done -> metrics.storeWrite(System.nanoTime() - start));
+      return result;
+    };
+    if (ahead && writesInline && Context.isOnWorkerThread()) {
+      try {
+        return Future.succeededFuture(transaction.call());
+      } catch (Exception e) {
+        return Future.failedFuture(e);
+      }
+    }
+    handedOver.increment();
+    return vertx.executeBlocking(transaction, false);
   }
 
   private static <T> T inTransaction(Connection jdbc, JdbcWork<T> work) throws SQLException {
@@ -445,7 +465,11 @@ public final class Database {
           checkpointer.close();
           return null;
         });
-    return checkpoints.eventually(() -> Future.all(writePool.close(), readPool.close())).mapEmpty();
+    return checkpoints.eventually(() -> Future.all(writePool.close(), readPool.close()))
+        .eventually(() -> sqliteWriter == null ? Future.succeededFuture() : vertx.executeBlocking(() -> {
+          sqliteWriter.close();
+          return null;
+        })).mapEmpty();
   }
 
   /** The SQLite log's background checkpointer, for tests; null on PostgreSQL. */
