@@ -73,6 +73,19 @@ class StoreContractTest {
     return db;
   }
 
+  /** The context of a worker verticle deployed for the test, as the store's appends have theirs. */
+  private static Context workerContext(Vertx vertx) {
+    Promise<Context> worker = Promise.promise();
+    vertx.deployVerticle(new VerticleBase() {
+      @Override
+      public Future<?> start() {
+        worker.complete(context);
+        return Future.succeededFuture();
+      }
+    }, new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)).await();
+    return worker.future().await();
+  }
+
   private static ErrorCode failureCode(Future<?> future) {
     Throwable cause = future.<Throwable>transform(ar -> Future.succeededFuture(ar.cause())).await();
     assertThat(cause).as("expected a failure").isInstanceOf(AgentXException.class);
@@ -288,15 +301,7 @@ class StoreContractTest {
     String id = newSession(sessions);
     AtomicReference<Context> committedOn = new AtomicReference<>();
     AtomicReference<Context> answeredOn = new AtomicReference<>();
-    Promise<Context> worker = Promise.promise();
-    vertx.deployVerticle(new VerticleBase() {
-      @Override
-      public Future<?> start() {
-        worker.complete(context);
-        return Future.succeededFuture();
-      }
-    }, new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)).await();
-    Context context = worker.future().await();
+    Context context = workerContext(vertx);
     long handedOverBefore = db.writesHandedOver();
     Promise<Void> done = Promise.promise();
     // a worker context's tasks may run on any of the worker pool's threads, one at a time: what is
@@ -322,15 +327,7 @@ class StoreContractTest {
   @DisplayName("turn writes queued on the appends' worker context do not hold it: an append asked for meanwhile goes next, not after all of them")
   void turnWritesDoNotHoldTheAppendsWorker(Backend backend, Vertx vertx) {
     Database db = open(vertx, TestDatabases.create(backend, dir));
-    Promise<Context> worker = Promise.promise();
-    vertx.deployVerticle(new VerticleBase() {
-      @Override
-      public Future<?> start() {
-        worker.complete(context);
-        return Future.succeededFuture();
-      }
-    }, new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)).await();
-    Context context = worker.future().await();
+    Context context = workerContext(vertx);
     List<String> started = java.util.Collections.synchronizedList(new ArrayList<>());
     Promise<Void> done = Promise.promise();
     context.runOnContext(v -> {
