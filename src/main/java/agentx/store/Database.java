@@ -63,12 +63,6 @@ public final class Database {
   private final Metrics metrics;
   private final Vertx vertx;
   private final WriteQueue queue;
-  /**
-   * Whether a JDBC write asked for on a worker thread runs right there (the appends' own worker
-   * context, see {@link EventAppendVerticle}): with one writer (SQLite) it waits for nobody but this
-   * class's queue; with several (PostgreSQL) the appends must not take turns on one thread.
-   */
-  private final boolean writesInline;
   /** Write transactions handed to another thread with executeBlocking (the rest ran where they were asked). */
   private final LongAdder handedOver = new LongAdder();
   /** SQLite's log copied into the database file beside the writer; null on PostgreSQL. */
@@ -78,7 +72,6 @@ public final class Database {
       int writers, Metrics metrics) {
     this.vertx = vertx;
     this.queue = new WriteQueue(writers);
-    this.writesInline = writers == 1;
     this.url = url;
     this.dialect = url.kind() == DatabaseUrl.Kind.SQLITE ? Dialect.SQLITE : Dialect.POSTGRESQL;
     this.dataSource = dataSource;
@@ -221,12 +214,14 @@ public final class Database {
   }
 
   /**
-   * One JDBC transaction, on a worker thread. An append asked for on a worker thread with one writer
-   * (SQLite's appends on their own worker context) runs right there: it waits for nobody but the
-   * queue. Every other write is handed to a worker thread, even from there: run inline, a turn write
-   * would hold the appends' context, and the queue would start the next waiting turn write from it
-   * too, so the append requests arriving meanwhile could not reach the queue until the run of turn
-   * writes ended; a thousand turns starting at once halted every token for most of a second.
+   * One JDBC transaction, on a worker thread. An append asked for on a worker thread with SQLite's
+   * one writer (the appends' own worker context, see {@link EventAppendVerticle}) runs right there:
+   * it waits for nobody but the queue; with PostgreSQL's several writers the appends must not take
+   * turns on one thread. Every other write is handed to a worker thread, even from there: run
+   * inline, a turn write would hold the appends' context, and the queue would start the next
+   * waiting turn write from it too, so the append requests arriving meanwhile could not reach the
+   * queue until the run of turn writes ended; a thousand turns starting at once halted every token
+   * for most of a second.
    */
   private <T> Future<T> transaction(boolean ahead, JdbcConnection connection, JdbcWork<T> work, Consumer<T> committed) {
     Callable<T> transaction = () -> {
@@ -239,7 +234,7 @@ public final class Database {
       }
       return result;
     };
-    if (ahead && writesInline && Context.isOnWorkerThread()) {
+    if (ahead && sqliteWriter != null && Context.isOnWorkerThread()) {
       try {
         return Future.succeededFuture(transaction.call());
       } catch (Exception e) {
