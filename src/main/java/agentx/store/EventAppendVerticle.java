@@ -17,8 +17,9 @@ import java.util.function.Function;
  * store loop → worker → HTTP loop. Now it has two. Requests that arrive while a transaction is
  * written wait on this context and go together in the next one (see {@link EventAppender}). An
  * append queued behind another write starts when that one ends, from the thread that ends it: on an
- * event loop that is a worker thread again ({@link Database#writeEvents}); and a write queued behind
- * an append may run on this context.
+ * event loop that is a worker thread again ({@link Database#writeEvents}). A turn write queued
+ * behind an append starts from this context but is handed to a worker thread: run here, a run of
+ * them would keep the next append requests from reaching the queue.
  */
 final class EventAppendVerticle extends VerticleBase {
   private final Function<JsonObject, Future<JsonObject>> handler;
