@@ -29,7 +29,7 @@ final class EventLog {
   private final String sessionId;
   private final String turnId;
   private final Consumer<AgentXException> onStoreFailure;
-  private List<String> pending = new ArrayList<>();
+  private final List<String> pending = new ArrayList<>();
   private boolean writing;
   private boolean broken;
   private boolean sealed;
@@ -113,8 +113,12 @@ final class EventLog {
   }
 
   private void writeBatch() {
-    List<String> batch = pending;
-    pending = new ArrayList<>();
+    // The batch is a fresh list that never changes, and the long-lived one is emptied for the next events. A list
+    // that survived a young collection (a long turn's, under a backlog) and then took new events would otherwise,
+    // once written and dead in the old generation, keep those events alive through every young collection
+    // until the old generation is next collected ("GC nepotism"; docs/PERFORMANCE.md, round nine).
+    List<String> batch = new ArrayList<>(pending);
+    pending.clear();
     writing = true;
     checkBacklog();
     store.appendEvents(new AppendEvents(batch)).onComplete(stored -> {

@@ -90,7 +90,7 @@ final class TurnRunner {
   /** Tool calls of the turn made before it was resumed (their details are in the stored messages). */
   private long earlierToolCalls;
   private final Promise<Void> started = Promise.promise();
-  private List<JsonObject> conversation = new ArrayList<>();
+  private List<JsonObject> conversation = List.of();
 
   private final JsonArray toolCalls = new JsonArray();
   private String lastAssistantId;
@@ -98,7 +98,7 @@ final class TurnRunner {
   private String stopReason;
 
   private StreamCall currentCall;
-  private StringBuilder partialText = new StringBuilder();
+  private final StringBuilder partialText = new StringBuilder();
   /** Set once the turn is asked to stop; {@link #stopFailure} says why when it is not a user's cancel. */
   private boolean stopping;
   private AgentXException stopFailure;
@@ -227,8 +227,8 @@ final class TurnRunner {
             List<JsonObject> toolUses = toolUses(last.blocks());
             if ("tool_use".equals(last.stopReason()) && !toolUses.isEmpty()) {
               // the answer that asked for tools goes back as it is: repair would drop its unanswered tool_use blocks
-              conversation = Conversation.fromHistory(history.subList(0, history.size() - 1));
-              conversation.add(new JsonObject().put("role", "assistant").put("content", last.blocks().copy()));
+              conversation = with(Conversation.fromHistory(history.subList(0, history.size() - 1)),
+                  new JsonObject().put("role", "assistant").put("content", last.blocks().copy()));
               return round(toolUses, true);
             }
             conversation = Conversation.fromHistory(history);
@@ -346,7 +346,7 @@ final class TurnRunner {
     }
     usage.countCall();
     events.emit(Events.STATE, Events.state("thinking"));
-    partialText = new StringBuilder();
+    emptyPartialText();
     return contextFit.request(settings, conversation, tools.specs()).compose(body -> {
       if (stopping) {
         return Future.failedFuture("stopped"); // cancelled while the tokens were counted
@@ -447,7 +447,7 @@ final class TurnRunner {
     lastAssistantText = textOf(blocks);
     StoredMessage assistant = message(lastAssistantId, "assistant", lastAssistantText, blocks, calls, inOut[0], inOut[1], stopReason,
         message.getString("model"));
-    conversation.add(new JsonObject().put("role", "assistant").put("content", blocks));
+    conversation = with(conversation, new JsonObject().put("role", "assistant").put("content", blocks));
     return store.appendMessage(assistant).compose(v -> {
       events.emit(Events.MESSAGE, assistant.eventData());
       if (!"tool_use".equals(stopReason) || toolUses.isEmpty()) {
@@ -577,7 +577,7 @@ final class TurnRunner {
     toolCalls.addAll(round.calls());
     reportProgress();
     StoredMessage results = message(UUID.randomUUID().toString(), "user", "", round.resultBlocks(), round.calls(), 0, 0, null, null);
-    conversation.add(new JsonObject().put("role", "user").put("content", round.resultBlocks()));
+    conversation = with(conversation, new JsonObject().put("role", "user").put("content", round.resultBlocks()));
     return store.appendMessage(results).onSuccess(v -> events.emit(Events.MESSAGE, results.eventData()));
   }
 
@@ -633,6 +633,8 @@ final class TurnRunner {
       return Future.failedFuture("already finished");
     }
     finished = true;
+    emptyPartialText();
+    conversation = List.of();
     metrics.turnEnded(status);
     currentCall = null;
     tools.close();
@@ -654,6 +656,25 @@ final class TurnRunner {
           return events.drain();
         })
         .map(v -> summary);
+  }
+
+  // A long turn's objects outlive young collections and die in the old generation, where whatever they point at
+  // stays alive, copied in every young pause, until the old generation is next collected ("GC nepotism"; at 1,000
+  // sessions megabytes per pause: docs/PERFORMANCE.md, round nine). So what lives as long as the turn is not left
+  // pointing at what was made late: the conversation is a new list for each message (a list is never given an
+  // element younger than itself) and is dropped when the turn ends, and the streamed text's builder lets go of
+  // its array, not only the runner of the builder.
+
+  private static List<JsonObject> with(List<JsonObject> conversation, JsonObject message) {
+    List<JsonObject> longer = new ArrayList<>(conversation.size() + 1);
+    longer.addAll(conversation);
+    longer.add(message);
+    return longer;
+  }
+
+  private void emptyPartialText() {
+    partialText.setLength(0);
+    partialText.trimToSize();
   }
 
   private AssistantReply reply() {
