@@ -4,7 +4,9 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -24,7 +26,8 @@ final class EventAppender {
   private final EventRepository events;
   private final Consumer<List<EventRepository.Appended>> committed;
   private final int maxInFlight;
-  private final List<Request> waiting = new ArrayList<>();
+  /** First in, first out: taking the first request moves nothing (a list shifted all the others each time). */
+  private final Deque<Request> waiting = new ArrayDeque<>();
   private int inFlight;
   /** A task that starts the next transaction is queued on the caller's context. */
   private boolean scheduled;
@@ -75,8 +78,8 @@ final class EventAppender {
     inFlight++;
     List<Request> group = new ArrayList<>();
     List<String> all = new ArrayList<>();
-    while (!waiting.isEmpty() && (group.isEmpty() || all.size() + waiting.get(0).envelopes().size() <= MAX_GROUP)) {
-      Request next = waiting.remove(0);
+    while (!waiting.isEmpty() && (group.isEmpty() || all.size() + waiting.peekFirst().envelopes().size() <= MAX_GROUP)) {
+      Request next = waiting.pollFirst();
       group.add(next);
       all.addAll(next.envelopes());
     }
