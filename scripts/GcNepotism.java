@@ -283,8 +283,9 @@ public final class GcNepotism {
   private static void report(Path regionLog, int regionShift) throws IOException {
     refStart = Arrays.copyOf(refStart, n + 1);
     refStart[n] = nrefs;
-    int[] to = resolveReferences();
-    boolean[] live = markLive(to);
+    IdIndex index = new IdIndex();
+    int[] to = resolveReferences(index);
+    boolean[] live = markLive(index, to);
     char[] kind = regionKinds(regionLog, regionShift);
 
     long liveBytes = 0;
@@ -387,55 +388,58 @@ public final class GcNepotism {
     return keys;
   }
 
-  /** Each reference as the index of the object it points at (-1 when not in the dump). */
-  private static int[] resolveReferences() {
-    int capacity = Integer.highestOneBit(Math.max(2, n) * 2) * 2;
-    long[] keys = new long[capacity];
-    int[] values = new int[capacity];
-    for (int i = 0; i < n; i++) {
-      int h = slot(ids[i], capacity);
-      while (keys[h] != 0) {
-        h = (h + 1) & (capacity - 1);
+  /** Object id to its index in the dump's order: an open-addressing table over {@link #ids}. */
+  private static final class IdIndex {
+    private final long[] keys;
+    private final int[] values;
+
+    IdIndex() {
+      int capacity = Integer.highestOneBit(Math.max(2, n) * 2) * 2;
+      keys = new long[capacity];
+      values = new int[capacity];
+      for (int i = 0; i < n; i++) {
+        int h = slot(ids[i]);
+        while (keys[h] != 0) {
+          h = (h + 1) & (keys.length - 1);
+        }
+        keys[h] = ids[i];
+        values[h] = i;
       }
-      keys[h] = ids[i];
-      values[h] = i;
     }
+
+    /** The object's index, -1 when it is not in the dump. */
+    int indexOf(long id) {
+      for (int h = slot(id); keys[h] != 0; h = (h + 1) & (keys.length - 1)) {
+        if (keys[h] == id) {
+          return values[h];
+        }
+      }
+      return -1;
+    }
+
+    private int slot(long key) {
+      key ^= key >>> 33;
+      key *= 0xff51afd7ed558ccdL;
+      key ^= key >>> 33;
+      return (int) (key & (keys.length - 1));
+    }
+  }
+
+  /** Each reference as the index of the object it points at (-1 when not in the dump). */
+  private static int[] resolveReferences(IdIndex index) {
     int[] to = new int[nrefs];
     for (int r = 0; r < nrefs; r++) {
-      int h = slot(refs[r], capacity);
-      to[r] = -1;
-      while (keys[h] != 0) {
-        if (keys[h] == refs[r]) {
-          to[r] = values[h];
-          break;
-        }
-        h = (h + 1) & (capacity - 1);
-      }
-    }
-    for (Long root : roots) { // roots are looked up the same way, once
-      int h = slot(root, capacity);
-      while (keys[h] != 0 && keys[h] != root) {
-        h = (h + 1) & (capacity - 1);
-      }
-      rootIndexes.add(keys[h] == root ? values[h] : -1);
+      to[r] = index.indexOf(refs[r]);
     }
     return to;
   }
 
-  private static final List<Integer> rootIndexes = new ArrayList<>();
-
-  private static int slot(long key, int capacity) {
-    key ^= key >>> 33;
-    key *= 0xff51afd7ed558ccdL;
-    key ^= key >>> 33;
-    return (int) (key & (capacity - 1));
-  }
-
-  private static boolean[] markLive(int[] to) {
+  private static boolean[] markLive(IdIndex index, int[] to) {
     boolean[] live = new boolean[n];
     int[] stack = new int[n];
     int sp = 0;
-    for (int root : rootIndexes) {
+    for (long id : roots) {
+      int root = index.indexOf(id);
       if (root >= 0 && !live[root]) {
         live[root] = true;
         stack[sp++] = root;
