@@ -4,6 +4,7 @@ import agentx.config.DatabaseUrl;
 import agentx.events.Metrics;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.jdbcclient.JDBCPool;
 import io.vertx.sqlclient.Pool;
@@ -304,7 +305,7 @@ public final class Database {
         if (busySince == 0L) {
           log.debug("SQLite's write lock is held by another connection; the write waits for it");
         }
-        io.vertx.core.Promise<T> again = io.vertx.core.Promise.promise();
+        Promise<T> again = Promise.promise();
         vertx.setTimer(SQLITE_BUSY_PAUSE_MS, t -> retrying(attempt, n, since).onComplete(again));
         return again.future();
       }
@@ -350,7 +351,7 @@ public final class Database {
     }
 
     <T> Future<T> submit(boolean ahead, Supplier<Future<T>> work) {
-      io.vertx.core.Promise<T> done = io.vertx.core.Promise.promise();
+      Promise<T> done = Promise.promise();
       // the write may end on another thread than it was asked on (the appends' worker, an event loop):
       // its caller goes on on its own context, as the code of a verticle expects
       Context caller = Vertx.currentContext();
