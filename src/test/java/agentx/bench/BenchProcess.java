@@ -155,6 +155,35 @@ final class BenchProcess implements AutoCloseable {
   }
 
   /**
+   * On-CPU and run-queue time of the process's threads so far, in nanoseconds: {@code [on a CPU,
+   * runnable but waiting for one]} from each thread's {@code /proc/<pid>/task/<tid>/schedstat}; null
+   * without it. The second is how long threads that had work waited for a core: on two cores shared
+   * with the load generator, the latency a token gets beyond its own path.
+   */
+  long[] schedNanos() {
+    return schedNanos(Path.of("/proc", String.valueOf(process.pid()), "task"));
+  }
+
+  /** {@link #schedNanos()} of the threads in a {@code /proc/.../task} folder ({@code /proc/self/task}: this JVM). */
+  static long[] schedNanos(Path taskFolder) {
+    long[] sum = new long[2];
+    try (DirectoryStream<Path> tasks = Files.newDirectoryStream(taskFolder)) {
+      for (Path task : tasks) {
+        try {
+          String[] fields = Files.readString(task.resolve("schedstat")).trim().split(" ");
+          sum[0] += Long.parseLong(fields[0]);
+          sum[1] += Long.parseLong(fields[1]);
+        } catch (IOException | RuntimeException e) {
+          // the thread ended between the listing and the read, or no schedstat (a kernel without it)
+        }
+      }
+      return sum;
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  /**
    * CPU time the process's JIT compiler threads ({@code C1 CompilerThre…}, {@code C2 CompilerThre…})
    * have used so far, in nanoseconds; -1 without /proc. A fresh JVM compiles for tens of seconds under
    * load on two cores: CPU that a server running for days spends once, so the warm-up lasts until

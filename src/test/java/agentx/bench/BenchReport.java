@@ -123,13 +123,31 @@ final class BenchReport {
       md.append("- ").append(r.backend).append(", C=").append(r.sessions).append(": runtime start-up to a healthy `/health` ")
           .append(String.format("%,d ms", r.startupMs)).append(r == rows.get(0) ? " (new database: migrations included)" : "")
           .append(String.format("; warm-up rounds: relay %d, runtime %d; JIT compilers' share of the server's CPU in the unpaced run: relay %s, runtime %s",
-              r.floorWarmups, r.runtimeWarmups, jit(r.floor), jit(r.runtime))).append('\n');
+              r.floorWarmups, r.runtimeWarmups, jit(r.floor), jit(r.runtime)))
+          .append(sched(r.floorPaced, r.runtimePaced)).append('\n');
     }
     startups.stream().filter(Objects::nonNull).forEach(s -> md.append("- ").append(s).append('\n'));
     md.append("- upstream tokens written in the whole run (warm-ups included): ").append(String.format("%,d", upstreamTokens)).append('\n');
     List<String> problems = problems();
     md.append("- correctness checks: ").append(problems.isEmpty() ? "all passed" : "FAILED: " + String.join("; ", problems)).append('\n');
     return md.toString();
+  }
+
+  /**
+   * The paced runs as the scheduler saw them, per second of the run: the server's threads on a CPU and
+   * runnable but waiting for one, the load generator's on a CPU (empty without /proc's schedstat).
+   */
+  private static String sched(Phase floor, Phase runtime) {
+    if (floor == null || runtime == null || floor.sched == null || runtime.sched == null) {
+      return "";
+    }
+    return String.format("; paced run, per second: server threads on a CPU %s ms, waiting for one %s ms; load generator on a CPU %s ms"
+        + " (relay → runtime)", perSecond(floor, 0) + " → " + perSecond(runtime, 0), perSecond(floor, 1) + " → " + perSecond(runtime, 1),
+        perSecond(floor, 2) + " → " + perSecond(runtime, 2));
+  }
+
+  private static String perSecond(Phase phase, int i) {
+    return String.format("%,.0f", phase.sched[i] / 1e6 / (phase.sched[3] / 1e9));
   }
 
   private static String jit(Phase phase) {

@@ -28,6 +28,12 @@ final class Phase {
   long serverCpuNanos = -1;
   /** Of that, what the server's JIT compiler threads used (−1 when unknown). */
   long serverJitNanos = -1;
+  /**
+   * The scheduler's view over the phase ({@link BenchProcess#schedNanos}): the server's threads on a
+   * CPU and runnable but waiting for one, this JVM's (the load generator's) on a CPU, and the time they
+   * were taken over (the phase with its connections' set-up); null when unknown.
+   */
+  long[] sched;
 
   private Phase(int streams, int tokensEach, long delivered, long wallNanos, long[] latencies, List<String> problems) {
     this.streams = streams;
@@ -158,11 +164,13 @@ final class Phase {
 
   String summary() {
     return String.format("%d streams × %d tokens: %,d events in %,.0f ms = %,.0f events/s%s;"
-        + " added latency p50 %.2f ms, p99 %.2f ms, max %.2f ms%s",
+        + " added latency p50 %.2f ms, p99 %.2f ms, max %.2f ms%s%s",
         streams, tokensEach, delivered, wallNanos / 1e6, eventsPerSecond(),
         serverCpuNanos < 0 ? "" : String.format(", server CPU %,.0f ms = %.1f µs/event (JIT compilers %.0f %% of it)",
             serverCpuNanos / 1e6, cpuMicrosPerEvent(), 100 * jitShare()),
         latencyMs(0.5), latencyMs(0.99), latencyMs(1.0),
+        sched == null ? "" : String.format("; server threads on a CPU %,.0f ms, waiting for one %,.0f ms; load generator on a CPU %,.0f ms",
+            sched[0] / 1e6, sched[1] / 1e6, sched[2] / 1e6),
         problems.isEmpty() ? "" : "; PROBLEMS: " + problems);
   }
 

@@ -146,8 +146,8 @@ class StreamBenchmark {
       });
       row.floor = measured(relay, () -> clients.relay(port, c, settings.tokens(), 0, deadline, relay::isAlive));
       progress("  unpaced: %s", row.floor.summary());
-      row.floorPaced = clients.relay(port, c, settings.pacedTokens(c), settings.paceMs(),
-          deadlineMs(c, settings.pacedTokens(c), settings.paceMs()), relay::isAlive);
+      row.floorPaced = measured(relay, () -> clients.relay(port, c, settings.pacedTokens(c), settings.paceMs(),
+          deadlineMs(c, settings.pacedTokens(c), settings.paceMs()), relay::isAlive));
       progress("  paced:   %s", row.floorPaced.summary());
       row.relayPeakKb = relay.peakRssKb();
       relay.errors().forEach(line -> row.problems.add("relay: " + line));
@@ -191,8 +191,8 @@ class StreamBenchmark {
         // the paced run right after the unpaced one, before the read-backs below: those take code paths
         // (pages of 5,000 events encoded, the slow client's replay) that the JIT would compile during it
         List<String> paced = clients.createSessions(port, tag + "-paced", c);
-        row.runtimePaced = clients.runtime(port, paced, settings.pacedTokens(c), settings.paceMs(),
-            deadlineMs(c, settings.pacedTokens(c), settings.paceMs()), runtime.process::isAlive);
+        row.runtimePaced = measured(runtime.process, () -> clients.runtime(port, paced, settings.pacedTokens(c), settings.paceMs(),
+            deadlineMs(c, settings.pacedTokens(c), settings.paceMs()), runtime.process::isAlive));
         progress("  paced:   %s%s", row.runtimePaced.summary(), row.runtimePaced.timeline);
         long pacedPersisted = db.queryLong(PERSISTED_STREAM_EVENTS, tag + "-paced");
         if (pacedPersisted != (long) c * settings.pacedTokens(c)) {
@@ -249,9 +249,17 @@ class StreamBenchmark {
   private static Phase measured(BenchProcess server, Supplier<Phase> run) {
     long cpu = server.cpuNanos();
     long jit = server.jitCpuNanos();
+    long[] sched = server.schedNanos();
+    long[] self = BenchProcess.schedNanos(Path.of("/proc/self/task"));
+    long start = System.nanoTime();
     Phase phase = run.get();
     phase.serverCpuNanos = cpu < 0 ? -1 : server.cpuNanos() - cpu;
     phase.serverJitNanos = jit < 0 ? -1 : server.jitCpuNanos() - jit;
+    long[] schedAfter = server.schedNanos();
+    long[] selfAfter = BenchProcess.schedNanos(Path.of("/proc/self/task"));
+    if (sched != null && self != null && schedAfter != null && selfAfter != null) {
+      phase.sched = new long[] {schedAfter[0] - sched[0], schedAfter[1] - sched[1], selfAfter[0] - self[0], System.nanoTime() - start};
+    }
     return phase;
   }
 
