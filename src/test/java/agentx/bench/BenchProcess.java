@@ -167,17 +167,19 @@ final class BenchProcess implements AutoCloseable {
   /** {@link #schedNanos()} of the threads in a {@code /proc/.../task} folder ({@code /proc/self/task}: this JVM). */
   static long[] schedNanos(Path taskFolder) {
     long[] sum = new long[2];
+    int read = 0;
     try (DirectoryStream<Path> tasks = Files.newDirectoryStream(taskFolder)) {
       for (Path task : tasks) {
         try {
           String[] fields = Files.readString(task.resolve("schedstat")).trim().split(" ");
           sum[0] += Long.parseLong(fields[0]);
           sum[1] += Long.parseLong(fields[1]);
+          read++;
         } catch (IOException | RuntimeException e) {
           // the thread ended between the listing and the read, or no schedstat (a kernel without it)
         }
       }
-      return sum;
+      return read == 0 ? null : sum;
     } catch (IOException | RuntimeException e) {
       return null;
     }
