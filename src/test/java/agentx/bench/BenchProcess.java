@@ -154,35 +154,46 @@ final class BenchProcess implements AutoCloseable {
     }
   }
 
-  /**
-   * On-CPU and run-queue time of the process's threads so far, in nanoseconds: {@code [on a CPU,
-   * runnable but waiting for one]} from each thread's {@code /proc/<pid>/task/<tid>/schedstat}; null
-   * without it. The second is how long threads that had work waited for a core: on two cores shared
-   * with the load generator, the latency a token gets beyond its own path.
-   */
-  long[] schedNanos() {
-    return schedNanos(Path.of("/proc", String.valueOf(process.pid()), "task"));
+  /** Threads' time on a CPU and runnable but waiting for one, in nanoseconds ({@code schedstat}'s first two fields). */
+  record Sched(long onCpuNanos, long waitingNanos) {
+    Sched minus(Sched before) {
+      return new Sched(onCpuNanos - before.onCpuNanos, waitingNanos - before.waitingNanos);
+    }
   }
 
-  /** {@link #schedNanos()} of the threads in a {@code /proc/.../task} folder ({@code /proc/self/task}: this JVM). */
-  static long[] schedNanos(Path taskFolder) {
-    long[] sum = new long[2];
+  /**
+   * The process's threads so far, from each one's {@code /proc/<pid>/task/<tid>/schedstat}; null
+   * without it. The waiting time is how long threads that had work waited for a core: on two cores
+   * shared with the load generator, the latency a token gets beyond its own path.
+   */
+  Sched sched() {
+    return sched(taskFolder());
+  }
+
+  /** {@link #sched()} of the threads in a {@code /proc/.../task} folder ({@code /proc/self/task}: this JVM). */
+  static Sched sched(Path taskFolder) {
+    long onCpu = 0;
+    long waiting = 0;
     int read = 0;
     try (DirectoryStream<Path> tasks = Files.newDirectoryStream(taskFolder)) {
       for (Path task : tasks) {
         try {
           String[] fields = Files.readString(task.resolve("schedstat")).trim().split(" ");
-          sum[0] += Long.parseLong(fields[0]);
-          sum[1] += Long.parseLong(fields[1]);
+          onCpu += Long.parseLong(fields[0]);
+          waiting += Long.parseLong(fields[1]);
           read++;
         } catch (IOException | RuntimeException e) {
           // the thread ended between the listing and the read, or no schedstat (a kernel without it)
         }
       }
-      return read == 0 ? null : sum;
+      return read == 0 ? null : new Sched(onCpu, waiting);
     } catch (IOException | RuntimeException e) {
       return null;
     }
+  }
+
+  private Path taskFolder() {
+    return Path.of("/proc", String.valueOf(process.pid()), "task");
   }
 
   /**
@@ -193,7 +204,7 @@ final class BenchProcess implements AutoCloseable {
    */
   long jitCpuNanos() {
     long ticks = 0;
-    try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc", String.valueOf(process.pid()), "task"))) {
+    try (DirectoryStream<Path> tasks = Files.newDirectoryStream(taskFolder())) {
       for (Path task : tasks) {
         try {
           if (!Files.readString(task.resolve("comm")).contains("CompilerThre")) {

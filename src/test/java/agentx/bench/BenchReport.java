@@ -141,13 +141,13 @@ final class BenchReport {
     if (floor == null || runtime == null || floor.sched == null || runtime.sched == null) {
       return "";
     }
-    return String.format("; paced run, per second: server threads on a CPU %s ms, waiting for one %s ms; load generator on a CPU %s ms"
-        + " (relay → runtime)", perSecond(floor, 0) + " → " + perSecond(runtime, 0), perSecond(floor, 1) + " → " + perSecond(runtime, 1),
-        perSecond(floor, 2) + " → " + perSecond(runtime, 2));
-  }
-
-  private static String perSecond(Phase phase, int i) {
-    return String.format("%,.0f", phase.sched[i] / 1e6 / (phase.sched[3] / 1e9));
+    Phase.SchedView f = floor.sched;
+    Phase.SchedView r = runtime.sched;
+    return String.format("; paced run, per second: server threads on a CPU %,.0f → %,.0f ms, waiting for one %,.0f → %,.0f ms;"
+        + " load generator on a CPU %,.0f → %,.0f ms (relay → runtime)",
+        f.perSecond(f.server().onCpuNanos()), r.perSecond(r.server().onCpuNanos()),
+        f.perSecond(f.server().waitingNanos()), r.perSecond(r.server().waitingNanos()),
+        f.perSecond(f.loadGeneratorNanos()), r.perSecond(r.loadGeneratorNanos()));
   }
 
   private static String jit(Phase phase) {

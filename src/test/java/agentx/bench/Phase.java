@@ -28,12 +28,19 @@ final class Phase {
   long serverCpuNanos = -1;
   /** Of that, what the server's JIT compiler threads used (−1 when unknown). */
   long serverJitNanos = -1;
+  /** The scheduler's view over the phase; null when unknown. */
+  SchedView sched;
+
   /**
-   * The scheduler's view over the phase ({@link BenchProcess#schedNanos}): the server's threads on a
-   * CPU and runnable but waiting for one, this JVM's (the load generator's) on a CPU, and the time they
-   * were taken over (the phase with its connections' set-up); null when unknown.
+   * The server's threads over a phase ({@link BenchProcess#sched}), this JVM's (the load generator's)
+   * time on a CPU, and the time they were taken over (the phase with its connections' set-up).
    */
-  long[] sched;
+  record SchedView(BenchProcess.Sched server, long loadGeneratorNanos, long windowNanos) {
+    /** {@code nanos} as milliseconds per second of the window. */
+    double perSecond(long nanos) {
+      return nanos / 1e6 / (windowNanos / 1e9);
+    }
+  }
 
   private Phase(int streams, int tokensEach, long delivered, long wallNanos, long[] latencies, List<String> problems) {
     this.streams = streams;
@@ -170,7 +177,7 @@ final class Phase {
             serverCpuNanos / 1e6, cpuMicrosPerEvent(), 100 * jitShare()),
         latencyMs(0.5), latencyMs(0.99), latencyMs(1.0),
         sched == null ? "" : String.format("; server threads on a CPU %,.0f ms, waiting for one %,.0f ms; load generator on a CPU %,.0f ms",
-            sched[0] / 1e6, sched[1] / 1e6, sched[2] / 1e6),
+            sched.server().onCpuNanos() / 1e6, sched.server().waitingNanos() / 1e6, sched.loadGeneratorNanos() / 1e6),
         problems.isEmpty() ? "" : "; PROBLEMS: " + problems);
   }
 

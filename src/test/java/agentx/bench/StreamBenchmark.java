@@ -245,20 +245,23 @@ class StreamBenchmark {
     }
   }
 
+  /** This JVM's threads: the load generator's clients and the fake Claude. */
+  private static final Path SELF = Path.of("/proc/self/task");
+
   /** A run with the server's CPU time (and its JIT compilers' part) over it. */
   private static Phase measured(BenchProcess server, Supplier<Phase> run) {
     long cpu = server.cpuNanos();
     long jit = server.jitCpuNanos();
-    long[] sched = server.schedNanos();
-    long[] self = BenchProcess.schedNanos(Path.of("/proc/self/task"));
+    BenchProcess.Sched sched = server.sched();
+    BenchProcess.Sched self = BenchProcess.sched(SELF);
     long start = System.nanoTime();
     Phase phase = run.get();
     phase.serverCpuNanos = cpu < 0 ? -1 : server.cpuNanos() - cpu;
     phase.serverJitNanos = jit < 0 ? -1 : server.jitCpuNanos() - jit;
-    long[] schedAfter = server.schedNanos();
-    long[] selfAfter = BenchProcess.schedNanos(Path.of("/proc/self/task"));
+    BenchProcess.Sched schedAfter = server.sched();
+    BenchProcess.Sched selfAfter = BenchProcess.sched(SELF);
     if (sched != null && self != null && schedAfter != null && selfAfter != null) {
-      phase.sched = new long[] {schedAfter[0] - sched[0], schedAfter[1] - sched[1], selfAfter[0] - self[0], System.nanoTime() - start};
+      phase.sched = new Phase.SchedView(schedAfter.minus(sched), selfAfter.onCpuNanos() - self.onCpuNanos(), System.nanoTime() - start);
     }
     return phase;
   }
