@@ -42,6 +42,8 @@ final class BenchReport {
     int runtimeWarmups;
     long persisted = -1;
     long persistedExpected;
+    /** The storing floor's runs (SQLite rows with bench.storingRelay), or null. */
+    Relayed storing;
     String slowClient = "not run";
     boolean slowOk;
     final List<String> problems = new ArrayList<>();
@@ -50,6 +52,12 @@ final class BenchReport {
       this.backend = backend;
       this.sessions = sessions;
       this.tokens = tokens;
+    }
+
+    /** The runtime's events/s over the storing floor's. */
+    double storingRatio() {
+      return storing == null || storing.unpaced() == null || runtime == null || storing.unpaced().eventsPerSecond() == 0 ? Double.NaN
+          : runtime.eventsPerSecond() / storing.unpaced().eventsPerSecond();
     }
 
     double ratio() {
@@ -70,6 +78,17 @@ final class BenchReport {
               + phase.phase.problems);
         }
       }
+      if (storing != null) {
+        for (var phase : List.of(named("storing floor", storing.unpaced()), named("storing floor paced", storing.paced()))) {
+          if (phase.phase != null && !phase.phase.ok()) {
+            all.add(where + phase.name + ": " + phase.phase.delivered + " of " + phase.phase.expected() + " tokens delivered "
+                + phase.phase.problems);
+          }
+        }
+        if (storing.unpaced() != null && storing.stored() != storing.storedExpected()) {
+          all.add(where + "the storing floor stored " + storing.stored() + " token events, expected " + storing.storedExpected());
+        }
+      }
       if (persisted != persistedExpected) {
         all.add(where + "persisted " + persisted + " stream events, expected " + persistedExpected);
       }
@@ -86,6 +105,13 @@ final class BenchReport {
 
     private record Named(String name, Phase phase) {}
   }
+
+  /**
+   * A relay's runs in one process: its warm-up rounds, the unpaced and the paced run (null when it
+   * failed before them), its peak RSS, and for the storing floor the token events it stored in the
+   * unpaced run against the run's tokens (-1 for the raw relay).
+   */
+  record Relayed(Phase unpaced, Phase paced, int warmups, long peakKb, long stored, long storedExpected) {}
 
   List<String> problems() {
     List<String> all = new ArrayList<>();
@@ -127,10 +153,46 @@ final class BenchReport {
           .append(sched(r.floorPaced, r.runtimePaced)).append('\n');
     }
     startups.stream().filter(Objects::nonNull).forEach(s -> md.append("- ").append(s).append('\n'));
+    storingTable(md);
     md.append("- upstream tokens written in the whole run (warm-ups included): ").append(String.format("%,d", upstreamTokens)).append('\n');
     List<String> problems = problems();
     md.append("- correctness checks: ").append(problems.isEmpty() ? "all passed" : "FAILED: " + String.join("; ", problems)).append('\n');
     return md.toString();
+  }
+
+  /**
+   * The storing floor beside the runtime, for the rows that have it: what persist-then-publish costs
+   * on the relay's path with nothing else, so the runtime's ratio to it is what the runtime adds.
+   */
+  private void storingTable(StringBuilder md) {
+    List<Row> storing = rows.stream().filter(r -> r.storing != null).toList();
+    if (storing.isEmpty()) {
+      return;
+    }
+    md.append("\nThe storing floor: the relay writing each event to a SQLite file (one writer thread, every waiting event in one"
+        + " transaction, WAL, `synchronous=NORMAL`) before it forwards it; its own process, in the same row's run.\n\n");
+    md.append("| backend | C | storing floor events/s | runtime events/s | runtime ÷ storing floor | server CPU µs/event: storing floor → runtime"
+        + " | added latency paced, p50 / p99 ms: storing floor → runtime | storing floor peak RSS MiB | token events stored by the floor |\n");
+    md.append("|---|--:|--:|--:|--:|--:|---|--:|---|\n");
+    for (Row r : storing) {
+      Relayed f = r.storing;
+      md.append("| ").append(r.backend)
+          .append(" | ").append(String.format("%,d", r.sessions))
+          .append(" | ").append(rate(f.unpaced()))
+          .append(" | ").append(rate(r.runtime))
+          .append(" | ").append(Double.isNaN(r.storingRatio()) ? "–" : String.format("%.2f", r.storingRatio()))
+          .append(" | ").append(cpu(f.unpaced())).append(" → ").append(cpu(r.runtime))
+          .append(" | ").append(latency(f.paced())).append(" → ").append(latency(r.runtimePaced))
+          .append(" | ").append(mib(f.peakKb()))
+          .append(" | ").append(f.unpaced() == null ? "–" : String.format("%,d / %,d %s", f.stored(), f.storedExpected(),
+              f.stored() == f.storedExpected() ? "✓" : "✗"))
+          .append(" |\n");
+    }
+    md.append('\n');
+    for (Row r : storing) {
+      md.append("- ").append(r.backend).append(", C=").append(r.sessions).append(": storing floor warm-up rounds ").append(r.storing.warmups())
+          .append(sched(r.storing.paced(), r.runtimePaced).replace("(relay → runtime)", "(storing floor → runtime)")).append('\n');
+    }
   }
 
   /**

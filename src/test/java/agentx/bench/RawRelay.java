@@ -18,6 +18,15 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.core.parsetools.RecordParser;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The floor the streaming benchmark compares the runtime with: the same Vert.x path (WebSocket in,
@@ -27,8 +36,16 @@ import java.nio.charset.StandardCharsets;
  * forwarded as one text frame. No JSON parsing of the stream, no storage, no event bus, no
  * sequencing, no replay. Errors become an {@code event: error} frame.
  *
+ * <p>With a SQLite file as a fourth argument it is the <em>storing</em> floor: each event is first
+ * written to that file, then forwarded, the least that persist-then-publish costs on the same path.
+ * The event loop hands the event to one writer thread; the writer takes every event waiting, writes
+ * them in one transaction (a row each in a table shaped like the runtime's {@code events}: a rowid
+ * table with a primary key on stream and number; WAL, {@code synchronous=NORMAL}, as the runtime), and
+ * hands each back to its event loop, which writes the frame. No JSON, no event bus, no numbering
+ * query (numbers are counted in memory), no reply to anyone.
+ *
  * <p>A separate process, so that its memory is measured alone:
- * {@code java -cp <test classpath> agentx.bench.RawRelay <upstream base URL> <instances> <pool size>};
+ * {@code java -cp <test classpath> agentx.bench.RawRelay <upstream base URL> <instances> <pool size> [<sqlite file>]};
  * it prints {@code RAW RELAY LISTENING ON <port>} when ready.
  */
 public final class RawRelay {
@@ -42,6 +59,7 @@ public final class RawRelay {
     int pool = args.length > 2 ? Integer.parseInt(args[2]) : 64;
     // the runtime's Anthropic client has one pool of `pool` connections; split it among the instances
     int poolPerInstance = Math.max(1, (pool + instances - 1) / instances);
+    Store store = args.length > 3 ? Store.open(args[3]) : null;
     Vertx vertx = Vertx.vertx();
     int port;
     try {
@@ -49,7 +67,7 @@ public final class RawRelay {
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
-    vertx.deployVerticle(() -> new Relay(upstream, port, poolPerInstance), new DeploymentOptions().setInstances(instances))
+    vertx.deployVerticle(() -> new Relay(upstream, port, poolPerInstance, store), new DeploymentOptions().setInstances(instances))
         .onSuccess(id -> System.out.println(READY + port))
         .onFailure(e -> {
           e.printStackTrace();
@@ -61,12 +79,14 @@ public final class RawRelay {
     private final URI upstream;
     private final int poolSize;
     private final int port;
+    private final Store store;
     private HttpClient http;
 
-    Relay(URI upstream, int port, int poolSize) {
+    Relay(URI upstream, int port, int poolSize, Store store) {
       this.upstream = upstream;
       this.port = port;
       this.poolSize = poolSize;
+      this.store = store;
     }
 
     @Override
@@ -103,14 +123,26 @@ public final class RawRelay {
           return send(request, body);
         }).onSuccess(response -> {
           RecordParser events = RecordParser.newDelimited("\n\n", response);
+          String stream = store == null ? null : store.newStream();
+          io.vertx.core.Context context = vertx.getOrCreateContext();
+          long[] seq = {0};
           events.handler(event -> {
-            if (!ws.isClosed()) {
-              ws.writeTextMessage(event.toString(StandardCharsets.UTF_8) + "\n\n");
+            String sse = event.toString(StandardCharsets.UTF_8) + "\n\n";
+            if (store == null) {
+              forward(ws, sse);
+            } else {
+              store.append(stream, ++seq[0], sse, context, () -> forward(ws, sse));
             }
           });
           events.exceptionHandler(e -> error(ws, e));
         }).onFailure(e -> error(ws, e));
       });
+    }
+
+    private static void forward(ServerWebSocket ws, String text) {
+      if (!ws.isClosed()) {
+        ws.writeTextMessage(text);
+      }
     }
 
     private static Future<io.vertx.core.http.HttpClientResponse> send(HttpClientRequest request, Buffer body) {
@@ -120,6 +152,84 @@ public final class RawRelay {
     private static void error(ServerWebSocket ws, Throwable e) {
       if (!ws.isClosed()) {
         ws.writeTextMessage("event: error\ndata: " + new JsonObject().put("type", "error").put("message", String.valueOf(e)).encode() + "\n\n");
+      }
+    }
+  }
+
+  /** The storing floor's one SQLite writer: every event waiting goes in one transaction, then back to its event loop. */
+  static final class Store {
+    static final String TABLE = "CREATE TABLE IF NOT EXISTS relay_events (stream_id TEXT NOT NULL, seq INTEGER NOT NULL,"
+        + " body TEXT NOT NULL, created_at TEXT NOT NULL, PRIMARY KEY (stream_id, seq))";
+
+    private record Pending(String stream, long seq, String body, io.vertx.core.Context context, Runnable stored) {}
+
+    private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+    private final AtomicLong streams = new AtomicLong();
+    private final Connection jdbc;
+    private final PreparedStatement insert;
+
+    private Store(Connection jdbc) throws SQLException {
+      this.jdbc = jdbc;
+      this.insert = jdbc.prepareStatement("INSERT INTO relay_events (stream_id, seq, body, created_at) VALUES (?, ?, ?, ?)");
+    }
+
+    static Store open(String file) {
+      try {
+        Connection jdbc = DriverManager.getConnection("jdbc:sqlite:" + file);
+        try (Statement s = jdbc.createStatement()) {
+          s.execute("PRAGMA journal_mode=WAL");
+          s.execute("PRAGMA synchronous=NORMAL");
+          s.execute(TABLE);
+        }
+        jdbc.setAutoCommit(false);
+        Store store = new Store(jdbc);
+        Thread writer = new Thread(store::write, "relay-sqlite-writer");
+        writer.setDaemon(true);
+        writer.start();
+        return store;
+      } catch (SQLException e) {
+        throw new IllegalStateException("cannot open " + file, e);
+      }
+    }
+
+    String newStream() {
+      return ProcessHandle.current().pid() + "-" + streams.incrementAndGet();
+    }
+
+    /** Any thread; {@code stored} runs on {@code context} once the event is committed. */
+    void append(String stream, long seq, String body, io.vertx.core.Context context, Runnable stored) {
+      queue.add(new Pending(stream, seq, body, context, stored));
+    }
+
+    private void write() {
+      List<Pending> batch = new ArrayList<>();
+      while (true) {
+        try {
+          batch.add(queue.take());
+        } catch (InterruptedException e) {
+          return;
+        }
+        queue.drainTo(batch);
+        String now = java.time.Instant.now().toString();
+        try {
+          for (Pending p : batch) {
+            insert.setString(1, p.stream());
+            insert.setLong(2, p.seq());
+            insert.setString(3, p.body());
+            insert.setString(4, now);
+            insert.addBatch();
+          }
+          insert.executeBatch();
+          jdbc.commit();
+        } catch (SQLException e) {
+          // a floor that loses events is no floor: stop loudly, the benchmark reports the missing rows
+          e.printStackTrace();
+          System.exit(3);
+        }
+        for (Pending p : batch) {
+          p.context().runOnContext(v -> p.stored().run());
+        }
+        batch.clear();
       }
     }
   }

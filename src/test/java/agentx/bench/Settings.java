@@ -28,6 +28,8 @@ import java.util.Locale;
  * <tr><td>bench.relayJvm</td><td>(none)</td><td>(none)</td><td>extra JVM flags for the relay</td></tr>
  * <tr><td>bench.relayInstances</td><td>cores</td><td>cores</td><td>relay verticle instances (event loops)</td></tr>
  * <tr><td>bench.relayPool</td><td>64</td><td>64</td><td>relay connections to Claude, as the runtime's AnthropicClient</td></tr>
+ * <tr><td>bench.storingRelay</td><td>true</td><td>true</td><td>SQLite rows also measure the storing floor: the relay writing
+ *     each event to a SQLite file before it forwards it ({@link RawRelay}, fourth argument)</td></tr>
  * <tr><td>bench.write</td><td>true</td><td>false</td><td>replace the section in docs/PERFORMANCE.md</td></tr>
  * <tr><td>bench.tokensDump</td><td>(none)</td><td>(none)</td><td>a folder: every measured token of every run, {@link Phase#dump}</td></tr>
  * </table>
@@ -51,6 +53,7 @@ record Settings(
     int relayInstances,
     int relayPool,
     int upstreamInstances,
+    boolean storingRelay,
     boolean write,
     Path jar,
     Path docs,
@@ -80,6 +83,7 @@ record Settings(
         Integer.parseInt(prop("bench.relayInstances", String.valueOf(cores))),
         Integer.parseInt(prop("bench.relayPool", "64")),
         Integer.parseInt(prop("bench.upstreamInstances", String.valueOf(cores))),
+        Boolean.parseBoolean(prop("bench.storingRelay", "true")),
         Boolean.parseBoolean(prop("bench.write", String.valueOf(!smoke))),
         Path.of(prop("agentx.jar", "target/agentx.jar")),
         Path.of(prop("bench.docs", "docs/PERFORMANCE.md")),
@@ -105,8 +109,8 @@ record Settings(
   public String toString() {
     return String.format("C=%s, %d tokens per answer (paced runs: %d tokens, at least %d in all, one every %d ms), backends %s, warm-up rounds of %d streams per process"
         + " until the JIT compilers use at most %.0f %% of a round's CPU (at most %d rounds, %d s),"
-        + " heap-capped row %s, extra JVM flags: runtime %s, relay %s; relay %d event loop(s) with %d connections to Claude, upstream %d event loop(s)",
-        sessions, tokens, pacedTokens, pacedSamples, paceMs, backends, warmup, 100 * warmupJit, warmupRounds, warmupSeconds, heapCap.isEmpty() ? "off" : "-Xmx" + heapCap,
+        + " heap-capped row %s, storing floor on SQLite rows %s, extra JVM flags: runtime %s, relay %s; relay %d event loop(s) with %d connections to Claude, upstream %d event loop(s)",
+        sessions, tokens, pacedTokens, pacedSamples, paceMs, backends, warmup, 100 * warmupJit, warmupRounds, warmupSeconds, heapCap.isEmpty() ? "off" : "-Xmx" + heapCap, storingRelay ? "on" : "off",
         serverJvm.isEmpty() ? "none" : String.join(" ", serverJvm), relayJvm.isEmpty() ? "none" : String.join(" ", relayJvm), relayInstances, relayPool, upstreamInstances);
   }
 }

@@ -120,6 +120,15 @@ class StreamBenchmark {
       row.problems.add("the floor run failed: " + e);
       progress("  FAILED: %s", e);
     }
+    if (settings.storingRelay() && label.equals("sqlite")) {
+      progress("[%s C=%d] storing floor", label, c);
+      try {
+        storingFloor(row, relayJvm);
+      } catch (Exception e) {
+        row.problems.add("the storing floor run failed: " + e);
+        progress("  FAILED: %s", e);
+      }
+    }
     progress("[%s C=%d] runtime", label, c);
     try {
       runtime(row, db, serverJvm);
@@ -131,27 +140,64 @@ class StreamBenchmark {
   }
 
   private void floor(BenchReport.Row row, List<String> jvm) throws Exception {
+    BenchReport.Relayed raw = relayed(row, jvm, null);
+    row.floorWarmups = raw.warmups();
+    row.floor = raw.unpaced();
+    row.floorPaced = raw.paced();
+    row.relayPeakKb = raw.peakKb();
+  }
+
+  /** The storing floor at the row's C, on a fresh SQLite file. */
+  private void storingFloor(BenchReport.Row row, List<String> jvm) throws Exception {
+    Path file = settings.workDir().resolve("storing-relay.db");
+    for (String suffix : List.of("", "-wal", "-shm")) {
+      Files.deleteIfExists(Path.of(file + suffix));
+    }
+    row.storing = relayed(row, jvm, file);
+  }
+
+  /**
+   * A relay in a fresh process at the row's C: warm-up rounds, the unpaced run, the paced run; with
+   * {@code store}, the storing floor writing every event to that SQLite file, whose token events from
+   * the unpaced run are counted. A failed run is written in the row and leaves its phase null.
+   */
+  private BenchReport.Relayed relayed(BenchReport.Row row, List<String> jvm, Path store) throws Exception {
     int c = row.sessions;
     long deadline = deadlineMs(c, settings.tokens(), 0);
-    try (BenchProcess relay = BenchProcess.start("relay", jvm,
-        List.of("-cp", System.getProperty("java.class.path"), RawRelay.class.getName(), upstream.baseUrl(),
-            String.valueOf(settings.relayInstances()), String.valueOf(settings.relayPool())),
-        settings.workDir().resolve("relay"), Map.of())) {
-      int port = Integer.parseInt(relay.await(RELAY_READY, 60_000).group(1));
-      row.floorWarmups = warmUp(relay, () -> {
-        Phase unpaced = clients.relay(port, settings.warmup(), settings.tokens(), 0, deadline, relay::isAlive);
-        logProblems(clients.relay(port, settings.warmup(), WARMUP_PACED_TOKENS, settings.paceMs(),
-            deadlineMs(settings.warmup(), WARMUP_PACED_TOKENS, settings.paceMs()), relay::isAlive));
-        return unpaced;
-      });
-      row.floor = measured(relay, () -> clients.relay(port, c, settings.tokens(), 0, deadline, relay::isAlive));
-      progress("  unpaced: %s", row.floor.summary());
-      row.floorPaced = measured(relay, () -> clients.relay(port, c, settings.pacedTokens(c), settings.paceMs(),
-          deadlineMs(c, settings.pacedTokens(c), settings.paceMs()), relay::isAlive));
-      progress("  paced:   %s", row.floorPaced.summary());
-      row.relayPeakKb = relay.peakRssKb();
-      relay.errors().forEach(line -> row.problems.add("relay: " + line));
-      progress("  relay peak RSS %,d KiB", row.relayPeakKb);
+    String name = store == null ? "relay" : "storing-relay";
+    List<String> main = new ArrayList<>(List.of("-cp", System.getProperty("java.class.path"), RawRelay.class.getName(), upstream.baseUrl(),
+        String.valueOf(settings.relayInstances()), String.valueOf(settings.relayPool())));
+    if (store != null) {
+      main.add(store.toString());
+    }
+    Phase unpaced = null;
+    Phase paced = null;
+    int warmups = 0;
+    long stored = -1;
+    try (BenchProcess relay = BenchProcess.start(name, jvm, main, settings.workDir().resolve(name), Map.of())) {
+      try {
+        int port = Integer.parseInt(relay.await(RELAY_READY, 60_000).group(1));
+        warmups = warmUp(relay, () -> {
+          Phase round = clients.relay(port, settings.warmup(), settings.tokens(), 0, deadline, relay::isAlive);
+          logProblems(clients.relay(port, settings.warmup(), WARMUP_PACED_TOKENS, settings.paceMs(),
+              deadlineMs(settings.warmup(), WARMUP_PACED_TOKENS, settings.paceMs()), relay::isAlive));
+          return round;
+        });
+        long lastRow = store == null ? 0 : StoredRelayEvents.lastRow(store);
+        unpaced = measured(relay, () -> clients.relay(port, c, settings.tokens(), 0, deadline, relay::isAlive));
+        progress("  unpaced: %s", unpaced.summary());
+        if (store != null) {
+          stored = StoredRelayEvents.tokensAfter(store, lastRow);
+          progress("  token events stored by the floor: %,d of %,d", stored, (long) c * settings.tokens());
+        }
+        paced = measured(relay, () -> clients.relay(port, c, settings.pacedTokens(c), settings.paceMs(),
+            deadlineMs(c, settings.pacedTokens(c), settings.paceMs()), relay::isAlive));
+        progress("  paced:   %s", paced.summary());
+      } finally {
+        relay.errors().forEach(line -> row.problems.add(name + ": " + line));
+        progress("  %s peak RSS %,d KiB", name, relay.peakRssKb());
+      }
+      return new BenchReport.Relayed(unpaced, paced, warmups, relay.peakRssKb(), stored, (long) c * settings.tokens());
     }
   }
 

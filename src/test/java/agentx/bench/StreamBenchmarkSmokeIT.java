@@ -10,8 +10,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Keeps the streaming benchmark working: its tiny size ({@code bench.smoke}) against the built jar,
  * asserting only what must hold whatever the machine's speed: every token delivered through the
- * relay and the runtime, every stream event persisted, the slow client's replay whole, the report
- * written. No timing is asserted.
+ * relay, the storing floor and the runtime, every stream event persisted (by the runtime and by the
+ * storing floor), the slow client's replay whole, the report written. No timing is asserted.
  */
 class StreamBenchmarkSmokeIT {
 
@@ -28,6 +28,8 @@ class StreamBenchmarkSmokeIT {
     assertThat(report.rows).hasSize(settings.sessions().size() * settings.backends().size());
     for (BenchReport.Row row : report.rows) {
       assertThat(row.floor.delivered).isEqualTo((long) row.sessions * row.tokens);
+      assertThat(row.storing.unpaced().delivered).isEqualTo((long) row.sessions * row.tokens);
+      assertThat(row.storing.stored()).isEqualTo((long) row.sessions * row.tokens);
       assertThat(row.runtime.delivered).isEqualTo((long) row.sessions * row.tokens);
       assertThat(row.persisted).isEqualTo((long) row.sessions * row.tokens);
       assertThat(row.slowOk).as(row.slowClient).isTrue();
@@ -35,6 +37,6 @@ class StreamBenchmarkSmokeIT {
       assertThat(row.runtime.latencies).hasSize(row.sessions * row.tokens);
     }
     Path written = settings.workDir().resolve("report.md");
-    assertThat(Files.readString(written)).contains("| backend | C |", "correctness checks: all passed");
+    assertThat(Files.readString(written)).contains("| backend | C |", "| storing floor events/s |", "correctness checks: all passed");
   }
 }
