@@ -81,15 +81,23 @@ class StreamBenchmark {
       progress("settings: " + settings);
       for (Backend backend : settings.backends()) {
         TestDatabase db = TestDatabases.create(backend, settings.workDir());
-        for (int c : settings.sessions()) {
-          report.rows.add(row(backend.name().toLowerCase(), db, c, List.of()));
+        try {
+          for (int c : settings.sessions()) {
+            report.rows.add(row(backend.name().toLowerCase(), db, c, List.of()));
+          }
+          report.startups.add(startups(backend.name().toLowerCase(), db));
+        } finally {
+          removeSqliteFiles(db);
         }
-        report.startups.add(startups(backend.name().toLowerCase(), db));
       }
       if (!settings.heapCap().isEmpty()) {
         int c = settings.sessions().stream().mapToInt(Integer::intValue).max().orElse(1);
         TestDatabase db = TestDatabases.create(Backend.SQLITE, settings.workDir());
-        report.rows.add(row("sqlite, -Xmx" + settings.heapCap(), db, c, List.of("-Xmx" + settings.heapCap())));
+        try {
+          report.rows.add(row("sqlite, -Xmx" + settings.heapCap(), db, c, List.of("-Xmx" + settings.heapCap())));
+        } finally {
+          removeSqliteFiles(db);
+        }
       }
     } finally {
       if (clients != null) {
@@ -147,13 +155,31 @@ class StreamBenchmark {
     row.relayPeakKb = raw.peakKb();
   }
 
-  /** The storing floor at the row's C, on a fresh SQLite file. */
+  /** The storing floor at the row's C, on a fresh SQLite file, removed afterwards. */
   private void storingFloor(BenchReport.Row row, List<String> jvm) throws Exception {
     Path file = settings.workDir().resolve("storing-relay.db");
+    removeSqliteFiles(file);
+    try {
+      row.storing = relayed(row, jvm, file);
+    } finally {
+      removeSqliteFiles(file);
+    }
+  }
+
+  /**
+   * A filled benchmark database is gigabytes (a full run wrote 1–2.7 GB per SQLite file, and they
+   * piled up in target/ run after run): each is removed once its rows and start-ups are measured.
+   */
+  private void removeSqliteFiles(TestDatabase db) throws IOException {
+    if (db.backend() == Backend.SQLITE) {
+      removeSqliteFiles(Path.of(db.jdbcUrl().substring("jdbc:sqlite:".length())));
+    }
+  }
+
+  private static void removeSqliteFiles(Path file) throws IOException {
     for (String suffix : List.of("", "-wal", "-shm")) {
       Files.deleteIfExists(Path.of(file + suffix));
     }
-    row.storing = relayed(row, jvm, file);
   }
 
   /**
