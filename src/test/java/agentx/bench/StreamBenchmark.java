@@ -111,9 +111,9 @@ class StreamBenchmark {
   }
 
   /**
-   * One table row: the floor, then the runtime, at C sessions, each in a fresh process with
-   * {@code heapFlags} (plus bench.relayJvm or bench.serverJvm). A failure is written in the row
-   * and the run goes on.
+   * One table row: the floor, the storing floor (plain SQLite rows), then the runtime, at C sessions,
+   * each in a fresh process with {@code heapFlags} (plus bench.relayJvm for both floors or
+   * bench.serverJvm). A failure is written in the row and the run goes on.
    */
   private BenchReport.Row row(String label, TestDatabase db, int c, List<String> heapFlags) {
     BenchReport.Row row = new BenchReport.Row(label, c, settings.tokens());
@@ -121,30 +121,27 @@ class StreamBenchmark {
     relayJvm.addAll(settings.relayJvm());
     List<String> serverJvm = new ArrayList<>(heapFlags);
     serverJvm.addAll(settings.serverJvm());
-    progress("[%s C=%d] raw relay", label, c);
-    try {
-      floor(row, relayJvm);
-    } catch (Exception e) {
-      row.problems.add("the floor run failed: " + e);
-      progress("  FAILED: %s", e);
-    }
+    part(row, "raw relay", "the floor run", () -> floor(row, relayJvm));
     if (settings.storingRelay() && label.equals("sqlite")) {
-      progress("[%s C=%d] storing floor", label, c);
-      try {
-        storingFloor(row, relayJvm);
-      } catch (Exception e) {
-        row.problems.add("the storing floor run failed: " + e);
-        progress("  FAILED: %s", e);
-      }
+      part(row, "storing floor", "the storing floor run", () -> storingFloor(row, relayJvm));
     }
-    progress("[%s C=%d] runtime", label, c);
+    part(row, "runtime", "the runtime run", () -> runtime(row, db, serverJvm));
+    return row;
+  }
+
+  private interface Part {
+    void run() throws Exception;
+  }
+
+  /** One server's runs in a row, announced; a failure is written in the row, and the row goes on. */
+  private void part(BenchReport.Row row, String server, String what, Part part) {
+    progress("[%s C=%d] %s", row.backend, row.sessions, server);
     try {
-      runtime(row, db, serverJvm);
+      part.run();
     } catch (Exception e) {
-      row.problems.add("the runtime run failed: " + e);
+      row.problems.add(what + " failed: " + e);
       progress("  FAILED: %s", e);
     }
-    return row;
   }
 
   private void floor(BenchReport.Row row, List<String> jvm) throws Exception {
