@@ -182,7 +182,8 @@ class StreamBenchmark {
   /**
    * A relay in a fresh process at the row's C: warm-up rounds, the unpaced run, the paced run; with
    * {@code store}, the storing floor writing every event to that SQLite file, whose token events from
-   * the unpaced run are counted. A failed run is written in the row and leaves its phase null.
+   * the unpaced run are counted. The process's error lines go into the row's problems; a failure is
+   * thrown to the row's {@link #part}, which writes it in the row.
    */
   private BenchReport.Relayed relayed(BenchReport.Row row, List<String> jvm, Path store) throws Exception {
     int c = row.sessions;
