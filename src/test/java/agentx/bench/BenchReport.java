@@ -56,13 +56,17 @@ final class BenchReport {
 
     /** The runtime's events/s over the storing floor's. */
     double storingRatio() {
-      return storing == null || storing.unpaced() == null || runtime == null || storing.unpaced().eventsPerSecond() == 0 ? Double.NaN
-          : runtime.eventsPerSecond() / storing.unpaced().eventsPerSecond();
+      return storing == null ? Double.NaN : runtimeOver(storing.unpaced());
     }
 
     double ratio() {
-      return floor == null || runtime == null || floor.eventsPerSecond() == 0 ? Double.NaN
-          : runtime.eventsPerSecond() / floor.eventsPerSecond();
+      return runtimeOver(floor);
+    }
+
+    /** The runtime's unpaced events/s over {@code base}'s; NaN when either is missing. */
+    private double runtimeOver(Phase base) {
+      return base == null || runtime == null || base.eventsPerSecond() == 0 ? Double.NaN
+          : runtime.eventsPerSecond() / base.eventsPerSecond();
     }
 
     /** Every correctness failure of this row (never a timing). */
@@ -74,15 +78,14 @@ final class BenchReport {
         if (phase.phase == null) {
           all.add(where + phase.name + " did not run");
         } else if (!phase.phase.ok()) {
-          all.add(where + phase.name + ": " + phase.phase.delivered + " of " + phase.phase.expected() + " tokens delivered "
-              + phase.phase.problems);
+          all.add(where + phase.undelivered());
         }
       }
       if (storing != null) {
+        // a storing floor that did not run has its failure in problems already
         for (var phase : List.of(named("storing floor", storing.unpaced()), named("storing floor paced", storing.paced()))) {
           if (phase.phase != null && !phase.phase.ok()) {
-            all.add(where + phase.name + ": " + phase.phase.delivered + " of " + phase.phase.expected() + " tokens delivered "
-                + phase.phase.problems);
+            all.add(where + phase.undelivered());
           }
         }
         if (storing.unpaced() != null && storing.stored() != storing.storedExpected()) {
@@ -103,7 +106,11 @@ final class BenchReport {
       return new Named(name, phase);
     }
 
-    private record Named(String name, Phase phase) {}
+    private record Named(String name, Phase phase) {
+      String undelivered() {
+        return name + ": " + phase.delivered + " of " + phase.expected() + " tokens delivered " + phase.problems;
+      }
+    }
   }
 
   /**
@@ -150,7 +157,7 @@ final class BenchReport {
           .append(String.format("%,d ms", r.startupMs)).append(r == rows.get(0) ? " (new database: migrations included)" : "")
           .append(String.format("; warm-up rounds: relay %d, runtime %d; JIT compilers' share of the server's CPU in the unpaced run: relay %s, runtime %s",
               r.floorWarmups, r.runtimeWarmups, jit(r.floor), jit(r.runtime)))
-          .append(sched(r.floorPaced, r.runtimePaced)).append('\n');
+          .append(sched(r.floorPaced, r.runtimePaced, "relay")).append('\n');
     }
     startups.stream().filter(Objects::nonNull).forEach(s -> md.append("- ").append(s).append('\n'));
     storingTable(md);
@@ -191,25 +198,26 @@ final class BenchReport {
     md.append('\n');
     for (Row r : storing) {
       md.append("- ").append(r.backend).append(", C=").append(r.sessions).append(": storing floor warm-up rounds ").append(r.storing.warmups())
-          .append(sched(r.storing.paced(), r.runtimePaced).replace("(relay → runtime)", "(storing floor → runtime)")).append('\n');
+          .append(sched(r.storing.paced(), r.runtimePaced, "storing floor")).append('\n');
     }
   }
 
   /**
    * The paced runs as the scheduler saw them, per second of the run: the server's threads on a CPU and
-   * runnable but waiting for one, the load generator's on a CPU (empty without /proc's schedstat).
+   * runnable but waiting for one, the load generator's on a CPU (empty without /proc's schedstat);
+   * {@code floorName} names the floor's side.
    */
-  private static String sched(Phase floor, Phase runtime) {
+  private static String sched(Phase floor, Phase runtime, String floorName) {
     if (floor == null || runtime == null || floor.sched == null || runtime.sched == null) {
       return "";
     }
     Phase.SchedView f = floor.sched;
     Phase.SchedView r = runtime.sched;
     return String.format("; paced run, per second: server threads on a CPU %,.0f → %,.0f ms, waiting for one %,.0f → %,.0f ms;"
-        + " load generator on a CPU %,.0f → %,.0f ms (relay → runtime)",
+        + " load generator on a CPU %,.0f → %,.0f ms (%s → runtime)",
         f.perSecond(f.server().onCpuNanos()), r.perSecond(r.server().onCpuNanos()),
         f.perSecond(f.server().waitingNanos()), r.perSecond(r.server().waitingNanos()),
-        f.perSecond(f.loadGeneratorNanos()), r.perSecond(r.loadGeneratorNanos()));
+        f.perSecond(f.loadGeneratorNanos()), r.perSecond(r.loadGeneratorNanos()), floorName);
   }
 
   private static String jit(Phase phase) {
