@@ -68,6 +68,8 @@ public final class Database {
   private final LongAdder handedOver = new LongAdder();
   /** SQLite's log copied into the database file beside the writer; null on PostgreSQL. */
   private final WalCheckpointer checkpointer;
+  /** The sessions' last event numbers between appends (SQLite only; see {@link LastSeqs}). */
+  private final LastSeqs lastSeqs;
 
   private Database(Vertx vertx, DatabaseUrl url, DataSource dataSource, SqliteWriter sqliteWriter, Pool writePool, Pool readPool,
       int writers, Metrics metrics) {
@@ -81,6 +83,7 @@ public final class Database {
     this.readPool = readPool;
     this.metrics = metrics;
     this.checkpointer = dialect == Dialect.SQLITE ? new WalCheckpointer(dataSource, url.redacted()) : null;
+    this.lastSeqs = dialect == Dialect.SQLITE ? LastSeqs.remembered() : LastSeqs.none();
   }
 
   public static Database open(Vertx vertx, DatabaseUrl url) {
@@ -148,6 +151,11 @@ public final class Database {
 
   Dialect dialect() {
     return dialect;
+  }
+
+  /** The sessions' last event numbers as this store committed them; only read and changed in a write's turn. */
+  LastSeqs lastSeqs() {
+    return lastSeqs;
   }
 
   /** Applies pending migrations. Blocking: call it from executeBlocking. */

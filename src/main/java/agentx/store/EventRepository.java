@@ -55,7 +55,12 @@ public final class EventRepository {
     if (envelopes.isEmpty()) {
       return Future.succeededFuture(List.of());
     }
-    return db.writeEvents(jdbc -> append(jdbc, envelopes), committed).onSuccess(written -> db.metrics().eventBatch(written.size()));
+    return db.writeEvents(jdbc -> append(jdbc, envelopes), written -> {
+      for (Appended event : written) {
+        db.lastSeqs().committed(event.sessionId(), event.seq()); // in order: a session's last one is its highest
+      }
+      committed.accept(written);
+    }).onSuccess(written -> db.metrics().eventBatch(written.size()));
   }
 
   /**
@@ -63,7 +68,9 @@ public final class EventRepository {
    * fixed order, so two store nodes never wait on each other crosswise), read their last numbers
    * (after the locks, so no concurrent writer can have added one since; a session that does not exist
    * has none, and fails the group), insert every row. On SQLite, whose one writer already serializes
-   * the transactions and which has no row locks, the first is left out. Blocking.
+   * the transactions and which has no row locks, the first is left out, and the second asks only for
+   * the sessions whose last number the store does not remember from its last append ({@link LastSeqs}):
+   * at a token or two per append, that is most appends with no query at all. Blocking.
    */
   private List<Appended> append(Connection jdbc, List<String> envelopes) throws SQLException {
     int n = envelopes.size();
@@ -77,12 +84,25 @@ public final class EventRepository {
       bySession.computeIfAbsent(drafts[i].sessionId(), k -> new ArrayList<>()).add(i);
     }
     List<String> sessionIds = new ArrayList<>(bySession.keySet());
-    if (db.dialect() != Dialect.SQLITE) {
-      lockSessions(jdbc, sessionIds);
+    Map<String, Long> last = new HashMap<>();
+    List<String> unknown = new ArrayList<>(sessionIds.size());
+    for (String sessionId : sessionIds) {
+      Long known = db.lastSeqs().take(sessionId);
+      if (known != null) {
+        last.put(sessionId, known);
+      } else {
+        unknown.add(sessionId);
+      }
     }
-    Map<String, Long> last = lastSeqs(jdbc, sessionIds);
-    if (last.size() != sessionIds.size()) {
-      throw SessionRepository.notFound(sessionIds.stream().filter(id -> !last.containsKey(id)).findFirst().orElseThrow());
+    if (!unknown.isEmpty()) {
+      if (db.dialect() != Dialect.SQLITE) {
+        lockSessions(jdbc, unknown);
+      }
+      Map<String, Long> found = lastSeqs(jdbc, unknown);
+      if (found.size() != unknown.size()) {
+        throw SessionRepository.notFound(unknown.stream().filter(id -> !found.containsKey(id)).findFirst().orElseThrow());
+      }
+      last.putAll(found);
     }
     Appended[] stored = new Appended[n];
     try (PreparedStatement insert = jdbc.prepareStatement(Sql.INSERT_EVENT)) {
@@ -166,6 +186,7 @@ public final class EventRepository {
    * is encoded once on its way from the engine to every client.
    */
   static Future<List<String>> appendEncoded(Database db, SqlConnection conn, String sessionId, List<String> drafts) {
+    db.lastSeqs().forget(sessionId); // numbered here, from the database: the next append asks it too
     return db.lockSession(conn, sessionId)
         .compose(count -> conn.preparedQuery(Sql.LAST_SEQ).execute(Params.of(sessionId)))
         .compose(rows -> {

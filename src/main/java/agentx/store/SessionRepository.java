@@ -99,6 +99,7 @@ public final class SessionRepository {
   public Future<Void> delete(String sessionId) {
     return db.write(conn -> {
       Tuple id = Params.of(sessionId);
+      db.lastSeqs().forget(sessionId);
       // the session row first, like every writer of the session: no deadlock with a concurrent append
       return db.lockSession(conn, sessionId)
           .compose(r -> conn.preparedQuery(Sql.DELETE_SESSION_EVENTS).execute(id))

@@ -16,6 +16,7 @@ import agentx.protocol.HistoryEntry;
 import agentx.protocol.Page;
 import agentx.protocol.PageQuery;
 import agentx.protocol.Session;
+import agentx.protocol.SaveWorkflow;
 import agentx.protocol.StoredMessage;
 import agentx.protocol.TurnSummary;
 import agentx.protocol.UpdateSession;
@@ -264,6 +265,51 @@ class StoreContractTest {
       assertThat(append.result().stream().map(EventRepository.Appended::seq).toList()).containsExactly(2L * round + 1, 2L * round + 2);
       assertThat(new JsonObject(append.result().get(0).envelope()).getString("data")).isEqualTo("r" + round + "a");
     }
+  }
+
+  @OnBothBackends
+  @DisplayName("numbers stay contiguous when appends alternate with writes that number events themselves; a session deleted after an append fails the next with SESSION_NOT_FOUND")
+  void numbersAcrossOtherWrites(Backend backend, Vertx vertx) {
+    Database db = open(vertx, TestDatabases.create(backend, dir));
+    SessionRepository sessions = new SessionRepository(db);
+    EventRepository events = new EventRepository(db);
+    WorkflowRepository workflows = new WorkflowRepository(db);
+    String id = newSession(sessions);
+    events.append(drafts(id, "t", "a", "b")).await();
+    // SQLite's store remembers the last number between appends; PostgreSQL's asks every time (other nodes append too)
+    assertThat(db.lastSeqs().knows(id)).isEqualTo(backend == Backend.SQLITE);
+    workflows.saveAndAnnounce(new SaveWorkflow(id, new JsonObject(), "an edit", null, SaveWorkflow.USER)).await(); // numbers its event itself (3)
+    assertThat(db.lastSeqs().knows(id)).isFalse();
+    events.append(drafts(id, "t", "c")).await();
+    workflows.saveAndAnnounce(new SaveWorkflow(id, new JsonObject(), "another", null, SaveWorkflow.USER)).await();
+    events.append(drafts(id, "t", "d", "e")).await();
+    JsonArray stored = events.list(new EventQuery(id, 0, 100)).await().events();
+    assertThat(seqs(stored)).isEqualTo(oneTo(7));
+    assertThat(stored.stream().map(e -> ((JsonObject) e).getString("type")).toList())
+        .containsExactly("stream", "stream", "workflow", "stream", "workflow", "stream", "stream");
+
+    events.append(drafts(id, "t", "f")).await();
+    sessions.delete(id).await();
+    assertThat(db.lastSeqs().knows(id)).isFalse();
+    assertThat(failureCode(events.append(drafts(id, "t", "after delete")))).isEqualTo(ErrorCode.SESSION_NOT_FOUND);
+  }
+
+  @Test
+  @DisplayName("SQLite: a row another process added behind the store's back fails one append, never a number twice; the next append asks and goes on after it")
+  void sqliteWriterBehindTheStoresBack(Vertx vertx) throws Exception {
+    TestDatabase testDb = TestDatabases.create(Backend.SQLITE, dir);
+    Database db = open(vertx, testDb);
+    EventRepository events = new EventRepository(db);
+    String id = newSession(new SessionRepository(db));
+    events.append(drafts(id, "t", "a", "b")).await();
+    try (Connection other = DriverManager.getConnection(testDb.jdbcUrl()); var st = other.createStatement()) {
+      st.execute("INSERT INTO events (session_id, seq, turn_id, type, envelope, created_at) VALUES ('" + id
+          + "', 3, 't', 'stream', '{\"seq\":3}', '2026-12-01T00:00:00Z')");
+    }
+    Future<List<EventRepository.Appended>> refused = events.append(drafts(id, "t", "c"));
+    assertThat(refused.<Throwable>transform(ar -> Future.succeededFuture(ar.cause())).await()).as("the primary key refuses seq 3 twice").isNotNull();
+    assertThat(events.append(drafts(id, "t", "c", "d")).await().stream().map(EventRepository.Appended::seq).toList()).containsExactly(4L, 5L);
+    assertThat(seqs(events.list(new EventQuery(id, 0, 100)).await().events())).isEqualTo(oneTo(5));
   }
 
   @OnBothBackends
