@@ -1,7 +1,5 @@
 package agentx.store;
 
-import static agentx.store.Rows.dbl;
-import static agentx.store.Rows.first;
 import static agentx.store.Rows.jsonArray;
 import static agentx.store.Rows.lng;
 import static agentx.store.Rows.str;
@@ -24,9 +22,9 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
-import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,56 +41,59 @@ public final class SessionRepository {
   public Future<Session> create(CreateSession request) {
     String id = UUID.randomUUID().toString();
     String now = Times.now();
-    return db.write(conn -> conn.preparedQuery(Sql.INSERT_SESSION)
-            .execute(Params.of(id, request.userId(), request.title(), request.config().encode(), now, now))
-            .compose(done -> find(conn, id)));
-  }
-
-  public Future<Session> get(String sessionId) {
-    return find(db.reads(), sessionId);
-  }
-
-  private Future<Session> find(SqlClient client, String sessionId) {
-    return client.preparedQuery(Sql.SELECT_SESSION).execute(Params.of(sessionId)).map(rows -> {
-      Row row = first(rows);
-      if (row == null) {
-        throw notFound(sessionId);
-      }
-      return session(row);
+    return db.writeJdbc(jdbc -> {
+      Jdbc.update(jdbc, Sql.INSERT_SESSION, id, request.userId(), request.title(), request.config().encode(), now, now);
+      return find(jdbc, id);
     });
+  }
+
+  /**
+   * Sessions are read with plain JDBC, like the history. A session is read twice for every turn (its
+   * route and its engine), and the SQL client describing the row's fourteen columns for each read (a
+   * type name matched by regular expressions per column) was about 4 % of the server's CPU at 1,000
+   * paced sessions (docs/PERFORMANCE.md, round twelve); it also handed SQLite's REAL cost back as a
+   * float, seven digits of it.
+   */
+  public Future<Session> get(String sessionId) {
+    return db.readJdbc(jdbc -> find(jdbc, sessionId));
+  }
+
+  private static Session find(Connection jdbc, String sessionId) throws SQLException {
+    Session session = Jdbc.first(jdbc, Sql.SELECT_SESSION, SessionRepository::session, sessionId);
+    if (session == null) {
+      throw notFound(sessionId);
+    }
+    return session;
   }
 
   /** Sessions of {@code query.owner()} (a user id; all when null), most recently updated first. */
   public Future<Page> list(PageQuery query) {
-    Future<Long> total;
-    Future<JsonArray> page;
-    if (query.owner() == null) {
-      total = db.reads().preparedQuery(Sql.COUNT_SESSIONS).execute().map(Rows::count);
-      page = db.reads().preparedQuery(Sql.LIST_SESSIONS).execute(Params.of(query.limit(), query.offset())).map(SessionRepository::sessions);
-    } else {
-      total = db.reads().preparedQuery(Sql.COUNT_USER_SESSIONS).execute(Params.of(query.owner())).map(Rows::count);
-      page = db.reads().preparedQuery(Sql.LIST_USER_SESSIONS).execute(Params.of(query.owner(), query.limit(), query.offset()))
-          .map(SessionRepository::sessions);
-    }
-    return Future.all(total, page).map(all -> new Page(Page.SESSIONS, page.result(), total.result(), query.offset(), query.limit()));
-  }
-
-  private static JsonArray sessions(Iterable<Row> rows) {
-    JsonArray out = new JsonArray();
-    rows.forEach(row -> out.add(session(row).toJson()));
-    return out;
+    return db.readJdbc(jdbc -> {
+      long total;
+      List<Session> page;
+      if (query.owner() == null) {
+        total = Jdbc.first(jdbc, Sql.COUNT_SESSIONS, row -> row.getLong(1));
+        page = Jdbc.list(jdbc, Sql.LIST_SESSIONS, SessionRepository::session, query.limit(), query.offset());
+      } else {
+        total = Jdbc.first(jdbc, Sql.COUNT_USER_SESSIONS, row -> row.getLong(1), query.owner());
+        page = Jdbc.list(jdbc, Sql.LIST_USER_SESSIONS, SessionRepository::session, query.owner(), query.limit(), query.offset());
+      }
+      JsonArray items = new JsonArray();
+      page.forEach(session -> items.add(session.toJson()));
+      return new Page(Page.SESSIONS, items, total, query.offset(), query.limit());
+    });
   }
 
   /** Applies the title and/or config of the change; a null title clears it. */
   public Future<Session> update(UpdateSession change) {
     String sessionId = change.sessionId();
-    return db.write(conn -> find(conn, sessionId).compose(current -> {
+    return db.writeJdbc(jdbc -> {
+      Session current = find(jdbc, sessionId);
       String title = change.setTitle() ? change.title() : current.title();
       JsonObject config = change.config() != null ? change.config() : current.config();
-      return conn.preparedQuery(Sql.UPDATE_SESSION)
-          .execute(Params.of(title, config.encode(), Times.now(), sessionId))
-          .compose(done -> find(conn, sessionId));
-    }));
+      Jdbc.update(jdbc, Sql.UPDATE_SESSION, title, config.encode(), Times.now(), sessionId);
+      return find(jdbc, sessionId);
+    });
   }
 
   /** Removes the session and its rows in every table. */
@@ -239,24 +240,28 @@ public final class SessionRepository {
     });
   }
 
-  /** A session row as the protocol's record; a config a bug or an older version stored badly is repaired, not a 500. */
-  static Session session(Row row) {
+  /**
+   * A session row ({@link Sql#SESSION_COLUMNS}) as the protocol's record; a config a bug or an older
+   * version stored badly is repaired, not a 500.
+   */
+  private static Session session(ResultSet row) throws SQLException {
+    String id = row.getString("session_id");
     return new Session(
-        str(row, "session_id"),
-        str(row, "created_at"),
-        str(row, "updated_at"),
-        str(row, "state"),
-        SessionConfig.repair(str(row, "config"), str(row, "session_id")),
-        str(row, "user_id"),
-        str(row, "title"),
-        lng(row, "message_count"),
+        id,
+        row.getString("created_at"),
+        row.getString("updated_at"),
+        row.getString("state"),
+        SessionConfig.repair(row.getString("config"), id),
+        row.getString("user_id"),
+        row.getString("title"),
+        row.getLong("message_count"),
         new Session.Usage(
-            lng(row, "input_tokens"),
-            lng(row, "output_tokens"),
-            lng(row, "cache_creation_input_tokens"),
-            lng(row, "cache_read_input_tokens"),
-            dbl(row, "cost_usd"),
-            lng(row, "turn_count")));
+            row.getLong("input_tokens"),
+            row.getLong("output_tokens"),
+            row.getLong("cache_creation_input_tokens"),
+            row.getLong("cache_read_input_tokens"),
+            row.getDouble("cost_usd"),
+            row.getLong("turn_count")));
   }
 
   static StoredMessage message(Row row) {

@@ -649,6 +649,23 @@ class StoreContractTest {
   }
 
   @OnBothBackends
+  @DisplayName("a session's cost reads back as stored, the same from get, list and update")
+  void costReadsBackAsStored(Backend backend, Vertx vertx) {
+    SessionRepository sessions = new SessionRepository(open(vertx, TestDatabases.create(backend, dir)));
+    String id = create(sessions, "cost-user", "t", new JsonObject()).sessionId();
+    String turnId = UUID.randomUUID().toString();
+    sessions.beginTurn(turn(turnId, id, "n1")).await();
+    double cost = 1234.567891234; // more digits than a float holds
+    sessions.finishTurn(new FinishTurn(id, "idle", new TurnSummary(turnId, null, null, 5, "completed", 10, 5, 0, 0, cost, 1, 0,
+        "end_turn", null, null))).await();
+
+    assertThat(sessions.get(id).await().usage().costUsd()).isEqualTo(cost);
+    JsonObject listed = sessions.list(new PageQuery("cost-user", 10, 0)).await().items().getJsonObject(0);
+    assertThat(Session.fromJson(listed).usage().costUsd()).isEqualTo(cost);
+    assertThat(sessions.update(new UpdateSession(id, true, "renamed", null)).await().usage().costUsd()).isEqualTo(cost);
+  }
+
+  @OnBothBackends
   @DisplayName("migrations V2 and V3 on a database of V1 keep every turn and its cost, and then take a NULL cost")
   void upgradeFromV1(Backend backend, Vertx vertx) throws SQLException {
     TestDatabase testDb = TestDatabases.create(backend, dir);
