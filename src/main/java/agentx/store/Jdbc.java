@@ -48,6 +48,18 @@ final class Jdbc {
     return out;
   }
 
+  /** A BIGINT or INTEGER column that may be NULL: null then. */
+  static Long nullableLong(ResultSet row, String column) throws SQLException {
+    long value = row.getLong(column);
+    return row.wasNull() ? null : value;
+  }
+
+  /** A REAL (SQLite) or DOUBLE PRECISION (PostgreSQL) column that may be NULL (unknown): null then. */
+  static Double nullableDouble(ResultSet row, String column) throws SQLException {
+    double value = row.getDouble(column);
+    return row.wasNull() ? null : value;
+  }
+
   private static PreparedStatement prepared(Connection connection, String sql, Object... params) throws SQLException {
     PreparedStatement statement = connection.prepareStatement(sql);
     try {

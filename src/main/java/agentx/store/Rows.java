@@ -14,20 +14,6 @@ final class Rows {
     return v instanceof Number n ? n.longValue() : 0L;
   }
 
-  /** A REAL column; SQLite's driver may hand back a Float, whose shortest decimal form is the value that was stored. */
-  static double dbl(Row row, String column) {
-    Object v = row.getValue(column);
-    if (v instanceof Float f) {
-      return Double.parseDouble(f.toString());
-    }
-    return v instanceof Number n ? n.doubleValue() : 0.0;
-  }
-
-  /** A REAL column that may be NULL (unknown): null then. */
-  static Double nullableDbl(Row row, String column) {
-    return row.getValue(column) == null ? null : dbl(row, column);
-  }
-
   static String str(Row row, String column) {
     Object v = row.getValue(column);
     return v == null ? null : v.toString();

@@ -18,6 +18,8 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlConnection;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -93,8 +95,8 @@ final class ToolCallRepository {
   }
 
   /** A turn's stored calls. */
-  static Future<List<ToolCallRecord>> ofTurn(SqlConnection conn, String turnId) {
-    return conn.preparedQuery(Sql.TOOL_CALLS_OF_TURN).execute(Params.of(turnId)).map(ToolCallRepository::records);
+  static List<ToolCallRecord> ofTurn(Connection jdbc, String turnId) throws SQLException {
+    return Jdbc.list(jdbc, Sql.TOOL_CALLS_OF_TURN, row -> call(row::getString), turnId);
   }
 
   /**
@@ -188,9 +190,19 @@ final class ToolCallRepository {
   }
 
   static ToolCallRecord record(Row row) {
-    return new ToolCallRecord(str(row, "call_id"), str(row, "session_id"), str(row, "turn_id"), str(row, "tool_name"),
-        json(str(row, "input")), str(row, "state"), json(str(row, "result")), str(row, "reason"), json(str(row, "edited_input")),
-        str(row, "requested_at"), str(row, "expires_at"));
+    return call(column -> str(row, column));
+  }
+
+  /** A text column of the row being read, by name: a SQL client's {@link Row} or a JDBC result's row. */
+  @FunctionalInterface
+  private interface Text<E extends Exception> {
+    String of(String column) throws E;
+  }
+
+  private static <E extends Exception> ToolCallRecord call(Text<E> row) throws E {
+    return new ToolCallRecord(row.of("call_id"), row.of("session_id"), row.of("turn_id"), row.of("tool_name"),
+        json(row.of("input")), row.of("state"), json(row.of("result")), row.of("reason"), json(row.of("edited_input")),
+        row.of("requested_at"), row.of("expires_at"));
   }
 
   private static JsonObject json(String text) {

@@ -1,8 +1,5 @@
 package agentx.store;
 
-import static agentx.store.Rows.first;
-import static agentx.store.Rows.lng;
-import static agentx.store.Rows.nullableDbl;
 import static agentx.store.Rows.str;
 
 import agentx.events.AgentXException;
@@ -11,8 +8,6 @@ import agentx.events.Events;
 import agentx.events.Times;
 import agentx.protocol.ResumableTurn;
 import agentx.protocol.TurnSummary;
-import agentx.protocol.TurnUsageSoFar;
-import io.vertx.sqlclient.Row;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -67,29 +62,21 @@ final class TurnRecovery {
    * {@code running} once, so of several engines trying, exactly one gets it (the others SESSION_BUSY).
    */
   Future<ResumableTurn> claim(ResumableTurn.Claim claim) {
-    return db.write(conn -> conn.preparedQuery(Sql.CLAIM_TURN).execute(Params.of(claim.engineNode(), claim.turnId()))
-        .compose(updated -> {
-          if (updated.rowCount() == 0) {
-            throw new AgentXException(ErrorCode.SESSION_BUSY, "Turn " + claim.turnId() + " is not waiting to be resumed"
-                + " (another engine took it, or it ended).");
-          }
-          return conn.preparedQuery(Sql.SELECT_RESUMABLE).execute(Params.of(claim.turnId()));
-        })
-        .compose(rows -> {
-          Row row = first(rows);
-          String request = str(row, "request");
-          String system = request == null ? null : new JsonObject(request).getString("system");
-          String sessionId = str(row, "session_id");
-          TurnUsageSoFar usage = new TurnUsageSoFar(lng(row, "input_tokens"), lng(row, "output_tokens"),
-              lng(row, "cache_creation_input_tokens"), lng(row, "cache_read_input_tokens"), nullableDbl(row, "cost_usd"),
-              lng(row, "llm_calls"), lng(row, "tool_calls"));
-          String startedAt = str(row, "started_at");
-          String userMessageId = str(row, "user_message_id");
-          int interruptions = (int) lng(row, "interruptions");
-          return ToolCallRepository.ofTurn(conn, claim.turnId())
-              .compose(calls -> conn.preparedQuery(Sql.SET_SESSION_STATE).execute(Params.of("processing", Times.now(), sessionId))
-                  .map(r -> new ResumableTurn(claim.turnId(), sessionId, userMessageId, system, interruptions, startedAt, usage, calls)));
-        }));
+    String turnId = claim.turnId();
+    return db.writeJdbc(jdbc -> {
+      if (Jdbc.update(jdbc, Sql.CLAIM_TURN, claim.engineNode(), turnId) == 0) {
+        throw new AgentXException(ErrorCode.SESSION_BUSY, "Turn " + turnId + " is not waiting to be resumed"
+            + " (another engine took it, or it ended).");
+      }
+      ResumableTurn turn = Jdbc.first(jdbc, Sql.SELECT_RESUMABLE, row -> {
+        String request = row.getString("request");
+        String system = request == null ? null : new JsonObject(request).getString("system");
+        return new ResumableTurn(turnId, row.getString("session_id"), row.getString("user_message_id"), system,
+            row.getInt("interruptions"), row.getString("started_at"), TurnRepository.usage(row), ToolCallRepository.ofTurn(jdbc, turnId));
+      }, turnId);
+      Jdbc.update(jdbc, Sql.SET_SESSION_STATE, "processing", Times.now(), turn.sessionId());
+      return turn;
+    });
   }
 
   Future<List<JsonObject>> fail(RunningTurn turn, ErrorCode code, String reason) {

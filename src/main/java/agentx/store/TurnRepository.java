@@ -1,10 +1,5 @@
 package agentx.store;
 
-import static agentx.store.Rows.nullableDbl;
-import static agentx.store.Rows.first;
-import static agentx.store.Rows.lng;
-import static agentx.store.Rows.str;
-
 import agentx.events.AgentXException;
 import agentx.events.ErrorCode;
 import agentx.protocol.Page;
@@ -14,7 +9,8 @@ import agentx.protocol.TurnRecord;
 import agentx.protocol.TurnUsageSoFar;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
-import io.vertx.sqlclient.Row;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -39,45 +35,50 @@ final class TurnRepository {
     });
   }
 
+  /**
+   * Turns are read with plain JDBC, like the sessions: the SQL client handed SQLite's REAL cost back
+   * as a float (seven digits of it), and describes every column of every row it reads.
+   */
   Future<Page> list(TurnQuery query) {
     String sessionId = query.sessionId();
-    return sessions.get(sessionId).compose(session -> {
-      Future<Long> total = db.reads().preparedQuery(Sql.COUNT_TURNS).execute(Params.of(sessionId)).map(Rows::count);
-      Future<JsonArray> page = db.reads().preparedQuery(Sql.LIST_TURNS).execute(Params.of(sessionId, query.limit(), query.offset()))
-          .map(rows -> {
-            JsonArray out = new JsonArray();
-            rows.forEach(row -> out.add(turn(row).toJson()));
-            return out;
-          });
-      return Future.all(total, page).map(all -> new Page(Page.TURNS, page.result(), total.result(), query.offset(), query.limit()));
-    });
+    return sessions.get(sessionId).compose(session -> db.readJdbc(jdbc -> {
+      long total = Jdbc.first(jdbc, Sql.COUNT_TURNS, row -> row.getLong(1), sessionId);
+      JsonArray items = new JsonArray();
+      for (TurnRecord turn : Jdbc.list(jdbc, Sql.LIST_TURNS, TurnRepository::turn, sessionId, query.limit(), query.offset())) {
+        items.add(turn.toJson());
+      }
+      return new Page(Page.TURNS, items, total, query.offset(), query.limit());
+    }));
   }
 
   Future<TurnRecord> get(String sessionId, String turnId) {
-    return sessions.get(sessionId)
-        .compose(session -> db.reads().preparedQuery(Sql.GET_TURN).execute(Params.of(sessionId, turnId)))
-        .map(rows -> {
-          Row row = first(rows);
-          if (row == null) {
-            throw new AgentXException(ErrorCode.TURN_NOT_FOUND, "Session " + sessionId + " has no turn " + turnId
-                + " (a turn queued behind another appears once it starts).");
-          }
-          return turn(row);
-        });
+    return sessions.get(sessionId).compose(session -> db.readJdbc(jdbc -> {
+      TurnRecord turn = Jdbc.first(jdbc, Sql.GET_TURN, TurnRepository::turn, sessionId, turnId);
+      if (turn == null) {
+        throw new AgentXException(ErrorCode.TURN_NOT_FOUND, "Session " + sessionId + " has no turn " + turnId
+            + " (a turn queued behind another appears once it starts).");
+      }
+      return turn;
+    }));
   }
 
-  private static TurnRecord turn(Row row) {
-    String status = str(row, "status");
-    String startedAt = str(row, "started_at");
-    Long duration = row.getValue("duration_ms") instanceof Number n ? n.longValue() : null;
+  private static TurnRecord turn(ResultSet row) throws SQLException {
+    String status = row.getString("status");
+    String startedAt = row.getString("started_at");
+    Long duration = Jdbc.nullableLong(row, "duration_ms");
     if ("running".equals(status)) {
       duration = elapsedSince(startedAt);
     }
-    return new TurnRecord(str(row, "turn_id"), str(row, "session_id"), status, str(row, "user_message_id"),
-        str(row, "assistant_message_id"), str(row, "stop_reason"), startedAt, str(row, "finished_at"), duration,
-        new TurnUsageSoFar(lng(row, "input_tokens"), lng(row, "output_tokens"), lng(row, "cache_creation_input_tokens"),
-            lng(row, "cache_read_input_tokens"), nullableDbl(row, "cost_usd"), lng(row, "llm_calls"), lng(row, "tool_calls")),
-        str(row, "error_code"), str(row, "error_message"), str(row, "engine_node"));
+    return new TurnRecord(row.getString("turn_id"), row.getString("session_id"), status, row.getString("user_message_id"),
+        row.getString("assistant_message_id"), row.getString("stop_reason"), startedAt, row.getString("finished_at"), duration,
+        usage(row), row.getString("error_code"), row.getString("error_message"), row.getString("engine_node"));
+  }
+
+  /** A turn row's usage columns (its cost NULL when unknown). */
+  static TurnUsageSoFar usage(ResultSet row) throws SQLException {
+    return new TurnUsageSoFar(row.getLong("input_tokens"), row.getLong("output_tokens"), row.getLong("cache_creation_input_tokens"),
+        row.getLong("cache_read_input_tokens"), Jdbc.nullableDouble(row, "cost_usd"), row.getLong("llm_calls"),
+        row.getLong("tool_calls"));
   }
 
   private static Long elapsedSince(String startedAt) {

@@ -2,6 +2,7 @@ package agentx.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import agentx.config.DatabaseUrl;
 import agentx.events.AgentXException;
@@ -15,10 +16,17 @@ import agentx.protocol.FinishTurn;
 import agentx.protocol.HistoryEntry;
 import agentx.protocol.Page;
 import agentx.protocol.PageQuery;
+import agentx.protocol.ResumableTurn;
 import agentx.protocol.Session;
 import agentx.protocol.SaveWorkflow;
 import agentx.protocol.StoredMessage;
+import agentx.protocol.ToolCallRecord;
+import agentx.protocol.ToolResult;
+import agentx.protocol.TurnProgress;
+import agentx.protocol.TurnQuery;
+import agentx.protocol.TurnRecord;
 import agentx.protocol.TurnSummary;
+import agentx.protocol.TurnUsageSoFar;
 import agentx.protocol.UpdateSession;
 import agentx.protocol.WorkflowVersion;
 import agentx.testing.OnBothBackends;
@@ -663,6 +671,54 @@ class StoreContractTest {
     JsonObject listed = sessions.list(new PageQuery("cost-user", 10, 0)).await().items().getJsonObject(0);
     assertThat(Session.fromJson(listed).usage().costUsd()).isEqualTo(cost);
     assertThat(sessions.update(new UpdateSession(id, true, "renamed", null)).await().usage().costUsd()).isEqualTo(cost);
+  }
+
+  @OnBothBackends
+  @DisplayName("a turn's cost reads back as stored in the turns list, one turn, and the usage a resumed turn carries on from")
+  void turnCostReadsBackAsStored(Backend backend, Vertx vertx) {
+    Database db = open(vertx, TestDatabases.create(backend, dir));
+    SessionRepository sessions = new SessionRepository(db);
+    TurnRepository turns = new TurnRepository(db, sessions);
+    TurnRecovery recovery = new TurnRecovery(db);
+    String id = newSession(sessions);
+    double cost = 1234.567891234; // more digits than a float holds
+    String finished = UUID.randomUUID().toString();
+    sessions.beginTurn(turn(finished, id, "n1")).await();
+    sessions.finishTurn(new FinishTurn(id, "idle", new TurnSummary(finished, null, null, 5, "completed", 10, 5, 0, 0, cost, 1, 0,
+        "end_turn", null, null))).await();
+    String unpriced = UUID.randomUUID().toString();
+    sessions.beginTurn(turn(unpriced, id, "n1")).await();
+    sessions.finishTurn(new FinishTurn(id, "idle", new TurnSummary(unpriced, null, null, 5, "completed", 10, 5, 0, 0, null, 1, 0,
+        "end_turn", null, null))).await();
+
+    Page page = turns.list(new TurnQuery(id, null, 10, 0)).await();
+    assertThat(page.total()).isEqualTo(2);
+    List<Double> listed = page.items().stream().map(t -> TurnRecord.fromJson((JsonObject) t))
+        .map(t -> t.usage().costUsd()).toList();
+    assertThat(listed).containsExactlyInAnyOrder(cost, null);
+    TurnRecord one = turns.get(id, finished).await();
+    assertThat(one.usage().costUsd()).isEqualTo(cost);
+    assertThat(one.durationMs()).isEqualTo(5L);
+    assertThat(turns.get(id, unpriced).await().usage().costUsd()).isNull();
+
+    // a running turn's usage so far, its engine gone: claimed again, it carries on from what was stored
+    String running = UUID.randomUUID().toString();
+    sessions.beginTurn(turn(running, id, "n2")).await();
+    turns.progress(new TurnProgress(running, new TurnUsageSoFar(7, 3, 0, 0, cost, 1, 1))).await();
+    ToolCallRepository calls = new ToolCallRepository(db);
+    ToolResult result = ToolResult.json(new JsonObject().put("models", new JsonArray().add("a.safetensors")));
+    calls.done(ToolCallRecord.done(id, running, "call-1", "list_models", new JsonObject().put("kind", "checkpoints"), result)).await();
+    TurnRecovery.RunningTurn left = recovery.runningTurns().await().get(0);
+    assertThat(recovery.interrupt(left).await()).isTrue();
+    ResumableTurn claimed = recovery.claim(new ResumableTurn.Claim(running, "n3")).await();
+    assertThat(claimed.usage().costUsd()).isEqualTo(cost);
+    assertThat(claimed.usage().inputTokens()).isEqualTo(7);
+    assertThat(claimed.calls()).extracting(ToolCallRecord::callId, ToolCallRecord::state).containsExactly(tuple("call-1", "done"));
+    assertThat(claimed.calls().get(0).result()).isEqualTo(result.toJson());
+    assertThat(claimed.calls().get(0).input()).isEqualTo(new JsonObject().put("kind", "checkpoints"));
+    assertThat(sessions.get(id).await().state()).isEqualTo("processing");
+    assertThatThrownBy(() -> recovery.claim(new ResumableTurn.Claim(running, "n4")).await())
+        .isInstanceOfSatisfying(AgentXException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.SESSION_BUSY));
   }
 
   @OnBothBackends
