@@ -110,6 +110,9 @@ public final class Database {
         config.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);
         config.setBusyTimeout(SQLITE_BUSY_TIMEOUT_MS);
         config.enforceForeignKeys(true);
+        // no statement of the store asks for generated keys; with them on, the driver runs a
+        // "SELECT last_insert_rowid()" of its own (prepared anew) after every INSERT
+        config.setGetGeneratedKeys(false);
         SQLiteDataSource ds = new SQLiteDataSource(config);
         ds.setUrl(url.jdbcUrl());
         return ds;

@@ -105,7 +105,12 @@ public final class EventRepository {
       last.putAll(found);
     }
     Appended[] stored = new Appended[n];
-    try (PreparedStatement insert = jdbc.prepareStatement(Sql.INSERT_EVENT)) {
+    // PostgreSQL: one batch, sent as multi-row INSERTs. SQLite: row by row, as its driver runs a batch
+    // anyway; the statement is kept open there (StatementCache), and a kept statement's batch array,
+    // grown to the largest group, would be cleared in full after every transaction.
+    boolean batched = db.dialect() != Dialect.SQLITE;
+    PreparedStatement insert = StatementCache.prepare(jdbc, Sql.INSERT_EVENT);
+    try {
       for (String sessionId : sessionIds) {
         long seq = last.getOrDefault(sessionId, 0L);
         for (int i : bySession.get(sessionId)) {
@@ -117,11 +122,22 @@ public final class EventRepository {
           insert.setString(4, draft.type());
           insert.setString(5, envelope);
           insert.setString(6, draft.timestamp());
-          insert.addBatch();
+          if (batched) {
+            insert.addBatch();
+          } else {
+            insert.executeUpdate();
+          }
           stored[i] = new Appended(sessionId, seq, envelope);
         }
       }
-      insert.executeBatch();
+      if (batched) {
+        insert.executeBatch();
+      }
+    } catch (SQLException | RuntimeException e) {
+      insert.clearBatch(); // a kept statement must not carry this batch's rows into the next one
+      throw e;
+    } finally {
+      StatementCache.release(jdbc, Sql.INSERT_EVENT, insert);
     }
     return List.of(stored);
   }

@@ -25,25 +25,34 @@ final class Jdbc {
 
   /** Runs an INSERT, UPDATE or DELETE; answers the number of rows it changed. */
   static int update(Connection connection, String sql, Object... params) throws SQLException {
-    try (PreparedStatement statement = prepared(connection, sql, params)) {
+    PreparedStatement statement = prepared(connection, sql, params);
+    try {
       return statement.executeUpdate();
+    } finally {
+      StatementCache.release(connection, sql, statement);
     }
   }
 
   /** The first row of a query, read by {@code reader}, or null when there is none. */
   static <T> T first(Connection connection, String sql, RowReader<T> reader, Object... params) throws SQLException {
-    try (PreparedStatement statement = prepared(connection, sql, params); ResultSet rows = statement.executeQuery()) {
+    PreparedStatement statement = prepared(connection, sql, params);
+    try (ResultSet rows = statement.executeQuery()) {
       return rows.next() ? reader.read(rows) : null;
+    } finally {
+      StatementCache.release(connection, sql, statement);
     }
   }
 
   /** Every row of a query, each read by {@code reader}, in the order the database answers them. */
   static <T> List<T> list(Connection connection, String sql, RowReader<T> reader, Object... params) throws SQLException {
     List<T> out = new ArrayList<>();
-    try (PreparedStatement statement = prepared(connection, sql, params); ResultSet rows = statement.executeQuery()) {
+    PreparedStatement statement = prepared(connection, sql, params);
+    try (ResultSet rows = statement.executeQuery()) {
       while (rows.next()) {
         out.add(reader.read(rows));
       }
+    } finally {
+      StatementCache.release(connection, sql, statement);
     }
     return out;
   }
@@ -61,7 +70,7 @@ final class Jdbc {
   }
 
   private static PreparedStatement prepared(Connection connection, String sql, Object... params) throws SQLException {
-    PreparedStatement statement = connection.prepareStatement(sql);
+    PreparedStatement statement = StatementCache.prepare(connection, sql);
     try {
       for (int i = 0; i < params.length; i++) {
         Object value = params[i];
@@ -69,7 +78,7 @@ final class Jdbc {
       }
       return statement;
     } catch (SQLException | RuntimeException e) {
-      statement.close();
+      StatementCache.release(connection, sql, statement);
       throw e;
     }
   }

@@ -32,7 +32,11 @@ final class SqliteWriter implements DataSource {
   /** The write connection, opened on first use (blocking: called on a worker thread). */
   synchronized Connection connection() throws SQLException {
     if (connection == null || connection.isClosed()) {
+      if (connection != null) {
+        StatementCache.forget(connection);
+      }
       connection = sqlite.getConnection();
+      StatementCache.register(connection);
     }
     return connection;
   }
@@ -75,6 +79,7 @@ final class SqliteWriter implements DataSource {
 
   synchronized void close() {
     if (connection != null) {
+      StatementCache.forget(connection);
       try {
         connection.close();
       } catch (SQLException ignored) {

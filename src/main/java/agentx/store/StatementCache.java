@@ -1,0 +1,95 @@
+package agentx.store;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Prepared statements kept open on SQLite's one write connection ({@link SqliteWriter}), so a
+ * statement {@link Jdbc} or the event log's insert runs there is compiled once, not once per
+ * transaction. SQLite compiles every statement it is given (its parser and planner, then a native
+ * statement the JDBC driver finalizes on close); with a paced token per append transaction,
+ * preparing statements was 3.6 % of the server's CPU at 1,000 sessions, the event insert and the turn
+ * writes most of it (docs/PERFORMANCE.md, round thirteen). The read pool's connections are not kept:
+ * the pool hands out any of its connections.
+ *
+ * <p>At most {@value #MAX_STATEMENTS} statements, the least recently used closed first: the
+ * statements whose text depends on a number of sessions ({@code IN (?, ?, …)}) come and go. Used
+ * only inside the write queue's turn (one write at a time, the turn's hand-over orders them), like
+ * the connection itself. A connection without a cache (PostgreSQL's, the read pool's) prepares and
+ * closes each statement as before.
+ */
+final class StatementCache {
+  static final int MAX_STATEMENTS = 64;
+
+  /** The caches by connection (identity): tests open many databases in one JVM. */
+  private static final Map<Connection, StatementCache> CACHES = Collections.synchronizedMap(new IdentityHashMap<>());
+
+  private final LinkedHashMap<String, PreparedStatement> statements = new LinkedHashMap<>(16, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, PreparedStatement> eldest) {
+      if (size() <= MAX_STATEMENTS) {
+        return false;
+      }
+      closeQuietly(eldest.getValue());
+      return true;
+    }
+  };
+
+  /** Keeps {@code connection}'s statements open from now on, until {@link #forget}. */
+  static void register(Connection connection) {
+    CACHES.put(connection, new StatementCache());
+  }
+
+  /** Closes the connection's kept statements (before the connection itself is closed). */
+  static void forget(Connection connection) {
+    StatementCache cache = CACHES.remove(connection);
+    if (cache != null) {
+      cache.statements.values().forEach(StatementCache::closeQuietly);
+      cache.statements.clear();
+    }
+  }
+
+  /**
+   * A statement for {@code sql} on {@code connection}: the kept one when the connection has a cache
+   * (not to be closed: {@link #release} it), else a new one.
+   */
+  static PreparedStatement prepare(Connection connection, String sql) throws SQLException {
+    StatementCache cache = CACHES.get(connection);
+    if (cache == null) {
+      return connection.prepareStatement(sql);
+    }
+    PreparedStatement statement = cache.statements.get(sql);
+    if (statement == null || statement.isClosed()) {
+      statement = connection.prepareStatement(sql);
+      cache.statements.put(sql, statement);
+    }
+    return statement;
+  }
+
+  /** Done with {@code statement}, {@link #prepare}d for {@code sql}: closed, unless the connection keeps it. */
+  static void release(Connection connection, String sql, PreparedStatement statement) throws SQLException {
+    StatementCache cache = CACHES.get(connection);
+    if (cache == null || cache.statements.get(sql) != statement) {
+      statement.close();
+    }
+  }
+
+  /** How many statements the connection keeps open (tests). */
+  static int kept(Connection connection) {
+    StatementCache cache = CACHES.get(connection);
+    return cache == null ? 0 : cache.statements.size();
+  }
+
+  private static void closeQuietly(PreparedStatement statement) {
+    try {
+      statement.close();
+    } catch (SQLException ignored) {
+      // the connection is closing or gone; nothing to keep
+    }
+  }
+}
