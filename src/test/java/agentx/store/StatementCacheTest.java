@@ -14,30 +14,26 @@ import java.util.List;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteDataSource;
 
 @DisplayName("Statements kept open on SQLite's write connection")
 class StatementCacheTest {
   private static final Jdbc.RowReader<Long> NUMBER = row -> row.getLong(1);
 
-  private static SQLiteDataSource wal(Path file) {
-    SqliteNativeLibrary.prepare();
-    SQLiteConfig config = new SQLiteConfig();
-    config.setJournalMode(SQLiteConfig.JournalMode.WAL);
-    SQLiteDataSource ds = new SQLiteDataSource(config);
-    ds.setUrl("jdbc:sqlite:" + file);
-    return ds;
+  private static void run(Connection connection, String... sql) throws SQLException {
+    try (Statement statement = connection.createStatement()) {
+      for (String each : sql) {
+        statement.execute(each);
+      }
+    }
   }
 
   @Test
   @DisplayName("a statement is compiled once and run again with new values; one not kept is closed after use")
   void keptAndReused(@TempDir Path dir) throws SQLException {
-    SQLiteDataSource ds = wal(dir.resolve("c.db"));
+    SQLiteDataSource ds = WalCheckpointerTest.walDataSource(dir.resolve("c.db"));
     try (Connection writer = ds.getConnection(); Connection other = ds.getConnection()) {
-      try (Statement s = writer.createStatement()) {
-        s.execute("CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER)");
-      }
+      run(writer, "CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER)");
       StatementCache.register(writer);
       try {
         String insert = "INSERT INTO t (k, v) VALUES (?, ?)";
@@ -73,7 +69,7 @@ class StatementCacheTest {
   @Test
   @DisplayName("at most the limit are kept, the least recently used closed first; forgetting closes the rest")
   void bounded(@TempDir Path dir) throws SQLException {
-    SQLiteDataSource ds = wal(dir.resolve("b.db"));
+    SQLiteDataSource ds = WalCheckpointerTest.walDataSource(dir.resolve("b.db"));
     try (Connection writer = ds.getConnection()) {
       StatementCache.register(writer);
       List<PreparedStatement> made = new ArrayList<>();
@@ -102,12 +98,9 @@ class StatementCacheTest {
   @Test
   @DisplayName("a kept query holds no read snapshot once read: the log can be copied and started over")
   void keptQueryLeavesNoSnapshot(@TempDir Path dir) throws SQLException {
-    SQLiteDataSource ds = wal(dir.resolve("s.db"));
+    SQLiteDataSource ds = WalCheckpointerTest.walDataSource(dir.resolve("s.db"));
     try (Connection writer = ds.getConnection(); Connection checkpoint = ds.getConnection()) {
-      try (Statement s = writer.createStatement()) {
-        s.execute("CREATE TABLE t (k INTEGER PRIMARY KEY)");
-        s.execute("INSERT INTO t (k) VALUES (1), (2), (3)");
-      }
+      run(writer, "CREATE TABLE t (k INTEGER PRIMARY KEY)", "INSERT INTO t (k) VALUES (1), (2), (3)");
       StatementCache.register(writer);
       try {
         // reads the first of three rows only, the statement kept open

@@ -20,7 +20,8 @@ import org.sqlite.SQLiteDataSource;
 @DisplayName("SQLite's log copied into the database file beside the writer")
 class WalCheckpointerTest {
 
-  private static SQLiteDataSource walDataSource(Path file) {
+  /** A data source on {@code file} in WAL mode, as the store opens SQLite (the store's tests share it). */
+  static SQLiteDataSource walDataSource(Path file) {
     SqliteNativeLibrary.prepare();
     SQLiteConfig config = new SQLiteConfig();
     config.setJournalMode(SQLiteConfig.JournalMode.WAL);
