@@ -7,6 +7,7 @@ import agentx.events.ErrorCode;
 import agentx.events.Events;
 import agentx.events.Times;
 import agentx.protocol.ResumableTurn;
+import agentx.protocol.ToolCallRecord;
 import agentx.protocol.TurnSummary;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
@@ -68,11 +69,12 @@ final class TurnRecovery {
         throw new AgentXException(ErrorCode.SESSION_BUSY, "Turn " + turnId + " is not waiting to be resumed"
             + " (another engine took it, or it ended).");
       }
+      List<ToolCallRecord> calls = ToolCallRepository.ofTurn(jdbc, turnId);
       ResumableTurn turn = Jdbc.first(jdbc, Sql.SELECT_RESUMABLE, row -> {
         String request = row.getString("request");
         String system = request == null ? null : new JsonObject(request).getString("system");
         return new ResumableTurn(turnId, row.getString("session_id"), row.getString("user_message_id"), system,
-            row.getInt("interruptions"), row.getString("started_at"), TurnRepository.usage(row), ToolCallRepository.ofTurn(jdbc, turnId));
+            row.getInt("interruptions"), row.getString("started_at"), TurnRepository.usage(row), calls);
       }, turnId);
       Jdbc.update(jdbc, Sql.SET_SESSION_STATE, "processing", Times.now(), turn.sessionId());
       return turn;
