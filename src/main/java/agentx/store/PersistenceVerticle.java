@@ -79,7 +79,7 @@ public class PersistenceVerticle extends VerticleBase {
     sessions = new SessionRepository(db);
     events = new EventRepository(db);
     workflows = new WorkflowRepository(db);
-    turns = new TurnRepository(db, sessions);
+    turns = new TurnRepository(db);
     recovery = new TurnRecovery(db);
     appender = new EventAppender(events, db.isSqlite() ? 1 : 4, this::publish);
     toolCalls = new ToolCallRepository(db);

@@ -58,7 +58,8 @@ public final class SessionRepository {
     return db.readJdbc(jdbc -> find(jdbc, sessionId));
   }
 
-  private static Session find(Connection jdbc, String sessionId) throws SQLException {
+  /** The session, read on {@code jdbc} (blocking); SESSION_NOT_FOUND when there is none. */
+  static Session find(Connection jdbc, String sessionId) throws SQLException {
     Session session = Jdbc.first(jdbc, Sql.SELECT_SESSION, SessionRepository::session, sessionId);
     if (session == null) {
       throw notFound(sessionId);

@@ -18,11 +18,8 @@ import java.time.format.DateTimeParseException;
 /** The turns of a session as {@code GET /turns} shows them, and the running turns' usage so far. */
 final class TurnRepository {
   private final Database db;
-  private final SessionRepository sessions;
-
-  TurnRepository(Database db, SessionRepository sessions) {
+  TurnRepository(Database db) {
     this.db = db;
-    this.sessions = sessions;
   }
 
   /** Updates a running turn's usage; a finished turn is left alone (its summary is final). */
@@ -41,25 +38,27 @@ final class TurnRepository {
    */
   Future<Page> list(TurnQuery query) {
     String sessionId = query.sessionId();
-    return sessions.get(sessionId).compose(session -> db.readJdbc(jdbc -> {
+    return db.readJdbc(jdbc -> {
+      SessionRepository.find(jdbc, sessionId); // SESSION_NOT_FOUND for a session that is not there
       long total = Jdbc.first(jdbc, Sql.COUNT_TURNS, row -> row.getLong(1), sessionId);
       JsonArray items = new JsonArray();
       for (TurnRecord turn : Jdbc.list(jdbc, Sql.LIST_TURNS, TurnRepository::turn, sessionId, query.limit(), query.offset())) {
         items.add(turn.toJson());
       }
       return new Page(Page.TURNS, items, total, query.offset(), query.limit());
-    }));
+    });
   }
 
   Future<TurnRecord> get(String sessionId, String turnId) {
-    return sessions.get(sessionId).compose(session -> db.readJdbc(jdbc -> {
+    return db.readJdbc(jdbc -> {
+      SessionRepository.find(jdbc, sessionId);
       TurnRecord turn = Jdbc.first(jdbc, Sql.GET_TURN, TurnRepository::turn, sessionId, turnId);
       if (turn == null) {
         throw new AgentXException(ErrorCode.TURN_NOT_FOUND, "Session " + sessionId + " has no turn " + turnId
             + " (a turn queued behind another appears once it starts).");
       }
       return turn;
-    }));
+    });
   }
 
   private static TurnRecord turn(ResultSet row) throws SQLException {

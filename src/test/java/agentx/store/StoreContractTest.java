@@ -678,7 +678,7 @@ class StoreContractTest {
   void turnCostReadsBackAsStored(Backend backend, Vertx vertx) {
     Database db = open(vertx, TestDatabases.create(backend, dir));
     SessionRepository sessions = new SessionRepository(db);
-    TurnRepository turns = new TurnRepository(db, sessions);
+    TurnRepository turns = new TurnRepository(db);
     TurnRecovery recovery = new TurnRecovery(db);
     String id = newSession(sessions);
     double cost = 1234.567891234; // more digits than a float holds
