@@ -1,7 +1,6 @@
 package agentx.store;
 
 import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 
@@ -17,11 +16,6 @@ final class Rows {
   static String str(Row row, String column) {
     Object v = row.getValue(column);
     return v == null ? null : v.toString();
-  }
-
-  static JsonObject jsonObject(Row row, String column) {
-    String v = str(row, column);
-    return v == null || v.isEmpty() ? new JsonObject() : new JsonObject(v);
   }
 
   static JsonArray jsonArray(Row row, String column) {
