@@ -5,8 +5,10 @@ import agentx.events.ErrorCode;
 import agentx.events.Events;
 import agentx.protocol.AppendEvents;
 import agentx.protocol.StoreClient;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -16,7 +18,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The events of one turn on their way to the store, which numbers, stores and then publishes them.
  * A group commit: while one batch is being written, new events queue up and go in the next batch, so
- * a fast token stream costs one write per batch, not per token, and the order is kept.
+ * a fast token stream costs one write per batch, not per token, and the order is kept. A batch leaves
+ * when the event-loop task that emitted its first event ends, so events emitted together travel together.
  *
  * <p>When a batch cannot be stored, none of it is published (the store publishes only what it
  * committed), the queued events are dropped and {@code onStoreFailure} is told, so the turn ends as
@@ -68,7 +71,16 @@ final class EventLog {
     }
     pending.add(draft);
     if (!writing) {
-      writeBatch();
+      // the batch leaves once the code that emitted this event is done: what one step emits together (the
+      // "responding" state and the first token, the answer and the "done" state) goes in one append, not
+      // the first event alone and the rest after a round trip to the store
+      writing = true;
+      Context context = Vertx.currentContext();
+      if (context == null) {
+        writeBatch();
+      } else {
+        context.runOnContext(v -> writeBatch());
+      }
     }
     checkBacklog();
   }
