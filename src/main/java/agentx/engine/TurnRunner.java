@@ -11,6 +11,7 @@ import agentx.events.Metrics;
 import agentx.events.Times;
 import agentx.models.RequestShaper;
 import agentx.events.ToolApproval;
+import agentx.protocol.AppendMessage;
 import agentx.protocol.AssistantReply;
 import agentx.protocol.BeginTurn;
 import agentx.protocol.FinishTurn;
@@ -25,7 +26,6 @@ import agentx.protocol.ToolResult;
 import agentx.protocol.ToolsClient;
 import agentx.protocol.TurnAccepted;
 import agentx.protocol.TurnOutcome;
-import agentx.protocol.TurnProgress;
 import agentx.protocol.TurnSummary;
 import agentx.protocol.TurnUsageSoFar;
 import io.vertx.core.Future;
@@ -434,7 +434,6 @@ final class TurnRunner {
     currentCall = null;
     logContextEdits(message.getJsonObject("context_management"));
     long[] inOut = usage.add(message.getJsonObject("usage", new JsonObject()), message.getString("model", settings.model()));
-    reportProgress();
     JsonArray blocks = message.getJsonArray("content", new JsonArray());
     List<JsonObject> toolUses = toolUses(blocks);
     JsonArray calls = new JsonArray();
@@ -448,7 +447,7 @@ final class TurnRunner {
     StoredMessage assistant = message(lastAssistantId, "assistant", lastAssistantText, blocks, calls, inOut[0], inOut[1], stopReason,
         message.getString("model"));
     conversation = with(conversation, new JsonObject().put("role", "assistant").put("content", blocks));
-    return store.appendMessage(assistant).compose(v -> {
+    return store.appendMessage(new AppendMessage(assistant, usageSoFar())).compose(v -> {
       events.emit(Events.MESSAGE, assistant.eventData());
       if (!"tool_use".equals(stopReason) || toolUses.isEmpty()) {
         return complete();
@@ -536,10 +535,8 @@ final class TurnRunner {
    * announces each call; the engine lets go of the turn (no thread, connection or lock is held).
    */
   private Future<Void> park(List<ToolCallRecord> toAsk) {
-    TurnUsageSoFar so = new TurnUsageSoFar(usage.inputTokens(), usage.outputTokens(), usage.cacheCreationTokens(),
-        usage.cacheReadTokens(), usage.costUsd(), usage.llmCalls(), toolCallCount());
     return events.drain()
-        .compose(v -> store.parkTurn(new ParkTurn(sessionId, turnId, toAsk, so)))
+        .compose(v -> store.parkTurn(new ParkTurn(sessionId, turnId, toAsk, usageSoFar())))
         .map(v -> {
           finished = true;
           currentCall = null;
@@ -575,17 +572,18 @@ final class TurnRunner {
   /** ALL results of a round go back in ONE user message. */
   private Future<Void> onToolResults(TurnTools.Round round) {
     toolCalls.addAll(round.calls());
-    reportProgress();
     StoredMessage results = message(UUID.randomUUID().toString(), "user", "", round.resultBlocks(), round.calls(), 0, 0, null, null);
     conversation = with(conversation, new JsonObject().put("role", "user").put("content", round.resultBlocks()));
-    return store.appendMessage(results).onSuccess(v -> events.emit(Events.MESSAGE, results.eventData()));
+    return store.appendMessage(new AppendMessage(results, usageSoFar())).onSuccess(v -> events.emit(Events.MESSAGE, results.eventData()));
   }
 
-  /** The usage so far, for {@code GET /turns/{id}} while the turn runs; a lost report only leaves older figures there. */
-  private void reportProgress() {
-    store.reportTurnProgress(new TurnProgress(turnId, new TurnUsageSoFar(usage.inputTokens(), usage.outputTokens(),
-            usage.cacheCreationTokens(), usage.cacheReadTokens(), usage.costUsd(), usage.llmCalls(), toolCallCount())))
-        .onFailure(e -> log.debug("Progress of turn {} not recorded: {}", turnId, e.getMessage()));
+  /**
+   * The usage so far, stored with each Claude answer and tool round's message (one transaction): {@code GET /turns/{id}}
+   * shows it while the turn runs, and a turn resumed after its engine died carries on from it.
+   */
+  private TurnUsageSoFar usageSoFar() {
+    return new TurnUsageSoFar(usage.inputTokens(), usage.outputTokens(), usage.cacheCreationTokens(), usage.cacheReadTokens(),
+        usage.costUsd(), usage.llmCalls(), toolCallCount());
   }
 
   // --- the end of a turn, exactly once ---

@@ -13,13 +13,12 @@ public final class Addresses {
   public static final String STORE_SESSION_LIST = "agentx.store.session.list";
   public static final String STORE_SESSION_UPDATE = "agentx.store.session.update";
   public static final String STORE_SESSION_DELETE = "agentx.store.session.delete";
+  /** A message at the end of a session's conversation, with its turn's usage so far: {@link AppendMessage}. */
   public static final String STORE_MESSAGE_APPEND = "agentx.store.message.append";
   public static final String STORE_MESSAGE_LIST = "agentx.store.message.list";
   public static final String STORE_HISTORY = "agentx.store.history";
   public static final String STORE_TURN_BEGIN = "agentx.store.turn.begin";
   public static final String STORE_TURN_FINISH = "agentx.store.turn.finish";
-  /** A running turn's usage so far: {@link TurnProgress}. */
-  public static final String STORE_TURN_PROGRESS = "agentx.store.turn.progress";
   /** A page of a session's turns, or one turn: {@link TurnQuery}. */
   public static final String STORE_TURN_LIST = "agentx.store.turn.list";
   public static final String STORE_TURN_GET = "agentx.store.turn.get";

@@ -38,7 +38,12 @@ public final class StoreClient {
   }
 
   public Future<Void> appendMessage(StoredMessage message) {
-    return Bus.request(vertx, Addresses.STORE_MESSAGE_APPEND, message.toJson()).mapEmpty();
+    return appendMessage(new AppendMessage(message, null));
+  }
+
+  /** Appends a message and, when it has them, records its turn's usage so far in the same transaction. */
+  public Future<Void> appendMessage(AppendMessage append) {
+    return Bus.request(vertx, Addresses.STORE_MESSAGE_APPEND, append.toJson()).mapEmpty();
   }
 
   public Future<List<HistoryEntry>> history(String sessionId) {
@@ -51,11 +56,6 @@ public final class StoreClient {
 
   public Future<Void> finishTurn(FinishTurn request) {
     return Bus.request(vertx, Addresses.STORE_TURN_FINISH, request.toJson()).mapEmpty();
-  }
-
-  /** Records a running turn's usage so far (best effort: a lost report is replaced by the next or by the finish). */
-  public Future<Void> reportTurnProgress(TurnProgress progress) {
-    return Bus.request(vertx, Addresses.STORE_TURN_PROGRESS, progress.toJson()).mapEmpty();
   }
 
   /** A page of the session's turns, oldest first; fails with SESSION_NOT_FOUND when there is no such session. */

@@ -3,8 +3,8 @@ package agentx.protocol;
 import io.vertx.core.json.JsonObject;
 
 /**
- * A turn's usage: the final figures of a finished turn, or, sent by the engine after each Claude
- * answer and tool round ({@code agentx.store.turn.progress}), the figures so far of a running one.
+ * A turn's usage: the final figures of a finished turn, or, sent by the engine with each Claude
+ * answer and tool round's message ({@link AppendMessage}), the figures so far of a running one.
  * {@code costUsd} is null when a model without prices took part: unknown, never counted as free.
  */
 public record TurnUsageSoFar(long inputTokens, long outputTokens, long cacheCreationInputTokens, long cacheReadInputTokens,

@@ -8,6 +8,7 @@ import agentx.events.AgentXException;
 import agentx.events.ErrorCode;
 import agentx.events.SessionConfig;
 import agentx.events.Times;
+import agentx.protocol.AppendMessage;
 import agentx.protocol.BeginTurn;
 import agentx.protocol.CreateSession;
 import agentx.protocol.FinishTurn;
@@ -121,11 +122,23 @@ public final class SessionRepository {
 
   /** Appends one message at the end of the session's conversation. */
   public Future<Void> appendMessage(StoredMessage message) {
+    return appendMessage(new AppendMessage(message, null));
+  }
+
+  /**
+   * Appends one message at the end of the session's conversation and, when the append has them,
+   * records its turn's usage so far (a finished turn's figures are left alone), in one transaction.
+   */
+  public Future<Void> appendMessage(AppendMessage append) {
+    StoredMessage message = append.message();
     return db.writeJdbc(jdbc -> {
       long count = db.lockSession(jdbc, message.sessionId());
       String timestamp = message.timestamp() != null ? message.timestamp() : Times.now();
       long position = insertMessage(jdbc, message, count, timestamp);
       Jdbc.update(jdbc, Sql.BUMP_MESSAGE_COUNT, position, timestamp, message.sessionId());
+      if (append.usage() != null) {
+        TurnRepository.progress(jdbc, message.turnId(), append.usage());
+      }
       return null;
     });
   }

@@ -3,12 +3,12 @@ package agentx.store;
 import agentx.events.AgentXException;
 import agentx.events.ErrorCode;
 import agentx.protocol.Page;
-import agentx.protocol.TurnProgress;
 import agentx.protocol.TurnQuery;
 import agentx.protocol.TurnRecord;
 import agentx.protocol.TurnUsageSoFar;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
+import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -22,14 +22,10 @@ final class TurnRepository {
     this.db = db;
   }
 
-  /** Updates a running turn's usage; a finished turn is left alone (its summary is final). */
-  Future<Void> progress(TurnProgress progress) {
-    TurnUsageSoFar u = progress.usage();
-    return db.writeJdbc(jdbc -> {
-      Jdbc.update(jdbc, Sql.TURN_PROGRESS, u.inputTokens(), u.outputTokens(), u.cacheCreationInputTokens(), u.cacheReadInputTokens(),
-          u.costUsd(), u.llmCalls(), u.toolCalls(), progress.turnId());
-      return null;
-    });
+  /** Inside a write transaction: a running turn's usage so far; a finished turn is left alone (its summary is final). Blocking. */
+  static void progress(Connection jdbc, String turnId, TurnUsageSoFar u) throws SQLException {
+    Jdbc.update(jdbc, Sql.TURN_PROGRESS, u.inputTokens(), u.outputTokens(), u.cacheCreationInputTokens(), u.cacheReadInputTokens(),
+        u.costUsd(), u.llmCalls(), u.toolCalls(), turnId);
   }
 
   /**

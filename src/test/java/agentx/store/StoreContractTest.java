@@ -8,6 +8,7 @@ import agentx.config.DatabaseUrl;
 import agentx.events.AgentXException;
 import agentx.events.ErrorCode;
 import agentx.events.Events;
+import agentx.protocol.AppendMessage;
 import agentx.protocol.BeginTurn;
 import agentx.protocol.CreateSession;
 import agentx.protocol.EventPage;
@@ -22,7 +23,6 @@ import agentx.protocol.SaveWorkflow;
 import agentx.protocol.StoredMessage;
 import agentx.protocol.ToolCallRecord;
 import agentx.protocol.ToolResult;
-import agentx.protocol.TurnProgress;
 import agentx.protocol.TurnQuery;
 import agentx.protocol.TurnRecord;
 import agentx.protocol.TurnSummary;
@@ -701,10 +701,16 @@ class StoreContractTest {
     assertThat(one.durationMs()).isEqualTo(5L);
     assertThat(turns.get(id, unpriced).await().usage().costUsd()).isNull();
 
-    // a running turn's usage so far, its engine gone: claimed again, it carries on from what was stored
+    // a running turn's usage so far, stored with its answer (a finished turn's figures stay as they are);
+    // its engine gone: claimed again, it carries on from what was stored
     String running = UUID.randomUUID().toString();
     sessions.beginTurn(turn(running, id, "n2")).await();
-    turns.progress(new TurnProgress(running, new TurnUsageSoFar(7, 3, 0, 0, cost, 1, 1))).await();
+    sessions.appendMessage(new AppendMessage(new StoredMessage(UUID.randomUUID().toString(), id, running, "assistant", "", null, null, 7, 3,
+        "tool_use", null, null), new TurnUsageSoFar(7, 3, 0, 0, cost, 1, 1))).await();
+    sessions.appendMessage(new AppendMessage(new StoredMessage(UUID.randomUUID().toString(), id, finished, "user", "late", null, null, 0, 0,
+        null, null, null), new TurnUsageSoFar(1, 1, 0, 0, 9.0, 9, 9))).await();
+    assertThat(turns.get(id, running).await().usage()).extracting(TurnUsageSoFar::inputTokens, TurnUsageSoFar::costUsd).containsExactly(7L, cost);
+    assertThat(turns.get(id, finished).await().usage().costUsd()).isEqualTo(cost);
     ToolCallRepository calls = new ToolCallRepository(db);
     ToolResult result = ToolResult.json(new JsonObject().put("models", new JsonArray().add("a.safetensors")));
     calls.done(ToolCallRecord.done(id, running, "call-1", "list_models", new JsonObject().put("kind", "checkpoints"), result)).await();
