@@ -446,12 +446,13 @@ final class TurnRunner {
     lastAssistantText = textOf(blocks);
     StoredMessage assistant = message(lastAssistantId, "assistant", lastAssistantText, blocks, calls, inOut[0], inOut[1], stopReason,
         message.getString("model"));
+    if (!"tool_use".equals(stopReason) || toolUses.isEmpty()) {
+      // the last answer: stored with the turn's end, in one transaction
+      return complete(assistant);
+    }
     conversation = with(conversation, new JsonObject().put("role", "assistant").put("content", blocks));
     return store.appendMessage(new AppendMessage(assistant, usageSoFar())).compose(v -> {
       events.emit(Events.MESSAGE, assistant.eventData());
-      if (!"tool_use".equals(stopReason) || toolUses.isEmpty()) {
-        return complete();
-      }
       return round(toolUses, false);
     });
   }
@@ -588,8 +589,13 @@ final class TurnRunner {
 
   // --- the end of a turn, exactly once ---
 
+  /** @param answer the turn's last answer when it is not stored yet (it is stored with the turn's end), else null */
+  private Future<Void> complete(StoredMessage answer) {
+    return finish("completed", "done", null, answer).onSuccess(summary -> outcome.tryComplete(TurnOutcome.of(reply()))).mapEmpty();
+  }
+
   private Future<Void> complete() {
-    return finish("completed", "done", null).onSuccess(summary -> outcome.tryComplete(TurnOutcome.of(reply()))).mapEmpty();
+    return complete(null);
   }
 
   private void fail(Throwable failure) {
@@ -598,7 +604,7 @@ final class TurnRunner {
     }
     if (stopping && stopFailure == null) {
       savePartialAnswer()
-          .transform(v -> finish("cancelled", "cancelled", null))
+          .transform(v -> finish("cancelled", "cancelled", null, null))
           .onComplete(done -> outcome.tryComplete(TurnOutcome.of(reply())));
       return;
     }
@@ -609,7 +615,7 @@ final class TurnRunner {
       log.warn("Turn {} of session {} failed: {} {}", turnId, sessionId, error.code(), error.getMessage());
     }
     boolean overBudget = error.code() == ErrorCode.BUDGET_EXCEEDED;
-    finish(overBudget ? "budget_exceeded" : "failed", "error", error).onComplete(done -> outcome.tryFail(error));
+    finish(overBudget ? "budget_exceeded" : "failed", "error", error, null).onComplete(done -> outcome.tryFail(error));
   }
 
   /** A cancelled stream keeps what the user already saw: the streamed text, with stop_reason "cancelled". */
@@ -626,30 +632,39 @@ final class TurnRunner {
     return store.appendMessage(assistant).onSuccess(v -> events.emit(Events.MESSAGE, assistant.eventData()));
   }
 
-  private Future<TurnSummary> finish(String status, String finalState, AgentXException error) {
+  /**
+   * Closes the turn in the store, then emits its closing events: the answer's message (when {@code answer} is
+   * stored with the close), the final state, the {@code turn} summary. An answer the store could not take fails
+   * the call (the turn is then closed as failed, as when any of its messages could not be stored).
+   */
+  private Future<TurnSummary> finish(String status, String finalState, AgentXException error, StoredMessage answer) {
     if (finished) {
       return Future.failedFuture("already finished");
     }
     finished = true;
     emptyPartialText();
     conversation = List.of();
-    metrics.turnEnded(status);
     currentCall = null;
     tools.close();
     events.reopen();
-    if (error != null) {
-      events.emit(Events.STATE, Events.errorState(error.code(), error.getMessage()));
-    } else {
-      events.emit(Events.STATE, Events.state(finalState));
-    }
     TurnSummary summary = new TurnSummary(turnId, userMessageId, lastAssistantId, Math.max(0, System.currentTimeMillis() - startedAtMs),
         status, usage.inputTokens(), usage.outputTokens(), usage.cacheCreationTokens(), usage.cacheReadTokens(), usage.costUsd(),
         usage.llmCalls(), toolCallCount(), error != null ? "error" : stopReason, error != null ? error.code().name() : null,
         error != null ? error.getMessage() : null);
     String sessionState = error == null || error.code() == ErrorCode.BUDGET_EXCEEDED ? "idle" : "error";
-    return store.finishTurn(new FinishTurn(sessionId, sessionState, summary))
-        .onFailure(e -> log.error("Could not record the end of turn {}: {}", turnId, e.getMessage()))
-        .transform(v -> {
+    return store.finishTurn(new FinishTurn(sessionId, sessionState, summary, answer))
+        .transform(stored -> {
+          if (stored.failed()) {
+            log.error("Could not record the end of turn {}: {}", turnId, stored.cause().getMessage());
+            if (answer != null) {
+              finished = false;
+              return Future.failedFuture(stored.cause());
+            }
+          } else if (answer != null) {
+            events.emit(Events.MESSAGE, answer.eventData());
+          }
+          metrics.turnEnded(status);
+          events.emit(Events.STATE, error != null ? Events.errorState(error.code(), error.getMessage()) : Events.state(finalState));
           events.emit(Events.TURN, summary.toJson());
           return events.drain();
         })

@@ -215,7 +215,10 @@ public final class SessionRepository {
     });
   }
 
-  /** Closes a turn with its summary and puts the session back to the given state. */
+  /**
+   * Closes a turn with its summary and puts the session back to the given state, in one transaction
+   * with the turn's last answer when the request carries it.
+   */
   public Future<Void> finishTurn(FinishTurn finish) {
     TurnSummary summary = finish.summary();
     String now = Times.now();
@@ -247,7 +250,13 @@ public final class SessionRepository {
         knownCost,
         now,
         finish.sessionId()};
+    StoredMessage answer = finish.answer();
     return db.writeJdbc(jdbc -> {
+      if (answer != null) {
+        long count = db.lockSession(jdbc, answer.sessionId());
+        String timestamp = answer.timestamp() != null ? answer.timestamp() : now;
+        Jdbc.update(jdbc, Sql.BUMP_MESSAGE_COUNT, insertMessage(jdbc, answer, count, timestamp), timestamp, answer.sessionId());
+      }
       Jdbc.update(jdbc, Sql.FINISH_TURN, turn);
       Jdbc.update(jdbc, Sql.ADD_SESSION_USAGE, usage);
       return null;

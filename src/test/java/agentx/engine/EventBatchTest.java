@@ -26,7 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
  * committed batch of a session as one message on the session's address (envelopes joined by
  * newlines), so a subscriber sees which events travelled together. With the answer streamed slowly
  * (each token alone), the first token must not wait for a store round trip of the "responding" state
- * emitted just before it, nor the "done" state for the answer's message.
+ * emitted just before it; and the turn's last answer, stored with the turn's end in one transaction,
+ * is published with the "done" state and the {@code turn} summary.
  */
 @ExtendWith(VertxExtension.class)
 @DisplayName("A turn's events")
@@ -42,7 +43,7 @@ class EventBatchTest {
   }
 
   @Test
-  @DisplayName("emitted in one step go to the store together: the 'responding' state with the first token, the answer with 'done'")
+  @DisplayName("emitted in one step go to the store together: the 'responding' state with the first token, the answer with 'done' and the turn")
   void emittedTogetherTravelTogether(Vertx vertx) {
     claude = FakeAnthropic.start(vertx).await();
     TestRuntime rt = TestRuntime.start(vertx, TestRuntime.withClaude(dir, claude, Map.of())).await();
@@ -61,8 +62,8 @@ class EventBatchTest {
         .isEqualTo(200);
 
     List<String> kinds = publications.stream().map(EventBatchTest::kinds).toList();
-    assertThat(kinds).as("publications of the turn, in order").contains("state:responding stream", "message state:done");
-    assertThat(kinds).doesNotContain("state:responding", "state:done");
+    assertThat(kinds).as("publications of the turn, in order").contains("state:responding stream", "message state:done turn");
+    assertThat(kinds).doesNotContain("state:responding", "state:done", "message");
     List<Long> seqs = publications.stream().flatMap(List::stream).map(e -> e.getLong("seq")).toList();
     assertThat(seqs).as("every event once, numbered in order").isSorted().doesNotHaveDuplicates();
     assertThat(seqs.get(seqs.size() - 1) - seqs.get(0) + 1).isEqualTo(seqs.size());

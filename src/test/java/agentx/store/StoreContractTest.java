@@ -584,7 +584,7 @@ class StoreContractTest {
   }
 
   @OnBothBackends
-  @DisplayName("finishing a turn closes it and adds its usage to the session; a left-running turn is closed once, with events after the last seq")
+  @DisplayName("finishing a turn closes it with its answer and adds its usage to the session; a left-running turn is closed once, with events after the last seq")
   void runningTurns(Backend backend, Vertx vertx) {
     TestDatabase testDb = TestDatabases.create(backend, dir);
     Database db = open(vertx, testDb);
@@ -595,8 +595,20 @@ class StoreContractTest {
 
     String done = UUID.randomUUID().toString();
     sessions.beginTurn(turn(done, id, "n1")).await();
-    sessions.finishTurn(new FinishTurn(id, "idle", new TurnSummary(done, null, null, 12, "completed", 10, 5, 0, 0, 0.25, 1, 0,
-        "end_turn", null, null))).await();
+    StoredMessage answer = new StoredMessage(UUID.randomUUID().toString(), id, done, "assistant", "the answer", null, null, 10, 5,
+        "end_turn", null, null);
+    TurnSummary summary = new TurnSummary(done, null, answer.messageId(), 12, "completed", 10, 5, 0, 0, 0.25, 1, 0, "end_turn", null, null);
+    // the answer goes in with the turn's end: to a session that is not there, neither is stored
+    assertThat(failureCode(sessions.finishTurn(new FinishTurn("nope", "idle", summary,
+        new StoredMessage(answer.messageId(), "nope", done, "assistant", "lost", null, null, 0, 0, null, null, null)))))
+        .isEqualTo(ErrorCode.SESSION_NOT_FOUND);
+    assertThat(recovery.runningTurns().await()).hasSize(1);
+    sessions.finishTurn(new FinishTurn(id, "idle", summary, answer)).await();
+    assertThat(sessions.listMessages(new PageQuery(id, 10, 0)).await().items().stream()
+        .map(m -> ((JsonObject) m).getString("role") + ":" + ((JsonObject) m).getString("content")).toList())
+        .containsExactly("user:hi", "assistant:the answer");
+    assertThat(sessions.get(id).await().messageCount()).isEqualTo(2);
+    assertThat(new TurnRepository(db).get(id, done).await().assistantMessageId()).isEqualTo(answer.messageId());
     Session.Usage usage = sessions.get(id).await().usage();
     assertThat(usage.inputTokens()).isEqualTo(10);
     assertThat(usage.outputTokens()).isEqualTo(5);
