@@ -266,8 +266,12 @@ public final class MessageAccumulator {
       return start.getString("type", "");
     }
 
+    /** A text or thinking block has no input: its text is not parsed as JSON (which failed, with an exception, at every answer's end). */
     void stop() {
-      input = parsedInput();
+      String type = type();
+      if (!"text".equals(type) && !"thinking".equals(type)) {
+        input = parsedInput();
+      }
     }
 
     JsonObject toJson() {
