@@ -3,13 +3,14 @@ package agentx.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import agentx.config.AgentXConfig;
+import agentx.protocol.Addresses;
+import agentx.protocol.ToolResult;
 import agentx.testing.FakeAnthropic;
 import agentx.testing.FakeAnthropic.Reply;
 import agentx.testing.FakeAnthropic.ToolUseSpec;
 import agentx.testing.FakeTools;
 import agentx.testing.TestRuntime;
 import agentx.testing.WsClient;
-import agentx.protocol.ToolResult;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -20,8 +21,10 @@ import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.junit5.VertxExtension;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
@@ -124,6 +127,30 @@ class TurnApiTest {
     JsonObject session = rt.http.get("/api/agentx/sessions/" + id).send().await().bodyAsJsonObject();
     assertThat(session.getString("state")).isEqualTo("idle");
     assertThat(session.getLong("message_count")).isEqualTo(2);
+  }
+
+  /**
+   * The store publishes each committed batch of a session as one message on the session's address
+   * (envelopes joined by newlines), so a subscriber sees which events travelled together. With the
+   * answer streamed slowly (each token alone), the first token must not wait for a store round trip
+   * of the "responding" state emitted just before it; the last answer, stored with the turn's end in
+   * one transaction, is published with the "done" state and the turn summary.
+   */
+  @Test
+  @DisplayName("events emitted in one step are stored and published together: 'responding' with the first token, the answer with 'done' and the turn")
+  void emittedTogetherTravelTogether(Vertx vertx) {
+    start(vertx, Map.of());
+    String id = newSession();
+    List<String> publications = new CopyOnWriteArrayList<>();
+    vertx.eventBus().<Object>consumer(Addresses.sessionEvents(id), m -> publications.add(String.join(" ",
+        shape(new JsonArray(Arrays.stream(m.body().toString().split("\n")).map(JsonObject::new).toList()))))).completion().await();
+
+    claude.enqueue(Reply.text("one two three four").delayPerEvent(Duration.ofMillis(40)));
+    assertThat(send(id, "Count").statusCode()).isEqualTo(200);
+
+    assertThat(publications).as("publications of the turn, in order").contains("state:responding stream", "message:assistant state:done turn");
+    assertThat(publications).doesNotContain("state:responding", "state:done", "message:assistant");
+    assertContiguous(events(id, 0), 1);
   }
 
   @Test
