@@ -305,7 +305,9 @@ final class TurnRunner {
    */
   Future<Void> handOver() {
     if (finished) {
-      return Future.succeededFuture();
+      // ended, parked, or closing: a close in flight (its answer, its end, its closing events) is waited for,
+      // so the engine's stop does not cut it off between the store's commit and the events
+      return outcome.future().<Void>mapEmpty().otherwiseEmpty();
     }
     finished = true;
     stopping = true;
