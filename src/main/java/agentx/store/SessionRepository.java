@@ -132,15 +132,22 @@ public final class SessionRepository {
   public Future<Void> appendMessage(AppendMessage append) {
     StoredMessage message = append.message();
     return db.writeJdbc(jdbc -> {
-      long count = db.lockSession(jdbc, message.sessionId());
-      String timestamp = message.timestamp() != null ? message.timestamp() : Times.now();
-      long position = insertMessage(jdbc, message, count, timestamp);
-      Jdbc.update(jdbc, Sql.BUMP_MESSAGE_COUNT, position, timestamp, message.sessionId());
+      appendInTransaction(jdbc, message, Times.now());
       if (append.usage() != null) {
         TurnRepository.progress(jdbc, message.turnId(), append.usage());
       }
       return null;
     });
+  }
+
+  /**
+   * Inside a write transaction: locks the session's row, puts the message at the next position (created
+   * at its own timestamp, else {@code now}) and counts it. Blocking.
+   */
+  private void appendInTransaction(Connection jdbc, StoredMessage message, String now) throws SQLException {
+    long count = db.lockSession(jdbc, message.sessionId());
+    String timestamp = message.timestamp() != null ? message.timestamp() : now;
+    Jdbc.update(jdbc, Sql.BUMP_MESSAGE_COUNT, insertMessage(jdbc, message, count, timestamp), timestamp, message.sessionId());
   }
 
   /**
@@ -253,9 +260,7 @@ public final class SessionRepository {
     StoredMessage answer = finish.answer();
     return db.writeJdbc(jdbc -> {
       if (answer != null) {
-        long count = db.lockSession(jdbc, answer.sessionId());
-        String timestamp = answer.timestamp() != null ? answer.timestamp() : now;
-        Jdbc.update(jdbc, Sql.BUMP_MESSAGE_COUNT, insertMessage(jdbc, answer, count, timestamp), timestamp, answer.sessionId());
+        appendInTransaction(jdbc, answer, now);
       }
       Jdbc.update(jdbc, Sql.FINISH_TURN, turn);
       Jdbc.update(jdbc, Sql.ADD_SESSION_USAGE, usage);
