@@ -47,12 +47,17 @@ class StoreFailureTest {
     }
   }
 
+  /** The runtime on {@code db}, its Claude the fake. */
+  private TestRuntime runtime(Vertx vertx, TestDatabase db) {
+    claude = FakeAnthropic.start(vertx).await();
+    return TestRuntime.start(vertx, TestRuntime.withClaude(dir, claude, Map.of(AgentXConfig.DATABASE_URL, db.url()))).await();
+  }
+
   @OnBothBackends
   @DisplayName("ends the turn with STORE_UNAVAILABLE, publishes nothing unstored, and the next turn's events all arrive with fresh seqs")
   void failingAppendEndsTheTurn(Backend backend, Vertx vertx) throws Exception {
     TestDatabase db = TestDatabases.create(backend, dir);
-    claude = FakeAnthropic.start(vertx).await();
-    TestRuntime rt = TestRuntime.start(vertx, TestRuntime.withClaude(dir, claude, Map.of(AgentXConfig.DATABASE_URL, db.url()))).await();
+    TestRuntime rt = runtime(vertx, db);
     String id = rt.createSession(new JsonObject()).await().getString("session_id");
     WsClient ws = WsClient.connect(vertx, rt.port(), "/api/agentx/sessions/" + id + "/stream").await();
 
@@ -86,6 +91,31 @@ class StoreFailureTest {
     assertThat(stored).containsAll(seen);
   }
 
+  @OnBothBackends
+  @DisplayName("an answer the store refuses at the turn's close fails the turn: not stored, the turn failed, the session usable after")
+  void refusedAnswerFailsTheTurn(Backend backend, Vertx vertx) throws Exception {
+    TestDatabase db = TestDatabases.create(backend, dir);
+    TestRuntime rt = runtime(vertx, db);
+    String id = rt.createSession(new JsonObject()).await().getString("session_id");
+
+    refuseAnswers(db, true);
+    claude.enqueue(Reply.text("Lost answer."));
+    HttpResponse<Buffer> failed = rt.postJson("/api/agentx/sessions/" + id + "/messages", new JsonObject().put("content", "Hi")).await();
+    assertThat(failed.statusCode()).as(failed.bodyAsString()).isEqualTo(500);
+    assertThat(failed.bodyAsJsonObject().getString("code")).isEqualTo("INTERNAL");
+    refuseAnswers(db, false);
+    assertThat(db.query("SELECT role FROM messages WHERE session_id = ?", id).stream().map(r -> r.get(0)).toList())
+        .as("the answer was not stored").containsExactly("user");
+    assertThat(db.query("SELECT status FROM turns WHERE session_id = ?", id).stream().map(r -> r.get(0)).toList())
+        .containsExactly("failed");
+
+    claude.enqueue(Reply.text("Second answer."));
+    HttpResponse<Buffer> second = rt.postJson("/api/agentx/sessions/" + id + "/messages", new JsonObject().put("content", "Again")).await();
+    assertThat(second.statusCode()).as(second.bodyAsString()).isEqualTo(200);
+    assertThat(db.query("SELECT role FROM messages WHERE session_id = ? ORDER BY position", id).stream().map(r -> r.get(0)).toList())
+        .containsExactly("user", "user", "assistant");
+  }
+
   private static List<Long> seqs(TestDatabase db, String sessionId) {
     return db.query("SELECT seq FROM events WHERE session_id = ? ORDER BY seq", sessionId).stream()
         .map(r -> ((Number) r.get(0)).longValue()).toList();
@@ -93,17 +123,30 @@ class StoreFailureTest {
 
   /** A trigger that makes the database refuse every new event row, as a full disk or a lost connection would. */
   private static void refuseEvents(TestDatabase db, boolean refuse) throws Exception {
+    refuseRows(db, "events", null, refuse);
+  }
+
+  /** A trigger that makes the database refuse assistant messages (the answer stored with a turn's close). */
+  private static void refuseAnswers(TestDatabase db, boolean refuse) throws Exception {
+    refuseRows(db, "messages", "NEW.role = 'assistant'", refuse);
+  }
+
+  /** Creates (or drops) a trigger that fails every new row of {@code table} matching {@code when} (null: every row). */
+  private static void refuseRows(TestDatabase db, String table, String when, boolean refuse) throws Exception {
+    String trigger = "refuse_" + table;
     try (Connection c = db.connect(); Statement st = c.createStatement()) {
       if (db.backend() == Backend.SQLITE) {
         st.execute(refuse
-            ? "CREATE TRIGGER refuse_events BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'injected: disk full'); END"
-            : "DROP TRIGGER refuse_events");
+            ? "CREATE TRIGGER " + trigger + " BEFORE INSERT ON " + table + (when == null ? "" : " WHEN " + when)
+                + " BEGIN SELECT RAISE(ABORT, 'injected: disk full'); END"
+            : "DROP TRIGGER " + trigger);
       } else if (refuse) {
-        st.execute("CREATE OR REPLACE FUNCTION refuse_events() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'injected: disk full'; END $$"
+        st.execute("CREATE OR REPLACE FUNCTION " + trigger + "() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'injected: disk full'; END $$"
             + " LANGUAGE plpgsql");
-        st.execute("CREATE TRIGGER refuse_events BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION refuse_events()");
+        st.execute("CREATE TRIGGER " + trigger + " BEFORE INSERT ON " + table + " FOR EACH ROW" + (when == null ? "" : " WHEN (" + when + ")")
+            + " EXECUTE FUNCTION " + trigger + "()");
       } else {
-        st.execute("DROP TRIGGER refuse_events ON events");
+        st.execute("DROP TRIGGER " + trigger + " ON " + table);
       }
     }
   }
