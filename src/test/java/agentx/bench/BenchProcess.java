@@ -144,13 +144,42 @@ final class BenchProcess implements AutoCloseable {
   /** CPU time the process has used so far (user + system, all its threads, GC included), in nanoseconds; -1 without /proc. */
   long cpuNanos() {
     try {
-      String stat = Files.readString(Path.of("/proc", String.valueOf(process.pid()), "stat"));
-      // the fields after the command name, which is in parentheses and may hold spaces
-      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-      long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]); // utime, stime: fields 14 and 15 of stat
-      return ticks * (1_000_000_000L / CLOCK_TICKS);
+      return cpuTicks(Path.of("/proc", String.valueOf(process.pid()), "stat")) * (1_000_000_000L / CLOCK_TICKS);
     } catch (IOException | RuntimeException e) {
       return -1;
+    }
+  }
+
+  /** User + system time in a {@code /proc/.../stat} file (a process's or one thread's), in clock ticks. */
+  private static long cpuTicks(Path statFile) throws IOException {
+    String stat = Files.readString(statFile);
+    // the fields after the command name, which is in parentheses and may hold spaces
+    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    return Long.parseLong(fields[11]) + Long.parseLong(fields[12]); // utime, stime: fields 14 and 15 of stat
+  }
+
+  /** Reads one thread's folder of a {@code /proc/.../task} folder. */
+  @FunctionalInterface
+  private interface TaskReader {
+    void read(Path task) throws IOException;
+  }
+
+  /**
+   * Calls {@code reader} for each thread in {@code taskFolder}, skipping one that ended between the
+   * listing and the read (or lacks the file asked for); false when the folder cannot be listed.
+   */
+  private static boolean eachTask(Path taskFolder, TaskReader reader) {
+    try (DirectoryStream<Path> tasks = Files.newDirectoryStream(taskFolder)) {
+      for (Path task : tasks) {
+        try {
+          reader.read(task);
+        } catch (IOException | RuntimeException e) {
+          // gone, or no such file (a kernel without schedstat)
+        }
+      }
+      return true;
+    } catch (IOException | RuntimeException e) {
+      return false;
     }
   }
 
@@ -172,24 +201,16 @@ final class BenchProcess implements AutoCloseable {
 
   /** {@link #sched()} of the threads in a {@code /proc/.../task} folder ({@code /proc/self/task}: this JVM). */
   static Sched sched(Path taskFolder) {
-    long onCpu = 0;
-    long waiting = 0;
-    int read = 0;
-    try (DirectoryStream<Path> tasks = Files.newDirectoryStream(taskFolder)) {
-      for (Path task : tasks) {
-        try {
-          String[] fields = Files.readString(task.resolve("schedstat")).trim().split(" ");
-          onCpu += Long.parseLong(fields[0]);
-          waiting += Long.parseLong(fields[1]);
-          read++;
-        } catch (IOException | RuntimeException e) {
-          // the thread ended between the listing and the read, or no schedstat (a kernel without it)
-        }
-      }
-      return read == 0 ? null : new Sched(onCpu, waiting);
-    } catch (IOException | RuntimeException e) {
-      return null;
-    }
+    long[] sums = new long[3]; // on a CPU, waiting for one, threads read
+    boolean listed = eachTask(taskFolder, task -> {
+      String[] fields = Files.readString(task.resolve("schedstat")).trim().split(" ");
+      long onCpu = Long.parseLong(fields[0]);
+      long waiting = Long.parseLong(fields[1]);
+      sums[0] += onCpu;
+      sums[1] += waiting;
+      sums[2]++;
+    });
+    return !listed || sums[2] == 0 ? null : new Sched(sums[0], sums[1]);
   }
 
   private Path taskFolder() {
@@ -203,24 +224,13 @@ final class BenchProcess implements AutoCloseable {
    * this stops growing.
    */
   long jitCpuNanos() {
-    long ticks = 0;
-    try (DirectoryStream<Path> tasks = Files.newDirectoryStream(taskFolder())) {
-      for (Path task : tasks) {
-        try {
-          if (!Files.readString(task.resolve("comm")).contains("CompilerThre")) {
-            continue;
-          }
-          String stat = Files.readString(task.resolve("stat"));
-          String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-          ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
-        } catch (IOException e) {
-          // the thread ended between the listing and the read
-        }
+    long[] ticks = {0};
+    boolean listed = eachTask(taskFolder(), task -> {
+      if (Files.readString(task.resolve("comm")).contains("CompilerThre")) {
+        ticks[0] += cpuTicks(task.resolve("stat"));
       }
-    } catch (IOException | RuntimeException e) {
-      return -1;
-    }
-    return ticks * (1_000_000_000L / CLOCK_TICKS);
+    });
+    return listed ? ticks[0] * (1_000_000_000L / CLOCK_TICKS) : -1;
   }
 
   /** USER_HZ: 100 on every Linux the benchmark runs on (getconf CLK_TCK). */
