@@ -1,5 +1,6 @@
 package agentx.engine;
 
+import agentx.engine.anthropic.RequestEncoding;
 import agentx.protocol.ToolSpec;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -37,8 +38,7 @@ final class ClaudeRequest {
     body.mergeIn(settings.request().fields().copy());
     if (settings.system() != null && !settings.system().isBlank()) {
       // prompt caching: the system prompt and the tool list (its last entry) are cache breakpoints
-      body.put("system", new JsonArray().add(new JsonObject().put("type", "text").put("text", settings.system())
-          .put("cache_control", ephemeral())));
+      body.put("system", SystemForm.of(settings.system()));
     }
     if (!tools.isEmpty()) {
       body.put("tools", ToolsForm.of(tools).claude());
@@ -104,6 +104,26 @@ final class ClaudeRequest {
    * thousand turns waiting for a connection to Claude held 18 tool objects each, and each estimate
    * built them again. Never changed once built (requests are encoded from it, never edited).
    */
+  /**
+   * The system prompt as the Messages API takes it (a text block, a cache breakpoint), for the last
+   * prompt seen: the same object for every request with that prompt, encoded once
+   * ({@link RequestEncoding}). Never changed once built.
+   */
+  private record SystemForm(String text, JsonArray claude) {
+    private static final AtomicReference<SystemForm> LAST = new AtomicReference<>();
+
+    static JsonArray of(String text) {
+      SystemForm last = LAST.get();
+      if (last != null && last.text.equals(text)) {
+        return last.claude;
+      }
+      JsonArray claude = new JsonArray().add(new JsonObject().put("type", "text").put("text", text).put("cache_control", ephemeral()));
+      RequestEncoding.remember(claude);
+      LAST.set(new SystemForm(text, claude));
+      return claude;
+    }
+  }
+
   private record ToolsForm(List<ToolSpec> specs, JsonArray claude, long estimate) {
     private static final AtomicReference<ToolsForm> LAST = new AtomicReference<>();
 
@@ -125,6 +145,7 @@ final class ClaudeRequest {
         specs.add(t.toJson());
       }
       ToolsForm form = new ToolsForm(tools, claude, Conversation.estimateTokens(specs));
+      RequestEncoding.remember(claude);
       LAST.set(form);
       return form;
     }

@@ -76,7 +76,8 @@ public final class AnthropicClient {
     // would each hold their encoded request (the tools' schemas included) for as long as they wait.
     // A shallow copy: "stream" is added at the top, nothing inside is changed.
     JsonObject streamed = new JsonObject(new LinkedHashMap<>(requestBody.getMap())).put("stream", true);
-    StreamingCall call = new StreamingCall(vertx, http, () -> requestOptions(path, betas, "text/event-stream"), streamed::toBuffer,
+    StreamingCall call = new StreamingCall(vertx, http, () -> requestOptions(path, betas, "text/event-stream"),
+        () -> RequestEncoding.encode(streamed),
         listener, options, retryPolicy);
     call.start();
     return call;
