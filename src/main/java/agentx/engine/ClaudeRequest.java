@@ -99,12 +99,6 @@ final class ClaudeRequest {
   }
 
   /**
-   * A tool list as the Messages API takes it, and its token estimate, for the last list seen. Turns get
-   * the same list object while the registry is unchanged ({@code ToolsClient}), so they share one: a
-   * thousand turns waiting for a connection to Claude held 18 tool objects each, and each estimate
-   * built them again. Never changed once built (requests are encoded from it, never edited).
-   */
-  /**
    * The system prompt as the Messages API takes it (a text block, a cache breakpoint), for the last
    * prompt seen: the same object for every request with that prompt, encoded once
    * ({@link RequestEncoding}). Never changed once built.
@@ -124,6 +118,12 @@ final class ClaudeRequest {
     }
   }
 
+  /**
+   * A tool list as the Messages API takes it, and its token estimate, for the last list seen. Turns get
+   * the same list object while the registry is unchanged ({@code ToolsClient}), so they share one: a
+   * thousand turns waiting for a connection to Claude held 18 tool objects each, and each estimate
+   * built them again. Never changed once built (requests are encoded from it, never edited).
+   */
   private record ToolsForm(List<ToolSpec> specs, JsonArray claude, long estimate) {
     private static final AtomicReference<ToolsForm> LAST = new AtomicReference<>();
 
