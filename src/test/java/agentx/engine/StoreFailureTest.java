@@ -75,9 +75,7 @@ class StoreFailureTest {
         .allSatisfy(f -> assertThat(storedAfterFirst).contains(f.getLong("seq")));
     int seenInFirst = ws.frames.size();
 
-    claude.enqueue(Reply.text("Second answer."));
-    HttpResponse<Buffer> second = rt.postJson("/api/agentx/sessions/" + id + "/messages", new JsonObject().put("content", "Again")).await();
-    assertThat(second.statusCode()).as(second.bodyAsString()).isEqualTo(200);
+    HttpResponse<Buffer> second = answersAgain(rt, id);
     JsonObject turnEvent = ws.await(f -> "turn".equals(f.getString("type")) && second.bodyAsJsonObject().getString("turn_id")
         .equals(f.getString("turn_id"))).await();
     assertThat(turnEvent.getJsonObject("data").getString("status")).isEqualTo("completed");
@@ -104,21 +102,29 @@ class StoreFailureTest {
     assertThat(failed.statusCode()).as(failed.bodyAsString()).isEqualTo(500);
     assertThat(failed.bodyAsJsonObject().getString("code")).isEqualTo("INTERNAL");
     refuseAnswers(db, false);
-    assertThat(db.query("SELECT role FROM messages WHERE session_id = ?", id).stream().map(r -> r.get(0)).toList())
-        .as("the answer was not stored").containsExactly("user");
-    assertThat(db.query("SELECT status FROM turns WHERE session_id = ?", id).stream().map(r -> r.get(0)).toList())
-        .containsExactly("failed");
+    assertThat(column(db, "SELECT role FROM messages WHERE session_id = ?", id)).as("the answer was not stored").containsExactly("user");
+    assertThat(column(db, "SELECT status FROM turns WHERE session_id = ?", id)).containsExactly("failed");
 
+    answersAgain(rt, id);
+    assertThat(column(db, "SELECT role FROM messages WHERE session_id = ? ORDER BY position", id)).containsExactly("user", "user", "assistant");
+  }
+
+  /** The session answers its next message (200), after the failure a test provoked. */
+  private HttpResponse<Buffer> answersAgain(TestRuntime rt, String id) {
     claude.enqueue(Reply.text("Second answer."));
     HttpResponse<Buffer> second = rt.postJson("/api/agentx/sessions/" + id + "/messages", new JsonObject().put("content", "Again")).await();
     assertThat(second.statusCode()).as(second.bodyAsString()).isEqualTo(200);
-    assertThat(db.query("SELECT role FROM messages WHERE session_id = ? ORDER BY position", id).stream().map(r -> r.get(0)).toList())
-        .containsExactly("user", "user", "assistant");
+    return second;
+  }
+
+  /** The first column of a query's rows about one session. */
+  private static List<Object> column(TestDatabase db, String sql, String sessionId) {
+    return db.query(sql, sessionId).stream().map(r -> r.get(0)).toList();
   }
 
   private static List<Long> seqs(TestDatabase db, String sessionId) {
-    return db.query("SELECT seq FROM events WHERE session_id = ? ORDER BY seq", sessionId).stream()
-        .map(r -> ((Number) r.get(0)).longValue()).toList();
+    return column(db, "SELECT seq FROM events WHERE session_id = ? ORDER BY seq", sessionId).stream()
+        .map(seq -> ((Number) seq).longValue()).toList();
   }
 
   /** A trigger that makes the database refuse every new event row, as a full disk or a lost connection would. */
