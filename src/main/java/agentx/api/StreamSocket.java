@@ -77,7 +77,9 @@ final class StreamSocket {
           "Binary frames are not part of this protocol: send JSON text frames."));
       feed = new EventFeed(vertx, store, sessionId, after, this::writeEvent);
       Metrics.of(vertx).streamClientOpened(Metrics.WEBSOCKET);
-      feed.start().onFailure(e -> ws.close((short) 1011, "cannot follow the session"));
+      // the client's frames wait for the subscription too (on a cluster it takes a round trip to be
+      // known): an answer to its first frame (a pong, say) means every event published from then on reaches it
+      feed.start().onSuccess(v -> ws.resume()).onFailure(e -> ws.close((short) 1011, "cannot follow the session"));
       if (heartbeatMs > 0) {
         heartbeatTimer = vertx.setPeriodic(heartbeatMs, t -> {
           if (System.nanoTime() - lastWriteNanos >= heartbeatMs * 1_000_000L) {
@@ -86,7 +88,6 @@ final class StreamSocket {
           }
         });
       }
-      ws.resume();
     });
   }
 

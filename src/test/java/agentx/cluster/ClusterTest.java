@@ -98,6 +98,12 @@ class ClusterTest {
         .bodyAsJsonObject().getString("session_id");
     WsClient wsA = WsClient.connect(vertx, apiA.port(), "/api/agentx/sessions/" + id + "/stream").await();
     WsClient wsB = WsClient.connect(vertx, apiB.port(), "/api/agentx/sessions/" + id + "/stream").await();
+    // a socket answers its first frame once it follows the session across the cluster: from then on it misses nothing
+    for (WsClient ws : List.of(wsA, wsB)) {
+      ws.send(new JsonObject().put("type", "ping"));
+      ws.await(f -> "pong".equals(f.getString("type"))).await();
+      ws.frames.clear();
+    }
 
     claude.enqueue(Reply.text("Across the cluster we go."));
     HttpResponse<Buffer> reply = send(http, apiA, id, "hello").await();
