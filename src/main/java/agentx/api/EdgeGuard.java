@@ -5,6 +5,8 @@ import agentx.events.ErrorCode;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.net.HostAndPort;
 import io.vertx.ext.web.RoutingContext;
 import java.net.URI;
 import java.util.HashSet;
@@ -66,19 +68,20 @@ final class EdgeGuard {
       request.connection().close(); // after the answer is flushed; nothing pipelined behind it is read
       return;
     }
-    String host = hostName(request.getHeader(HttpHeaders.HOST));
+    String hostHeader = hostHeader(request);
+    String host = hostName(hostHeader);
     if (host == null || !(LOOPBACK.contains(host) || allowedHosts.contains(host))) {
-      HttpErrors.send(ctx, ErrorCode.FORBIDDEN, "This server does not answer to the host name '" + request.getHeader(HttpHeaders.HOST)
+      HttpErrors.send(ctx, ErrorCode.FORBIDDEN, "This server does not answer to the host name '" + hostHeader
           + "'; add it to AGENTX_ALLOWED_HOSTS if it is yours.");
       return;
     }
     String origin = request.getHeader(HttpHeaders.ORIGIN);
-    if (origin != null && !sameOrigin(origin, request.getHeader(HttpHeaders.HOST)) && !origins.allows(origin)) {
+    if (origin != null && !sameOrigin(origin, hostHeader) && !origins.allows(origin)) {
       HttpErrors.send(ctx, ErrorCode.FORBIDDEN, "Requests from the page origin '" + origin + "' are not allowed;"
           + " add it to AGENTX_CORS_ORIGINS if it is yours.");
       return;
     }
-    if (origin != null && !sameOrigin(origin, request.getHeader(HttpHeaders.HOST))) {
+    if (origin != null && !sameOrigin(origin, hostHeader)) {
       ctx.response().putHeader("Access-Control-Allow-Origin", origin).putHeader("Vary", "Origin")
           .putHeader("Access-Control-Expose-Headers", EXPOSED_HEADERS);
       if (request.method() == HttpMethod.OPTIONS && request.getHeader("Access-Control-Request-Method") != null) {
@@ -88,6 +91,19 @@ final class EdgeGuard {
       }
     }
     ctx.next();
+  }
+
+  /**
+   * The request's Host: HTTP/1's header, or HTTP/2's {@code :authority} (an HTTP/2 request has no Host
+   * header: Java's {@code HttpClient} and {@code curl --http2} upgrade to it); null when it has neither.
+   */
+  static String hostHeader(HttpServerRequest request) {
+    String host = request.getHeader(HttpHeaders.HOST);
+    if (host == null && request.version() == HttpVersion.HTTP_2) {
+      HostAndPort authority = request.authority(true);
+      host = authority == null ? null : authority.toString();
+    }
+    return host;
   }
 
   /** The host name of a Host header, lower case, without the port; null when malformed. */

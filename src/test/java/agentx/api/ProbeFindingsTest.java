@@ -8,7 +8,12 @@ import agentx.testing.TestRuntime;
 import agentx.testing.WsClient;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.RequestOptions;
 import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.net.HostAndPort;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
@@ -122,6 +127,31 @@ class ProbeFindingsTest {
     assertThat(rt.http.get(SESSIONS).putHeader("Origin", "http://127.0.0.1:" + rt.port()).send().await().statusCode()).isEqualTo(200);
     assertThat(rt.http.get(SESSIONS).putHeader("Origin", "http://127.0.0.1:8188").send().await().statusCode()).isEqualTo(200);
     assertThat(rt.http.get(SESSIONS).putHeader("Host", "localhost:" + rt.port()).send().await().statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  @DisplayName("HTTP/2 clients (the JDK's HttpClient upgrades to it) pass the Host check by :authority; a foreign one is 403")
+  void http2Authority(Vertx vertx) throws Exception {
+    TestRuntime rt = start(vertx, Map.of());
+    // java.net.http asks for h2c on a plain connection; the request then has :authority and no Host header
+    java.net.http.HttpResponse<String> upgraded = java.net.http.HttpClient.newHttpClient().send(
+        java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + rt.port() + SESSIONS)).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertThat(upgraded.statusCode()).as(upgraded.body()).isEqualTo(200);
+    assertThat(upgraded.version()).isEqualTo(java.net.http.HttpClient.Version.HTTP_2);
+    HttpClient h2 = vertx.createHttpClient(new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false));
+    RequestOptions sessions = new RequestOptions().setHost("127.0.0.1").setPort(rt.port()).setURI(SESSIONS);
+    JsonObject foreign = h2.request(sessions)
+        .compose(request -> request.authority(HostAndPort.create("evil.example", rt.port())).send())
+        .compose(response -> response.body().map(body -> new JsonObject().put("version", response.version().name())
+            .put("status", response.statusCode()).put("body", body.toJsonObject())))
+        .await();
+    assertThat(foreign.getString("version")).isEqualTo("HTTP_2");
+    assertThat(foreign.getInteger("status")).isEqualTo(403);
+    assertThat(foreign.getJsonObject("body").getString("code")).isEqualTo("FORBIDDEN");
+    int own = h2.request(sessions).compose(request -> request.send()).compose(response -> response.body().map(body -> response.statusCode()))
+        .await();
+    assertThat(own).isEqualTo(200);
   }
 
   @Test
