@@ -131,6 +131,11 @@ final class BenchProcess implements AutoCloseable {
     return process.isAlive();
   }
 
+  /** Waits for the process to end on its own; its exit code, or -1 when it had not within {@code timeout}. */
+  int waitFor(long timeout, TimeUnit unit) throws InterruptedException {
+    return process.waitFor(timeout, unit) ? process.exitValue() : -1;
+  }
+
   /** Peak resident set size so far ({@code VmHWM}), in KiB. */
   long peakRssKb() {
     return status("VmHWM");

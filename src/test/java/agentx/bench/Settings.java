@@ -23,7 +23,7 @@ import java.util.Locale;
  *     they go on while the JIT compilers used more than bench.warmupJit of the server's CPU in the last round</td></tr>
  * <tr><td>bench.warmupJit</td><td>0.05</td><td>0.05</td><td>the JIT's share of a round's CPU under which the server is warm</td></tr>
  * <tr><td>bench.heapCap</td><td>256m</td><td>(none)</td><td>an extra row: SQLite, largest C, both servers with this -Xmx</td></tr>
- * <tr><td>bench.startups</td><td>3</td><td>0</td><td>restarts on the filled database to time start-up</td></tr>
+ * <tr><td>bench.startups</td><td>3</td><td>1</td><td>restarts on the filled database to time start-up (each: plain, with the class-data archive, the start-up floor)</td></tr>
  * <tr><td>bench.serverJvm</td><td>(none)</td><td>(none)</td><td>extra JVM flags for the runtime, space-separated (e.g. a JFR recording)</td></tr>
  * <tr><td>bench.relayJvm</td><td>(none)</td><td>(none)</td><td>extra JVM flags for the relay</td></tr>
  * <tr><td>bench.relayInstances</td><td>cores</td><td>cores</td><td>relay verticle instances (event loops)</td></tr>
@@ -77,7 +77,7 @@ record Settings(
         Integer.parseInt(prop("bench.warmupSeconds", "90")),
         Double.parseDouble(prop("bench.warmupJit", "0.05")),
         prop("bench.heapCap", smoke ? "" : "256m").trim(),
-        Integer.parseInt(prop("bench.startups", smoke ? "0" : "3")),
+        Integer.parseInt(prop("bench.startups", smoke ? "1" : "3")),
         words(prop("bench.serverJvm", "")),
         words(prop("bench.relayJvm", "")),
         Integer.parseInt(prop("bench.relayInstances", String.valueOf(cores))),

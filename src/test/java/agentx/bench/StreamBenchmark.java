@@ -359,24 +359,71 @@ class StreamBenchmark {
     return problems;
   }
 
-  /** Start-up time to a healthy /health on the database the runs filled, median of a few starts. */
+  /**
+   * Start-up time to a healthy /health on the database the runs filled, median of a few starts: the
+   * plain {@code java -jar}, the same with the class-data archive {@code class-archive} writes, and the
+   * start-up floor ({@link StartupFloor}: a bare Vert.x HTTP server from the same jar), taken in turn so
+   * that each meets the machine (its page cache, the hour) as the others do.
+   */
   private String startups(String label, TestDatabase db) throws Exception {
     if (settings.startups() <= 0) {
       return null;
     }
     long events = db.queryLong("SELECT count(*) FROM events");
     long sessions = db.queryLong("SELECT count(*) FROM sessions");
-    long[] times = new long[settings.startups()];
-    for (int i = 0; i < times.length; i++) {
+    Path archive = classArchive();
+    List<String> archived = new ArrayList<>(settings.serverJvm());
+    archived.add("-XX:SharedArchiveFile=" + archive);
+    long[] plain = new long[settings.startups()];
+    long[] shared = new long[plain.length];
+    long[] floor = new long[plain.length];
+    for (int i = 0; i < plain.length; i++) {
       try (RuntimeProcess runtime = startRuntime(db, settings.serverJvm())) {
-        times[i] = runtime.startupMs;
+        plain[i] = runtime.startupMs;
       }
+      try (RuntimeProcess runtime = startRuntime(db, archived)) {
+        shared[i] = runtime.startupMs;
+      }
+      floor[i] = startupFloor();
     }
-    Arrays.sort(times);
-    String line = String.format("%s: start-up to a healthy `/health` on the existing database (%,d sessions, %,d events): %,d ms"
-        + " (median of %d; all: %s)", label, sessions, events, times[times.length / 2], times.length, Arrays.toString(times));
+    String line = String.format("%s: start-up to a healthy `/health` on the existing database (%,d sessions, %,d events): %s;"
+        + " with the class-data archive (`class-archive`, `-XX:SharedArchiveFile`): %s; the start-up floor (a bare Vert.x HTTP"
+        + " server from the same jar): %s", label, sessions, events, median(plain), median(shared), median(floor));
     progress(line);
     return line;
+  }
+
+  private static String median(long[] times) {
+    long[] sorted = times.clone();
+    Arrays.sort(sorted);
+    return String.format("%,d ms (median of %d; all: %s)", sorted[sorted.length / 2], sorted.length, Arrays.toString(times));
+  }
+
+  /** The class-data archive of the jar under test, written once per run by the jar's own {@code class-archive}. */
+  private Path classArchive() throws Exception {
+    Path archive = settings.workDir().resolve("agentx.jsa").toAbsolutePath();
+    if (!Files.isRegularFile(archive) || Files.getLastModifiedTime(archive).compareTo(Files.getLastModifiedTime(settings.jar())) < 0) {
+      List<String> main = List.of("-jar", settings.jar().toAbsolutePath().toString(), "class-archive", "--file", archive.toString());
+      try (BenchProcess writer = BenchProcess.start("class-archive", List.of(), main, settings.workDir().resolve("class-archive"), Map.of())) {
+        int exit = writer.waitFor(5, TimeUnit.MINUTES);
+        if (exit != 0) {
+          throw new IllegalStateException("class-archive failed (" + exit + "):\n" + writer.log());
+        }
+      }
+      progress("  wrote the class-data archive %s (%,d KB)", archive, Files.size(archive) / 1024);
+    }
+    return archive;
+  }
+
+  /** One start of {@link StartupFloor}: launch → first healthy answer, in ms. */
+  private long startupFloor() throws Exception {
+    int port = freePort();
+    Path ownClasses = Path.of(StartupFloor.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+    String classpath = settings.jar().toAbsolutePath() + java.io.File.pathSeparator + ownClasses;
+    List<String> main = List.of("-cp", classpath, StartupFloor.class.getName(), String.valueOf(port));
+    try (BenchProcess floor = BenchProcess.start("startup-floor", settings.serverJvm(), main, settings.workDir().resolve("startup-floor"), Map.of())) {
+      return awaitHealthy(floor, port, "the start-up floor");
+    }
   }
 
   /** The runtime from the fat jar, and how long it took from launch to a healthy /health. */
@@ -407,23 +454,31 @@ class StreamBenchmark {
         "AGENTX_HOST", "127.0.0.1");
     List<String> main = List.of("-jar", settings.jar().toAbsolutePath().toString(), "--port", String.valueOf(port));
     BenchProcess process = BenchProcess.start("runtime", jvm, main, settings.workDir().resolve("runtime"), env);
+    try {
+      return new RuntimeProcess(process, port, awaitHealthy(process, port, "the runtime"));
+    } catch (Exception e) {
+      process.close();
+      throw e;
+    }
+  }
+
+  /** Polls GET /health every 10 ms until it answers 200 healthy; returns the ms since the launch. */
+  private long awaitHealthy(BenchProcess process, int port, String what) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
     while (true) {
       if (!process.isAlive()) {
-        throw new IllegalStateException("the runtime exited before it was healthy:\n" + process.log());
+        throw new IllegalStateException(what + " exited before it was healthy:\n" + process.log());
       }
       try {
         HttpResponse<Buffer> health = clients.http.get(port, "127.0.0.1", "/health").send().timeout(2, TimeUnit.SECONDS).await();
         if (health.statusCode() == 200 && "healthy".equals(health.bodyAsJsonObject().getString("status"))) {
-          long ms = (System.nanoTime() - process.startedNanos()) / 1_000_000;
-          return new RuntimeProcess(process, port, ms);
+          return (System.nanoTime() - process.startedNanos()) / 1_000_000;
         }
       } catch (Exception notYet) {
         // not listening yet
       }
       if (System.nanoTime() > deadline) {
-        process.close();
-        throw new IllegalStateException("the runtime was not healthy within 120 s:\n" + process.log());
+        throw new IllegalStateException(what + " was not healthy within 120 s:\n" + process.log());
       }
       Thread.sleep(10);
     }

@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
  * Keeps the streaming benchmark working: its tiny size ({@code bench.smoke}) against the built jar,
  * asserting only what must hold whatever the machine's speed: every token delivered through the
  * relay, the storing floor and the runtime, every stream event persisted (by the runtime and by the
- * storing floor), the slow client's replay whole, the report written. No timing is asserted.
+ * storing floor), the slow client's replay whole, the start-ups timed (plain, with the class-data
+ * archive, the start-up floor's), the report written. No timing is asserted.
  */
 class StreamBenchmarkSmokeIT {
 
@@ -36,6 +37,8 @@ class StreamBenchmarkSmokeIT {
       assertThat(row.serverPeakKb).isPositive();
       assertThat(row.runtime.latencies).hasSize(row.sessions * row.tokens);
     }
+    assertThat(report.startups).as("start-ups timed plain, with the class-data archive and the floor's")
+        .anyMatch(line -> line != null && line.contains("with the class-data archive") && line.contains("the start-up floor"));
     Path written = settings.workDir().resolve("report.md");
     assertThat(Files.readString(written)).contains("| backend | C |", "| storing floor events/s |", "correctness checks: all passed");
   }

@@ -50,10 +50,17 @@ public final class ServerProcess implements AutoCloseable {
    */
   public static ServerProcess startJar(String name, Path jar, Path workDir, Map<String, String> env, Pattern ready, String... args)
       throws Exception {
+    return startJar(name, List.of(), jar, workDir, env, ready, args);
+  }
+
+  /** As {@link #startJar(String, Path, Path, Map, Pattern, String...)}, with {@code jvmFlags} after the test flags. */
+  public static ServerProcess startJar(String name, List<String> jvmFlags, Path jar, Path workDir, Map<String, String> env,
+      Pattern ready, String... args) throws Exception {
     if (!Files.isRegularFile(jar)) {
       throw new IllegalStateException(jar + " is missing: run ./mvnw package (or verify) first");
     }
-    List<String> command = new ArrayList<>(List.of("-jar", jar.toAbsolutePath().toString()));
+    List<String> command = new ArrayList<>(jvmFlags);
+    command.addAll(List.of("-jar", jar.toAbsolutePath().toString()));
     command.addAll(List.of(args));
     return launch(name, command, workDir, env, ready);
   }

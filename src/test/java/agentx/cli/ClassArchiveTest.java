@@ -1,0 +1,34 @@
+package agentx.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** What {@code class-archive} says when it is not run from the jar (here: the classes folder). ClassArchiveIT runs it from the jar. */
+class ClassArchiveTest {
+
+  @Test
+  @DisplayName("class-archive outside a jar refuses with a sentence and exit code 1, writing nothing")
+  void refusesOutsideAJar() {
+    assertThatThrownBy(ClassArchive::ownJar)
+        .isInstanceOf(ClassArchive.ArchiveException.class)
+        .hasMessageContaining("run it from the jar");
+    PrintStream err = System.err;
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+    int exit;
+    try {
+      exit = new CommandLine(new Main()).execute("class-archive");
+    } finally {
+      System.setErr(err);
+    }
+    assertThat(exit).isEqualTo(1);
+    assertThat(captured.toString(StandardCharsets.UTF_8)).startsWith("agentx class-archive: run it from the jar");
+  }
+}
