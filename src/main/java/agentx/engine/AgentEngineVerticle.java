@@ -19,6 +19,7 @@ import agentx.protocol.ToolProgress;
 import agentx.protocol.ResumableTurn;
 import agentx.protocol.ToolsClient;
 import agentx.protocol.TurnOutcome;
+import agentx.protocol.QueuedTurn;
 import agentx.protocol.TurnAccepted;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -222,11 +223,19 @@ public class AgentEngineVerticle extends VerticleBase {
             if (reject) {
               return Future.failedFuture(quick.cause());
             }
-            message.reply(new TurnAccepted(sessionId, turnId, TurnAccepted.QUEUED).toJson());
-            return acquire(sessionId, turnTimeoutMs, false)
-                .map(lock -> runLocked(lock, newRunner(session, request, turnId), turnTimeoutMs, null))
-                .onFailure(e -> log.warn("Queued turn {} of session {} never started: {}", turnId, sessionId, e.getMessage()))
-                .otherwiseEmpty();
+            // recorded before the client is told: the acknowledgement outlives this engine's memory (an engine
+            // that dies leaves the row, and the store closes it as failed, so the client hears of it)
+            return store.queueTurn(QueuedTurn.accepted(sessionId, turnId, nodeId)).map(recorded -> {
+              message.reply(new TurnAccepted(sessionId, turnId, TurnAccepted.QUEUED).toJson());
+              acquire(sessionId, turnTimeoutMs, false)
+                  .map(lock -> runLocked(lock, newRunner(session, request, turnId).queued(), turnTimeoutMs, null))
+                  .onFailure(e -> {
+                    log.warn("Queued turn {} of session {} never started: {}", turnId, sessionId, e.getMessage());
+                    store.unqueueTurn(QueuedTurn.dropped(sessionId, turnId, ErrorCode.of(e).name(), e.getMessage()))
+                        .onFailure(x -> log.warn("Could not close queued turn {} as failed: {}", turnId, x.getMessage()));
+                  });
+              return null;
+            });
           });
         })
         .onFailure(failure -> AgentXException.failReply(message, failure));

@@ -103,6 +103,8 @@ final class TurnRunner {
   private boolean stopping;
   private AgentXException stopFailure;
   private boolean finished;
+  /** The turn was recorded as queued behind the session's running one; its start takes over that row. */
+  private boolean queued;
 
   /** @param requestSystem the message's own {@code system} (kept with the turn, for resuming it), or null */
   TurnRunner(AnthropicClient client, TokenCounter counter, StoreClient store, ToolsClient toolsClient, Pricing pricing,
@@ -110,6 +112,12 @@ final class TurnRunner {
       double sessionSpentUsd, Metrics metrics) {
     this(client, counter, store, toolsClient, pricing, settings, sessionId, turnId, content, blocks, requestSystem, engineNode,
         sessionSpentUsd, metrics, null);
+  }
+
+  /** Marks the turn as one the store recorded as queued ({@link agentx.protocol.QueuedTurn}); before {@link #run()}. */
+  TurnRunner queued() {
+    this.queued = true;
+    return this;
   }
 
   /** A turn carried on from the store ({@link #run()} then resumes it). */
@@ -172,7 +180,7 @@ final class TurnRunner {
         .compose(userBlocks -> {
           userMessage[0] = message(userMessageId, "user", content, userBlocks, new JsonArray(), 0, 0, null, null);
           // the user's message and the turn are stored together: a crash cannot leave one without the other
-          return store.beginTurn(new BeginTurn(turnId, sessionId, engineNode, userMessage[0], systemOfRequest))
+          return store.beginTurn(new BeginTurn(turnId, sessionId, engineNode, userMessage[0], systemOfRequest, queued))
               .recover(refused -> {
                 // no turn was stored (the session waits for an approval, or the store is down): nothing to close
                 finished = true;

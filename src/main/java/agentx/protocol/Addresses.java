@@ -19,6 +19,10 @@ public final class Addresses {
   public static final String STORE_HISTORY = "agentx.store.history";
   public static final String STORE_TURN_BEGIN = "agentx.store.turn.begin";
   public static final String STORE_TURN_FINISH = "agentx.store.turn.finish";
+  /** {@link QueuedTurn}: a turn accepted behind the running one, recorded before the client is told. */
+  public static final String STORE_TURN_QUEUE = "agentx.store.turn.queue";
+  /** {@link QueuedTurn} with an error: a queued turn that could not start, closed as failed. */
+  public static final String STORE_TURN_UNQUEUE = "agentx.store.turn.unqueue";
   /** A page of a session's turns, or one turn: {@link TurnQuery}. */
   public static final String STORE_TURN_LIST = "agentx.store.turn.list";
   public static final String STORE_TURN_GET = "agentx.store.turn.get";

@@ -54,6 +54,16 @@ public final class StoreClient {
     return Bus.request(vertx, Addresses.STORE_TURN_BEGIN, request.toJson()).mapEmpty();
   }
 
+  /** Records a turn accepted behind the session's running one (status {@code queued}). */
+  public Future<Void> queueTurn(QueuedTurn turn) {
+    return Bus.request(vertx, Addresses.STORE_TURN_QUEUE, turn.toJson()).mapEmpty();
+  }
+
+  /** Closes a queued turn that could not start as failed, with its closing events. */
+  public Future<Void> unqueueTurn(QueuedTurn turn) {
+    return Bus.request(vertx, Addresses.STORE_TURN_UNQUEUE, turn.toJson()).mapEmpty();
+  }
+
   public Future<Void> finishTurn(FinishTurn request) {
     return Bus.request(vertx, Addresses.STORE_TURN_FINISH, request.toJson()).mapEmpty();
   }

@@ -15,6 +15,7 @@ import agentx.protocol.BeginTurn;
 import agentx.protocol.CreateSession;
 import agentx.protocol.EventQuery;
 import agentx.protocol.FinishTurn;
+import agentx.protocol.QueuedTurn;
 import agentx.protocol.HistoryEntry;
 import agentx.protocol.NodeHealth;
 import agentx.protocol.PageQuery;
@@ -109,6 +110,12 @@ public class PersistenceVerticle extends VerticleBase {
     serve(Addresses.STORE_HISTORY, b -> sessions.history(SessionRef.fromJson(b).sessionId()).map(HistoryEntry::listToJson));
     serve(Addresses.STORE_TURN_BEGIN, b -> sessions.beginTurn(BeginTurn.fromJson(b)).map(v -> new JsonObject()));
     serve(Addresses.STORE_TURN_FINISH, b -> sessions.finishTurn(FinishTurn.fromJson(b)).map(v -> new JsonObject()));
+    serve(Addresses.STORE_TURN_QUEUE, b -> turns.queue(QueuedTurn.fromJson(b)).map(v -> new JsonObject()));
+    serve(Addresses.STORE_TURN_UNQUEUE, b -> {
+      QueuedTurn dropped = QueuedTurn.fromJson(b);
+      return recovery.failQueued(dropped.turnId(), dropped.sessionId(), ErrorCode.fromName(dropped.errorCode()),
+          String.valueOf(dropped.errorMessage())).map(this::published);
+    });
     serve(Addresses.STORE_TURN_LIST, b -> turns.list(TurnQuery.fromJson(b)).map(p -> p.toJson()));
     serve(Addresses.STORE_TURN_GET, b -> {
       TurnQuery query = TurnQuery.fromJson(b);
@@ -244,13 +251,38 @@ public class PersistenceVerticle extends VerticleBase {
 
   /** A crash or kill -9 can leave turns marked running and sessions stuck in processing: resume or close them all. */
   private Future<Void> recoverInterruptedTurns() {
-    return recoverRunningTurns(node -> true, ErrorCode.INTERNAL, "The server stopped while this turn was running.");
+    return failQueuedTurns(node -> true, ErrorCode.INTERNAL,
+        "The server stopped before this queued turn started; its message was not sent. Send it again.")
+        .compose(v -> recoverRunningTurns(node -> true, ErrorCode.INTERNAL, "The server stopped while this turn was running."));
   }
 
   /** Offers (or closes) the running turns of engines on nodes that are no longer in the cluster. */
   private void recoverTurnsOfNodes(Predicate<String> gone) {
-    recoverRunningTurns(gone, ErrorCode.SERVICE_UNAVAILABLE, "The engine node running this turn left the cluster.")
+    failQueuedTurns(gone, ErrorCode.SERVICE_UNAVAILABLE,
+        "The engine node holding this queued turn left the cluster before it started; its message was not sent. Send it again.")
+        .compose(v -> recoverRunningTurns(gone, ErrorCode.SERVICE_UNAVAILABLE, "The engine node running this turn left the cluster."))
         .onFailure(e -> log.error("Could not recover the turns of a departed engine node", e));
+  }
+
+  /**
+   * Queued turns live in their engine's memory until they start: those of engines that are gone can
+   * never start, and are closed as failed (with their {@code turn} event), so their clients hear of it.
+   */
+  private Future<Void> failQueuedTurns(Predicate<String> engineNode, ErrorCode code, String reason) {
+    return recovery.queuedTurns().compose(all -> {
+      Future<Void> chain = Future.succeededFuture();
+      List<TurnRecovery.QueuedTurnRow> selected = all.stream().filter(t -> engineNode.test(t.engineNode())).toList();
+      for (TurnRecovery.QueuedTurnRow turn : selected) {
+        chain = chain.compose(v -> recovery.failQueued(turn.turnId(), turn.sessionId(), code, reason).map(stored -> {
+          published(stored);
+          return null;
+        }));
+      }
+      if (!selected.isEmpty()) {
+        log.warn("Closed as failed: {} queued turn(s): {}", selected.size(), reason);
+      }
+      return chain;
+    });
   }
 
   /**

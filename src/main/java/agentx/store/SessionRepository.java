@@ -217,7 +217,12 @@ public final class SessionRepository {
       StoredMessage user = turn.userMessage();
       long position = insertMessage(jdbc, user, count, user.timestamp() != null ? user.timestamp() : now);
       Jdbc.update(jdbc, Sql.START_SESSION_TURN, position, now, sessionId);
-      Jdbc.update(jdbc, Sql.INSERT_TURN, turn.turnId(), sessionId, user.messageId(), turn.engineNode(), now, request);
+      if (!turn.queued()) {
+        Jdbc.update(jdbc, Sql.INSERT_TURN, turn.turnId(), sessionId, user.messageId(), turn.engineNode(), now, request);
+      } else if (Jdbc.update(jdbc, Sql.START_QUEUED_TURN, user.messageId(), turn.engineNode(), now, request, turn.turnId(), sessionId) == 0) {
+        // rolled back with the message: the queued turn was closed meanwhile (its engine was taken for gone)
+        throw new AgentXException(ErrorCode.TURN_NOT_FOUND, "Turn " + turn.turnId() + " is no longer queued: it was closed before it could start.");
+      }
       return null;
     });
   }

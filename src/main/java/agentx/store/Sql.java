@@ -51,6 +51,15 @@ final class Sql {
 
   static final String INSERT_TURN = "INSERT INTO turns (turn_id, session_id, status, user_message_id, engine_node, started_at, request)"
       + " VALUES (?, ?, 'running', ?, ?, ?, ?)";
+  /** A turn accepted behind the session's running one: no user message yet (it is stored when the turn starts). */
+  static final String INSERT_QUEUED_TURN = "INSERT INTO turns (turn_id, session_id, status, engine_node, started_at)"
+      + " VALUES (?, ?, 'queued', ?, ?)";
+  /** A queued turn starting: the row it was queued with becomes the running turn, once. */
+  static final String START_QUEUED_TURN = "UPDATE turns SET status = 'running', user_message_id = ?, engine_node = ?, started_at = ?,"
+      + " request = ? WHERE turn_id = ? AND session_id = ? AND status = 'queued'";
+  static final String QUEUED_TURNS = "SELECT turn_id, session_id, engine_node FROM turns WHERE status = 'queued'";
+  static final String MARK_QUEUED_FAILED = "UPDATE turns SET status = 'failed', error_code = ?, error_message = ?, finished_at = ?,"
+      + " duration_ms = 0 WHERE turn_id = ? AND status = 'queued'";
   /** A turn of the session that no engine runs but that is not over: waiting for approvals, or to be resumed. */
   static final String OPEN_TURN_WITHOUT_ENGINE = "SELECT turn_id, status FROM turns WHERE session_id = ?"
       + " AND status IN ('awaiting_approval', 'interrupted')";

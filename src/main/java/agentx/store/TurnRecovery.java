@@ -81,6 +81,29 @@ final class TurnRecovery {
     });
   }
 
+  /** A turn accepted behind its session's running one, not started yet. */
+  record QueuedTurnRow(String turnId, String sessionId, String engineNode) {}
+
+  Future<List<QueuedTurnRow>> queuedTurns() {
+    return db.reads().preparedQuery(Sql.QUEUED_TURNS).execute().map(rows -> {
+      List<QueuedTurnRow> out = new ArrayList<>();
+      rows.forEach(row -> out.add(new QueuedTurnRow(str(row, "turn_id"), str(row, "session_id"), str(row, "engine_node"))));
+      return out;
+    });
+  }
+
+  /**
+   * Closes a queued turn that never started as failed, with its {@code turn} event (no {@code state}
+   * event: the session's state is its running turn's, which this does not touch). Answers the stored
+   * envelope to publish, or none when the turn was no longer queued.
+   */
+  Future<List<JsonObject>> failQueued(String turnId, String sessionId, ErrorCode code, String reason) {
+    return db.write(conn -> conn.preparedQuery(Sql.MARK_QUEUED_FAILED).execute(Params.of(code.name(), reason, Times.now(), turnId))
+        .compose(updated -> updated.rowCount() == 0 ? Future.succeededFuture(List.<JsonObject>of())
+            : EventRepository.appendNumbered(db, conn, sessionId, List.of(Events.draft(Events.TURN, sessionId, turnId,
+                TurnSummary.failedBeforeRunning(turnId, null, code, reason).toJson())))));
+  }
+
   Future<List<JsonObject>> fail(RunningTurn turn, ErrorCode code, String reason) {
     String now = Times.now();
     return db.write(conn -> conn.preparedQuery(Sql.MARK_TURN_FAILED).execute(Params.of(code.name(), reason, now, turn.turnId()))

@@ -2,7 +2,9 @@ package agentx.store;
 
 import agentx.events.AgentXException;
 import agentx.events.ErrorCode;
+import agentx.events.Times;
 import agentx.protocol.Page;
+import agentx.protocol.QueuedTurn;
 import agentx.protocol.TurnQuery;
 import agentx.protocol.TurnRecord;
 import agentx.protocol.TurnUsageSoFar;
@@ -20,6 +22,15 @@ final class TurnRepository {
   private final Database db;
   TurnRepository(Database db) {
     this.db = db;
+  }
+
+  /** Records a turn accepted behind the session's running one; fails SESSION_NOT_FOUND for an unknown session. */
+  Future<Void> queue(QueuedTurn turn) {
+    return db.writeJdbc(jdbc -> {
+      db.lockSession(jdbc, turn.sessionId());
+      Jdbc.update(jdbc, Sql.INSERT_QUEUED_TURN, turn.turnId(), turn.sessionId(), turn.engineNode(), Times.now());
+      return null;
+    });
   }
 
   /** Inside a write transaction: a running turn's usage so far; a finished turn is left alone (its summary is final). Blocking. */
@@ -50,8 +61,7 @@ final class TurnRepository {
       SessionRepository.find(jdbc, sessionId);
       TurnRecord turn = Jdbc.first(jdbc, Sql.GET_TURN, TurnRepository::turn, sessionId, turnId);
       if (turn == null) {
-        throw new AgentXException(ErrorCode.TURN_NOT_FOUND, "Session " + sessionId + " has no turn " + turnId
-            + " (a turn queued behind another appears once it starts).");
+        throw new AgentXException(ErrorCode.TURN_NOT_FOUND, "Session " + sessionId + " has no turn " + turnId + ".");
       }
       return turn;
     });

@@ -98,6 +98,10 @@ class BackgroundTurnTest {
     assertThat(first.bodyAsJsonObject().getString("status")).isEqualTo("running");
     assertThat(second.statusCode()).isEqualTo(202);
     assertThat(second.bodyAsJsonObject().getString("status")).isEqualTo("queued");
+    // the queued turn is stored before it is acknowledged: /turns shows it before it starts
+    assertThat(get("/sessions/" + id + "/turns/" + second.bodyAsJsonObject().getString("turn_id")).getString("status"))
+        .isEqualTo("queued");
+    assertThat(get("/sessions/" + id + "/turns").getJsonArray("turns")).hasSize(2);
 
     Poll.until(Duration.ofSeconds(20), "both turns end", () -> {
       JsonArray turns = get("/sessions/" + id + "/turns").getJsonArray("turns");

@@ -8,10 +8,12 @@ import agentx.protocol.AppendEvents;
 import agentx.protocol.BeginTurn;
 import agentx.protocol.CreateSession;
 import agentx.protocol.EventQuery;
+import agentx.protocol.QueuedTurn;
 import agentx.protocol.SaveWorkflow;
 import agentx.protocol.Session;
 import agentx.protocol.StoreClient;
 import agentx.protocol.StoredMessage;
+import agentx.events.ErrorCode;
 import agentx.events.Events;
 import agentx.testing.OnBothBackends;
 import agentx.testing.TestDatabases;
@@ -114,6 +116,51 @@ class PersistenceVerticleTest {
     assertThat(events.getJsonObject(2).getLong("seq")).isEqualTo(3);
     assertThat(events.getJsonObject(2).getJsonObject("data").getString("status")).isEqualTo("failed");
     assertThat(db.queryLong("SELECT COUNT(*) FROM turns WHERE turn_id = ? AND status = 'failed'", turnId)).isEqualTo(1);
+  }
+
+  @OnBothBackends
+  @DisplayName("a queued turn is a row before it starts: its start takes the row over once, a dropped one cannot start, one left by a dead engine is failed at start")
+  void queuedTurns(Backend backend, Vertx vertx) {
+    TestDatabase db = TestDatabases.create(backend, dir);
+    String deployment = vertx.deployVerticle(new PersistenceVerticle(), options(db)).await();
+    StoreClient store = new StoreClient(vertx);
+    String id = store.createSession(new CreateSession(null, null, new JsonObject())).await().sessionId();
+    String left = UUID.randomUUID().toString();
+    String started = UUID.randomUUID().toString();
+    String dropped = UUID.randomUUID().toString();
+    for (String turnId : List.of(left, started, dropped)) {
+      store.queueTurn(QueuedTurn.accepted(id, turnId, "node")).await();
+      assertThat(store.turn(id, turnId).await().status()).isEqualTo("queued");
+    }
+    assertThat(store.queueTurn(QueuedTurn.accepted(UUID.randomUUID().toString(), UUID.randomUUID().toString(), "node"))
+        .map("queued").otherwise(e -> ErrorCode.of(e).name()).await()).isEqualTo("SESSION_NOT_FOUND");
+
+    store.beginTurn(new BeginTurn(started, id, "node", userMessage(id, started), null, true)).await();
+    assertThat(store.turn(id, started).await().status()).isEqualTo("running");
+    assertThat(store.turn(id, started).await().userMessageId()).isNotNull();
+    assertThat(store.beginTurn(new BeginTurn(started, id, "node", userMessage(id, started), null, true))
+        .map("began").otherwise(e -> ErrorCode.of(e).name()).await()).as("a queued row starts once").isEqualTo("TURN_NOT_FOUND");
+
+    store.unqueueTurn(QueuedTurn.dropped(id, dropped, "TIMEOUT", "The session stayed busy with earlier turns for too long.")).await();
+    assertThat(store.turn(id, dropped).await().status()).isEqualTo("failed");
+    long messages = count(db, "messages", id);
+    assertThat(store.beginTurn(new BeginTurn(dropped, id, "node", userMessage(id, dropped), null, true))
+        .map("began").otherwise(e -> ErrorCode.of(e).name()).await()).isEqualTo("TURN_NOT_FOUND");
+    assertThat(count(db, "messages", id)).as("the refused start stored no message").isEqualTo(messages);
+
+    vertx.undeploy(deployment).await();
+    DeploymentOptions recovering = options(db);
+    recovering.getConfig().put(PersistenceVerticle.RECOVER_TURNS, true);
+    vertx.deployVerticle(new PersistenceVerticle(), recovering).await();
+    assertThat(store.turn(id, left).await().status()).isEqualTo("failed");
+    assertThat(store.turn(id, left).await().errorMessage()).contains("queued turn", "Send it again");
+    JsonArray events = store.events(new EventQuery(id, 0, 100)).await().events();
+    List<String> failedTurns = events.stream().map(e -> (JsonObject) e).filter(e -> "turn".equals(e.getString("type")))
+        .map(e -> e.getJsonObject("data")).filter(d -> "failed".equals(d.getString("status"))).map(d -> d.getString("turn_id")).toList();
+    assertThat(failedTurns).as("each closed queued turn has its turn event").containsExactly(dropped, left);
+    assertThat(events.stream().map(e -> (JsonObject) e).filter(e -> "state".equals(e.getString("type")))
+        .filter(e -> left.equals(e.getString("turn_id")) || dropped.equals(e.getString("turn_id"))).count())
+        .as("no state event: the session's state belongs to its running turn").isZero();
   }
 
   @OnBothBackends
