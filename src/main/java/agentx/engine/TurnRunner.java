@@ -14,6 +14,7 @@ import agentx.events.ToolApproval;
 import agentx.protocol.AppendMessage;
 import agentx.protocol.AssistantReply;
 import agentx.protocol.BeginTurn;
+import agentx.protocol.QueuedTurn;
 import agentx.protocol.FinishTurn;
 import agentx.protocol.HistoryEntry;
 import agentx.protocol.ParkTurn;
@@ -185,7 +186,13 @@ final class TurnRunner {
                 // no turn was stored (the session waits for an approval, or the store is down): nothing to close
                 finished = true;
                 metrics.turnEnded("refused");
-                outcome.tryFail(toAgentX(refused));
+                AgentXException failure = toAgentX(refused);
+                if (queued) {
+                  // a queued turn's row would stay queued: closed with the refusal, so its client hears of it
+                  store.unqueueTurn(QueuedTurn.dropped(sessionId, turnId, failure.code().name(), failure.getMessage()))
+                      .onFailure(e -> log.warn("Could not close queued turn {} as failed: {}", turnId, e.getMessage()));
+                }
+                outcome.tryFail(failure);
                 return Future.failedFuture(refused);
               });
         })

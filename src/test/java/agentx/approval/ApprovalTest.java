@@ -266,6 +266,37 @@ class ApprovalTest {
   }
 
   @Test
+  @DisplayName("a turn queued behind one that stops for an approval cannot start: it is closed as failed SESSION_BUSY, with its turn event")
+  void queuedBehindAnApproval(Vertx vertx) {
+    start(vertx, Map.of());
+    String id = session(new JsonObject().put("get_queue", "ask"));
+    claude.enqueue(Reply.toolUse("Checking.", List.of(new ToolUseSpec("toolu_w1", "get_queue", new JsonObject())))
+        .delayPerEvent(Duration.ofMillis(100)));
+    HttpResponse<Buffer> first = rt.postJson("/api/agentx/sessions/" + id + "/messages",
+        new JsonObject().put("content", "queue?").put("wait", false)).await();
+    HttpResponse<Buffer> second = rt.postJson("/api/agentx/sessions/" + id + "/messages",
+        new JsonObject().put("content", "and then?").put("wait", false)).await();
+    assertThat(first.bodyAsJsonObject().getString("status")).as(first.bodyAsString()).isEqualTo("running");
+    assertThat(second.bodyAsJsonObject().getString("status")).as(second.bodyAsString()).isEqualTo("queued");
+    String queuedId = second.bodyAsJsonObject().getString("turn_id");
+
+    Poll.until(Duration.ofSeconds(20), "the queued turn is closed", () -> "failed".equals(
+        rt.http.get("/api/agentx/sessions/" + id + "/turns/" + queuedId).send().await().bodyAsJsonObject().getString("status")));
+    JsonObject queued = rt.http.get("/api/agentx/sessions/" + id + "/turns/" + queuedId).send().await().bodyAsJsonObject();
+    assertThat(queued.getString("error_code")).isEqualTo("SESSION_BUSY");
+    JsonObject turnEvent = awaitTurnEvent(id);
+    assertThat(turnEvent.getString("turn_id")).isEqualTo(queuedId);
+    assertThat(turnEvent.getString("status")).isEqualTo("failed");
+    // the first turn still waits for its approval, untouched
+    JsonObject session = rt.http.get("/api/agentx/sessions/" + id).send().await().bodyAsJsonObject();
+    assertThat(session.getString("state")).isEqualTo("awaiting_approval");
+    assertThat(rt.http.get("/api/agentx/sessions/" + id + "/approvals").send().await().bodyAsJsonObject()
+        .getJsonArray("approvals")).hasSize(1);
+    assertThat(claude.requestCount()).as("the queued message never went to Claude").isEqualTo(1);
+    assertContiguous(id);
+  }
+
+  @Test
   @DisplayName("cancel while waiting: the turn ends cancelled, the approval is gone, the next message works")
   void cancelWhileWaiting(Vertx vertx) {
     start(vertx, Map.of());
