@@ -108,6 +108,49 @@ class DurabilityTest {
   }
 
   @Test
+  @DisplayName("kill -9 with a turn queued behind a running one: the acknowledged turn is still there after a restart, failed ('Send it again') with its turn event")
+  void killedWithAQueuedTurn(Vertx vertx) throws Exception {
+    FakeAnthropic claude = FakeAnthropic.start(vertx).await();
+    Map<String, String> env = Map.of(
+        "AGENTX_DATABASE_URL", "sqlite:///data/agentx.db",
+        "ANTHROPIC_API_KEY", "sk-ant-durability",
+        "ANTHROPIC_BASE_URL", claude.baseUrl(),
+        "AGENTX_RESUME_TURNS", "false");
+    WebClient client = WebClient.create(vertx);
+    String id;
+    String queued;
+    try (ServerProcess first = ServerProcess.start(dir, env)) {
+      id = client.post(first.port(), "127.0.0.1", "/api/agentx/sessions").sendJsonObject(new JsonObject()).await()
+          .bodyAsJsonObject().getString("session_id");
+      claude.enqueue(Reply.text("a long answer that is cut by the crash, token by token").delayPerEvent(Duration.ofMillis(200)));
+      String messages = "/api/agentx/sessions/" + id + "/messages";
+      JsonObject running = client.post(first.port(), "127.0.0.1", messages)
+          .sendJsonObject(new JsonObject().put("content", "go").put("wait", false)).await().bodyAsJsonObject();
+      JsonObject accepted = client.post(first.port(), "127.0.0.1", messages)
+          .sendJsonObject(new JsonObject().put("content", "and then this").put("wait", false)).await().bodyAsJsonObject();
+      assertThat(running.getString("status")).isEqualTo("running");
+      assertThat(accepted.getString("status")).as(accepted.encode()).isEqualTo("queued");
+      queued = accepted.getString("turn_id");
+      first.kill9();
+    }
+    try (ServerProcess second = ServerProcess.start(dir, env)) {
+      JsonObject turn = client.get(second.port(), "127.0.0.1", "/api/agentx/sessions/" + id + "/turns/" + queued).send().await()
+          .bodyAsJsonObject();
+      assertThat(turn.getString("status")).as(turn.encode()).isEqualTo("failed");
+      assertThat(turn.getString("error_message")).contains("queued turn", "Send it again");
+      JsonArray events = client.get(second.port(), "127.0.0.1", "/api/agentx/sessions/" + id + "/events?after=0").send().await()
+          .bodyAsJsonObject().getJsonArray("events");
+      assertThat(events.stream().map(e -> (JsonObject) e).filter(e -> "turn".equals(e.getString("type")))
+          .map(e -> e.getJsonObject("data").getString("turn_id")).toList()).contains(queued);
+      assertContiguous(events);
+      JsonObject session = client.get(second.port(), "127.0.0.1", "/api/agentx/sessions/" + id).send().await().bodyAsJsonObject();
+      assertThat(session.getString("state")).isEqualTo("idle");
+    } finally {
+      claude.close();
+    }
+  }
+
+  @Test
   @DisplayName("kill -9 mid-stream: after a restart the turn is resumed (state resumed), the cut call is made again, one completed turn, the answer stored once")
   void killedMidTurnResumes(Vertx vertx) throws Exception {
     stoppedMidTurnResumes(vertx, false);
