@@ -62,17 +62,12 @@ class DurabilityTest {
   @DisplayName("AGENTX_RESUME_TURNS=false, kill -9 mid-turn: after a restart the turn is failed (state error + turn), the session idle, and the next message works")
   void killedMidTurnWithoutResume(Vertx vertx) throws Exception {
     FakeAnthropic claude = FakeAnthropic.start(vertx).await();
-    Map<String, String> env = Map.of(
-        "AGENTX_DATABASE_URL", "sqlite:///data/agentx.db",
-        "ANTHROPIC_API_KEY", "sk-ant-durability",
-        "ANTHROPIC_BASE_URL", claude.baseUrl(),
-        "AGENTX_RESUME_TURNS", "false");
+    Map<String, String> env = env(claude, "AGENTX_RESUME_TURNS", "false");
     WebClient client = WebClient.create(vertx);
     String id;
     long seenSeq;
     try (ServerProcess first = ServerProcess.start(dir, env)) {
-      id = client.post(first.port(), "127.0.0.1", "/api/agentx/sessions").sendJsonObject(new JsonObject()).await()
-          .bodyAsJsonObject().getString("session_id");
+      id = newSession(client, first);
       claude.enqueue(Reply.text("a long answer that is cut by the crash, token by token").delayPerEvent(Duration.ofMillis(200)));
       WsClient ws = WsClient.connect(vertx, first.port(), "/api/agentx/sessions/" + id + "/stream").await();
       ws.send(new JsonObject().put("type", "message").put("content", "go"));
@@ -111,17 +106,12 @@ class DurabilityTest {
   @DisplayName("kill -9 with a turn queued behind a running one: the acknowledged turn is still there after a restart, failed ('Send it again') with its turn event")
   void killedWithAQueuedTurn(Vertx vertx) throws Exception {
     FakeAnthropic claude = FakeAnthropic.start(vertx).await();
-    Map<String, String> env = Map.of(
-        "AGENTX_DATABASE_URL", "sqlite:///data/agentx.db",
-        "ANTHROPIC_API_KEY", "sk-ant-durability",
-        "ANTHROPIC_BASE_URL", claude.baseUrl(),
-        "AGENTX_RESUME_TURNS", "false");
+    Map<String, String> env = env(claude, "AGENTX_RESUME_TURNS", "false");
     WebClient client = WebClient.create(vertx);
     String id;
     String queued;
     try (ServerProcess first = ServerProcess.start(dir, env)) {
-      id = client.post(first.port(), "127.0.0.1", "/api/agentx/sessions").sendJsonObject(new JsonObject()).await()
-          .bodyAsJsonObject().getString("session_id");
+      id = newSession(client, first);
       claude.enqueue(Reply.text("a long answer that is cut by the crash, token by token").delayPerEvent(Duration.ofMillis(200)));
       String messages = "/api/agentx/sessions/" + id + "/messages";
       JsonObject running = client.post(first.port(), "127.0.0.1", messages)
@@ -164,15 +154,11 @@ class DurabilityTest {
 
   private void stoppedMidTurnResumes(Vertx vertx, boolean graceful) throws Exception {
     FakeAnthropic claude = FakeAnthropic.start(vertx).await();
-    Map<String, String> env = Map.of(
-        "AGENTX_DATABASE_URL", "sqlite:///data/agentx.db",
-        "ANTHROPIC_API_KEY", "sk-ant-durability",
-        "ANTHROPIC_BASE_URL", claude.baseUrl());
+    Map<String, String> env = env(claude);
     WebClient client = WebClient.create(vertx);
     String id;
     try (ServerProcess first = ServerProcess.start(dir, env)) {
-      id = client.post(first.port(), "127.0.0.1", "/api/agentx/sessions").sendJsonObject(new JsonObject()).await()
-          .bodyAsJsonObject().getString("session_id");
+      id = newSession(client, first);
       claude.enqueue(Reply.text("a long answer that is cut by the crash, token by token").delayPerEvent(Duration.ofMillis(200)));
       WsClient ws = WsClient.connect(vertx, first.port(), "/api/agentx/sessions/" + id + "/stream").await();
       ws.send(new JsonObject().put("type", "message").put("content", "go"));
@@ -220,11 +206,7 @@ class DurabilityTest {
   void killedWhileAwaitingApproval(Vertx vertx) throws Exception {
     FakeAnthropic claude = FakeAnthropic.start(vertx).await();
     FakeComfyUi comfy = new FakeComfyUi(vertx).start().await();
-    Map<String, String> env = Map.of(
-        "AGENTX_DATABASE_URL", "sqlite:///data/agentx.db",
-        "ANTHROPIC_API_KEY", "sk-ant-durability",
-        "ANTHROPIC_BASE_URL", claude.baseUrl(),
-        "COMFYUI_URL", comfy.baseUrl());
+    Map<String, String> env = env(claude, "COMFYUI_URL", comfy.baseUrl());
     WebClient client = WebClient.create(vertx);
     String id;
     try (ServerProcess first = ServerProcess.start(dir, env)) {
@@ -259,6 +241,23 @@ class DurabilityTest {
       claude.close();
       comfy.stop();
     }
+  }
+
+  /** The server's environment: its SQLite file under the test's folder, the fake Claude, and {@code extra} name/value pairs. */
+  private static Map<String, String> env(FakeAnthropic claude, String... extra) {
+    Map<String, String> env = new java.util.HashMap<>(Map.of(
+        "AGENTX_DATABASE_URL", "sqlite:///data/agentx.db",
+        "ANTHROPIC_API_KEY", "sk-ant-durability",
+        "ANTHROPIC_BASE_URL", claude.baseUrl()));
+    for (int i = 0; i + 1 < extra.length; i += 2) {
+      env.put(extra[i], extra[i + 1]);
+    }
+    return env;
+  }
+
+  private static String newSession(WebClient client, ServerProcess server) {
+    return client.post(server.port(), "127.0.0.1", "/api/agentx/sessions").sendJsonObject(new JsonObject()).await()
+        .bodyAsJsonObject().getString("session_id");
   }
 
   private static void assertContiguous(JsonArray events) {
