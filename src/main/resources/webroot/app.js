@@ -231,9 +231,12 @@
         else if (e.data.role === 'user' && e.data.content) setRunning(true);
         break;
       case 'turn':
-        keepPartialDraft();
-        settleApprovals(session, e.turn_id, { state: 'ended', progress: { reason: 'the turn ended (' + (e.data.status || 'completed') + ')' } });
-        setRunning(false);
+        // a turn queued behind the running one and closed before it started (no user message) leaves that one alone
+        if (e.data.user_message_id != null) {
+          keepPartialDraft();
+          settleApprovals(session, e.turn_id, { state: 'ended', progress: { reason: 'the turn ended (' + (e.data.status || 'completed') + ')' } });
+          setRunning(false);
+        }
         showSummary(e.data);
         sessionStorage.setItem(resumeKey(session.id), String(e.seq));
         break;

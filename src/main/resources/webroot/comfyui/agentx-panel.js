@@ -745,9 +745,12 @@ class Panel {
         else if (e.data.role === 'user' && e.data.content) this.setRunning(true);
         break;
       case 'turn':
-        this.keepPartialDraft();
-        this.settleApprovals(s, e.turn_id, { state: 'ended', progress: { reason: 'the turn ended (' + (e.data.status || 'completed') + ')' } });
-        this.setRunning(false);
+        // a turn queued behind the running one and closed before it started (no user message) leaves that one alone
+        if (e.data.user_message_id != null) {
+          this.keepPartialDraft();
+          this.settleApprovals(s, e.turn_id, { state: 'ended', progress: { reason: 'the turn ended (' + (e.data.status || 'completed') + ')' } });
+          this.setRunning(false);
+        }
         this.showSummary(e.data);
         sessionStorage.setItem(resumeKey(s.id), String(e.seq));
         break;
