@@ -52,6 +52,7 @@ final class ClassArchive implements Callable<Integer> {
       Path jar = ownJar();
       Path target = (file != null ? file : jar.resolveSibling("agentx.jsa")).toAbsolutePath();
       long started = System.nanoTime();
+      System.out.println("Starting the server once (a child JVM on a temporary SQLite file) to record the classes a start loads...");
       long bytes = write(jar, target);
       System.out.printf("Wrote %s (%,d KB) in %.1f s for %s and Java %s.%n", target, bytes / 1024,
           (System.nanoTime() - started) / 1e9, jar, System.getProperty("java.vm.version"));
