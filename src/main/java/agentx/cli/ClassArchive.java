@@ -80,6 +80,16 @@ final class ClassArchive implements Callable<Integer> {
 
   /** Starts {@code jar} once with the archive flag, stops it when healthy; returns the archive's size. */
   static long write(Path jar, Path target) throws ArchiveException {
+    Path folder = target.toAbsolutePath().getParent();
+    try {
+      Files.createDirectories(folder);
+    } catch (IOException e) {
+      throw new ArchiveException("cannot write " + target + " (" + e.getClass().getSimpleName() + ": " + e.getMessage()
+          + "); choose another place with --file");
+    }
+    if (!Files.isWritable(folder)) {
+      throw new ArchiveException("cannot write " + target + ": " + folder + " is not writable; choose another place with --file");
+    }
     Path work;
     try {
       work = Files.createTempDirectory("agentx-class-archive");
@@ -109,11 +119,15 @@ final class ClassArchive implements Callable<Integer> {
       if (!Files.isRegularFile(archive) || Files.size(archive) == 0) {
         throw new ArchiveException("the JVM wrote no archive (exit " + server.exitValue() + "); its output: " + tail(log));
       }
-      Files.createDirectories(target.toAbsolutePath().getParent());
-      Files.move(archive, target, StandardCopyOption.REPLACE_EXISTING);
+      try {
+        Files.move(archive, target, StandardCopyOption.REPLACE_EXISTING);
+      } catch (IOException e) {
+        throw new ArchiveException("cannot write " + target + " (" + e.getClass().getSimpleName() + ": " + e.getMessage()
+            + "); choose another place with --file");
+      }
       return Files.size(target);
     } catch (IOException e) {
-      throw new ArchiveException(e.getMessage());
+      throw new ArchiveException(e.getClass().getSimpleName() + ": " + e.getMessage());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new ArchiveException("interrupted");
