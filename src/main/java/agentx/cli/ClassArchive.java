@@ -84,8 +84,7 @@ final class ClassArchive implements Callable<Integer> {
     try {
       Files.createDirectories(folder);
     } catch (IOException e) {
-      throw new ArchiveException("cannot write " + target + " (" + e.getClass().getSimpleName() + ": " + e.getMessage()
-          + "); choose another place with --file");
+      throw cannotWrite(target, e);
     }
     if (!Files.isWritable(folder)) {
       throw new ArchiveException("cannot write " + target + ": " + folder + " is not writable; choose another place with --file");
@@ -122,8 +121,7 @@ final class ClassArchive implements Callable<Integer> {
       try {
         Files.move(archive, target, StandardCopyOption.REPLACE_EXISTING);
       } catch (IOException e) {
-        throw new ArchiveException("cannot write " + target + " (" + e.getClass().getSimpleName() + ": " + e.getMessage()
-            + "); choose another place with --file");
+        throw cannotWrite(target, e);
       }
       return Files.size(target);
     } catch (IOException e) {
@@ -137,6 +135,11 @@ final class ClassArchive implements Callable<Integer> {
       }
       deleteTree(work);
     }
+  }
+
+  private static ArchiveException cannotWrite(Path target, IOException e) {
+    return new ArchiveException("cannot write " + target + " (" + e.getClass().getSimpleName() + ": " + e.getMessage()
+        + "); choose another place with --file");
   }
 
   private static void awaitHealthy(Process server, int port, Path log) throws ArchiveException, InterruptedException {

@@ -231,8 +231,7 @@ public class AgentEngineVerticle extends VerticleBase {
                   .map(lock -> runLocked(lock, newRunner(session, request, turnId).queued(), turnTimeoutMs, null))
                   .onFailure(e -> {
                     log.warn("Queued turn {} of session {} never started: {}", turnId, sessionId, e.getMessage());
-                    store.unqueueTurn(QueuedTurn.dropped(sessionId, turnId, ErrorCode.of(e).name(), e.getMessage()))
-                        .onFailure(x -> log.warn("Could not close queued turn {} as failed: {}", turnId, x.getMessage()));
+                    TurnRunner.closeQueued(store, sessionId, turnId, e);
                   });
               return null;
             });

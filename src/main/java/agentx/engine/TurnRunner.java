@@ -121,6 +121,15 @@ final class TurnRunner {
     return this;
   }
 
+  /**
+   * Closes a turn the store recorded as queued, and that will not start, as failed for {@code why}
+   * (with its turn event): its client hears of it, and {@code /turns} does not show it queued for good.
+   */
+  static void closeQueued(StoreClient store, String sessionId, String turnId, Throwable why) {
+    store.unqueueTurn(QueuedTurn.dropped(sessionId, turnId, ErrorCode.of(why).name(), why.getMessage()))
+        .onFailure(e -> log.warn("Could not close queued turn {} as failed: {}", turnId, e.getMessage()));
+  }
+
   /** A turn carried on from the store ({@link #run()} then resumes it). */
   static TurnRunner resumed(AnthropicClient client, TokenCounter counter, StoreClient store, ToolsClient toolsClient, Pricing pricing,
       TurnSettings settings, ResumableTurn turn, String engineNode, double sessionSpentUsd, Metrics metrics) {
@@ -189,8 +198,7 @@ final class TurnRunner {
                 AgentXException failure = toAgentX(refused);
                 if (queued) {
                   // a queued turn's row would stay queued: closed with the refusal, so its client hears of it
-                  store.unqueueTurn(QueuedTurn.dropped(sessionId, turnId, failure.code().name(), failure.getMessage()))
-                      .onFailure(e -> log.warn("Could not close queued turn {} as failed: {}", turnId, e.getMessage()));
+                  closeQueued(store, sessionId, turnId, failure);
                 }
                 outcome.tryFail(failure);
                 return Future.failedFuture(refused);
