@@ -34,6 +34,7 @@ final class EventFeed {
   private MessageConsumer<Object> consumer;
   private boolean closed;
   private Supplier<Future<Void>> readyForMore = Future::succeededFuture;
+  private Consumer<Runnable> together = Runnable::run;
 
   /** @param after replay events with seq greater than this; negative for the live tail only */
   EventFeed(Vertx vertx, StoreClient store, String sessionId, long after, Consumer<SessionEvent> sink) {
@@ -53,8 +54,18 @@ final class EventFeed {
     return this;
   }
 
+  /**
+   * Hands over the events that come together (one published message, one page of the log) inside
+   * one call of {@code together}, so the client's socket can flush once for all of them
+   * ({@link FlushTogether}).
+   */
+  EventFeed writtenTogetherBy(Consumer<Runnable> together) {
+    this.together = together;
+    return this;
+  }
+
   Future<Void> start() {
-    consumer = SessionEvent.consumer(vertx, sessionId, this::onLive);
+    consumer = SessionEvent.consumer(vertx, sessionId, this::onLive, together);
     return consumer.completion().onSuccess(v -> {
       if (lastSent >= 0) {
         replay();
@@ -110,12 +121,14 @@ final class EventFeed {
             log.warn("Replay of session {} after seq {} failed: {}", sessionId, from, page.cause().getMessage());
           }
           JsonArray events = page.succeeded() ? page.result().events() : new JsonArray();
-          for (int i = 0; i < events.size(); i++) {
-            SessionEvent event = SessionEvent.of(events.getJsonObject(i));
-            if (event.seq() > lastSent) {
-              send(event);
+          together.accept(() -> {
+            for (int i = 0; i < events.size(); i++) {
+              SessionEvent event = SessionEvent.of(events.getJsonObject(i));
+              if (event.seq() > lastSent) {
+                send(event);
+              }
             }
-          }
+          });
           if (events.size() == PAGE) {
             readyForMore.get().onComplete(ready -> {
               if (!closed) {
@@ -125,7 +138,7 @@ final class EventFeed {
             return;
           }
           replaying = false;
-          releaseHeld();
+          together.accept(this::releaseHeld);
         });
   }
 

@@ -77,7 +77,8 @@ final class EventStream {
       Metrics.of(vertx).streamClientOpened(Metrics.SSE);
       // the headers and a first comment go out at once, so a client knows the stream is open
       write(Buffer.buffer(": stream of session " + sessionId + "\n\n"));
-      feed = new EventFeed(vertx, store, sessionId, after, this::onEvent).pacedBy(this::drained);
+      feed = new EventFeed(vertx, store, sessionId, after, this::onEvent).pacedBy(this::drained)
+          .writtenTogetherBy(FlushTogether.on(ctx.request().connection()));
       feed.start().onFailure(e -> {
         log.warn("SSE stream of session {} could not follow it: {}", sessionId, e.getMessage());
         close();

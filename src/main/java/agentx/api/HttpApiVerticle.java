@@ -13,6 +13,7 @@ import agentx.protocol.StoreClient;
 import agentx.protocol.ToolsClient;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -151,12 +152,13 @@ public class HttpApiVerticle extends VerticleBase {
       HttpErrors.send(ctx, e);
       return;
     }
+    HttpConnection connection = ctx.request().connection();
     ctx.request().toWebSocket().onSuccess(ws -> {
       if (!Requests.isSessionId(id)) {
         ws.close(StreamSocket.CLOSE_BAD_SESSION_ID, "invalid session id");
         return;
       }
-      new StreamSocket(vertx, store, engine, ws, id.toLowerCase(), after, heartbeatMs).open();
+      new StreamSocket(vertx, store, engine, ws, id.toLowerCase(), after, heartbeatMs, FlushTogether.on(connection)).open();
     }).onFailure(e -> {
       if (!ctx.response().ended()) {
         HttpErrors.send(ctx, ErrorCode.VALIDATION_FAILED, "This route needs a WebSocket upgrade.");

@@ -11,6 +11,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,11 +37,14 @@ final class StreamSocket {
   private final String sessionId;
   private final long after;
   private final long heartbeatMs;
+  /** Runs the writes of events that come together so the socket flushes once ({@link FlushTogether}). */
+  private final Consumer<Runnable> together;
   private EventFeed feed;
   private long heartbeatTimer = -1;
   private long lastWriteNanos = System.nanoTime();
 
-  StreamSocket(Vertx vertx, StoreClient store, EngineClient engine, ServerWebSocket ws, String sessionId, long after, long heartbeatMs) {
+  StreamSocket(Vertx vertx, StoreClient store, EngineClient engine, ServerWebSocket ws, String sessionId, long after, long heartbeatMs,
+      Consumer<Runnable> together) {
     this.vertx = vertx;
     this.store = store;
     this.engine = engine;
@@ -48,6 +52,7 @@ final class StreamSocket {
     this.sessionId = sessionId;
     this.after = after;
     this.heartbeatMs = heartbeatMs;
+    this.together = together;
   }
 
   void open() {
@@ -75,7 +80,7 @@ final class StreamSocket {
       ws.textMessageHandler(this::onFrame);
       ws.binaryMessageHandler(data -> writeError(ErrorCode.VALIDATION_FAILED,
           "Binary frames are not part of this protocol: send JSON text frames."));
-      feed = new EventFeed(vertx, store, sessionId, after, this::writeEvent);
+      feed = new EventFeed(vertx, store, sessionId, after, this::writeEvent).writtenTogetherBy(together);
       Metrics.of(vertx).streamClientOpened(Metrics.WEBSOCKET);
       // the client's frames wait for the subscription too (on a cluster it takes a round trip to be
       // known): an answer to its first frame (a pong, say) means every event published from then on reaches it

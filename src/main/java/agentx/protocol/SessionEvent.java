@@ -93,7 +93,18 @@ public final class SessionEvent {
 
   /** Follows a session's events as they are published, one call per event. */
   public static MessageConsumer<Object> consumer(Vertx vertx, String sessionId, Handler<SessionEvent> handler) {
-    return vertx.eventBus().consumer(Addresses.sessionEvents(sessionId), m -> each(m.body(), handler::handle));
+    return consumer(vertx, sessionId, handler, Runnable::run);
+  }
+
+  /**
+   * Follows a session's events as they are published, one call per event; the events of one message
+   * are handed over inside one call of {@code together} (a subscriber that writes them to a socket
+   * flushes it once for all of them).
+   */
+  public static MessageConsumer<Object> consumer(Vertx vertx, String sessionId, Handler<SessionEvent> handler,
+      Consumer<Runnable> together) {
+    return vertx.eventBus().consumer(Addresses.sessionEvents(sessionId),
+        m -> together.accept(() -> each(m.body(), handler::handle)));
   }
 
   /** The envelope's JSON text, exactly as stored. */
