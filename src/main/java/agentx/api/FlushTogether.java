@@ -69,11 +69,17 @@ final class FlushTogether extends ChannelOutboundHandlerAdapter {
     this.ctx = ctx;
   }
 
+  /**
+   * Held while {@link #together} runs, unless the connection's buffer is past its high-water mark:
+   * then what is written goes out as before, so the held bytes stay bounded, and a slow client is
+   * still told apart by its full write queue, not by frames this handler held back.
+   */
   @Override
   public void flush(ChannelHandlerContext ctx) {
-    if (holding) {
+    if (holding && ctx.channel().isWritable()) {
       flushHeld = true;
     } else {
+      flushHeld = false;
       ctx.flush();
     }
   }

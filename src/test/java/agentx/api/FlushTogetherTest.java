@@ -2,6 +2,7 @@ package agentx.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.util.ArrayList;
 import java.util.List;
@@ -73,6 +74,26 @@ class FlushTogetherTest {
       channel.close();
     });
     assertThat(sent()).containsExactly("last event", "close frame");
+  }
+
+  @Test
+  @DisplayName("past the connection's high-water mark a batch's flushes pass, so what is held stays bounded")
+  void boundedByTheHighWaterMark() {
+    // a message of unknown size counts 8 bytes and its entry in the buffer 96 more: the third takes it past 250
+    channel.config().setWriteBufferWaterMark(new WriteBufferWaterMark(1, 250));
+    List<List<Object>> seenDuring = new ArrayList<>();
+    handler.together(() -> {
+      for (String frame : List.of("a", "b", "c", "d")) {
+        channel.writeAndFlush(frame);
+        seenDuring.add(sent());
+      }
+    });
+    assertThat(seenDuring.get(0)).isEmpty();
+    assertThat(seenDuring.get(1)).isEmpty();
+    assertThat(seenDuring.get(2)).containsExactly("a", "b", "c");
+    // the buffer was empty again, so d's flush was held to the batch's end
+    assertThat(seenDuring.get(3)).isEmpty();
+    assertThat(sent()).containsExactly("d");
   }
 
   @Test
