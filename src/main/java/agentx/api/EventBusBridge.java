@@ -16,12 +16,14 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.bridge.BridgeEventType;
 import io.vertx.ext.bridge.PermittedOptions;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.sockjs.BridgeEvent;
 import io.vertx.ext.web.handler.sockjs.SockJSBridgeOptions;
 import io.vertx.ext.web.handler.sockjs.SockJSHandler;
 import io.vertx.ext.web.handler.sockjs.SockJSSocket;
 import java.util.List;
 import java.util.function.BiFunction;
+import java.util.function.Consumer;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -44,6 +46,8 @@ final class EventBusBridge {
   private final Map<SockJSSocket, Boolean> tokenOnConnect = new ConcurrentHashMap<>();
   /** Per socket, per session address: the replay-then-live feed serving a register that asked for {@code after}. */
   private final Map<SockJSSocket, Map<String, Feed>> feeds = new ConcurrentHashMap<>();
+  /** Per socket: the frames of one published message or replayed page written with one flush ({@link FlushTogether}). */
+  private final Map<SockJSSocket, Consumer<Runnable>> together = new ConcurrentHashMap<>();
 
   private record Feed(EventFeed feed, String sink) {}
 
@@ -129,10 +133,12 @@ final class EventBusBridge {
     switch (type) {
       case SOCKET_CREATED -> {
         tokenOnConnect.put(socket, auth.matches(queryToken(socket.uri())));
+        together.put(socket, writtenTogether(socket));
         Metrics.of(vertx).streamClientOpened(Metrics.EVENTBUS);
         event.complete(true);
       }
       case SOCKET_CLOSED -> {
+        together.remove(socket);
         if (tokenOnConnect.remove(socket) != null) {
           Metrics.of(vertx).streamClientClosed(Metrics.EVENTBUS);
         }
@@ -159,7 +165,7 @@ final class EventBusBridge {
         String address = raw == null ? null : raw.getString("address");
         if (address != null && raw.getValue("body") instanceof String text && address.startsWith(Addresses.SESSION_EVENTS_PREFIX)) {
           String head = frameHead(address);
-          SessionEvent.each(text, envelope -> socket.write(frame(head, envelope)));
+          together.getOrDefault(socket, Runnable::run).accept(() -> SessionEvent.each(text, envelope -> socket.write(frame(head, envelope))));
           event.complete(false);
           return;
         }
@@ -194,13 +200,24 @@ final class EventBusBridge {
     String sessionId = address.substring(Addresses.SESSION_EVENTS_PREFIX.length()).toLowerCase();
     String sink = FEED_SINK_PREFIX + java.util.UUID.randomUUID();
     String head = frameHead(address);
-    EventFeed feed = new EventFeed(vertx, store, sessionId, after, envelope -> socket.write(frame(head, envelope)));
+    EventFeed feed = new EventFeed(vertx, store, sessionId, after, envelope -> socket.write(frame(head, envelope)))
+        .writtenTogetherBy(together.getOrDefault(socket, Runnable::run));
     Feed previous = feeds.computeIfAbsent(socket, s -> new ConcurrentHashMap<>()).put(address, new Feed(feed, sink));
     if (previous != null) {
       previous.feed().close();
     }
     event.setRawMessage(raw.copy().put("address", sink));
     feed.start().onFailure(e -> log.warn("Bridge replay of {} failed: {}", address, e.getMessage()));
+  }
+
+  /**
+   * The socket's frames written with one flush per batch on the connection it was opened on: for the
+   * WebSocket transports that is the socket's own; for the HTTP ones a batch's frames go to a
+   * response there or on another connection, and the handler passes them as before.
+   */
+  private static Consumer<Runnable> writtenTogether(SockJSSocket socket) {
+    RoutingContext context = socket.routingContext();
+    return context == null ? Runnable::run : FlushTogether.on(context.request().connection());
   }
 
   /** The start of a bridge frame delivering on {@code address}, up to its body. */
