@@ -43,13 +43,20 @@ final class EventBusBridge {
   private final StoreClient store;
   private final EngineClient engine;
   private final Auth auth;
-  private final Map<SockJSSocket, Boolean> tokenOnConnect = new ConcurrentHashMap<>();
-  /** Per socket, per session address: the replay-then-live feed serving a register that asked for {@code after}. */
-  private final Map<SockJSSocket, Map<String, Feed>> feeds = new ConcurrentHashMap<>();
-  /** Per socket: the frames of one published message or replayed page written with one flush ({@link FlushTogether}). */
-  private final Map<SockJSSocket, Consumer<Runnable>> together = new ConcurrentHashMap<>();
+  /** What the bridge keeps of each open socket, from SOCKET_CREATED to SOCKET_CLOSED. */
+  private final Map<SockJSSocket, Client> clients = new ConcurrentHashMap<>();
 
   private record Feed(EventFeed feed, String sink) {}
+
+  /**
+   * One open socket: whether it connected with the API token ({@code ?token=}); how its frames of one
+   * published message or replayed page are written with one flush ({@link FlushTogether}); and, per
+   * session address, the replay-then-live feed serving a register that asked for {@code after}.
+   */
+  private record Client(boolean tokenOnConnect, Consumer<Runnable> together, Map<String, Feed> feeds) {
+    /** A socket the bridge never saw open: no token, frames written one by one, no feeds kept. */
+    static final Client UNKNOWN = new Client(false, Runnable::run, java.util.Collections.emptyMap());
+  }
 
   EventBusBridge(Vertx vertx, StoreClient store, EngineClient engine, Auth auth) {
     this.vertx = vertx;
@@ -132,24 +139,20 @@ final class EventBusBridge {
     BridgeEventType type = event.type();
     switch (type) {
       case SOCKET_CREATED -> {
-        tokenOnConnect.put(socket, auth.matches(queryToken(socket.uri())));
-        together.put(socket, writtenTogether(socket));
+        clients.put(socket, new Client(auth.matches(queryToken(socket.uri())), writtenTogether(socket), new ConcurrentHashMap<>()));
         Metrics.of(vertx).streamClientOpened(Metrics.EVENTBUS);
         event.complete(true);
       }
       case SOCKET_CLOSED -> {
-        together.remove(socket);
-        if (tokenOnConnect.remove(socket) != null) {
+        Client closed = clients.remove(socket);
+        if (closed != null) {
           Metrics.of(vertx).streamClientClosed(Metrics.EVENTBUS);
-        }
-        Map<String, Feed> open = feeds.remove(socket);
-        if (open != null) {
-          open.values().forEach(f -> f.feed().close());
+          closed.feeds().values().forEach(f -> f.feed().close());
         }
         event.complete(true);
       }
       case REGISTER, SEND, PUBLISH -> {
-        boolean allowed = !auth.enabled() || tokenOnConnect.getOrDefault(socket, false) || headerToken(event.getRawMessage());
+        boolean allowed = !auth.enabled() || client(socket).tokenOnConnect() || headerToken(event.getRawMessage());
         if (!allowed) {
           log.debug("Bridge {} to {} refused: no valid token", type, event.getRawMessage().getString("address"));
         } else if (type == BridgeEventType.REGISTER) {
@@ -165,15 +168,14 @@ final class EventBusBridge {
         String address = raw == null ? null : raw.getString("address");
         if (address != null && raw.getValue("body") instanceof String text && address.startsWith(Addresses.SESSION_EVENTS_PREFIX)) {
           String head = frameHead(address);
-          together.getOrDefault(socket, Runnable::run).accept(() -> SessionEvent.each(text, envelope -> socket.write(frame(head, envelope))));
+          client(socket).together().accept(() -> SessionEvent.each(text, envelope -> socket.write(frame(head, envelope))));
           event.complete(false);
           return;
         }
         event.complete(true);
       }
       case UNREGISTER -> {
-        Map<String, Feed> open = feeds.get(socket);
-        Feed feed = open == null ? null : open.remove(event.getRawMessage().getString("address"));
+        Feed feed = client(socket).feeds().remove(event.getRawMessage().getString("address"));
         if (feed != null) {
           feed.feed().close();
           event.setRawMessage(event.getRawMessage().copy().put("address", feed.sink()));
@@ -199,15 +201,23 @@ final class EventBusBridge {
     }
     String sessionId = address.substring(Addresses.SESSION_EVENTS_PREFIX.length()).toLowerCase();
     String sink = FEED_SINK_PREFIX + java.util.UUID.randomUUID();
+    Client client = clients.get(socket);
+    if (client == null) {
+      return; // closed meanwhile: nothing to replay to, and no feed would be closed with it
+    }
     String head = frameHead(address);
     EventFeed feed = new EventFeed(vertx, store, sessionId, after, envelope -> socket.write(frame(head, envelope)))
-        .writtenTogetherBy(together.getOrDefault(socket, Runnable::run));
-    Feed previous = feeds.computeIfAbsent(socket, s -> new ConcurrentHashMap<>()).put(address, new Feed(feed, sink));
+        .writtenTogetherBy(client.together());
+    Feed previous = client.feeds().put(address, new Feed(feed, sink));
     if (previous != null) {
       previous.feed().close();
     }
     event.setRawMessage(raw.copy().put("address", sink));
     feed.start().onFailure(e -> log.warn("Bridge replay of {} failed: {}", address, e.getMessage()));
+  }
+
+  private Client client(SockJSSocket socket) {
+    return clients.getOrDefault(socket, Client.UNKNOWN);
   }
 
   /**
