@@ -144,6 +144,23 @@ class BridgeTest {
   }
 
   @Test
+  @DisplayName("a message over AGENTX_MAX_WS_MESSAGE_BYTES closes the bridge's WebSocket with 1009, as the session WebSocket's; the server goes on")
+  void oversizeMessageCloses(Vertx vertx) {
+    start(vertx, Map.of(AgentXConfig.MAX_WS_MESSAGE_BYTES, 4096));
+    claude.enqueue(Reply.text("Hello from the bridge."));
+    String id = newSession(null);
+    WsClient big = bridge("");
+    register(big, Addresses.sessionEvents(id), new JsonObject());
+    big.send(new JsonObject().put("type", "send").put("address", Addresses.CLIENT_SEND)
+        .put("body", new JsonObject().put("session_id", id).put("content", "x".repeat(10_000))).put("replyAddress", "r1"));
+    Poll.until(Duration.ofSeconds(5), "the oversize socket closed", () -> big.closeStatus != null);
+    assertThat(big.closeStatus).isEqualTo((short) 1009);
+    assertThat(claude.requestCount()).as("the dropped message started no turn").isZero();
+    // another socket still has the whole bridge
+    assertTurnOverBridge(bridge(""), id, new JsonObject());
+  }
+
+  @Test
   @DisplayName("events published several to a message (the store's commit of a session) reach the page as one rec frame each, bodies as JSON objects")
   void batchedEventsAreSplit(Vertx vertx) {
     start(vertx, Map.of());
