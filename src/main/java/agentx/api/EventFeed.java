@@ -6,9 +6,9 @@ import agentx.protocol.StoreClient;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
-import io.vertx.core.json.JsonArray;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -120,16 +120,16 @@ final class EventFeed {
           if (page.failed()) {
             log.warn("Replay of session {} after seq {} failed: {}", sessionId, from, page.cause().getMessage());
           }
-          JsonArray events = page.succeeded() ? page.result().events() : new JsonArray();
+          List<String> envelopes = page.succeeded() ? page.result().envelopes() : List.of();
           together.accept(() -> {
-            for (int i = 0; i < events.size(); i++) {
-              SessionEvent event = SessionEvent.of(events.getJsonObject(i));
+            for (String envelope : envelopes) {
+              SessionEvent event = SessionEvent.of(envelope);
               if (event.seq() > lastSent) {
                 send(event);
               }
             }
           });
-          if (events.size() == PAGE) {
+          if (envelopes.size() == PAGE) {
             readyForMore.get().onComplete(ready -> {
               if (!closed) {
                 replay();

@@ -20,6 +20,15 @@ final class Routes {
     }));
   }
 
+  /** {@link #json} for a body that is JSON text already (an event page: the stored envelopes as they are). */
+  static Handler<RoutingContext> jsonText(int status, Function<RoutingContext, Future<String>> handler) {
+    return ctx -> run(ctx, () -> handler.apply(ctx).onSuccess(body -> {
+      if (!ctx.response().ended()) {
+        ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body);
+      }
+    }));
+  }
+
   /** Answers {@code body} with {@code status} unless the response already ended. */
   static Void reply(RoutingContext ctx, int status, JsonObject body) {
     if (!ctx.response().ended()) {

@@ -8,6 +8,7 @@ import static agentx.api.Requests.optionalString;
 import static agentx.api.Requests.requiredString;
 import static agentx.api.Requests.sessionId;
 import static agentx.api.Routes.json;
+import static agentx.api.Routes.jsonText;
 
 import agentx.config.AgentXConfig;
 import agentx.events.AgentXException;
@@ -15,6 +16,7 @@ import agentx.events.ErrorCode;
 import agentx.events.Events;
 import agentx.protocol.AssistantReply;
 import agentx.protocol.EngineClient;
+import agentx.protocol.EventPage;
 import agentx.protocol.EventQuery;
 import agentx.protocol.StartTurn;
 import agentx.protocol.SessionEvent;
@@ -53,7 +55,7 @@ final class TurnRoutes {
   void mount(Router api) {
     api.post("/sessions/:id/messages").handler(ctx -> Routes.run(ctx, () -> sendMessage(ctx)));
     api.post("/sessions/:id/cancel").handler(json(202, this::cancel));
-    api.get("/sessions/:id/events").handler(json(200, this::events));
+    api.get("/sessions/:id/events").handler(jsonText(200, this::events));
     api.get("/sessions/:id/turns").handler(json(200, this::turns));
     api.get("/sessions/:id/turns/:turn_id").handler(json(200, this::turn));
   }
@@ -180,10 +182,10 @@ final class TurnRoutes {
     return store.turn(id, turnId.toLowerCase()).map(t -> t.toJson());
   }
 
-  private Future<JsonObject> events(RoutingContext ctx) {
+  private Future<String> events(RoutingContext ctx) {
     String id = sessionId(ctx);
     long after = longParam(ctx, "after", 0);
     int limit = intParam(ctx, "limit", 1000, 1, EventQuery.MAX_LIMIT);
-    return store.session(id).compose(s -> store.events(new EventQuery(id, after, limit))).map(p -> p.toJson());
+    return store.session(id).compose(s -> store.events(new EventQuery(id, after, limit))).map(EventPage::restJson);
   }
 }

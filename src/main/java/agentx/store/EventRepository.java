@@ -216,17 +216,18 @@ public final class EventRepository {
         });
   }
 
-  /** Envelopes with {@code seq > after}, oldest first, at most {@code limit}. */
+  /**
+   * Envelopes with {@code seq > after}, oldest first, at most {@code limit}: their stored texts, not
+   * parsed (a replay hands them to clients as they are), read with plain JDBC.
+   */
   public Future<EventPage> list(EventQuery query) {
-    return db.reads().preparedQuery(Sql.LIST_EVENTS).execute(Params.of(query.sessionId(), query.after(), query.limit())).map(rows -> {
-      JsonArray events = new JsonArray();
-      long last = query.after();
-      for (var row : rows) {
-        JsonObject envelope = new JsonObject(row.getString("envelope"));
-        events.add(envelope);
-        last = envelope.getLong("seq");
-      }
-      return new EventPage(events, last);
+    return db.readJdbc(jdbc -> {
+      long[] last = {query.after()};
+      List<String> envelopes = Jdbc.list(jdbc, Sql.LIST_EVENTS, row -> {
+        last[0] = row.getLong(1); // in seq order: the last row read is the page's highest
+        return row.getString(2);
+      }, query.sessionId(), query.after(), query.limit());
+      return new EventPage(envelopes, last[0]);
     });
   }
 }

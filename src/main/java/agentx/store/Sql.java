@@ -121,7 +121,7 @@ final class Sql {
   static final String SELECT_TURN = "SELECT turn_id, session_id, status FROM turns WHERE turn_id = ?";
 
   static final String INSERT_EVENT = "INSERT INTO events (session_id, seq, turn_id, type, envelope, created_at) VALUES (?, ?, ?, ?, ?, ?)";
-  static final String LIST_EVENTS = "SELECT envelope FROM events WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?";
+  static final String LIST_EVENTS = "SELECT seq, envelope FROM events WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?";
   static final String LAST_SEQ = "SELECT MAX(seq) AS seq FROM events WHERE session_id = ?";
 
   static final String INSERT_WORKFLOW = "INSERT INTO workflows (session_id, version, workflow, description, created_at) VALUES (?, ?, ?, ?, ?)";
