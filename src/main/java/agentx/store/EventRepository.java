@@ -8,7 +8,6 @@ import agentx.events.JsonText;
 import agentx.protocol.EventPage;
 import agentx.protocol.EventQuery;
 import io.vertx.core.Future;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
