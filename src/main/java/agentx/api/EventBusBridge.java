@@ -182,6 +182,7 @@ final class EventBusBridge {
         JsonObject raw = event.getRawMessage();
         String failure = raw == null ? null : raw.getString("message");
         boolean tooBig = failure != null && failure.contains("max message size");
+        log.debug("Bridge socket closed after its error: {}", failure);
         socket.close(tooBig ? StreamSocket.CLOSE_TOO_BIG : 1011, tooBig ? "message too big" : "socket error");
         event.complete(true);
       }
