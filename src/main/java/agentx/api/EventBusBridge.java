@@ -211,12 +211,12 @@ final class EventBusBridge {
     if (after == null || address == null || !address.matches(SESSION_EVENTS_REGEX)) {
       return;
     }
-    String sessionId = address.substring(Addresses.SESSION_EVENTS_PREFIX.length()).toLowerCase();
-    String sink = FEED_SINK_PREFIX + java.util.UUID.randomUUID();
     Client client = clients.get(socket);
     if (client == null) {
       return; // closed meanwhile: nothing to replay to, and no feed would be closed with it
     }
+    String sessionId = address.substring(Addresses.SESSION_EVENTS_PREFIX.length()).toLowerCase();
+    String sink = FEED_SINK_PREFIX + java.util.UUID.randomUUID();
     String head = frameHead(address);
     EventFeed feed = new EventFeed(vertx, store, sessionId, after, envelope -> socket.write(frame(head, envelope)))
         .writtenTogetherBy(client.together());

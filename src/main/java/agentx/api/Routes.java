@@ -13,26 +13,22 @@ final class Routes {
 
   /** Answers the handler's JSON with {@code status}, or the failure as {@code {error, code}}. */
   static Handler<RoutingContext> json(int status, Function<RoutingContext, Future<JsonObject>> handler) {
-    return ctx -> run(ctx, () -> handler.apply(ctx).onSuccess(body -> {
-      if (!ctx.response().ended()) {
-        ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.encode());
-      }
-    }));
+    return jsonText(status, ctx -> handler.apply(ctx).map(JsonObject::encode));
   }
 
   /** {@link #json} for a body that is JSON text already (an event page: the stored envelopes as they are). */
   static Handler<RoutingContext> jsonText(int status, Function<RoutingContext, Future<String>> handler) {
-    return ctx -> run(ctx, () -> handler.apply(ctx).onSuccess(body -> {
-      if (!ctx.response().ended()) {
-        ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body);
-      }
-    }));
+    return ctx -> run(ctx, () -> handler.apply(ctx).onSuccess(body -> reply(ctx, status, body)));
   }
 
   /** Answers {@code body} with {@code status} unless the response already ended. */
   static Void reply(RoutingContext ctx, int status, JsonObject body) {
+    return reply(ctx, status, body.encode());
+  }
+
+  private static Void reply(RoutingContext ctx, int status, String json) {
     if (!ctx.response().ended()) {
-      ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.encode());
+      ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(json);
     }
     return null;
   }
