@@ -405,7 +405,7 @@ try {
     await send(page, 'And this one?');
     await page.waitForFunction(() => document.querySelector('#error').textContent.includes('413'));
     assert.match(await page.textContent('#error'),
-      /^The server refused the message as too large \(413: .+\)\. An image may be at most 5 MB, and the whole message must fit in the server's request limit \(AGENTX_MAX_BODY_BYTES/);
+      /^The runtime refused the message as too large \(413: .+\)\. An image may be at most 5 MB, and the whole message must fit in the runtime's request limit \(AGENTX_MAX_BODY_BYTES/);
     assert.equal(await attachments().count(), 1, 'the refused image stays attached, to be removed');
     assert.equal(await page.inputValue('#message-input'), 'And this one?', 'the text is kept');
     assert.equal(await page.locator('[data-role=user]').count(), 1, 'no second message');

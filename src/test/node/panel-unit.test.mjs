@@ -1,10 +1,14 @@
-// Pure parts of the ComfyUI panel (no browser needed): the workflow diff, where new nodes go, which
-// files of a tool result are shown as media, the answer an approval card sends, attached images. Run by ComfyExtensionTypecheckTest (node --test).
+// Pure parts of the ComfyUI panel and of agentx-common.js, which the panel shares with the chat page
+// (no browser needed): the workflow diff, where new nodes go, how events are applied, the state line,
+// which files of a tool result are shown as media, the answer an approval card sends and its outcome,
+// attached images. Run by ComfyExtensionTypecheckTest (node --test).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { diffWorkflows, placeNewNodes } from '../../main/resources/webroot/comfyui/agentx-panel.js';
 import {
-  approvalAnswer, attachedImageUrls, attachmentProblem, diffWorkflows, mediaFiles, messageContent, placeNewNodes, sendFailure,
-} from '../../main/resources/webroot/comfyui/agentx-panel.js';
+  applyEvent, approvalAnswer, approvalOutcome, attachedImageUrls, attachmentProblem, mediaFiles, mediaKind, mediaUrl, messageContent,
+  sendFailure, stateText,
+} from '../../main/resources/webroot/agentx-common.js';
 
 const wf = () => ({
   4: { class_type: 'CheckpointLoaderSimple', inputs: { ckpt_name: 'a.safetensors' } },
@@ -111,4 +115,73 @@ test('attachments: a 413 says the message is too large and what the limits are',
   assert.match(sendFailure(413, 'The request body is larger than the server accepts.'),
     /\(413: The request body is larger than the server accepts\)\. An image/);
   assert.equal(sendFailure(409, 'busy'), 'The message was not sent: busy');
+});
+
+/** A view that records what applyEvent asked of it, as 'method arg…' lines. */
+function recordingView() {
+  const calls = [];
+  const record = (name) => (...args) => calls.push([name, ...args.map((a) => (typeof a === 'object' ? JSON.stringify(a) : String(a)))].join(' '));
+  const view = {};
+  for (const name of ['appendDraft', 'clearDraft', 'keepPartialDraft', 'showState', 'setRunning', 'showApproval', 'settleApprovals',
+    'renderMessage', 'showSummary', 'turnEnded', 'showWorkflow']) view[name] = record(name);
+  return { view, calls };
+}
+
+test('events: each applied once, in seq order; a replay overlapping the live tail is skipped', () => {
+  const { view, calls } = recordingView();
+  const s = { id: 's1', lastSeq: 0 };
+  const token = (seq, text) => ({ type: 'stream', session_id: 's1', turn_id: 't1', seq, data: text, kind: 'text' });
+  assert.equal(applyEvent(view, s, token(1, 'Hel')), true);
+  assert.equal(applyEvent(view, s, token(2, 'lo')), true);
+  assert.equal(applyEvent(view, s, token(2, 'lo')), false);
+  assert.equal(applyEvent(view, s, token(1, 'Hel')), false);
+  assert.equal(applyEvent(view, s, { type: 'stream', seq: 3, data: 'hmm', kind: 'thinking' }), true);
+  assert.equal(s.lastSeq, 3);
+  assert.deepEqual(calls, ['appendDraft Hel', 'appendDraft lo']);
+});
+
+test('events: a turn\'s end keeps a partial answer, settles its approvals, stops and remembers where to resume', () => {
+  const { view, calls } = recordingView();
+  const s = { id: 's1', lastSeq: 4 };
+  applyEvent(view, s, { type: 'turn', turn_id: 't1', seq: 5, data: { status: 'cancelled', user_message_id: 'm1' } });
+  assert.deepEqual(calls, ['keepPartialDraft', 'settleApprovals t1 {"state":"ended","progress":{"reason":"the turn ended (cancelled)"}}',
+    'setRunning false', 'showSummary {"status":"cancelled","user_message_id":"m1"}', 'turnEnded 5']);
+});
+
+test('events: a queued turn closed before it started leaves the running turn alone', () => {
+  const { view, calls } = recordingView();
+  applyEvent(view, { id: 's1', lastSeq: 0 }, { type: 'turn', turn_id: 't2', seq: 9, data: { status: 'cancelled' } });
+  assert.deepEqual(calls, ['showSummary {"status":"cancelled"}', 'turnEnded 9']);
+});
+
+test('events: an answer settles approvals, a resume drops the streamed text, the stored answer replaces it', () => {
+  const { view, calls } = recordingView();
+  const s = { id: 's1', lastSeq: 0 };
+  applyEvent(view, s, { type: 'state', turn_id: 't1', seq: 1, data: { state: 'denied', tool_call_id: 'c1' } });
+  applyEvent(view, s, { type: 'state', turn_id: 't1', seq: 2, data: { state: 'resumed' } });
+  applyEvent(view, s, { type: 'message', turn_id: 't1', seq: 3, data: { role: 'assistant', content: 'Done.' } });
+  assert.deepEqual(calls, ['showState {"state":"denied","tool_call_id":"c1"}', 'setRunning true',
+    'settleApprovals t1 {"state":"denied","tool_call_id":"c1"}', 'showState {"state":"resumed"}', 'setRunning true', 'clearDraft',
+    'renderMessage {"role":"assistant","content":"Done."}', 'clearDraft']);
+});
+
+test('state line: ComfyUI progress while a tool runs a workflow, retries with their delay', () => {
+  assert.deepEqual(stateText({ state: 'calling_tool', tool_name: 'run_workflow', progress: { value: 3, max: 20, node: '3' } }),
+    { text: 'running tool run_workflow — ComfyUI 3/20 (node 3)', progress: { value: 3, max: 20 } });
+  assert.deepEqual(stateText({ state: 'retrying', progress: { attempt: 2, max: 5, delay_ms: 1500, reason: 'overloaded' } }),
+    { text: 'retrying (attempt 2/5, in 1.5 s): overloaded', progress: null });
+  assert.equal(stateText({ state: 'completed' }).text, 'completed');
+});
+
+test('approval outcome: approved with an edit, denied with a reason, a stopped turn, an unanswered one', () => {
+  assert.equal(approvalOutcome('approved', { input: { a: 1 } }), 'Approved with edited input');
+  assert.equal(approvalOutcome('denied', { reason: 'not now' }), 'Denied: not now');
+  assert.equal(approvalOutcome('cancelled', {}), 'Cancelled: the turn was stopped');
+  assert.equal(approvalOutcome('ended', { reason: 'the turn ended (failed)' }), 'Not answered: the turn ended (failed)');
+});
+
+test('media: shown by extension, fetched through the session\'s media route', () => {
+  assert.deepEqual(['a.PNG', 'b.webm', 'c.flac', 'd.txt'].map(mediaKind), ['img', 'video', 'audio', null]);
+  assert.equal(mediaUrl('/api/agentx', 's1', { filename: 'a b.png', subfolder: 'x/y', type: 'output' }),
+    '/api/agentx/sessions/s1/media?filename=a+b.png&subfolder=x%2Fy&type=output');
 });

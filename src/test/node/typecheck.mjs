@@ -1,6 +1,6 @@
 // Type-checks the ComfyUI extension against the ComfyUI frontend's own declarations
-// (@comfyorg/comfyui-frontend-types): the loader that install-comfyui writes and the panel the runtime
-// serves. Both are laid out the way ComfyUI serves them (the loader at /extensions/agentx/agentx.js
+// (@comfyorg/comfyui-frontend-types): the loader that install-comfyui writes, the panel the runtime
+// serves and the module it shares with the chat page. They are laid out the way ComfyUI serves them (the loader at /extensions/agentx/agentx.js
 // imports ../../scripts/app.js, typed here as the frontend's ComfyApp) and checked with
 // `tsc --checkJs --noEmit`. Exit code 0 when there is no error. Run by ComfyExtensionTypecheckTest.
 import { spawnSync } from 'node:child_process';
@@ -14,6 +14,7 @@ const repo = resolve(here, '../../..');
 const sources = {
   loader: join(repo, 'src/main/resources/comfyui-extension/agentx.js'),
   panel: join(repo, 'src/main/resources/webroot/comfyui/agentx-panel.js'),
+  common: join(repo, 'src/main/resources/webroot/agentx-common.js'),
 };
 const types = join(here, 'node_modules/@comfyorg/comfyui-frontend-types/index.d.ts');
 
@@ -22,6 +23,7 @@ try {
   const files = {
     loader: join(work, 'extensions/agentx/agentx.js'),
     panel: join(work, 'comfyui/agentx-panel.js'),
+    common: join(work, 'agentx-common.js'),
   };
   for (const key of Object.keys(files)) {
     mkdirSync(dirname(files[key]), { recursive: true });
@@ -38,7 +40,7 @@ try {
       skipLibCheck: true, types: [],
       paths: { '@comfyorg/comfyui-frontend-types': [types] },
     },
-    files: [files.loader, files.panel],
+    files: [files.loader, files.panel, files.common],
   }, null, 2));
   const tsc = spawnSync(process.execPath, [join(here, 'node_modules/typescript/bin/tsc'), '-p', join(work, 'tsconfig.json'), '--pretty', 'false'],
     { encoding: 'utf8', cwd: work });

@@ -113,13 +113,14 @@ public class HttpApiVerticle extends VerticleBase {
     router.route("/eventbus/*").subRouter(bridge.router());
 
     router.get("/webjars/*").handler(StaticHandler.create("META-INF/resources/webjars"));
-    // The ComfyUI panel, imported by the loader that install-comfyui wrote into ComfyUI (EdgeGuard gives
-    // ComfyUI's origin its CORS headers). Revalidated on every load, so a new jar's panel is used at once.
-    router.get("/comfyui/*").handler(ctx -> {
+    // The chat page and the ComfyUI panel (imported by the loader that install-comfyui wrote into
+    // ComfyUI; EdgeGuard gives ComfyUI's origin its CORS headers), and agentx-common.js, the module both
+    // import. Revalidated on every load, so a new jar's pages are used at once and never meet an old
+    // copy of the module they share.
+    router.get("/*").handler(ctx -> {
       ctx.response().putHeader("Cache-Control", "no-cache");
       ctx.next();
-    }).handler(StaticHandler.create("webroot/comfyui").setCachingEnabled(false));
-    router.get("/*").handler(StaticHandler.create("webroot").setIndexPage("index.html"));
+    }).handler(StaticHandler.create("webroot").setIndexPage("index.html").setCachingEnabled(false));
     router.route().failureHandler(HttpErrors::onRouteFailure);
     // no route matched at all (vertx-web answers these itself, as plain text, unless told otherwise)
     router.errorHandler(404, HttpErrors::onRouteFailure);

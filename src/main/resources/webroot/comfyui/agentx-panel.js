@@ -23,13 +23,21 @@
 /**
  * @typedef {import('@comfyorg/comfyui-frontend-types').ComfyApp} ComfyApp
  * @typedef {{app: ComfyApp, runtimeUrl: () => string, apiToken: () => string}} Host
- * @typedef {{type: string, session_id: string, turn_id?: string, seq: number, timestamp?: string, data: any, kind?: string}} AgentEvent
+ * @typedef {import('../agentx-common.js').AgentEvent} AgentEvent
+ * @typedef {import('../agentx-common.js').EventView} EventView
+ * @typedef {import('../agentx-common.js').MediaFile} MediaFile
  * @typedef {Record<string, {class_type: string, inputs?: Record<string, any>, _meta?: {title?: string}}>} ApiWorkflow
- * @typedef {{tool_call_id: string, decision: string, reason?: string, input?: Record<string, any>}} ApprovalAnswer
  * @typedef {{callId: string, turnId: string, originalText: string, original: any, card: HTMLElement, input: HTMLTextAreaElement,
  *   reason: HTMLInputElement, error: HTMLElement, actions: HTMLElement, outcome: HTMLElement, approve: HTMLButtonElement,
  *   deny: HTMLButtonElement, sending: boolean, settled: boolean}} ApprovalCard
  */
+
+// What the chat page does the same way (applying events, state and summary texts, approvals, attached
+// images, output files, REST), served by the runtime beside this folder.
+import {
+  applyEvent, approvalAnswer, approvalOutcome, ATTACHMENT_TYPES, attachedImageUrls, attachmentProblem, mediaFiles, mediaKind, mediaUrl,
+  messageContent, readBase64, requestJson, sendFailure, stateText, summaryText,
+} from '../agentx-common.js';
 
 /** Browser libraries the runtime serves (WebJars, and the bridge client the build fetched from npm). */
 const VENDOR = {
@@ -41,13 +49,6 @@ const VENDOR = {
 /** The runtime's root, from where this module was loaded (so vendor files come from the same runtime). */
 const RUNTIME = new URL('..', import.meta.url);
 const API = new URL('api/agentx', RUNTIME).href;
-const RUNNING_STATES = new Set(['thinking', 'responding', 'calling_tool', 'tool_result', 'retrying',
-  'awaiting_approval', 'approved', 'denied', 'resumed']);
-/** State events that answer an approval (data.tool_call_id names it; a cancel names none and answers the whole turn). */
-const ANSWER_STATES = new Set(['approved', 'denied', 'cancelled']);
-const IMAGE = /\.(png|jpe?g|webp|gif|bmp|avif)$/i;
-const VIDEO = /\.(mp4|webm|mov|mkv|m4v)$/i;
-const AUDIO = /\.(mp3|wav|flac|ogg|oga|opus|m4a|aac)$/i;
 const SESSION_KEY = 'agentx.panel.session';
 const resumeKey = (/** @type {string} */ id) => 'agentx.panel.resume.' + id;
 
@@ -157,22 +158,13 @@ function el(tag, attrs = {}, children = []) {
  * @param {any} [body]
  */
 async function api(method, path, body) {
-  /** @type {Record<string, string>} */
-  const headers = {};
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const token = host.apiToken();
-  if (token) headers.Authorization = 'Bearer ' + token;
-  const res = await fetch(API + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const data = await res.json().catch(() => null);
-  if (!res.ok) {
-    const message = res.status === 401
-      ? 'The runtime needs an API token: set it in Settings → AgentX → API token.'
-      : (data && data.error) || res.status + ' ' + res.statusText;
-    const err = /** @type {Error & {status?: number}} */ (new Error(message));
-    err.status = res.status;
+  try {
+    return await requestJson(API + path, method, body, host.apiToken());
+  } catch (e) {
+    const err = /** @type {Error & {status?: number}} */ (e);
+    if (err.status === 401) err.message = 'The runtime needs an API token: set it in Settings → AgentX → API token.';
     throw err;
   }
-  return data;
 }
 
 // --- workflows: comparison, and applying the agent's edits to the canvas ---------------------------
@@ -350,139 +342,6 @@ export async function applyToCanvas(app, next) {
   return diff;
 }
 
-// --- output media -------------------------------------------------------------------------------
-
-/**
- * The files a tool result names: run_workflow's report has `outputs` [{filename, subfolder, type}];
- * get_output_images answers a text listing ("1. sub/name.png (output, node 9) - 64x48").
- * @param {{name: string, result?: any}} call
- * @returns {{filename: string, subfolder: string, type: string}[]}
- */
-export function mediaFiles(call) {
-  const result = call.result;
-  if (result && typeof result === 'object' && Array.isArray(result.outputs)) {
-    return result.outputs.filter((/** @type {any} */ f) => f && typeof f.filename === 'string')
-      .map((/** @type {any} */ f) => ({ filename: f.filename, subfolder: f.subfolder || '', type: f.type || 'output' }));
-  }
-  if (typeof result === 'string' && call.name === 'get_output_images') {
-    const files = [];
-    for (const m of result.matchAll(/^\d+\. (?:(.*)\/)?([^/\n]+?) \((\w+), node [^)]*\)/gm)) {
-      files.push({ filename: m[2], subfolder: m[1] || '', type: m[3] });
-    }
-    return files;
-  }
-  return [];
-}
-
-// --- approvals ----------------------------------------------------------------------------------
-
-/**
- * The answer to send for one approval card, or why it cannot be sent. The edited input goes along
- * only with approve, only when the text changed, and only as a JSON object that differs from Claude's.
- * @param {string} callId
- * @param {'approve' | 'deny'} decision
- * @param {{text: string, originalText: string, original: any, reason: string}} form
- * @returns {{answer: ApprovalAnswer} | {error: string}}
- */
-export function approvalAnswer(callId, decision, form) {
-  /** @type {ApprovalAnswer} */
-  const answer = { tool_call_id: callId, decision };
-  const reason = form.reason.trim();
-  if (reason) answer.reason = reason;
-  if (decision === 'approve' && form.text !== form.originalText) {
-    let edited;
-    try {
-      edited = JSON.parse(form.text);
-    } catch (e) {
-      return { error: 'The input is not valid JSON: ' + /** @type {Error} */ (e).message };
-    }
-    if (!edited || typeof edited !== 'object' || Array.isArray(edited)) return { error: 'The input must be a JSON object ({…}).' };
-    if (JSON.stringify(edited) !== JSON.stringify(form.original)) answer.input = edited;
-  }
-  return { answer };
-}
-
-// --- attached images ----------------------------------------------------------------------------
-
-/** The image types the Messages API takes. */
-export const ATTACHMENT_TYPES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'];
-/** The Messages API's limit for one image (decoded); the runtime refuses more. */
-export const MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024;
-/** A message is at most 20 content blocks: the text and up to 19 images. */
-export const MAX_ATTACHMENTS = 19;
-
-/**
- * Why a file cannot be attached, as a sentence for the user, or null when it can.
- * @param {{name: string, type: string, size: number}} file
- * @param {number} attached how many images the message has already
- * @returns {string | null}
- */
-export function attachmentProblem(file, attached) {
-  if (!ATTACHMENT_TYPES.includes(file.type)) {
-    return `${file.name} is not a PNG, JPEG, GIF or WebP image${file.type ? ' (it is ' + file.type + ')' : ''}; it was not attached.`;
-  }
-  if (file.size > MAX_ATTACHMENT_BYTES) {
-    return `${file.name} is ${(file.size / (1024 * 1024)).toFixed(1)} MB; an image may be at most 5 MB. It was not attached.`;
-  }
-  if (attached >= MAX_ATTACHMENTS) return `A message can carry at most ${MAX_ATTACHMENTS} images; ${file.name} was not attached.`;
-  return null;
-}
-
-/**
- * What a message sends as `content`: the plain text when no image is attached, else Anthropic
- * content blocks, the text first, then each image as base64.
- * @param {string} text
- * @param {{mediaType: string, data: string}[]} images
- * @returns {string | any[]}
- */
-export function messageContent(text, images) {
-  if (!images.length) return text;
-  /** @type {any[]} */
-  const blocks = text ? [{ type: 'text', text }] : [];
-  for (const i of images) blocks.push({ type: 'image', source: { type: 'base64', media_type: i.mediaType, data: i.data } });
-  return blocks;
-}
-
-/**
- * The images among a stored message's content blocks, as data: URLs; anything that is not a base64
- * image of an allowed type is left out, so only an image can end up in an <img src>.
- * @param {any} blocks
- * @returns {string[]}
- */
-export function attachedImageUrls(blocks) {
-  if (!Array.isArray(blocks)) return [];
-  return blocks.filter((b) => b && b.type === 'image' && b.source && b.source.type === 'base64'
-      && ATTACHMENT_TYPES.includes(b.source.media_type) && typeof b.source.data === 'string' && /^[A-Za-z0-9+/]+=*$/.test(b.source.data))
-    .map((b) => `data:${b.source.media_type};base64,${b.source.data}`);
-}
-
-/**
- * The sentence for a message the runtime refused; a 413 says what the limits are.
- * @param {number | undefined} status
- * @param {string} error
- */
-export function sendFailure(status, error) {
-  if (status === 413) {
-    return 'The runtime refused the message as too large (413: ' + error.replace(/\.$/, '') + '). An image may be at most 5 MB, and the whole '
-      + 'message must fit in the runtime\'s request limit (AGENTX_MAX_BODY_BYTES, 1 MiB unless raised): attach a smaller image.';
-  }
-  return 'The message was not sent: ' + error;
-}
-
-/**
- * The file's bytes in base64 (FileReader's data: URL without its prefix).
- * @param {Blob} file
- * @returns {Promise<string>}
- */
-function readBase64(file) {
-  return new Promise((resolve, reject) => {
-    const reader = new FileReader();
-    reader.onload = () => resolve(String(reader.result).slice(String(reader.result).indexOf(',') + 1));
-    reader.onerror = () => reject(reader.error || new Error('cannot read the file'));
-    reader.readAsDataURL(file);
-  });
-}
-
 // --- the panel ----------------------------------------------------------------------------------
 
 class Panel {
@@ -525,7 +384,8 @@ class Panel {
 
     /** The selected session and what this panel has applied of it. */
     this.current = /** @type {null | {id: string, eb: any, lastSeq: number, messageIds: Set<string>, calls: Map<string, HTMLElement>,
-      approvals: Map<string, ApprovalCard>, workflow: ApiWorkflow | null, workflowVersion: number, applyAfter: number, canvasQueue: Promise<any>, closed: boolean, retryMs: number, retryTimer?: any}} */ (null);
+      approvals: Map<string, ApprovalCard>, workflow: ApiWorkflow | null, workflowVersion: number, applyAfter: number, canvasQueue: Promise<any>,
+      closed: boolean, retryMs: number, retryTimer?: any, view: EventView}} */ (null);
     this.setRunning(false);
     this.setEnabled(false);
 
@@ -656,7 +516,8 @@ class Panel {
   async select(id) {
     this.closeCurrent();
     const s = { id, eb: null, lastSeq: 0, messageIds: new Set(), calls: new Map(), approvals: new Map(), workflow: null, workflowVersion: 0,
-      applyAfter: 0, canvasQueue: Promise.resolve(), closed: false, retryMs: 500 };
+      applyAfter: 0, canvasQueue: Promise.resolve(), closed: false, retryMs: 500, view: /** @type {EventView} */ (/** @type {unknown} */ (null)) };
+    s.view = this.eventView(s);
     this.current = s;
     localStorage.setItem(SESSION_KEY, id);
     this.sessionSelect.value = id;
@@ -719,45 +580,32 @@ class Panel {
   }
 
   /**
+   * What each kind of the session's events does to this panel (agentx-common.js applies them).
+   * @param {NonNullable<Panel['current']>} s
+   * @returns {EventView}
+   */
+  eventView(s) {
+    return {
+      appendDraft: (text) => this.appendDraft(text),
+      clearDraft: () => this.clearDraft(),
+      keepPartialDraft: () => this.keepPartialDraft(),
+      showState: (d) => this.showState(d),
+      setRunning: (running) => this.setRunning(running),
+      showApproval: (turnId, d) => this.showApproval(s, turnId, d),
+      settleApprovals: (turnId, d) => this.settleApprovals(s, turnId, d),
+      renderMessage: (m) => this.renderMessage(m),
+      showSummary: (t) => this.showSummary(t),
+      turnEnded: (seq) => sessionStorage.setItem(resumeKey(s.id), String(seq)),
+      showWorkflow: (d) => this.onWorkflow(s, d),
+    };
+  }
+
+  /**
    * @param {NonNullable<Panel['current']>} s
    * @param {AgentEvent} e
    */
   onEvent(s, e) {
-    if (typeof e.seq !== 'number' || e.seq <= s.lastSeq) return; // applied already
-    s.lastSeq = e.seq;
-    switch (e.type) {
-      case 'stream':
-        if (e.kind !== 'thinking') this.appendDraft(String(e.data));
-        break;
-      case 'state':
-        this.showState(e.data);
-        if (RUNNING_STATES.has(e.data.state)) this.setRunning(true);
-        if (ANSWER_STATES.has(e.data.state)) this.settleApprovals(s, e.turn_id, e.data);
-        if (e.data.state === 'resumed') this.clearDraft(); // text streamed before a resume is superseded
-        break;
-      case 'approval_required':
-        this.showApproval(s, e.turn_id || '', e.data);
-        this.setRunning(true);
-        break;
-      case 'message':
-        this.renderMessage(e.data);
-        if (e.data.role === 'assistant') this.clearDraft(); // the streamed tokens were this message's text
-        else if (e.data.role === 'user' && e.data.content) this.setRunning(true);
-        break;
-      case 'turn':
-        // a turn queued behind the running one and closed before it started (no user message) leaves that one alone
-        if (e.data.user_message_id != null) {
-          this.keepPartialDraft();
-          this.settleApprovals(s, e.turn_id, { state: 'ended', progress: { reason: 'the turn ended (' + (e.data.status || 'completed') + ')' } });
-          this.setRunning(false);
-        }
-        this.showSummary(e.data);
-        sessionStorage.setItem(resumeKey(s.id), String(e.seq));
-        break;
-      case 'workflow':
-        this.onWorkflow(s, e.data);
-        break;
-    }
+    applyEvent(s.view, s, e);
   }
 
   /**
@@ -969,10 +817,7 @@ class Panel {
     this.showApprovalError(a, '');
     if (p.input) a.input.value = JSON.stringify(p.input, null, 2);
     if (p.reason && !a.reason.value) a.reason.value = p.reason;
-    a.outcome.textContent = state === 'approved' ? 'Approved' + (p.input ? ' with edited input' : '')
-      : state === 'denied' ? 'Denied' + (p.reason ? ': ' + p.reason : '')
-      : state === 'cancelled' ? 'Cancelled: the turn was stopped'
-      : 'Not answered: ' + (p.reason || 'the turn ended');
+    a.outcome.textContent = approvalOutcome(state, p);
     a.outcome.hidden = false;
     a.card.querySelector('.agentx-approval-expiry')?.remove();
   }
@@ -1100,16 +945,16 @@ class Panel {
     this.scrollDown();
   }
 
-  /** @param {{filename: string, subfolder: string, type: string}} f */
+  /** @param {MediaFile} f */
   mediaElement(f) {
     const s = /** @type {NonNullable<Panel['current']>} */ (this.current);
-    const query = new URLSearchParams({ filename: f.filename, subfolder: f.subfolder, type: f.type });
-    const url = `${API}/sessions/${s.id}/media?${query}`;
+    const url = mediaUrl(API, s.id, f);
+    const kind = mediaKind(f.filename);
     /** @type {HTMLImageElement | HTMLVideoElement | HTMLAudioElement | HTMLAnchorElement} */
     let media;
-    if (VIDEO.test(f.filename)) media = el('video', { controls: '', loop: '', 'aria-label': f.filename });
-    else if (AUDIO.test(f.filename)) media = el('audio', { controls: '', 'aria-label': f.filename });
-    else if (IMAGE.test(f.filename)) media = el('img', { alt: f.filename, loading: 'lazy' });
+    if (kind === 'video') media = el('video', { controls: '', loop: '', 'aria-label': f.filename });
+    else if (kind === 'audio') media = el('audio', { controls: '', 'aria-label': f.filename });
+    else if (kind === 'img') media = el('img', { alt: f.filename, loading: 'lazy' });
     else return el('a', { href: url, target: '_blank', rel: 'noopener', text: f.filename });
     const token = host.apiToken();
     if (!token) media.setAttribute('src', url);
@@ -1125,31 +970,11 @@ class Panel {
 
   /** @param {any} d */
   showState(d) {
-    const p = d.progress || {};
-    let text = d.state;
-    this.progress.hidden = true;
-    switch (d.state) {
-      case 'thinking': text = 'thinking…'; break;
-      case 'responding': text = 'responding…'; break;
-      case 'calling_tool':
-        text = 'running tool ' + (d.tool_name || '');
-        if (typeof p.max === 'number' && p.max > 0) {
-          text += ` — ComfyUI ${p.value}/${p.max}` + (p.node ? ` (node ${p.node})` : '');
-          this.progress.hidden = false;
-          this.progress.max = p.max;
-          this.progress.value = p.value;
-        }
-        break;
-      case 'tool_result': text = 'tool ' + (d.tool_name || '') + ' finished'; break;
-      case 'retrying':
-        text = `retrying (attempt ${p.attempt}/${p.max}` + (p.delay_ms ? `, in ${(p.delay_ms / 1000).toFixed(1)} s` : '') + ')'
-          + (p.reason ? ': ' + p.reason : '');
-        break;
-      case 'error': text = 'error: ' + (p.message || p.code || 'unknown'); break;
-      case 'awaiting_approval': text = 'waiting for your approval'; break;
-      case 'approved': text = 'approved ' + (d.tool_name || ''); break;
-      case 'denied': text = 'denied ' + (d.tool_name || '') + (p.reason ? ': ' + p.reason : ''); break;
-      case 'resumed': text = p.reason === 'interrupted' ? 'resuming after an interruption…' : 'resuming…'; break;
+    const { text, progress } = stateText(d);
+    this.progress.hidden = !progress;
+    if (progress) {
+      this.progress.max = progress.max;
+      this.progress.value = progress.value;
     }
     this.state.textContent = text;
     this.state.dataset.state = d.state;
@@ -1157,11 +982,7 @@ class Panel {
 
   /** @param {any} t */
   showSummary(t) {
-    const parts = [t.status || 'completed', ((t.duration_ms || 0) / 1000).toFixed(1) + ' s',
-      `${t.total_tokens ?? 0} tokens (${t.input_tokens ?? 0} in, ${t.output_tokens ?? 0} out)`];
-    if (typeof t.cost_usd === 'number') parts.push('$' + t.cost_usd.toFixed(4));
-    if (t.tool_calls) parts.push(t.tool_calls + ' tool call' + (t.tool_calls === 1 ? '' : 's'));
-    this.summary.textContent = 'Last turn: ' + parts.join(' · ');
+    this.summary.textContent = summaryText(t);
     this.summary.dataset.status = t.status || 'completed';
   }
 }

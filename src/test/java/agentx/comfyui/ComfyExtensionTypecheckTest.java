@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The real ComfyUI frontend cannot be downloaded here, so the extension is checked against what it
  * declares: src/test/node/typecheck.mjs runs {@code tsc --checkJs --noEmit} over the loader that
- * install-comfyui writes and the panel the runtime serves, with {@code @comfyorg/comfyui-frontend-types}
+ * install-comfyui writes, the panel the runtime serves and agentx-common.js (which the panel shares with the chat page), with {@code @comfyorg/comfyui-frontend-types}
  * as ComfyUI's {@code app}. A misspelt or removed frontend API fails here.
  */
 @Tag("node")
@@ -24,7 +24,7 @@ class ComfyExtensionTypecheckTest {
   private static final Path NODE_DIR = Path.of("src", "test", "node").toAbsolutePath();
 
   @Test
-  @DisplayName("tsc --checkJs finds no error in agentx.js (loader) and agentx-panel.js")
+  @DisplayName("tsc --checkJs finds no error in agentx.js (loader), agentx-panel.js and agentx-common.js")
   void typechecks() throws Exception {
     require(Files.isDirectory(NODE_DIR.resolve("node_modules/typescript"))
         && Files.isDirectory(NODE_DIR.resolve("node_modules/@comfyorg/comfyui-frontend-types")),
@@ -36,11 +36,11 @@ class ComfyExtensionTypecheckTest {
     assertThat(node.waitFor(120, TimeUnit.SECONDS)).as("tsc finished").isTrue();
     System.out.println(output);
     assertThat(node.exitValue()).as(output).isZero();
-    assertThat(output).contains("typecheck: 0 errors").contains("agentx.js").contains("agentx-panel.js");
+    assertThat(output).contains("typecheck: 0 errors").contains("agentx.js").contains("agentx-panel.js").contains("agentx-common.js");
   }
 
   @Test
-  @DisplayName("the panel's pure parts: workflow diff, placement of new nodes, media files of tool results, approval answers, attached images (node --test)")
+  @DisplayName("the pure parts of the panel and of agentx-common.js: workflow diff, placement of new nodes, applying events, state line, media files of tool results, approval answers and outcomes, attached images (node --test)")
   void panelUnits() throws Exception {
     require(nodeAvailable(), "node is not installed");
     Process node = new ProcessBuilder("node", "--test", "--test-reporter=spec", "panel-unit.test.mjs")
@@ -50,6 +50,6 @@ class ComfyExtensionTypecheckTest {
     assertThat(node.waitFor(60, TimeUnit.SECONDS)).isTrue();
     System.out.println(output);
     assertThat(node.exitValue()).as(output).isZero();
-    assertThat(output).contains("pass 10").contains("fail 0");
+    assertThat(output).contains("pass 17").contains("fail 0");
   }
 }

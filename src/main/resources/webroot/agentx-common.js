@@ -1,0 +1,323 @@
+// @ts-check
+// What the chat page (app.js) and the ComfyUI panel (comfyui/agentx-panel.js) do the same way, in one
+// place: how a session's events are applied (each once, in seq order, and what each type changes), the
+// texts of a turn's state and summary, the answer an approval card sends and the sentence its outcome
+// shows, attached images (what may be attached, the content blocks a message sends, the stored images
+// shown back), the output files a tool result names, and a REST call. No DOM is built here: each page
+// keeps its own markup and wire (the page a WebSocket, the panel the event-bus bridge).
+//
+// Served by the runtime at /agentx-common.js, revalidated on every load like the two pages importing it,
+// so a new jar's pages never meet an old copy of this module.
+
+/**
+ * @typedef {{type: string, session_id: string, turn_id?: string, seq: number, timestamp?: string, data: any, kind?: string}} AgentEvent
+ * @typedef {{tool_call_id: string, decision: string, reason?: string, input?: Record<string, any>}} ApprovalAnswer
+ * @typedef {{filename: string, subfolder: string, type: string}} MediaFile
+ * @typedef {{id: string, lastSeq: number}} FollowedSession
+ * @typedef {object} EventView what a page does for each kind of event
+ * @property {(text: string) => void} appendDraft a stream token of the answer being written
+ * @property {() => void} clearDraft the streamed text is superseded (by the stored message, or a resume)
+ * @property {() => void} keepPartialDraft the turn ended without a final message: what was streamed stays
+ * @property {(d: any) => void} showState a state event's data
+ * @property {(running: boolean) => void} setRunning whether a turn of the session runs (Stop is enabled)
+ * @property {(turnId: string, d: any) => void} showApproval an approval_required event's data
+ * @property {(turnId: string | undefined, d: any) => void} settleApprovals the answer to approvals, or the turn's end
+ * @property {(m: any) => void} renderMessage a stored message (each once, by message_id)
+ * @property {(t: any) => void} showSummary a turn event's data
+ * @property {(seq: number) => void} turnEnded where a reload resumes: after the last turn this tab saw end
+ * @property {(d: any) => void} showWorkflow a workflow event's data
+ */
+
+/** State events while a turn runs (Stop is enabled). */
+export const RUNNING_STATES = new Set(['thinking', 'responding', 'calling_tool', 'tool_result', 'retrying',
+  'awaiting_approval', 'approved', 'denied', 'resumed']);
+/** State events that answer an approval (data.tool_call_id names it; a cancel names none and answers the whole turn). */
+export const ANSWER_STATES = new Set(['approved', 'denied', 'cancelled']);
+
+// --- events -------------------------------------------------------------------------------------
+
+/**
+ * Applies one event of the followed session, once: an event at or below the last seq applied (a
+ * replay overlapping the live tail, a reconnect) is skipped. Answers whether it was applied.
+ * @param {EventView} view
+ * @param {FollowedSession} s
+ * @param {AgentEvent} e
+ * @returns {boolean}
+ */
+export function applyEvent(view, s, e) {
+  if (typeof e.seq !== 'number' || e.seq <= s.lastSeq) return false;
+  s.lastSeq = e.seq;
+  switch (e.type) {
+    case 'stream':
+      if (e.kind !== 'thinking') view.appendDraft(String(e.data));
+      break;
+    case 'state':
+      view.showState(e.data);
+      if (RUNNING_STATES.has(e.data.state)) view.setRunning(true);
+      if (ANSWER_STATES.has(e.data.state)) view.settleApprovals(e.turn_id, e.data);
+      if (e.data.state === 'resumed') view.clearDraft(); // text streamed before a resume is superseded
+      break;
+    case 'approval_required':
+      view.showApproval(e.turn_id || '', e.data);
+      view.setRunning(true);
+      break;
+    case 'message':
+      view.renderMessage(e.data);
+      if (e.data.role === 'assistant') view.clearDraft(); // the streamed tokens were this message's text
+      else if (e.data.role === 'user' && e.data.content) view.setRunning(true);
+      break;
+    case 'turn':
+      // a turn queued behind the running one and closed before it started (no user message) leaves that one alone
+      if (e.data.user_message_id != null) {
+        view.keepPartialDraft();
+        view.settleApprovals(e.turn_id, { state: 'ended', progress: { reason: 'the turn ended (' + (e.data.status || 'completed') + ')' } });
+        view.setRunning(false);
+      }
+      view.showSummary(e.data);
+      view.turnEnded(e.seq);
+      break;
+    case 'workflow':
+      view.showWorkflow(e.data);
+      break;
+  }
+  return true;
+}
+
+/**
+ * A state event's line for the user, and ComfyUI's progress ({value, max}) while a tool runs a workflow.
+ * @param {any} d {state, tool_name?, progress?}
+ * @returns {{text: string, progress: {value: number, max: number} | null}}
+ */
+export function stateText(d) {
+  const p = d.progress || {};
+  let text = d.state;
+  let progress = null;
+  switch (d.state) {
+    case 'thinking': text = 'thinking…'; break;
+    case 'responding': text = 'responding…'; break;
+    case 'calling_tool':
+      text = 'running tool ' + (d.tool_name || '');
+      if (typeof p.max === 'number' && p.max > 0) {
+        text += ` — ComfyUI ${p.value}/${p.max}` + (p.node ? ` (node ${p.node})` : '');
+        progress = { value: Number(p.value) || 0, max: p.max };
+      }
+      break;
+    case 'tool_result': text = 'tool ' + (d.tool_name || '') + ' finished'; break;
+    case 'retrying':
+      text = `retrying (attempt ${p.attempt}/${p.max}` + (p.delay_ms ? `, in ${(p.delay_ms / 1000).toFixed(1)} s` : '') + ')'
+        + (p.reason ? ': ' + p.reason : '');
+      break;
+    case 'error': text = 'error: ' + (p.message || p.code || 'unknown'); break;
+    case 'awaiting_approval': text = 'waiting for your approval'; break;
+    case 'approved': text = 'approved ' + (d.tool_name || ''); break;
+    case 'denied': text = 'denied ' + (d.tool_name || '') + (p.reason ? ': ' + p.reason : ''); break;
+    case 'resumed': text = p.reason === 'interrupted' ? 'resuming after an interruption…' : 'resuming…'; break;
+  }
+  return { text, progress };
+}
+
+/**
+ * A turn event's line: status, duration, tokens, cost when known, tool calls.
+ * @param {any} t
+ */
+export function summaryText(t) {
+  const parts = [t.status || 'completed', ((t.duration_ms || 0) / 1000).toFixed(1) + ' s',
+    `${t.total_tokens ?? 0} tokens (${t.input_tokens ?? 0} in, ${t.output_tokens ?? 0} out)`];
+  if (typeof t.cost_usd === 'number') parts.push('$' + t.cost_usd.toFixed(4));
+  if (t.tool_calls) parts.push(t.tool_calls + ' tool call' + (t.tool_calls === 1 ? '' : 's'));
+  return 'Last turn: ' + parts.join(' · ');
+}
+
+// --- approvals ----------------------------------------------------------------------------------
+
+/**
+ * The answer to send for one approval card, or why it cannot be sent. The edited input goes along
+ * only with approve, only when the text changed, and only as a JSON object that differs from Claude's.
+ * @param {string} callId
+ * @param {'approve' | 'deny'} decision
+ * @param {{text: string, originalText: string, original: any, reason: string}} form
+ * @returns {{answer: ApprovalAnswer} | {error: string}}
+ */
+export function approvalAnswer(callId, decision, form) {
+  /** @type {ApprovalAnswer} */
+  const answer = { tool_call_id: callId, decision };
+  const reason = form.reason.trim();
+  if (reason) answer.reason = reason;
+  if (decision === 'approve' && form.text !== form.originalText) {
+    let edited;
+    try {
+      edited = JSON.parse(form.text);
+    } catch (e) {
+      return { error: 'The input is not valid JSON: ' + /** @type {Error} */ (e).message };
+    }
+    if (!edited || typeof edited !== 'object' || Array.isArray(edited)) return { error: 'The input must be a JSON object ({…}).' };
+    if (JSON.stringify(edited) !== JSON.stringify(form.original)) answer.input = edited;
+  }
+  return { answer };
+}
+
+/**
+ * What a settled approval card says: its state event (approved, denied, cancelled) or the turn's end.
+ * @param {string} state
+ * @param {any} p the state event's progress {reason?, input?}
+ */
+export function approvalOutcome(state, p) {
+  return state === 'approved' ? 'Approved' + (p.input ? ' with edited input' : '')
+    : state === 'denied' ? 'Denied' + (p.reason ? ': ' + p.reason : '')
+    : state === 'cancelled' ? 'Cancelled: the turn was stopped'
+    : 'Not answered: ' + (p.reason || 'the turn ended');
+}
+
+// --- attached images ----------------------------------------------------------------------------
+
+/** The image types the Messages API takes. */
+export const ATTACHMENT_TYPES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'];
+/** The Messages API's limit for one image (decoded); the runtime refuses more. */
+export const MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024;
+/** A message is at most 20 content blocks: the text and up to 19 images. */
+export const MAX_ATTACHMENTS = 19;
+
+/**
+ * Why a file cannot be attached, as a sentence for the user, or null when it can.
+ * @param {{name: string, type: string, size: number}} file
+ * @param {number} attached how many images the message has already
+ * @returns {string | null}
+ */
+export function attachmentProblem(file, attached) {
+  if (!ATTACHMENT_TYPES.includes(file.type)) {
+    return `${file.name} is not a PNG, JPEG, GIF or WebP image${file.type ? ' (it is ' + file.type + ')' : ''}; it was not attached.`;
+  }
+  if (file.size > MAX_ATTACHMENT_BYTES) {
+    return `${file.name} is ${(file.size / (1024 * 1024)).toFixed(1)} MB; an image may be at most 5 MB. It was not attached.`;
+  }
+  if (attached >= MAX_ATTACHMENTS) return `A message can carry at most ${MAX_ATTACHMENTS} images; ${file.name} was not attached.`;
+  return null;
+}
+
+/**
+ * What a message sends as `content`: the plain text when no image is attached, else Anthropic
+ * content blocks, the text first, then each image as base64.
+ * @param {string} text
+ * @param {{mediaType: string, data: string}[]} images
+ * @returns {string | any[]}
+ */
+export function messageContent(text, images) {
+  if (!images.length) return text;
+  /** @type {any[]} */
+  const blocks = text ? [{ type: 'text', text }] : [];
+  for (const i of images) blocks.push({ type: 'image', source: { type: 'base64', media_type: i.mediaType, data: i.data } });
+  return blocks;
+}
+
+/**
+ * The images among a stored message's content blocks, as data: URLs; anything that is not a base64
+ * image of an allowed type is left out, so only an image can end up in an <img src>.
+ * @param {any} blocks
+ * @returns {string[]}
+ */
+export function attachedImageUrls(blocks) {
+  if (!Array.isArray(blocks)) return [];
+  return blocks.filter((b) => b && b.type === 'image' && b.source && b.source.type === 'base64'
+      && ATTACHMENT_TYPES.includes(b.source.media_type) && typeof b.source.data === 'string' && /^[A-Za-z0-9+/]+=*$/.test(b.source.data))
+    .map((b) => `data:${b.source.media_type};base64,${b.source.data}`);
+}
+
+/**
+ * The sentence for a message the runtime refused; a 413 says what the limits are.
+ * @param {number | undefined} status
+ * @param {string} error
+ */
+export function sendFailure(status, error) {
+  if (status === 413) {
+    return 'The runtime refused the message as too large (413: ' + error.replace(/\.$/, '') + '). An image may be at most 5 MB, and the whole '
+      + 'message must fit in the runtime\'s request limit (AGENTX_MAX_BODY_BYTES, 1 MiB unless raised): attach a smaller image.';
+  }
+  return 'The message was not sent: ' + error;
+}
+
+/**
+ * The file's bytes in base64 (FileReader's data: URL without its prefix).
+ * @param {Blob & {name?: string}} file
+ * @returns {Promise<string>}
+ */
+export function readBase64(file) {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(String(reader.result).slice(String(reader.result).indexOf(',') + 1));
+    reader.onerror = () => reject(reader.error || new Error('cannot read ' + (file.name || 'the file')));
+    reader.readAsDataURL(file);
+  });
+}
+
+// --- output files of tool results ---------------------------------------------------------------
+
+const IMAGE = /\.(png|jpe?g|webp|gif|bmp|avif)$/i;
+const VIDEO = /\.(mp4|webm|mov|mkv|m4v)$/i;
+const AUDIO = /\.(mp3|wav|flac|ogg|oga|opus|m4a|aac)$/i;
+
+/**
+ * The files a tool result names: run_workflow's report has `outputs` [{filename, subfolder, type}];
+ * get_output_images answers a text listing ("1. sub/name.png (output, node 9) - 64x48").
+ * @param {{name: string, result?: any}} call
+ * @returns {MediaFile[]}
+ */
+export function mediaFiles(call) {
+  const result = call.result;
+  if (result && typeof result === 'object' && Array.isArray(result.outputs)) {
+    return result.outputs.filter((/** @type {any} */ f) => f && typeof f.filename === 'string')
+      .map((/** @type {any} */ f) => ({ filename: f.filename, subfolder: f.subfolder || '', type: f.type || 'output' }));
+  }
+  if (typeof result === 'string' && call.name === 'get_output_images') {
+    const files = [];
+    for (const m of result.matchAll(/^\d+\. (?:(.*)\/)?([^/\n]+?) \((\w+), node [^)]*\)/gm)) {
+      files.push({ filename: m[2], subfolder: m[1] || '', type: m[3] });
+    }
+    return files;
+  }
+  return [];
+}
+
+/**
+ * How a file is shown, by its extension: an image, a video, a sound, or (null) a link.
+ * @param {string} filename
+ * @returns {'img' | 'video' | 'audio' | null}
+ */
+export function mediaKind(filename) {
+  return VIDEO.test(filename) ? 'video' : AUDIO.test(filename) ? 'audio' : IMAGE.test(filename) ? 'img' : null;
+}
+
+/**
+ * Where the runtime serves one output file of a session (its media route, which asks ComfyUI).
+ * @param {string} api the REST API's root, e.g. "/api/agentx"
+ * @param {string} sessionId
+ * @param {MediaFile} f
+ */
+export function mediaUrl(api, sessionId, f) {
+  const query = new URLSearchParams({ filename: f.filename, subfolder: f.subfolder, type: f.type });
+  return `${api}/sessions/${sessionId}/media?${query}`;
+}
+
+// --- REST ---------------------------------------------------------------------------------------
+
+/**
+ * One call of the REST API: the JSON answer, or an Error with the runtime's message and the status.
+ * @param {string} url
+ * @param {string} method
+ * @param {any} body sent as JSON unless undefined
+ * @param {string | null | undefined} token the API token, when the runtime has one
+ * @returns {Promise<any>}
+ */
+export async function requestJson(url, method, body, token) {
+  /** @type {Record<string, string>} */
+  const headers = {};
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (token) headers.Authorization = 'Bearer ' + token;
+  const res = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const data = await res.json().catch(() => null);
+  if (!res.ok) {
+    const err = /** @type {Error & {status?: number}} */ (new Error((data && data.error) || res.status + ' ' + res.statusText));
+    err.status = res.status;
+    throw err;
+  }
+  return data;
+}
