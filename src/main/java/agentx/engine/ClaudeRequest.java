@@ -4,7 +4,9 @@ import agentx.engine.anthropic.RequestEncoding;
 import agentx.protocol.ToolSpec;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -100,21 +102,23 @@ final class ClaudeRequest {
 
   /**
    * The system prompt as the Messages API takes it (a text block, a cache breakpoint), for the last
-   * prompt seen: the same object for every request with that prompt, encoded once
-   * ({@link RequestEncoding}). Never changed once built.
+   * {@value #KEPT} prompts used: the same object for every request with that prompt, encoded once
+   * ({@link RequestEncoding}). Never changed once built. Sessions with prompts of their own share the
+   * engine: one used again after more than {@value #KEPT} others is built and encoded again, which is
+   * what encoding it with its request would cost, and touches no other prompt's or tool list's bytes.
    */
-  private record SystemForm(String text, JsonArray claude) {
-    private static final AtomicReference<SystemForm> LAST = new AtomicReference<>();
-
-    static JsonArray of(String text) {
-      SystemForm last = LAST.get();
-      if (last != null && last.text.equals(text)) {
-        return last.claude;
+  private static final class SystemForm {
+    static final int KEPT = 64;
+    private static final Map<String, JsonArray> FORMS = new LinkedHashMap<>(KEPT * 2, 0.75f, true) {
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<String, JsonArray> eldest) {
+        return size() > KEPT;
       }
-      JsonArray claude = new JsonArray().add(new JsonObject().put("type", "text").put("text", text).put("cache_control", ephemeral()));
-      RequestEncoding.remember(claude);
-      LAST.set(new SystemForm(text, claude));
-      return claude;
+    };
+
+    static synchronized JsonArray of(String text) {
+      return FORMS.computeIfAbsent(text, t -> RequestEncoding.encodedOnce(
+          new JsonArray().add(new JsonObject().put("type", "text").put("text", t).put("cache_control", ephemeral()))));
     }
   }
 
@@ -144,8 +148,7 @@ final class ClaudeRequest {
         claude.add(tool);
         specs.add(t.toJson());
       }
-      ToolsForm form = new ToolsForm(tools, claude, Conversation.estimateTokens(specs));
-      RequestEncoding.remember(claude);
+      ToolsForm form = new ToolsForm(tools, RequestEncoding.encodedOnce(claude), Conversation.estimateTokens(specs));
       LAST.set(form);
       return form;
     }

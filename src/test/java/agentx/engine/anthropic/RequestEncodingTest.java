@@ -27,41 +27,39 @@ class RequestEncodingTest {
   }
 
   @Test
-  @DisplayName("a body encodes to the bytes Vert.x's codec gives it, whether its values are remembered or not")
+  @DisplayName("a body encodes to the bytes Vert.x's codec gives it, whether its values are encoded once or not")
   void sameBytes() {
     JsonArray tools = tools("search_nodes");
     JsonArray system = new JsonArray().add(new JsonObject().put("type", "text").put("text", "You help with ComfyUI."));
     JsonObject before = body(tools, system);
     assertThat(RequestEncoding.encode(before).toString(StandardCharsets.UTF_8)).isEqualTo(before.encode());
 
-    RequestEncoding.remember(tools);
-    RequestEncoding.remember(system);
-    JsonObject after = body(tools, system);
-    assertThat(RequestEncoding.encode(after).toString(StandardCharsets.UTF_8)).isEqualTo(after.encode());
+    JsonObject after = body(RequestEncoding.encodedOnce(tools), RequestEncoding.encodedOnce(system));
+    assertThat(RequestEncoding.encode(after).toString(StandardCharsets.UTF_8)).isEqualTo(after.encode()).isEqualTo(before.encode());
   }
 
   @Test
-  @DisplayName("a value is known by identity: an equal list built anew is encoded from itself, and the oldest remembered are forgotten")
-  void byIdentity() {
-    JsonArray remembered = tools("a");
-    RequestEncoding.remember(remembered);
-    JsonArray other = tools("b");
-    JsonObject body = body(other, new JsonArray());
-    assertThat(RequestEncoding.encode(body).toString(StandardCharsets.UTF_8)).isEqualTo(body.encode()).contains("\"b\"");
-    for (int i = 0; i <= RequestEncoding.REMEMBERED; i++) {
-      RequestEncoding.remember(tools("t" + i));
+  @DisplayName("any number of values encoded once keep their bytes: a hundred system prompts in use do not push the tool list's out")
+  void manyAtOnce() {
+    JsonArray tools = RequestEncoding.encodedOnce(tools("first_name"));
+    tools.getJsonObject(0).put("name", "changed_later"); // never done; shows the bytes made at first are the ones used
+    for (int i = 0; i < 100; i++) {
+      JsonArray system = RequestEncoding.encodedOnce(new JsonArray().add(new JsonObject().put("type", "text").put("text", "prompt " + i)));
+      String encoded = RequestEncoding.encode(body(tools, system)).toString(StandardCharsets.UTF_8);
+      assertThat(encoded).contains("first_name").doesNotContain("changed_later").contains("\"prompt " + i + "\"");
     }
-    JsonObject again = body(remembered, new JsonArray());
-    assertThat(RequestEncoding.encode(again).toString(StandardCharsets.UTF_8)).isEqualTo(again.encode());
   }
 
   @Test
-  @DisplayName("a remembered value is encoded once: its bytes are reused, not made again (which is why it must never change)")
-  void encodedOnce() {
-    JsonArray tools = tools("first_name");
-    RequestEncoding.remember(tools);
-    tools.getJsonObject(0).put("name", "changed_later");
-    String encoded = RequestEncoding.encode(body(tools, new JsonArray())).toString(StandardCharsets.UTF_8);
-    assertThat(encoded).contains("first_name").doesNotContain("changed_later");
+  @DisplayName("an array encoded once is an ordinary JSON array otherwise; encoding it once more keeps the same object")
+  void ordinaryArray() {
+    JsonArray plain = tools("a");
+    JsonArray once = RequestEncoding.encodedOnce(plain);
+    assertThat(once.getList()).isSameAs(plain.getList()); // the same values (JsonArray.equals also compares the class)
+    assertThat(once.encode()).isEqualTo(plain.encode());
+    assertThat(once.getJsonObject(0).getString("name")).isEqualTo("a");
+    assertThat(RequestEncoding.encodedOnce(once)).isSameAs(once);
+    JsonObject copied = body(once, new JsonArray()).copy();
+    assertThat(RequestEncoding.encode(copied).toString(StandardCharsets.UTF_8)).isEqualTo(copied.encode());
   }
 }
