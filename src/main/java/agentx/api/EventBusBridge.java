@@ -121,14 +121,8 @@ final class EventBusBridge {
           Requests.onlyFields(rest, "content", "system");
           return engine.queueTurn(TurnRoutes.turnRequest(sessionId, rest, false)).map(accepted -> accepted.toJson());
         })),
-        vertx.eventBus().<Object>consumer(Addresses.CLIENT_CANCEL, m -> {
-          String sessionId = m.body() instanceof JsonObject body && body.getValue("session_id") instanceof String s ? s : null;
-          if (!Requests.isSessionId(sessionId)) {
-            replyError(m, new AgentXException(agentx.events.ErrorCode.INVALID_SESSION_ID, "session_id must be a session's UUID."));
-            return;
-          }
-          TurnRoutes.cancelTurn(store, engine, sessionId.toLowerCase()).onSuccess(m::reply).onFailure(e -> replyError(m, e));
-        }),
+        vertx.eventBus().<Object>consumer(Addresses.CLIENT_CANCEL, forSession("{session_id}",
+            (sessionId, rest) -> TurnRoutes.cancelTurn(store, engine, sessionId))),
         vertx.eventBus().<Object>consumer(Addresses.CLIENT_APPROVE, forSession("{session_id, tool_call_id, decision, reason?, input?}",
             (sessionId, rest) -> ApprovalRoutes.answerFrom(store, sessionId, rest))));
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList()).mapEmpty();
