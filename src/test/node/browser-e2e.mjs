@@ -199,6 +199,26 @@ try {
     assert.equal(await page.isHidden('#draft'), true);
   });
 
+  await scenario('a new tab opens a session at its last turn\'s end: the log before it is not replayed, the conversation and summary are shown', async (page) => {
+    await page.goto(BASE_URL + '/');
+    const id = await page.locator('[data-testid=session-item]', { hasText: 'E2E reload' }).getAttribute('data-session-id');
+    const log = await page.evaluate(async (id) => (await (await fetch(`/api/agentx/sessions/${id}/events?after=0&limit=5000`)).json()).events, id);
+    const lastTurn = log.filter((e) => e.type === 'turn').at(-1);
+    assert.ok(lastTurn && lastTurn.seq > 1, 'the session has an ended turn');
+    const tab = await context.newPage();
+    lastPage = tab;
+    const sockets = [];
+    tab.on('websocket', (ws) => sockets.push(ws.url()));
+    await tab.goto(BASE_URL + '/#' + id);
+    await tab.waitForFunction(() => document.querySelector('#turn-summary').dataset.status === 'completed');
+    assert.equal(sockets.length, 1);
+    assert.equal(new URL(sockets[0]).searchParams.get('after'), String(lastTurn.seq - 1),
+      'the socket asks for the last turn event on, not the whole log');
+    assert.deepEqual(await assistantTexts(tab), [env('ANSWER_RELOAD')], 'the stored answer is shown once');
+    assert.equal(await tab.isHidden('#draft'), true);
+    await tab.close();
+  });
+
   await scenario('on a server with an API token the page asks for it, keeps it in the tab and uses it for REST and the WebSocket', async (page) => {
     await page.goto(env('TOKEN_BASE_URL') + '/');
     await page.locator('#token-form').waitFor({ state: 'visible' });

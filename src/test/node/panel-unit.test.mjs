@@ -6,8 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { diffWorkflows, placeNewNodes } from '../../main/resources/webroot/comfyui/agentx-panel.js';
 import {
-  applyEvent, approvalAnswer, approvalOutcome, attachedImageUrls, attachmentProblem, mediaFiles, mediaKind, mediaUrl, messageContent,
-  sendFailure, stateText,
+  applyEvent, approvalAnswer, approvalOutcome, attachedImageUrls, attachmentProblem, latestMessages, mediaFiles, mediaKind, mediaUrl,
+  messageContent, resumeAfter, sendFailure, stateText,
 } from '../../main/resources/webroot/agentx-common.js';
 
 const wf = () => ({
@@ -123,7 +123,7 @@ function recordingView() {
   const record = (name) => (...args) => calls.push([name, ...args.map((a) => (typeof a === 'object' ? JSON.stringify(a) : String(a)))].join(' '));
   const view = {};
   for (const name of ['appendDraft', 'clearDraft', 'keepPartialDraft', 'showState', 'setRunning', 'showApproval', 'settleApprovals',
-    'renderMessage', 'showSummary', 'turnEnded', 'showWorkflow']) view[name] = record(name);
+    'renderMessage', 'showSummary', 'showWorkflow']) view[name] = record(name);
   return { view, calls };
 }
 
@@ -140,18 +140,18 @@ test('events: each applied once, in seq order; a replay overlapping the live tai
   assert.deepEqual(calls, ['appendDraft Hel', 'appendDraft lo']);
 });
 
-test('events: a turn\'s end keeps a partial answer, settles its approvals, stops and remembers where to resume', () => {
+test('events: a turn\'s end keeps a partial answer, settles its approvals, stops and shows its summary', () => {
   const { view, calls } = recordingView();
   const s = { id: 's1', lastSeq: 4 };
   applyEvent(view, s, { type: 'turn', turn_id: 't1', seq: 5, data: { status: 'cancelled', user_message_id: 'm1' } });
   assert.deepEqual(calls, ['keepPartialDraft', 'settleApprovals t1 {"state":"ended","progress":{"reason":"the turn ended (cancelled)"}}',
-    'setRunning false', 'showSummary {"status":"cancelled","user_message_id":"m1"}', 'turnEnded 5']);
+    'setRunning false', 'showSummary {"status":"cancelled","user_message_id":"m1"}']);
 });
 
 test('events: a queued turn closed before it started leaves the running turn alone', () => {
   const { view, calls } = recordingView();
   applyEvent(view, { id: 's1', lastSeq: 0 }, { type: 'turn', turn_id: 't2', seq: 9, data: { status: 'cancelled' } });
-  assert.deepEqual(calls, ['showSummary {"status":"cancelled"}', 'turnEnded 9']);
+  assert.deepEqual(calls, ['showSummary {"status":"cancelled"}']);
 });
 
 test('events: an answer settles approvals, a resume drops the streamed text, the stored answer replaces it', () => {
@@ -184,4 +184,27 @@ test('media: shown by extension, fetched through the session\'s media route', ()
   assert.deepEqual(['a.PNG', 'b.webm', 'c.flac', 'd.txt'].map(mediaKind), ['img', 'video', 'audio', null]);
   assert.equal(mediaUrl('/api/agentx', 's1', { filename: 'a b.png', subfolder: 'x/y', type: 'output' }),
     '/api/agentx/sessions/s1/media?filename=a+b.png&subfolder=x%2Fy&type=output');
+});
+
+test('opening a session: its newest messages, then its events from its last turn\'s end', async () => {
+  const asked = [];
+  const messages = Array.from({ length: 2500 }, (_, i) => ({ message_id: 'm' + i }));
+  const api = async (method, path) => {
+    asked.push(method + ' ' + path);
+    const url = new URL(path, 'http://x');
+    const limit = Number(url.searchParams.get('limit'));
+    const offset = Number(url.searchParams.get('offset') || 0);
+    return { messages: messages.slice(offset, offset + limit), total: messages.length, offset, limit, last_turn_seq: 9001 };
+  };
+  const page = await latestMessages(api, 's1');
+  assert.deepEqual(asked, ['GET /sessions/s1/messages?limit=1000', 'GET /sessions/s1/messages?limit=1000&offset=1500']);
+  assert.equal(page.messages[0].message_id, 'm1500');
+  assert.equal(page.messages.at(-1).message_id, 'm2499');
+  asked.length = 0;
+  messages.length = 3;
+  assert.equal((await latestMessages(api, 's1')).messages.length, 3);
+  assert.equal(asked.length, 1, 'one request when the first page holds them all');
+  assert.equal(resumeAfter({ last_turn_seq: 9001 }), 9000, 'the last turn event itself is replayed: its summary shows');
+  assert.equal(resumeAfter({ last_turn_seq: 0 }), 0);
+  assert.equal(resumeAfter({}), 0, 'a runtime without the field: the whole log, as before');
 });

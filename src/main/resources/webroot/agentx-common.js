@@ -1,6 +1,7 @@
 // @ts-check
 // What the chat page (app.js) and the ComfyUI panel (comfyui/agentx-panel.js) do the same way, in one
-// place: how a session's events are applied (each once, in seq order, and what each type changes), the
+// place: opening a session (its latest messages, then its events after its last turn's end), how its
+// events are applied (each once, in seq order, and what each type changes), the
 // texts of a turn's state and summary, the answer an approval card sends and the sentence its outcome
 // shows, attached images (what may be attached, the content blocks a message sends, the stored images
 // shown back), the output files a tool result names, and a REST call. No DOM is built here: each page
@@ -24,7 +25,6 @@
  * @property {(turnId: string | undefined, d: any) => void} settleApprovals the answer to approvals, or the turn's end
  * @property {(m: any) => void} renderMessage a stored message (each once, by message_id)
  * @property {(t: any) => void} showSummary a turn event's data
- * @property {(seq: number) => void} turnEnded where a reload resumes: after the last turn this tab saw end
  * @property {(d: any) => void} showWorkflow a workflow event's data
  */
 
@@ -33,6 +33,33 @@ export const RUNNING_STATES = new Set(['thinking', 'responding', 'calling_tool',
   'awaiting_approval', 'approved', 'denied', 'resumed']);
 /** State events that answer an approval (data.tool_call_id names it; a cancel names none and answers the whole turn). */
 export const ANSWER_STATES = new Set(['approved', 'denied', 'cancelled']);
+
+// --- opening a session ---------------------------------------------------------------------------
+
+/**
+ * The newest messages of a session (up to {@code limit}, oldest first) as a page of
+ * {@code GET /sessions/{id}/messages}: the first page when it holds them all, else the last one.
+ * @param {(method: string, path: string) => Promise<any>} api the page's REST call
+ * @param {string} sessionId
+ * @param {number} [limit]
+ * @returns {Promise<{messages: any[], total: number, offset: number, limit: number, last_turn_seq: number}>}
+ */
+export async function latestMessages(api, sessionId, limit = 1000) {
+  const path = '/sessions/' + sessionId + '/messages?limit=' + limit;
+  const page = await api('GET', path);
+  return page.total > page.messages.length ? api('GET', path + '&offset=' + (page.total - limit)) : page;
+}
+
+/**
+ * Where to follow a session's events from after showing a page of its messages: from its last turn's
+ * end (the {@code turn} event itself, so its summary shows), so the turn in flight, if any, is
+ * replayed from its start and nothing after the page's read is missed. The messages the replay brings
+ * again are shown once (by message_id). A session without a finished turn is followed from its start.
+ * @param {{last_turn_seq?: number}} page
+ */
+export function resumeAfter(page) {
+  return Math.max(0, (Number(page.last_turn_seq) || 0) - 1);
+}
 
 // --- events -------------------------------------------------------------------------------------
 
@@ -74,7 +101,6 @@ export function applyEvent(view, s, e) {
         view.setRunning(false);
       }
       view.showSummary(e.data);
-      view.turnEnded(e.seq);
       break;
     case 'workflow':
       view.showWorkflow(e.data);

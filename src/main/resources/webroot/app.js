@@ -1,10 +1,11 @@
 // AgentX chat page: plain JS, no build step. REST for sessions, messages and the workflow; the
 // session's WebSocket (/api/agentx/sessions/{id}/stream?after=N) for live events and for sending.
 //
-// Resuming without loss or duplicates: the page renders the stored messages (REST), then opens the
-// socket with after=<seq of the last *finished* turn this tab saw> (0 if none), so the turn in
-// flight is replayed from its start. Events are applied once each (dedupe by seq), messages once
-// each (dedupe by message_id); stream tokens build a draft that the final message replaces.
+// Resuming without loss or duplicates: the page renders the session's latest stored messages (REST),
+// then opens the socket after the session's last turn's end (the page's last_turn_seq, read before
+// the messages), so only the turn in flight is replayed, from its start, however long the session.
+// Events are applied once each (dedupe by seq), messages once each (dedupe by message_id); stream
+// tokens build a draft that the final message replaces.
 //
 // Human approval (tool_approval "ask"): an approval_required event shows a card with the tool's input
 // (editable) and Approve / Deny, answered with the socket's {"type":"approval"} frame; the answer's
@@ -19,13 +20,12 @@
 // A module: what this page does the same way as the ComfyUI panel (applying events, the state and
 // summary lines, approval answers, attached images, output files, REST) is in agentx-common.js.
 import {
-  applyEvent, approvalAnswer, approvalOutcome, ATTACHMENT_TYPES, attachedImageUrls, attachmentProblem, mediaFiles, mediaKind, mediaUrl,
-  messageContent, readBase64, requestJson, sendFailure, stateText, summaryText,
+  applyEvent, approvalAnswer, approvalOutcome, ATTACHMENT_TYPES, attachedImageUrls, attachmentProblem, latestMessages, mediaFiles, mediaKind,
+  mediaUrl, messageContent, readBase64, requestJson, resumeAfter, sendFailure, stateText, summaryText,
 } from './agentx-common.js';
 
 const API = '/api/agentx';
 const TOKEN_KEY = 'agentx.token';
-const resumeKey = (id) => 'agentx.resume.' + id;
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -104,7 +104,6 @@ async function createSession(title) {
 async function removeSession(id) {
   if (!confirm('Delete this session and all its messages?')) return;
   await api('DELETE', '/sessions/' + id);
-  sessionStorage.removeItem(resumeKey(id));
   if (current && current.id === id) {
     closeCurrent();
     history.replaceState(null, '', location.pathname);
@@ -146,11 +145,11 @@ async function select(id) {
   const item = ui.sessionList.querySelector(`[data-session-id="${id}"] .session-open`);
   if (item) item.setAttribute('aria-current', 'true');
 
-  const [info, page] = await Promise.all([api('GET', '/sessions/' + id), api('GET', '/sessions/' + id + '/messages?limit=1000')]);
+  const [info, page] = await Promise.all([api('GET', '/sessions/' + id), latestMessages(api, id)]);
   if (current !== session) return;
   resetView(info.title || 'Untitled ' + id.slice(0, 8));
   page.messages.forEach(renderMessage);
-  session.lastSeq = Number(sessionStorage.getItem(resumeKey(id)) || 0);
+  session.lastSeq = resumeAfter(page);
   connect(session);
   loadWorkflow(session);
   loadApprovals(session);
@@ -206,7 +205,6 @@ function eventView(session) {
     appendDraft, clearDraft, keepPartialDraft, showState, setRunning, renderMessage, showSummary, showWorkflow,
     showApproval: (turnId, d) => showApproval(session, turnId, d),
     settleApprovals: (turnId, d) => settleApprovals(session, turnId, d),
-    turnEnded: (seq) => sessionStorage.setItem(resumeKey(session.id), String(seq)),
   };
 }
 

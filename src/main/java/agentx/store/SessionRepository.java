@@ -175,19 +175,29 @@ public final class SessionRepository {
     return position;
   }
 
-  /** Messages of the session {@code query.owner()}, oldest first. */
+  /**
+   * Messages of the session {@code query.owner()}, oldest first, and the seq of its last {@code turn}
+   * event, read first: a turn that ends after that read has its events after that seq, one that ended
+   * before it has its messages in the page (see {@link Page}).
+   */
   public Future<Page> listMessages(PageQuery query) {
     String sessionId = query.owner();
-    return get(sessionId).compose(session -> {
-      Future<Long> total = db.reads().preparedQuery(Sql.COUNT_MESSAGES).execute(Params.of(sessionId)).map(Rows::count);
-      Future<JsonArray> page = db.reads().preparedQuery(Sql.LIST_MESSAGES).execute(Params.of(sessionId, query.limit(), query.offset()))
-          .map(rows -> {
-            JsonArray out = new JsonArray();
-            rows.forEach(row -> out.add(message(row).toJson()));
-            return out;
-          });
-      return Future.all(total, page).map(all -> new Page(Page.MESSAGES, page.result(), total.result(), query.offset(), query.limit()));
-    });
+    return get(sessionId)
+        .compose(session -> db.readJdbc(jdbc -> {
+          Long seq = Jdbc.first(jdbc, Sql.LAST_TURN_SEQ, row -> row.getLong(1), sessionId);
+          return seq == null ? 0L : seq;
+        }))
+        .compose(lastTurnSeq -> {
+          Future<Long> total = db.reads().preparedQuery(Sql.COUNT_MESSAGES).execute(Params.of(sessionId)).map(Rows::count);
+          Future<JsonArray> page = db.reads().preparedQuery(Sql.LIST_MESSAGES).execute(Params.of(sessionId, query.limit(), query.offset()))
+              .map(rows -> {
+                JsonArray out = new JsonArray();
+                rows.forEach(row -> out.add(message(row).toJson()));
+                return out;
+              });
+          return Future.all(total, page)
+              .map(all -> new Page(Page.MESSAGES, page.result(), total.result(), query.offset(), query.limit(), lastTurnSeq));
+        });
   }
 
   /** The conversation as the engine needs it, oldest first, each message with its turn's status. */

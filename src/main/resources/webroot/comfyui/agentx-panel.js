@@ -7,8 +7,8 @@
 //
 // Wire: REST for sessions, messages and the workflow; the SockJS event-bus bridge (the official
 // @vertx/eventbus-bridge-client.js) to follow the session's events (`agentx.events.<id>`, registered
-// with headers {after: <last seq>} so a reload or a dropped connection replays exactly what it
-// missed) and to start and stop turns and answer approvals (`agentx.client.send`, `agentx.client.cancel`,
+// with headers {after: <seq>}: on opening a session, from its last turn's end, so only the turn in
+// flight is replayed; after a dropped connection, from the last event applied) and to start and stop turns and answer approvals (`agentx.client.send`, `agentx.client.cancel`,
 // `agentx.client.approve`).
 //
 // Human approval (tool_approval "ask"): an approval_required event shows a card with the tool's input
@@ -35,8 +35,8 @@
 // What the chat page does the same way (applying events, state and summary texts, approvals, attached
 // images, output files, REST), served by the runtime beside this folder.
 import {
-  applyEvent, approvalAnswer, approvalOutcome, ATTACHMENT_TYPES, attachedImageUrls, attachmentProblem, mediaFiles, mediaKind, mediaUrl,
-  messageContent, readBase64, requestJson, sendFailure, stateText, summaryText,
+  applyEvent, approvalAnswer, approvalOutcome, ATTACHMENT_TYPES, attachedImageUrls, attachmentProblem, latestMessages, mediaFiles, mediaKind,
+  mediaUrl, messageContent, readBase64, requestJson, resumeAfter, sendFailure, stateText, summaryText,
 } from '../agentx-common.js';
 
 /** Browser libraries the runtime serves (WebJars, and the bridge client the build fetched from npm). */
@@ -50,7 +50,6 @@ const VENDOR = {
 const RUNTIME = new URL('..', import.meta.url);
 const API = new URL('api/agentx', RUNTIME).href;
 const SESSION_KEY = 'agentx.panel.session';
-const resumeKey = (/** @type {string} */ id) => 'agentx.panel.resume.' + id;
 
 /** @type {Host} */
 let host;
@@ -523,7 +522,7 @@ class Panel {
     this.sessionSelect.value = id;
     const [info, page, wf] = await Promise.all([
       api('GET', '/sessions/' + id),
-      api('GET', '/sessions/' + id + '/messages?limit=1000'),
+      latestMessages(api, id),
       api('GET', '/sessions/' + id + '/workflow').catch((e) => (e.status === 404 ? null : Promise.reject(e))),
     ]);
     if (this.current !== s) return;
@@ -542,8 +541,8 @@ class Panel {
     s.workflowVersion = wf ? wf.version : 0;
     s.applyAfter = s.workflowVersion;
     page.messages.forEach((/** @type {any} */ m) => this.renderMessage(m));
-    // Resume after the last turn this tab saw end: a turn in flight is replayed from its start.
-    s.lastSeq = Number(sessionStorage.getItem(resumeKey(id)) || 0);
+    // Follow the events from the last turn's end on: a turn in flight is replayed from its start.
+    s.lastSeq = resumeAfter(page);
     this.connect(s);
     this.loadApprovals(s);
   }
@@ -595,7 +594,6 @@ class Panel {
       settleApprovals: (turnId, d) => this.settleApprovals(s, turnId, d),
       renderMessage: (m) => this.renderMessage(m),
       showSummary: (t) => this.showSummary(t),
-      turnEnded: (seq) => sessionStorage.setItem(resumeKey(s.id), String(seq)),
       showWorkflow: (d) => this.onWorkflow(s, d),
     };
   }

@@ -78,6 +78,24 @@ class TurnApiTest {
   }
 
   @Test
+  @DisplayName("a page of messages says its session's last turn event's seq, read before the messages: 0, then each turn's end")
+  void messagesSayLastTurnSeq(Vertx vertx) {
+    start(vertx, Map.of());
+    String id = newSession();
+    JsonObject empty = rt.http.get("/api/agentx/sessions/" + id + "/messages").send().await().bodyAsJsonObject();
+    assertThat(empty.getLong("last_turn_seq")).isZero();
+    for (String question : List.of("Hello", "Again")) {
+      claude.enqueue(Reply.transcript("sse_text.sse"));
+      assertThat(send(id, question).statusCode()).isEqualTo(200);
+      JsonArray log = events(id, 0);
+      JsonObject last = log.getJsonObject(log.size() - 1);
+      assertThat(last.getString("type")).isEqualTo("turn");
+      JsonObject page = rt.http.get("/api/agentx/sessions/" + id + "/messages?limit=1").send().await().bodyAsJsonObject();
+      assertThat(page.getLong("last_turn_seq")).isEqualTo(last.getLong("seq"));
+    }
+  }
+
+  @Test
   @DisplayName("a text turn answers the transcript's text; stream tokens spell it; events follow §4.2 with contiguous seq")
   void textTurn(Vertx vertx) {
     start(vertx, Map.of());
