@@ -46,8 +46,13 @@ final class Sql {
       + " WHERE session_id = ?";
   static final String LIST_MESSAGES = "SELECT " + MESSAGE_COLUMNS + " FROM messages WHERE session_id = ? ORDER BY position LIMIT ? OFFSET ?";
   static final String COUNT_MESSAGES = "SELECT COUNT(*) AS n FROM messages WHERE session_id = ?";
-  /** The newest {@code turn} event's seq: walks the session's key back from its end, over the turn in flight only. */
-  static final String LAST_TURN_SEQ = "SELECT seq FROM events WHERE session_id = ? AND type = 'turn' ORDER BY seq DESC LIMIT 1";
+  /**
+   * The newest {@code turn} event's seq of a turn that had started (its data names its user message; a
+   * queued turn closed before it started, while another still ran, names none and is passed over): walks
+   * the session's key back from its end, over the turn in flight only.
+   */
+  static final String LAST_TURN_SEQ = "SELECT seq FROM events WHERE session_id = ? AND type = 'turn'"
+      + " AND envelope LIKE '%\"user_message_id\":\"%' ORDER BY seq DESC LIMIT 1";
   static final String HISTORY = "SELECT m.message_id, m.role, m.blocks, m.turn_id, m.stop_reason, t.status FROM messages m"
       + " LEFT JOIN turns t ON t.turn_id = m.turn_id WHERE m.session_id = ? ORDER BY m.position";
 

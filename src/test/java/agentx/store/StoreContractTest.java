@@ -205,6 +205,30 @@ class StoreContractTest {
   }
 
   @OnBothBackends
+  @DisplayName("a page of messages says the seq of the last turn event of a turn that had started; a queued turn closed unstarted is passed over")
+  void lastTurnSeq(Backend backend, Vertx vertx) {
+    Database db = open(vertx, TestDatabases.create(backend, dir));
+    SessionRepository sessions = new SessionRepository(db);
+    EventRepository events = new EventRepository(db);
+    String id = newSession(sessions);
+    assertThat(sessions.listMessages(new PageQuery(id, 10, 0)).await().lastTurnSeq()).isZero();
+    String first = UUID.randomUUID().toString();
+    String running = UUID.randomUUID().toString();
+    String queued = UUID.randomUUID().toString();
+    events.append(drafts(id, first, "a", "b")).await();
+    String ended = Events.draft(Events.TURN, id, first, new JsonObject().put("status", "completed")
+        .put("user_message_id", UUID.randomUUID().toString())).encode();
+    long endedSeq = new JsonObject(events.append(List.of(ended)).await().get(0).envelope()).getLong("seq");
+    events.append(drafts(id, running, "c")).await();
+    // closed before it started, while the turn above still runs: its turn event names no user message
+    String dropped = Events.draft(Events.TURN, id, queued, new JsonObject().put("status", "failed").putNull("user_message_id")).encode();
+    events.append(List.of(dropped)).await();
+    events.append(drafts(id, running, "d")).await();
+    assertThat(endedSeq).isEqualTo(3);
+    assertThat(sessions.listMessages(new PageQuery(id, 10, 0)).await().lastTurnSeq()).isEqualTo(endedSeq);
+  }
+
+  @OnBothBackends
   @DisplayName("events: 50 concurrent appends on one session get seq 1..50, listed in order and by page; a seq in a draft is ignored")
   void events(Backend backend, Vertx vertx) {
     Database db = open(vertx, TestDatabases.create(backend, dir));
