@@ -36,9 +36,11 @@ import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -496,6 +498,7 @@ final class TurnRunner {
     // what ran, by id: a person may have approved a call with other input than Claude's
     Map<String, JsonObject> ran = new HashMap<>();
     List<ToolCallRecord> toAsk = new ArrayList<>();
+    Set<String> startedBefore = new HashSet<>();
     String expiresAt = settings.approvalTimeoutMs() > 0 ? Times.format(System.currentTimeMillis() + settings.approvalTimeoutMs()) : null;
     for (JsonObject use : toolUses) {
       String id = use.getString("id");
@@ -512,6 +515,10 @@ final class TurnRunner {
             + (stored.reason() == null || stored.reason().isBlank() ? "." : ": " + stored.reason())));
       } else if (ToolCallRecord.APPROVED.equals(state)) {
         toRun.add(stored.editedInput() == null ? use : use.copy().put("input", stored.editedInput()));
+      } else if (ToolCallRecord.STARTED.equals(state)) {
+        // it ran when this turn's engine stopped: its tool runs it again only if that is safe (Tool.resumesSafely)
+        toRun.add(stored.editedInput() == null ? use : use.copy().put("input", stored.editedInput()));
+        startedBefore.add(id);
       } else {
         ToolApproval.Policy policy = settings.approval().policyFor(name);
         if (policy == ToolApproval.Policy.DENY) {
@@ -527,8 +534,12 @@ final class TurnRunner {
       // the calling_tool states of the first attempt came before the wait (or the interruption)
       toRun.forEach(use -> events.emit(Events.STATE, Events.state("calling_tool", use.getString("name"), use.getString("id"), null)));
     }
-    return tools.run(toRun, resumed, (use, result) -> store.toolCallDone(ToolCallRecord.done(sessionId, turnId, use.getString("id"),
-            use.getString("name"), use.getJsonObject("input", new JsonObject()), result)))
+    // stored as started before they run: a turn resumed after this engine stops knows which may have had their effect
+    List<ToolCallRecord> starting = toRun.stream().map(use -> ToolCallRecord.started(sessionId, turnId, use.getString("id"),
+        use.getString("name"), use.getJsonObject("input", new JsonObject()))).toList();
+    return (starting.isEmpty() ? Future.<Void>succeededFuture() : store.toolCallsStarted(starting))
+        .compose(v -> tools.run(toRun, startedBefore, (use, result) -> store.toolCallDone(ToolCallRecord.done(sessionId, turnId,
+            use.getString("id"), use.getString("name"), use.getJsonObject("input", new JsonObject()), result))))
         .compose(done -> {
           for (int i = 0; i < toRun.size(); i++) {
             results.put(toRun.get(i).getString("id"), done.get(i));

@@ -79,12 +79,14 @@ final class TurnTools {
    * Runs the given tool_uses at once; each result is handed to {@code record} (the store) before its
    * future completes, so a turn resumed later never runs a finished call again.
    *
-   * @param resumed the calls may have started before the turn was interrupted
+   * @param startedBefore the ids of the calls that had started when the turn's engine stopped: each goes
+   *     to its tool as resumed, and only a tool that resumes safely runs it again
    */
-  Future<List<ToolResult>> run(List<JsonObject> toolUses, boolean resumed, BiFunction<JsonObject, ToolResult, Future<Void>> record) {
+  Future<List<ToolResult>> run(List<JsonObject> toolUses, Set<String> startedBefore,
+      BiFunction<JsonObject, ToolResult, Future<Void>> record) {
     List<Future<ToolResult>> results = new ArrayList<>();
     for (JsonObject use : toolUses) {
-      results.add(call(use, resumed)
+      results.add(call(use, startedBefore.contains(use.getString("id")))
           .compose(result -> record.apply(use, result).map(result))
           .onSuccess(result -> events.emit(Events.STATE, Events.state("tool_result",
               use.getString("name"), use.getString("id"), new JsonObject().put("ok", !result.isError())))));

@@ -28,6 +28,8 @@ public final class Addresses {
   public static final String STORE_TURN_GET = "agentx.store.turn.get";
   /** A tool call of a turn finished: {@link ToolCallRecord} (state done, with its result). */
   public static final String STORE_TOOL_CALL_DONE = "agentx.store.toolcall.done";
+  /** The calls of a round about to run: {@code {calls: [ToolCallRecord]}} (state started), before they run. */
+  public static final String STORE_TOOL_CALLS_STARTED = "agentx.store.toolcall.started";
   /** A turn stops to wait for approvals: {@link ParkTurn}. */
   public static final String STORE_TURN_PARK = "agentx.store.turn.park";
   /** Hand a turn waiting to be resumed to one engine: {@link ResumableTurn.Claim} → {@link ResumableTurn}. */

@@ -2,6 +2,7 @@ package agentx.protocol;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 import java.util.List;
 
 /** The store service ({@code agentx.store.*}) as the other services call it: the only sender to those addresses. */
@@ -76,6 +77,14 @@ public final class StoreClient {
   /** One turn of the session; fails with SESSION_NOT_FOUND or TURN_NOT_FOUND. */
   public Future<TurnRecord> turn(String sessionId, String turnId) {
     return Bus.request(vertx, Addresses.STORE_TURN_GET, TurnQuery.one(sessionId, turnId).toJson()).map(TurnRecord::fromJson);
+  }
+
+  /**
+   * Records the tool calls of a round as started before they run, so a turn resumed after its engine
+   * died knows which of them may have had their effect ({@code {calls: [ToolCallRecord]}}).
+   */
+  public Future<Void> toolCallsStarted(List<ToolCallRecord> calls) {
+    return Bus.request(vertx, Addresses.STORE_TOOL_CALLS_STARTED, new JsonObject().put("calls", ToolCallRecord.listToJson(calls))).mapEmpty();
   }
 
   /** Records a finished tool call of a turn, so a resumed turn uses its result instead of running it again. */

@@ -7,8 +7,9 @@ import io.vertx.core.json.JsonObject;
  *
  * @param sessionId the chat session (its workflow), or null for an MCP client's call
  * @param progressAddress where the tool reports {@link ToolProgress} while it runs, or null
- * @param resumed the call may have started before (its turn was interrupted and resumed): a tool
- *     that starts something outside (a ComfyUI run) looks for it first instead of starting it twice
+ * @param resumed the call had started before (stored as started, and its turn's engine stopped while it
+ *     ran): only a tool that resumes safely runs it again (a ComfyUI run is looked for first instead of
+ *     started twice); any other answers that it was interrupted
  */
 public record ToolCall(String name, JsonObject arguments, String sessionId, String turnId, String callId, String progressAddress,
     boolean resumed) {

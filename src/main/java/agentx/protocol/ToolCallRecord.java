@@ -9,8 +9,8 @@ import java.util.List;
  * A tool call of a turn as the store keeps it, so a resumed turn never runs a finished call again
  * and an approval outlives the engine that asked for it.
  *
- * @param state {@link #DONE} (with {@code result}), {@link #AWAITING_APPROVAL}, {@link #APPROVED},
- *     {@link #DENIED} or {@link #CANCELLED}
+ * @param state {@link #STARTED} (running, or it was when its engine stopped), {@link #DONE} (with
+ *     {@code result}), {@link #AWAITING_APPROVAL}, {@link #APPROVED}, {@link #DENIED} or {@link #CANCELLED}
  * @param result the {@link ToolResult} as JSON once done, else null
  * @param reason why it was denied (a person's reason, or the timeout), else null
  * @param editedInput the input a person approved it with, when they changed it, else null
@@ -18,6 +18,7 @@ import java.util.List;
  */
 public record ToolCallRecord(String callId, String sessionId, String turnId, String toolName, JsonObject input, String state,
     JsonObject result, String reason, JsonObject editedInput, String requestedAt, String expiresAt) {
+  public static final String STARTED = "started";
   public static final String DONE = "done";
   public static final String AWAITING_APPROVAL = "awaiting_approval";
   public static final String APPROVED = "approved";
@@ -26,6 +27,11 @@ public record ToolCallRecord(String callId, String sessionId, String turnId, Str
 
   public static ToolCallRecord done(String sessionId, String turnId, String callId, String toolName, JsonObject input, ToolResult result) {
     return new ToolCallRecord(callId, sessionId, turnId, toolName, input, DONE, result.toJson(), null, null, null, null);
+  }
+
+  /** A call about to run: a turn resumed after its engine died knows the call may have had its effect. */
+  public static ToolCallRecord started(String sessionId, String turnId, String callId, String toolName, JsonObject input) {
+    return new ToolCallRecord(callId, sessionId, turnId, toolName, input, STARTED, null, null, null, null, null);
   }
 
   public static ToolCallRecord awaiting(String sessionId, String turnId, String callId, String toolName, JsonObject input,

@@ -121,6 +121,8 @@ public class PersistenceVerticle extends VerticleBase {
       TurnQuery query = TurnQuery.fromJson(b);
       return turns.get(query.sessionId(), query.turnId()).map(t -> t.toJson());
     });
+    serve(Addresses.STORE_TOOL_CALLS_STARTED,
+        b -> toolCalls.started(ToolCallRecord.listFromJson(b.getJsonArray("calls", new JsonArray()))).map(v -> new JsonObject()));
     serve(Addresses.STORE_TOOL_CALL_DONE, b -> toolCalls.done(ToolCallRecord.fromJson(b)).map(v -> new JsonObject()));
     serve(Addresses.STORE_TURN_PARK, b -> toolCalls.park(ParkTurn.fromJson(b)).map(w -> announce(w, new JsonObject())));
     serve(Addresses.STORE_APPROVAL_LIST, b -> {

@@ -103,6 +103,7 @@ final class Sql {
   static final String INSERT_TOOL_CALL = "INSERT INTO tool_calls (" + TOOL_CALL_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
   static final String TOOL_CALL_DONE = "UPDATE tool_calls SET state = 'done', result = ?, answered_at = COALESCE(answered_at, ?)"
       + " WHERE turn_id = ? AND call_id = ?";
+  static final String TOOL_CALL_STARTED = "UPDATE tool_calls SET state = 'started' WHERE turn_id = ? AND call_id = ?";
   static final String TOOL_CALLS_OF_TURN = "SELECT " + TOOL_CALL_COLUMNS + " FROM tool_calls WHERE turn_id = ? ORDER BY requested_at, call_id";
   static final String PENDING_APPROVALS = "SELECT " + TOOL_CALL_COLUMNS + " FROM tool_calls WHERE session_id = ?"
       + " AND state = 'awaiting_approval' ORDER BY requested_at, call_id";

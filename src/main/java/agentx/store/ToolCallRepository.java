@@ -46,6 +46,24 @@ final class ToolCallRepository {
     this.db = db;
   }
 
+  /**
+   * Records calls about to run, in one transaction: a row approved before becomes started (its edited
+   * input kept); otherwise a new row.
+   */
+  Future<Void> started(List<ToolCallRecord> calls) {
+    String now = Times.now();
+    return db.write(conn -> {
+      Future<Void> chain = Future.succeededFuture();
+      for (ToolCallRecord call : calls) {
+        chain = chain.compose(v -> conn.preparedQuery(Sql.TOOL_CALL_STARTED).execute(Params.of(call.turnId(), call.callId()))
+            .compose(updated -> updated.rowCount() > 0 ? Future.<Void>succeededFuture()
+                : conn.preparedQuery(Sql.INSERT_TOOL_CALL).execute(Params.of(call.sessionId(), call.turnId(), call.callId(),
+                    call.toolName(), call.input().encode(), ToolCallRecord.STARTED, null, null, null, now, null)).mapEmpty()));
+      }
+      return chain;
+    });
+  }
+
   /** Records a finished call (a row asked for approval before becomes done; otherwise a new row). */
   Future<Void> done(ToolCallRecord call) {
     String now = Times.now();

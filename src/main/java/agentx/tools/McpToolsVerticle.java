@@ -107,6 +107,13 @@ public class McpToolsVerticle extends VerticleBase {
       message.reply(ToolResult.error("Unknown tool '" + name + "'.").toJson());
       return;
     }
+    if (request.resumed() && !tool.resumesSafely()) {
+      log.info("Call {} of {} (turn {}) was running when its engine stopped; not run again", request.callId(), name, request.turnId());
+      message.reply(ToolResult.error("This call of " + name + " was running when the runtime stopped, so it may already have"
+          + " taken effect. It was not run again, because " + name + " is neither read-only nor idempotent: check what it did"
+          + " before calling it again.").toJson());
+      return;
+    }
     String callId = request.callId() != null ? request.callId() : UUID.randomUUID().toString();
     Call call = new Call(request.sessionId(), callId, name, request.progressAddress(),
         new BusWorkflowStore(store, request.turnId(), callId), request.turnId(), request.resumed());

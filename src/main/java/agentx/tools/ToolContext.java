@@ -25,8 +25,9 @@ public interface ToolContext {
   }
 
   /**
-   * The call may have started before: its turn was interrupted (the engine died) and is carried on.
-   * A tool that starts something outside (a ComfyUI run) looks for it first instead of starting it twice.
+   * The call had started before: its turn was interrupted (the engine died while it ran) and is carried
+   * on. Only a tool that {@link Tool#resumesSafely resumes safely} gets such a call; one that starts
+   * something outside (a ComfyUI run) looks for it first instead of starting it twice.
    */
   default boolean resumed() {
     return false;

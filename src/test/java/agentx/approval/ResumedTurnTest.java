@@ -89,6 +89,67 @@ class ResumedTurnTest {
   }
 
   @Test
+  @DisplayName("calls running when the engine stopped: a read-only one runs again, a mutating one is not run twice and Claude is told why")
+  void startedCallsOnResume(Vertx vertx) throws Exception {
+    start(vertx);
+    String id = rt.createSession(new JsonObject().put("config", new JsonObject().put("tool_approval",
+        new JsonObject().put("get_queue", "ask").put("upload_image", "ask")))).await().getString("session_id");
+    claude.enqueue(Reply.toolUse("Two calls.", List.of(new ToolUseSpec("toolu_r1", "get_queue", new JsonObject()),
+            new ToolUseSpec("toolu_w1", "upload_image", new JsonObject().put("filename", "dot.png").put("data_base64", "iVBORw0KGgo=")))))
+        .enqueue(Reply.text("I will check the upload first."));
+    HttpResponse<Buffer> sent = rt.postJson("/api/agentx/sessions/" + id + "/messages", new JsonObject().put("content", "go")).await();
+    assertThat(sent.statusCode()).as(sent.bodyAsString()).isEqualTo(202);
+    String turnId = sent.bodyAsJsonObject().getString("turn_id");
+    // the store's record of a turn whose engine stopped while both calls ran (as the engine records them before running)
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("agentx-test.db"));
+        PreparedStatement calls = c.prepareStatement("UPDATE tool_calls SET state = 'started' WHERE turn_id = ?");
+        PreparedStatement turn = c.prepareStatement("UPDATE turns SET status = 'interrupted' WHERE turn_id = ?")) {
+      calls.setString(1, turnId);
+      assertThat(calls.executeUpdate()).isEqualTo(2);
+      turn.setString(1, turnId);
+      assertThat(turn.executeUpdate()).isEqualTo(1);
+    }
+    vertx.eventBus().publish(Addresses.ENGINE_TURN_RESUMABLE, new ResumableTurn.Offer(turnId, id).toJson());
+    assertThat(turnEvent(id).getString("status")).isEqualTo("completed");
+    assertThat(comfy.count("GET /queue")).as("the read-only call ran again").isEqualTo(1);
+    assertThat(comfy.count("POST /upload/image")).as("the mutating one did not").isZero();
+    JsonArray results = claude.requests().get(1).body().getJsonArray("messages").getJsonObject(2).getJsonArray("content");
+    JsonObject upload = results.stream().map(b -> (JsonObject) b).filter(b -> "toolu_w1".equals(b.getString("tool_use_id"))).findFirst()
+        .orElseThrow();
+    assertThat(upload.getBoolean("is_error")).isTrue();
+    assertThat(upload.encode()).contains("was running when the runtime stopped").contains("not run again");
+    JsonObject queue = results.stream().map(b -> (JsonObject) b).filter(b -> "toolu_r1".equals(b.getString("tool_use_id"))).findFirst()
+        .orElseThrow();
+    assertThat(queue.getBoolean("is_error", false)).isFalse();
+  }
+
+  @Test
+  @DisplayName("a call is stored as started before it runs, then done with its result")
+  void startedThenDone(Vertx vertx) throws Exception {
+    start(vertx);
+    String id = rt.createSession(new JsonObject()).await().getString("session_id");
+    comfy.delayEveryAnswer(Duration.ofMillis(1500));
+    claude.enqueue(Reply.toolUse("Looking.", List.of(new ToolUseSpec("toolu_q1", "get_queue", new JsonObject()))))
+        .enqueue(Reply.text("Empty."));
+    rt.postJson("/api/agentx/sessions/" + id + "/messages", new JsonObject().put("content", "queue?").put("wait", false)).await();
+    Poll.until(Duration.ofSeconds(10), "the call is stored as started while it runs", () -> "started".equals(callState("toolu_q1")));
+    assertThat(turnEvent(id).getString("status")).isEqualTo("completed");
+    assertThat(callState("toolu_q1")).isEqualTo("done");
+  }
+
+  private String callState(String callId) {
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("agentx-test.db"));
+        PreparedStatement st = c.prepareStatement("SELECT state FROM tool_calls WHERE call_id = ?")) {
+      st.setString(1, callId);
+      try (var rows = st.executeQuery()) {
+        return rows.next() ? rows.getString(1) : null;
+      }
+    } catch (java.sql.SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Test
   @DisplayName("a turn interrupted more than 3 times is not resumed again: it fails with TURN_NOT_RESUMABLE and the session is free")
   void givesUp(Vertx vertx) throws Exception {
     start(vertx);

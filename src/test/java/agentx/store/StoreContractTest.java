@@ -749,13 +749,17 @@ class StoreContractTest {
     assertThat(turns.get(id, finished).await().usage().costUsd()).isEqualTo(cost);
     ToolCallRepository calls = new ToolCallRepository(db);
     ToolResult result = ToolResult.json(new JsonObject().put("models", new JsonArray().add("a.safetensors")));
+    calls.started(List.of(ToolCallRecord.started(id, running, "call-1", "list_models", new JsonObject().put("kind", "checkpoints")),
+        ToolCallRecord.started(id, running, "call-2", "upload_image", new JsonObject().put("filename", "a.png")))).await();
     calls.done(ToolCallRecord.done(id, running, "call-1", "list_models", new JsonObject().put("kind", "checkpoints"), result)).await();
     TurnRecovery.RunningTurn left = recovery.runningTurns().await().get(0);
     assertThat(recovery.interrupt(left).await()).isTrue();
     ResumableTurn claimed = recovery.claim(new ResumableTurn.Claim(running, "n3")).await();
     assertThat(claimed.usage().costUsd()).isEqualTo(cost);
     assertThat(claimed.usage().inputTokens()).isEqualTo(7);
-    assertThat(claimed.calls()).extracting(ToolCallRecord::callId, ToolCallRecord::state).containsExactly(tuple("call-1", "done"));
+    // the one that had started and not finished says so: the resumed turn does not run it blindly again
+    assertThat(claimed.calls()).extracting(ToolCallRecord::callId, ToolCallRecord::state)
+        .containsExactly(tuple("call-1", "done"), tuple("call-2", "started"));
     assertThat(claimed.calls().get(0).result()).isEqualTo(result.toJson());
     assertThat(claimed.calls().get(0).input()).isEqualTo(new JsonObject().put("kind", "checkpoints"));
     assertThat(sessions.get(id).await().state()).isEqualTo("processing");

@@ -19,15 +19,27 @@ final class FunctionTool implements Tool {
 
   private final ToolSpec spec;
   private final BiFunction<JsonObject, ToolContext, Future<ToolResult>> body;
+  private final boolean findsItsEarlierRun;
 
   FunctionTool(ToolSpec spec, BiFunction<JsonObject, ToolContext, Future<ToolResult>> body) {
+    this(spec, body, false);
+  }
+
+  /** @param findsItsEarlierRun a resumed call looks for what its first run started instead of starting it again */
+  FunctionTool(ToolSpec spec, BiFunction<JsonObject, ToolContext, Future<ToolResult>> body, boolean findsItsEarlierRun) {
     this.spec = spec;
     this.body = body;
+    this.findsItsEarlierRun = findsItsEarlierRun;
   }
 
   @Override
   public ToolSpec spec() {
     return spec;
+  }
+
+  @Override
+  public boolean resumesSafely() {
+    return findsItsEarlierRun || Tool.super.resumesSafely();
   }
 
   @Override

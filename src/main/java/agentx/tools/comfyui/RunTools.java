@@ -60,7 +60,7 @@ final class RunTools {
           return wait ? runAndWait(workflow, waitMs, ctx) : queueOnly(workflow, ctx);
         });
       });
-    });
+    }, true); // a resumed call finds its ComfyUI prompt by its derived id instead of queueing it again
   }
 
   private static void refuseWhenInvalid(JsonObject validation) {
