@@ -6,9 +6,9 @@ import io.vertx.core.json.JsonObject;
 /**
  * One page of sessions, messages or turns, as REST shows it: {@code {<items>:[…], total, offset, limit}}.
  * A page of messages also says {@code last_turn_seq}: the {@code seq} of the session's last {@code turn}
- * event of a turn that had started, read before the messages were, so a client that shows these messages and follows the events
- * after it (or after the one before, to show that turn's summary too) misses nothing and replays only
- * the turn in flight, not the session's whole log.
+ * event of a turn that had started, read before the messages were, so a client that shows these
+ * messages and follows the events after it (or after the one before, to show that turn's summary too)
+ * misses nothing and replays only the turn in flight, not the session's whole log.
  */
 public record Page(String itemsName, JsonArray items, long total, int offset, int limit, Long lastTurnSeq) {
   public static final String SESSIONS = "sessions";

@@ -5,7 +5,7 @@ import agentx.protocol.ToolSpec;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 
-/** A tool the runtime offers Claude (and MCP clients): its spec and what a call does. Never throws. */
+/** One tool of the registry. Implementations never throw: failures are {@link ToolResult#error}. */
 public interface Tool {
   ToolSpec spec();
 
