@@ -8,8 +8,8 @@
 // Wire: REST for sessions, messages and the workflow; the SockJS event-bus bridge (the official
 // @vertx/eventbus-bridge-client.js) to follow the session's events (`agentx.events.<id>`, registered
 // with headers {after: <seq>}: on opening a session, from its last turn's end, so only the turn in
-// flight is replayed; after a dropped connection, from the last event applied) and to start and stop turns and answer approvals (`agentx.client.send`, `agentx.client.cancel`,
-// `agentx.client.approve`).
+// flight is replayed; after a dropped connection, from the last event applied) and to start and stop
+// turns and answer approvals (`agentx.client.send`, `agentx.client.cancel`, `agentx.client.approve`).
 //
 // Human approval (tool_approval "ask"): an approval_required event shows a card with the tool's input
 // (editable), a reason and Approve / Deny; the answer's state event (approved / denied / cancelled),
