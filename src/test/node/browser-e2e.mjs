@@ -364,6 +364,35 @@ try {
     assert.equal(await approvalCard(page, 'toolu_stop').getByTestId('approval-approve').count(), 0);
   });
 
+  await scenario('a long session list shows its first 100, and "More sessions" the rest, each once', async (page) => {
+    await page.goto(BASE_URL + '/');
+    const before = await page.evaluate(async () => (await (await fetch('/api/agentx/sessions?limit=1')).json()).total);
+    const made = await page.evaluate(async (n) => {
+      const ids = [];
+      for (let i = 0; i < n; i++) {
+        const r = await fetch('/api/agentx/sessions', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ title: 'E2E bulk ' + i }) });
+        ids.push((await r.json()).session_id);
+      }
+      return ids;
+    }, 101);
+    const total = before + made.length;
+    await page.reload();
+    const items = page.locator('[data-testid=session-item]');
+    await items.first().waitFor();
+    assert.equal(await items.count(), 100, 'the first page');
+    assert.equal(await page.textContent('[data-testid=more-sessions]'), `More sessions (${total - 100})`);
+    await page.click('[data-testid=more-sessions]');
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid=session-item]').length === n, total);
+    assert.equal(await page.isHidden('[data-testid=more-sessions]'), true, 'nothing more to load');
+    const ids = await items.evaluateAll((lis) => lis.map((li) => li.dataset.sessionId));
+    assert.equal(new Set(ids).size, total, 'each session listed once');
+    assert.ok(made.every((id) => ids.includes(id)));
+    await page.evaluate(async (ids) => {
+      for (const id of ids) await fetch('/api/agentx/sessions/' + id, { method: 'DELETE' });
+    }, made);
+  });
+
   await scenario('attach image: another type or a file over 5 MB is refused with a sentence, a PNG shows as a thumbnail (× removes one), goes with the message and stays in the conversation after a reload; a message over the body limit gets the 413 sentence', async (page) => {
     const png = Buffer.from(env('IMAGE_BASE64'), 'base64');
     const attachments = () => page.locator('[data-testid=attachment]');

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { diffWorkflows, placeNewNodes } from '../../main/resources/webroot/comfyui/agentx-panel.js';
 import {
   applyEvent, approvalAnswer, approvalOutcome, attachedImageUrls, attachmentProblem, latestMessages, mediaFiles, mediaKind, mediaUrl,
-  messageContent, resumeAfter, sendFailure, stateText,
+  messageContent, moreSessions, resumeAfter, sendFailure, SESSION_PAGE, stateText,
 } from '../../main/resources/webroot/agentx-common.js';
 
 const wf = () => ({
@@ -207,4 +207,29 @@ test('opening a session: its newest messages, then its events from its last turn
   assert.equal(resumeAfter({ last_turn_seq: 9001 }), 9000, 'the last turn event itself is replayed: its summary shows');
   assert.equal(resumeAfter({ last_turn_seq: 0 }), 0);
   assert.equal(resumeAfter({}), 0, 'a runtime without the field: the whole log, as before');
+});
+
+test('session list: pages of 100, none listed twice, how many remain', async () => {
+  let sessions = Array.from({ length: 250 }, (_, i) => ({ session_id: 's' + i }));
+  const api = async (method, path) => {
+    const url = new URL(path, 'http://x');
+    const limit = Number(url.searchParams.get('limit'));
+    const offset = Number(url.searchParams.get('offset') || 0);
+    return { sessions: sessions.slice(offset, offset + limit), total: sessions.length, offset, limit };
+  };
+  assert.equal(SESSION_PAGE, 100);
+  const first = await moreSessions(api, []);
+  assert.equal(first.sessions.length, 100);
+  assert.equal(first.remaining, 150);
+  const shown = first.sessions.map((s) => s.session_id);
+  // s150 is updated meanwhile and moves to the top: every later one shifts down by one
+  sessions = [sessions[150], ...sessions.filter((s) => s.session_id !== 's150')];
+  const second = await moreSessions(api, shown);
+  assert.equal(second.sessions[0].session_id, 's100', 's99, pushed onto this page, is not listed again');
+  assert.ok(second.sessions.every((s) => !shown.includes(s.session_id)), 'none listed twice');
+  assert.equal(second.remaining, 50);
+  const all = [...shown, ...second.sessions.map((s) => s.session_id)];
+  const third = await moreSessions(api, all);
+  assert.equal(third.remaining, 0);
+  assert.equal(new Set([...all, ...third.sessions.map((s) => s.session_id)]).size, 249, 's150, now at the top, is not listed by this tab until it reloads');
 });

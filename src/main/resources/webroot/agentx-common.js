@@ -34,6 +34,25 @@ export const RUNNING_STATES = new Set(['thinking', 'responding', 'calling_tool',
 /** State events that answer an approval (data.tool_call_id names it; a cancel names none and answers the whole turn). */
 export const ANSWER_STATES = new Set(['approved', 'denied', 'cancelled']);
 
+// --- the session list ----------------------------------------------------------------------------
+
+/** Sessions a page of the list holds (most recently updated first); more are loaded on request. */
+export const SESSION_PAGE = 100;
+
+/**
+ * The next page of the session list after the {@code shown} already listed, without any of them again
+ * (a session updated meanwhile moves to the top and shifts the pages), and how many remain after it.
+ * @param {(method: string, path: string) => Promise<any>} api the page's REST call
+ * @param {string[]} shown the ids listed so far, in order
+ * @returns {Promise<{sessions: any[], remaining: number}>}
+ */
+export async function moreSessions(api, shown) {
+  const page = await api('GET', '/sessions?limit=' + SESSION_PAGE + '&offset=' + shown.length);
+  const known = new Set(shown);
+  const sessions = page.sessions.filter((/** @type {any} */ s) => !known.has(s.session_id));
+  return { sessions, remaining: Math.max(0, page.total - shown.length - page.sessions.length) };
+}
+
 // --- opening a session ---------------------------------------------------------------------------
 
 /**

@@ -21,7 +21,7 @@
 // summary lines, approval answers, attached images, output files, REST) is in agentx-common.js.
 import {
   applyEvent, approvalAnswer, approvalOutcome, ATTACHMENT_TYPES, attachedImageUrls, attachmentProblem, latestMessages, mediaFiles, mediaKind,
-  mediaUrl, messageContent, readBase64, requestJson, resumeAfter, sendFailure, stateText, summaryText,
+  mediaUrl, messageContent, moreSessions, readBase64, requestJson, resumeAfter, sendFailure, stateText, summaryText,
 } from './agentx-common.js';
 
 const API = '/api/agentx';
@@ -31,7 +31,7 @@ const $ = (id) => document.getElementById(id);
 const ui = {
   connection: $('connection'), error: $('error'),
   tokenForm: $('token-form'), tokenInput: $('token-input'),
-  newSessionForm: $('new-session-form'), newSessionTitle: $('new-session-title'), sessionList: $('session-list'),
+  newSessionForm: $('new-session-form'), newSessionTitle: $('new-session-title'), sessionList: $('session-list'), moreSessions: $('more-sessions'),
   title: $('session-title'), state: $('state'), conversation: $('conversation'), draft: $('draft'),
   summary: $('turn-summary'), composer: $('composer'), input: $('message-input'), send: $('send'), stop: $('stop'),
   attach: $('attach'), attachInput: $('attach-input'), attachments: $('attachments'), workflow: $('workflow'),
@@ -67,10 +67,25 @@ function askForToken() {
 
 // --- sessions -------------------------------------------------------------------------------
 
-async function loadSessions() {
-  const page = await api('GET', '/sessions?limit=100');
-  ui.sessionList.replaceChildren(...page.sessions.map(sessionItem));
-  return page.sessions;
+/** The first page of the session list (most recently updated first), replacing the list once it has come. */
+function loadSessions() {
+  return listSessions(true);
+}
+
+/** The next page, appended ("More sessions"). */
+function showMoreSessions() {
+  return listSessions(false);
+}
+
+async function listSessions(fromStart) {
+  const shown = fromStart ? [] : [...ui.sessionList.children].map((li) => li.dataset.sessionId);
+  const { sessions, remaining } = await moreSessions(api, shown);
+  const items = sessions.map(sessionItem);
+  if (fromStart) ui.sessionList.replaceChildren(...items);
+  else ui.sessionList.append(...items);
+  ui.moreSessions.hidden = remaining === 0;
+  ui.moreSessions.textContent = `More sessions (${remaining})`;
+  return sessions;
 }
 
 function sessionItem(s) {
@@ -648,6 +663,7 @@ ui.input.addEventListener('paste', (e) => {
   e.preventDefault();
   addAttachments(files).catch((err) => showError(err.message));
 });
+ui.moreSessions.addEventListener('click', () => showMoreSessions().catch((e) => showError(e.message)));
 ui.newSessionForm.addEventListener('submit', (e) => {
   e.preventDefault();
   const title = ui.newSessionTitle.value.trim();

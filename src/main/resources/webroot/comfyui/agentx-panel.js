@@ -36,7 +36,7 @@
 // images, output files, REST), served by the runtime beside this folder.
 import {
   applyEvent, approvalAnswer, approvalOutcome, ATTACHMENT_TYPES, attachedImageUrls, attachmentProblem, latestMessages, mediaFiles, mediaKind,
-  mediaUrl, messageContent, readBase64, requestJson, resumeAfter, sendFailure, stateText, summaryText,
+  mediaUrl, messageContent, moreSessions, readBase64, requestJson, resumeAfter, sendFailure, stateText, summaryText,
 } from '../agentx-common.js';
 
 /** Browser libraries the runtime serves (WebJars, and the bridge client the build fetched from npm). */
@@ -351,6 +351,8 @@ class Panel {
     this.error.hidden = true;
     this.sessionSelect = el('select', { 'aria-label': 'Session', 'data-testid': 'agentx-session-select' });
     this.newSession = el('button', { type: 'button', class: 'agentx-button', text: 'New session' });
+    this.moreSessions = el('button', { type: 'button', class: 'agentx-button', 'data-testid': 'agentx-more-sessions', text: 'More' });
+    this.moreSessions.hidden = true;
     this.title = el('h3', { class: 'agentx-title', 'data-testid': 'agentx-session-title', text: 'No session' });
     this.state = el('div', { class: 'agentx-state', role: 'status', 'aria-live': 'polite', 'data-testid': 'agentx-state', 'data-state': 'idle', text: 'idle' });
     this.progress = el('progress', { class: 'agentx-progress', 'aria-label': 'ComfyUI progress' });
@@ -378,7 +380,7 @@ class Panel {
     this.root.append(
       el('header', { class: 'agentx-head' }, [el('h2', { text: 'AgentX' }), this.connection]),
       this.error,
-      el('div', { class: 'agentx-sessions' }, [this.sessionSelect, this.newSession]),
+      el('div', { class: 'agentx-sessions' }, [this.sessionSelect, this.moreSessions, this.newSession]),
       this.title, this.state, this.progress, this.conversation, this.draft, this.summary, this.form);
 
     /** The selected session and what this panel has applied of it. */
@@ -412,6 +414,7 @@ class Panel {
       this.addAttachments(files).catch((err) => this.showError(err.message));
     });
     this.newSession.addEventListener('click', () => this.createSession().catch((err) => this.showError(err.message)));
+    this.moreSessions.addEventListener('click', () => this.showMoreSessions().catch((err) => this.showError(err.message)));
     this.sessionSelect.addEventListener('change', () => this.select(this.sessionSelect.value).catch((err) => this.showError(err.message)));
   }
 
@@ -485,11 +488,25 @@ class Panel {
     this.stop.disabled = !running;
   }
 
-  async loadSessions() {
-    const page = await api('GET', '/sessions?limit=100');
-    /** @type {any[]} */
-    const sessions = page.sessions;
-    this.sessionSelect.replaceChildren(...sessions.map((s) => el('option', { value: s.session_id, text: s.title || 'Untitled ' + s.session_id.slice(0, 8) })));
+  /** The first page of the session list (most recently updated first), replacing the list once it has come. */
+  loadSessions() {
+    return this.listSessions(true);
+  }
+
+  /** The next page, appended ("More"). */
+  showMoreSessions() {
+    return this.listSessions(false);
+  }
+
+  /** @param {boolean} fromStart */
+  async listSessions(fromStart) {
+    const shown = fromStart ? [] : [...this.sessionSelect.options].map((o) => o.value);
+    const { sessions, remaining } = await moreSessions(api, shown);
+    const options = sessions.map((/** @type {any} */ s) => el('option', { value: s.session_id, text: s.title || 'Untitled ' + s.session_id.slice(0, 8) }));
+    if (fromStart) this.sessionSelect.replaceChildren(...options);
+    else this.sessionSelect.append(...options);
+    this.moreSessions.hidden = remaining === 0;
+    this.moreSessions.title = `${remaining} older session${remaining === 1 ? '' : 's'}`;
     if (this.current) this.sessionSelect.value = this.current.id;
     return sessions;
   }

@@ -166,7 +166,7 @@ class BrowserE2ETest {
 
     assertThat(finished).as("browser-e2e.mjs finished within 90 s:\n" + output).isTrue();
     assertThat(node.exitValue()).as(output).isZero();
-    assertThat(output).contains("12 scenarios passed").contains("screenshot: " + SCREENSHOT);
+    assertThat(output).contains("13 scenarios passed").contains("screenshot: " + SCREENSHOT);
     assertThat(SCREENSHOT).isNotEmptyFile();
     assertThat(APPROVAL_SCREENSHOT).isNotEmptyFile();
     System.out.println("Browser screenshots: " + SCREENSHOT + ", " + APPROVAL_SCREENSHOT);

@@ -50,6 +50,6 @@ class ComfyExtensionTypecheckTest {
     assertThat(node.waitFor(60, TimeUnit.SECONDS)).isTrue();
     System.out.println(output);
     assertThat(node.exitValue()).as(output).isZero();
-    assertThat(output).contains("pass 18").contains("fail 0");
+    assertThat(output).contains("pass 19").contains("fail 0");
   }
 }
