@@ -1,11 +1,11 @@
 // @ts-check
 // What the chat page (app.js) and the ComfyUI panel (comfyui/agentx-panel.js) do the same way, in one
-// place: opening a session (its latest messages, then its events after its last turn's end), how its
-// events are applied (each once, in seq order, and what each type changes), the
-// texts of a turn's state and summary, the answer an approval card sends and the sentence its outcome
-// shows, attached images (what may be attached, the content blocks a message sends, the stored images
-// shown back), the output files a tool result names, and a REST call. No DOM is built here: each page
-// keeps its own markup and wire (the page a WebSocket, the panel the event-bus bridge).
+// place: the session list's pages, opening a session (its latest messages, then its events after its
+// last turn's end), how its events are applied (each once, in seq order, and what each type changes),
+// the texts of a turn's state and summary, the answer an approval card sends and the sentence its
+// outcome shows, attached images (what may be attached, the content blocks a message sends, the stored
+// images shown back), the output files a tool result names, and a REST call. No DOM is built here: each
+// page keeps its own markup and wire (the page a WebSocket, the panel the event-bus bridge).
 //
 // Served by the runtime at /agentx-common.js, revalidated on every load like the two pages importing it,
 // so a new jar's pages never meet an old copy of this module.
