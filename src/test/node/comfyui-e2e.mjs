@@ -16,7 +16,7 @@ const env = (name, fallback) => {
 const COMFY_URL = env('COMFY_URL');
 const RUNTIME_URL = env('RUNTIME_URL');
 const TIMEOUT = 20_000;
-const wanted = new Set(env('SCENARIOS', 'tab,send,canvas-apply,stop,reload,add-node,attach,image,approve,deny').split(',').map((s) => s.trim()));
+const wanted = new Set(env('SCENARIOS', 'tab,send,canvas-apply,stop,reload,add-node,attach,image,approve,deny,older').split(',').map((s) => s.trim()));
 
 const browser = await chromium.launch({ executablePath: env('CHROMIUM', '/usr/bin/chromium'), args: ['--no-sandbox'] });
 const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
@@ -338,6 +338,33 @@ try {
     assert.equal(await card.getByTestId('agentx-approval-outcome').textContent(), 'Denied: ' + env('DENY_REASON'));
     await turnEnded('completed');
     assert.ok((await assistantTexts()).includes(env('ANSWER_DENIED')));
+  });
+
+  await scenario('older', 'the list shows 100 sessions and "More" the rest; a reload comes back to a session older than the first 100', async () => {
+    await openComfyUi();
+    const select = page.getByTestId('agentx-session-select');
+    const id = await select.inputValue();
+    const title = await panel().getByTestId('agentx-session-title').textContent();
+    const made = [];
+    for (let i = 0; i < 101; i++) {
+      const r = await api('/sessions', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ title: 'bulk ' + i }) });
+      assert.equal(r.status, 201);
+      made.push(r.body.session_id);
+    }
+    await openComfyUi();
+    await page.waitForFunction(() => document.querySelector('[data-testid=agentx-connection]')?.textContent === 'live');
+    assert.equal(await select.inputValue(), id, 'the session this panel had open, now older than the first 100');
+    assert.equal(await panel().getByTestId('agentx-session-title').textContent(), title);
+    assert.equal(await select.locator('option').count(), 101, 'the first 100 and the one opened');
+    const more = panel().getByTestId('agentx-more-sessions');
+    await more.click();
+    const total = (await api('/sessions?limit=1')).body.total;
+    await page.waitForFunction((n) => document.querySelector('[data-testid=agentx-session-select]').options.length === n, total);
+    const values = await select.locator('option').evaluateAll((os) => os.map((o) => o.value));
+    assert.equal(new Set(values).size, total, 'each session listed once');
+    assert.equal(await more.isHidden(), true);
+    for (const made1 of made) await api('/sessions/' + made1, { method: 'DELETE' });
+    await openComfyUi();
   });
 
   const shot = env('SCREENSHOT', 'comfyui-panel.png');

@@ -232,4 +232,9 @@ test('session list: pages of 100, none listed twice, how many remain', async () 
   const third = await moreSessions(api, all);
   assert.equal(third.remaining, 0);
   assert.equal(new Set([...all, ...third.sessions.map((s) => s.session_id)]).size, 249, 's150, now at the top, is not listed by this tab until it reloads');
+  // a session opened by its id sits in the list outside the pages: not counted in the offset, not listed twice
+  const withOpened = await moreSessions(api, all, [...all, 's249']);
+  assert.ok(!withOpened.sessions.some((s) => s.session_id === 's249'));
+  assert.equal(withOpened.sessions[0].session_id, 's200', 'the offset counts the pages only (s199 was listed already)');
+  assert.equal(withOpened.sessions.length, 49);
 });

@@ -43,12 +43,14 @@ export const SESSION_PAGE = 100;
  * The next page of the session list after the {@code shown} already listed, without any of them again
  * (a session updated meanwhile moves to the top and shifts the pages), and how many remain after it.
  * @param {(method: string, path: string) => Promise<any>} api the page's REST call
- * @param {string[]} shown the ids listed so far, in order
+ * @param {string[]} shown the ids of the pages listed so far, in order
+ * @param {string[]} [listed] every id listed, when the list also holds sessions from outside its pages
+ *     (one opened by its id)
  * @returns {Promise<{sessions: any[], remaining: number}>}
  */
-export async function moreSessions(api, shown) {
+export async function moreSessions(api, shown, listed = shown) {
   const page = await api('GET', '/sessions?limit=' + SESSION_PAGE + '&offset=' + shown.length);
-  const known = new Set(shown);
+  const known = new Set(listed);
   const sessions = page.sessions.filter((/** @type {any} */ s) => !known.has(s.session_id));
   return { sessions, remaining: Math.max(0, page.total - shown.length - page.sessions.length) };
 }

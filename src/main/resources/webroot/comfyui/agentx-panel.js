@@ -427,6 +427,11 @@ class Panel {
     try {
       const sessions = await this.loadSessions();
       const wanted = localStorage.getItem(SESSION_KEY);
+      if (wanted && !sessions.some((s) => s.session_id === wanted)) {
+        // older than the list's first page: opened all the same, unless it was deleted meanwhile
+        const opened = await this.select(wanted).then(() => true, () => false);
+        if (opened) return;
+      }
       const id = sessions.some((s) => s.session_id === wanted) ? wanted : sessions[0]?.session_id;
       if (id) await this.select(id);
     } catch (e) {
@@ -500,11 +505,12 @@ class Panel {
 
   /** @param {boolean} fromStart */
   async listSessions(fromStart) {
-    const shown = fromStart ? [] : [...this.sessionSelect.options].map((o) => o.value);
-    const { sessions, remaining } = await moreSessions(api, shown);
-    const options = sessions.map((/** @type {any} */ s) => el('option', { value: s.session_id, text: s.title || 'Untitled ' + s.session_id.slice(0, 8) }));
-    if (fromStart) this.sessionSelect.replaceChildren(...options);
-    else this.sessionSelect.append(...options);
+    const options = [...this.sessionSelect.options];
+    const shown = fromStart ? [] : options.filter((o) => !o.dataset.opened).map((o) => o.value);
+    const { sessions, remaining } = await moreSessions(api, shown, fromStart ? [] : options.map((o) => o.value));
+    const added = sessions.map((/** @type {any} */ s) => el('option', { value: s.session_id, text: s.title || 'Untitled ' + s.session_id.slice(0, 8) }));
+    if (fromStart) this.sessionSelect.replaceChildren(...added);
+    else this.sessionSelect.append(...added);
     this.moreSessions.hidden = remaining === 0;
     this.moreSessions.title = `${remaining} older session${remaining === 1 ? '' : 's'}`;
     if (this.current) this.sessionSelect.value = this.current.id;
@@ -544,6 +550,11 @@ class Panel {
     ]);
     if (this.current !== s) return;
     this.title.textContent = info.title || 'Untitled ' + id.slice(0, 8);
+    if (![...this.sessionSelect.options].some((o) => o.value === id)) {
+      // a session from beyond the pages listed: on top, marked so the pages' offsets leave it out
+      this.sessionSelect.prepend(el('option', { value: id, text: this.title.textContent, 'data-opened': 'true' }));
+      this.sessionSelect.value = id;
+    }
     this.conversation.replaceChildren();
     this.clearDraft();
     this.summary.textContent = '';

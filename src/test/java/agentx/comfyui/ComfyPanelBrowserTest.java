@@ -60,7 +60,8 @@ class ComfyPanelBrowserTest {
   static final String ANSWER_DENIED = "All right, I did not run it.";
   static final String DENY_REASON = "wait until the render farm is free";
 
-  static final List<String> SCENARIOS = List.of("tab", "send", "canvas-apply", "stop", "reload", "add-node", "attach", "image", "approve", "deny");
+  static final List<String> SCENARIOS = List.of("tab", "send", "canvas-apply", "stop", "reload", "add-node", "attach", "image", "approve", "deny",
+      "older");
 
   @TempDir Path dir;
   @TempDir Path comfyDir;
