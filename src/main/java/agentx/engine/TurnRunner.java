@@ -513,12 +513,12 @@ final class TurnRunner {
       } else if (ToolCallRecord.DENIED.equals(state)) {
         results.put(id, ToolResult.error("The user declined this call of " + name
             + (stored.reason() == null || stored.reason().isBlank() ? "." : ": " + stored.reason())));
-      } else if (ToolCallRecord.APPROVED.equals(state)) {
+      } else if (ToolCallRecord.APPROVED.equals(state) || ToolCallRecord.STARTED.equals(state)) {
         toRun.add(stored.editedInput() == null ? use : use.copy().put("input", stored.editedInput()));
-      } else if (ToolCallRecord.STARTED.equals(state)) {
-        // it ran when this turn's engine stopped: its tool runs it again only if that is safe (Tool.resumesSafely)
-        toRun.add(stored.editedInput() == null ? use : use.copy().put("input", stored.editedInput()));
-        startedBefore.add(id);
+        if (ToolCallRecord.STARTED.equals(state)) {
+          // it ran when this turn's engine stopped: its tool runs it again only if that is safe (Tool.resumesSafely)
+          startedBefore.add(id);
+        }
       } else {
         ToolApproval.Policy policy = settings.approval().policyFor(name);
         if (policy == ToolApproval.Policy.DENY) {

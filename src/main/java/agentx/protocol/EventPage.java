@@ -2,15 +2,15 @@ package agentx.protocol;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.util.Arrays;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
  * A page of the event log: the envelopes as stored (their JSON text, with their {@code seq}) and the
  * {@code seq} to ask after for the next page. The texts are never parsed on their way from the store to
- * a client, as a live event's are not: on the bus they travel joined by {@code '\n'} (an encoded
- * envelope is one line: encoders escape newlines), REST writes them into {@code {events, next_after}}
- * as they are, and a replaying socket sends each as its frame.
+ * a client, as a live event's are not: on the bus they travel as a live publication's do
+ * ({@link SessionEvent#joined}), REST writes them into {@code {events, next_after}} as they are, and a
+ * replaying socket sends each as its frame.
  */
 public record EventPage(List<String> envelopes, long nextAfter) {
   public EventPage {
@@ -18,12 +18,16 @@ public record EventPage(List<String> envelopes, long nextAfter) {
   }
 
   public JsonObject toJson() {
-    return new JsonObject().put("envelopes", String.join("\n", envelopes)).put("next_after", nextAfter);
+    return new JsonObject().put("envelopes", SessionEvent.joined(envelopes)).put("next_after", nextAfter);
   }
 
   public static EventPage fromJson(JsonObject json) {
     String text = json.getString("envelopes", "");
-    return new EventPage(text.isEmpty() ? List.of() : Arrays.asList(text.split("\n")), json.getLong("next_after", 0L));
+    List<String> envelopes = new ArrayList<>();
+    if (!text.isEmpty()) {
+      SessionEvent.eachLine(text, envelopes::add);
+    }
+    return new EventPage(envelopes, json.getLong("next_after", 0L));
   }
 
   /** The page as REST shows it, {@code {"events":[…],"next_after":n}}, each envelope's text as stored. */

@@ -70,19 +70,29 @@ public final class SessionEvent {
     if (jsons.size() == 1) {
       publish(vertx, sessionId, jsons.get(0));
     } else if (!jsons.isEmpty()) {
-      vertx.eventBus().publish(Addresses.sessionEvents(sessionId), String.join("\n", jsons));
+      vertx.eventBus().publish(Addresses.sessionEvents(sessionId), joined(jsons));
     }
+  }
+
+  /** Stored envelopes as one text on the bus: joined by {@code '\n'} (an encoded envelope is one line). Read back with {@link #eachLine}. */
+  public static String joined(List<String> jsons) {
+    return String.join("\n", jsons);
+  }
+
+  /** Each envelope a {@link #joined} text holds, in order (one for a single envelope's text). */
+  public static void eachLine(String text, Consumer<String> handler) {
+    int from = 0;
+    for (int newline = text.indexOf('\n'); newline >= 0; newline = text.indexOf('\n', from)) {
+      handler.accept(text.substring(from, newline));
+      from = newline + 1;
+    }
+    handler.accept(from == 0 ? text : text.substring(from));
   }
 
   /** Each event a message on a session's address holds, in order: one, several (lines of text), or none for a body that is not an event. */
   public static void each(Object body, Consumer<SessionEvent> handler) {
     if (body instanceof String text) {
-      int from = 0;
-      for (int newline = text.indexOf('\n'); newline >= 0; newline = text.indexOf('\n', from)) {
-        handler.accept(of(text.substring(from, newline)));
-        from = newline + 1;
-      }
-      handler.accept(from == 0 ? of(text) : of(text.substring(from)));
+      eachLine(text, line -> handler.accept(of(line)));
       return;
     }
     SessionEvent event = fromBody(body);

@@ -18,6 +18,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -55,23 +56,27 @@ final class ToolCallRepository {
     return db.write(conn -> {
       Future<Void> chain = Future.succeededFuture();
       for (ToolCallRecord call : calls) {
-        chain = chain.compose(v -> conn.preparedQuery(Sql.TOOL_CALL_STARTED).execute(Params.of(call.turnId(), call.callId()))
-            .compose(updated -> updated.rowCount() > 0 ? Future.<Void>succeededFuture()
-                : conn.preparedQuery(Sql.INSERT_TOOL_CALL).execute(Params.of(call.sessionId(), call.turnId(), call.callId(),
-                    call.toolName(), call.input().encode(), ToolCallRecord.STARTED, null, null, null, now, null)).mapEmpty()));
+        chain = chain.compose(v -> updateElseInsert(conn, Sql.TOOL_CALL_STARTED, Params.of(call.turnId(), call.callId()), call,
+            ToolCallRecord.STARTED, null, now));
       }
       return chain;
     });
   }
 
-  /** Records a finished call (a row asked for approval before becomes done; otherwise a new row). */
+  /** Records a finished call (a row asked for approval, or started, before becomes done; otherwise a new row). */
   Future<Void> done(ToolCallRecord call) {
     String now = Times.now();
     String result = call.result() == null ? null : call.result().encode();
-    return db.write(conn -> conn.preparedQuery(Sql.TOOL_CALL_DONE).execute(Params.of(result, now, call.turnId(), call.callId()))
-        .compose(updated -> updated.rowCount() > 0 ? Future.succeededFuture()
-            : conn.preparedQuery(Sql.INSERT_TOOL_CALL).execute(Params.of(call.sessionId(), call.turnId(), call.callId(),
-                call.toolName(), call.input().encode(), ToolCallRecord.DONE, result, null, null, now, null)).mapEmpty()));
+    return db.write(conn -> updateElseInsert(conn, Sql.TOOL_CALL_DONE, Params.of(result, now, call.turnId(), call.callId()), call,
+        ToolCallRecord.DONE, result, now));
+  }
+
+  /** Moves the call's row on with {@code update}; a call without a row yet gets one, in {@code state}. */
+  private static Future<Void> updateElseInsert(SqlConnection conn, String update, Tuple updateParams, ToolCallRecord call, String state,
+      String result, String now) {
+    return conn.preparedQuery(update).execute(updateParams).compose(updated -> updated.rowCount() > 0 ? Future.<Void>succeededFuture()
+        : conn.preparedQuery(Sql.INSERT_TOOL_CALL).execute(Params.of(call.sessionId(), call.turnId(), call.callId(),
+            call.toolName(), call.input().encode(), state, result, null, null, now, null)).mapEmpty());
   }
 
   /** Stops a running turn to wait for the given approvals: rows, turn, session state and events in one transaction. */
