@@ -29,10 +29,10 @@
  */
 
 /** State events while a turn runs (Stop is enabled). */
-export const RUNNING_STATES = new Set(['thinking', 'responding', 'calling_tool', 'tool_result', 'retrying',
+const RUNNING_STATES = new Set(['thinking', 'responding', 'calling_tool', 'tool_result', 'retrying',
   'awaiting_approval', 'approved', 'denied', 'resumed']);
 /** State events that answer an approval (data.tool_call_id names it; a cancel names none and answers the whole turn). */
-export const ANSWER_STATES = new Set(['approved', 'denied', 'cancelled']);
+const ANSWER_STATES = new Set(['approved', 'denied', 'cancelled']);
 
 // --- the session list ----------------------------------------------------------------------------
 
@@ -220,9 +220,9 @@ export function approvalOutcome(state, p) {
 /** The image types the Messages API takes. */
 export const ATTACHMENT_TYPES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'];
 /** The Messages API's limit for one image (decoded); the runtime refuses more. */
-export const MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024;
+const MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024;
 /** A message is at most 20 content blocks: the text and up to 19 images. */
-export const MAX_ATTACHMENTS = 19;
+const MAX_ATTACHMENTS = 19;
 
 /**
  * Why a file cannot be attached, as a sentence for the user, or null when it can.
