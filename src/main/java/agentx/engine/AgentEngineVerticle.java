@@ -204,7 +204,7 @@ public class AgentEngineVerticle extends VerticleBase {
     String given = request.turnId();
     String turnId = given != null && given.matches("[0-9a-f-]{36}") ? given : UUID.randomUUID().toString();
     String sessionId = request.sessionId();
-    boolean reject = "reject".equalsIgnoreCase(config.string(AgentXConfig.BUSY_POLICY));
+    boolean reject = rejectsWhenBusy();
     long turnTimeoutMs = config.integer(AgentXConfig.TURN_TIMEOUT) * 1000L;
 
     store.session(sessionId)
@@ -217,7 +217,8 @@ public class AgentEngineVerticle extends VerticleBase {
           return acquire(sessionId, REJECT_LOCK_WAIT_MS, reject).transform(quick -> {
             if (quick.succeeded()) {
               TurnRunner runner = runLocked(quick.result(), newRunner(session, request, turnId), turnTimeoutMs, null);
-              runner.started().onComplete(v -> message.reply(new TurnAccepted(sessionId, turnId, TurnAccepted.RUNNING).toJson()));
+              runner.started().onComplete(state -> message.reply(new TurnAccepted(sessionId, turnId,
+                  state.succeeded() ? state.result() : TurnAccepted.RUNNING).toJson()));
               return Future.succeededFuture();
             }
             if (reject) {
@@ -250,7 +251,18 @@ public class AgentEngineVerticle extends VerticleBase {
   private TurnRunner newRunner(Session session, StartTurn request, String turnId) {
     TurnSettings settings = TurnSettings.resolve(config, catalog, session.config(), request.system());
     return new TurnRunner(client, counter, store, tools, pricing, settings, session.sessionId(), turnId,
-        request.content(), request.blocks(), request.system(), nodeId, session.usage().costUsd(), Metrics.of(vertx));
+        request.content(), request.blocks(), request.system(), nodeId, session.usage().costUsd(), Metrics.of(vertx))
+        .whenBusy(!rejectsWhenBusy(), this::runsHere);
+  }
+
+  /** {@code AGENTX_BUSY_POLICY=reject}: a message to a session with a running turn is refused instead of waiting. */
+  private boolean rejectsWhenBusy() {
+    return "reject".equalsIgnoreCase(config.string(AgentXConfig.BUSY_POLICY));
+  }
+
+  /** Whether this engine runs the turn: one the store has running on this node that is not here lost its close. */
+  private boolean runsHere(String turnId) {
+    return running.keySet().stream().anyMatch(r -> r.turnId().equals(turnId));
   }
 
   /** Runs one turn holding the session's lock; releases it whatever happens. {@code reply} is null when nobody waits. */

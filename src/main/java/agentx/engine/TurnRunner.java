@@ -14,6 +14,7 @@ import agentx.events.ToolApproval;
 import agentx.protocol.AppendMessage;
 import agentx.protocol.AssistantReply;
 import agentx.protocol.BeginTurn;
+import agentx.protocol.BusyTurn;
 import agentx.protocol.QueuedTurn;
 import agentx.protocol.FinishTurn;
 import agentx.protocol.HistoryEntry;
@@ -31,6 +32,7 @@ import agentx.protocol.TurnSummary;
 import agentx.protocol.TurnUsageSoFar;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
@@ -42,6 +44,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -92,7 +95,8 @@ final class TurnRunner {
   private final String systemOfRequest;
   /** Tool calls of the turn made before it was resumed (their details are in the stored messages). */
   private long earlierToolCalls;
-  private final Promise<Void> started = Promise.promise();
+  /** Completes with {@link TurnAccepted#RUNNING} once the turn is stored as running, or {@link TurnAccepted#QUEUED} when it waits first. */
+  private final Promise<String> started = Promise.promise();
   private List<JsonObject> conversation = List.of();
 
   private final JsonArray toolCalls = new JsonArray();
@@ -108,6 +112,14 @@ final class TurnRunner {
   private boolean finished;
   /** The turn was recorded as queued behind the session's running one; its start takes over that row. */
   private boolean queued;
+  /** Whether the turn waits when the store finds another turn of the session running, or is refused at once. */
+  private boolean waitsWhenBusy = true;
+  /** Whether this engine runs the turn with the given id (its own turns the store has running may have lost their close). */
+  private Predicate<String> runsHere = turnId -> true;
+  /** The turn this runner closed as abandoned before starting, so it never does it twice. */
+  private String abandoned;
+  /** While the start waits for another running turn of the session: completed early by {@link #stop}. */
+  private Promise<Void> busyWait;
 
   /** @param requestSystem the message's own {@code system} (kept with the turn, for resuming it), or null */
   TurnRunner(AnthropicClient client, TokenCounter counter, StoreClient store, ToolsClient toolsClient, Pricing pricing,
@@ -120,6 +132,19 @@ final class TurnRunner {
   /** Marks the turn as one the store recorded as queued ({@link agentx.protocol.QueuedTurn}); before {@link #run()}. */
   TurnRunner queued() {
     this.queued = true;
+    return this;
+  }
+
+  /**
+   * What the start does when the store finds another turn of the session running although this
+   * engine holds the session's lock: the lock in a cluster can be granted twice for a moment (README,
+   * Known limits). Such a turn waits, stored as queued, and starts once the other has ended ({@code
+   * wait}: the busy policy is to queue), or is refused. A turn of this engine node that {@code
+   * runsHere} does not know is one whose end the store failed to record: it is closed, and this one starts.
+   */
+  TurnRunner whenBusy(boolean wait, Predicate<String> runsHere) {
+    this.waitsWhenBusy = wait;
+    this.runsHere = runsHere;
     return this;
   }
 
@@ -192,7 +217,7 @@ final class TurnRunner {
         .compose(userBlocks -> {
           userMessage[0] = message(userMessageId, "user", content, userBlocks, new JsonArray(), 0, 0, null, null);
           // the user's message and the turn are stored together: a crash cannot leave one without the other
-          return store.beginTurn(new BeginTurn(turnId, sessionId, engineNode, userMessage[0], systemOfRequest, queued))
+          return begin(userMessage[0], BUSY_RETRY_MIN_MS)
               .recover(refused -> {
                 // no turn was stored (the session waits for an approval, or the store is down): nothing to close
                 finished = true;
@@ -206,7 +231,7 @@ final class TurnRunner {
                 return Future.failedFuture(refused);
               });
         })
-        .onComplete(begun -> started.tryComplete())
+        .onComplete(begun -> started.tryComplete(TurnAccepted.RUNNING))
         .compose(v -> {
           StoredMessage userMessage1 = userMessage[0];
           events.emit(Events.MESSAGE, userMessage1.eventData());
@@ -218,6 +243,55 @@ final class TurnRunner {
     return outcome.future();
   }
 
+  private static final long BUSY_RETRY_MIN_MS = 100;
+  private static final long BUSY_RETRY_MAX_MS = 2_000;
+
+  /**
+   * Stores the user's message and the running turn; while the store finds another turn of the
+   * session running (see {@link #whenBusy}), waits as a queued turn and tries again, every
+   * {@code retryMs} doubled up to 2 s, until it starts, is stopped (cancel, the turn's timeout), or fails.
+   */
+  private Future<Void> begin(StoredMessage user, long retryMs) {
+    return store.beginTurn(new BeginTurn(turnId, sessionId, engineNode, user, systemOfRequest, queued)).recover(refused -> {
+      BusyTurn other = BusyTurn.of(refused);
+      if (other == null || stopping) {
+        return Future.failedFuture(refused);
+      }
+      if (engineNode.equals(other.engineNode()) && !runsHere.test(other.turnId()) && !other.turnId().equals(abandoned)) {
+        abandoned = other.turnId();
+        log.warn("Turn {} of session {} is still running in the store, but not on this engine (its end could not be recorded): closing it",
+            other.turnId(), sessionId);
+        return store.abandonTurn(other).compose(v -> begin(user, retryMs));
+      }
+      if (!waitsWhenBusy) {
+        return Future.failedFuture(refused);
+      }
+      if (retryMs == BUSY_RETRY_MIN_MS) {
+        log.info("Turn {} of session {} waits: turn {} of the session is running on engine node {}", turnId, sessionId, other.turnId(),
+            other.engineNode());
+      }
+      Future<Void> recorded = queued ? Future.succeededFuture() : store.queueTurn(QueuedTurn.accepted(sessionId, turnId, engineNode))
+          .onSuccess(v -> {
+            queued = true;
+            started.tryComplete(TurnAccepted.QUEUED);
+          });
+      return recorded.compose(v -> {
+        Vertx vertx = Vertx.currentContext().owner();
+        Promise<Void> wake = Promise.promise();
+        busyWait = wake;
+        long timer = vertx.setTimer(retryMs, t -> wake.tryComplete());
+        return wake.future().onComplete(w -> vertx.cancelTimer(timer));
+      }).compose(v -> {
+        busyWait = null;
+        if (stopping) {
+          return Future.failedFuture(stopFailure != null ? stopFailure : new AgentXException(ErrorCode.SESSION_BUSY,
+              "The turn was cancelled before it started: another turn of this session was running."));
+        }
+        return begin(user, Math.min(retryMs * 2, BUSY_RETRY_MAX_MS));
+      });
+    });
+  }
+
   /**
    * Carries a turn on from the store: the history holds its messages so far. Where it stopped
    * decides what comes next: after a Claude answer that asked for tools, that round (stored results
@@ -226,7 +300,7 @@ final class TurnRunner {
    * streamed before it is superseded).
    */
   private Future<TurnOutcome> carryOn() {
-    started.tryComplete();
+    started.tryComplete(TurnAccepted.RUNNING);
     usage.seed(resume.usage());
     earlierToolCalls = resume.usage().toolCalls();
     resume.calls().forEach(c -> storedCalls.put(c.callId(), c));
@@ -278,8 +352,12 @@ final class TurnRunner {
     return turnId;
   }
 
-  /** Completes once the turn is recorded as running in the store (or could not be): {@code GET /turns/{id}} then finds it. */
-  Future<Void> started() {
+  /**
+   * Completes once the turn is recorded in the store (or could not be): {@link TurnAccepted#RUNNING}, or
+   * {@link TurnAccepted#QUEUED} when it waits for another running turn of the session first; {@code
+   * GET /turns/{id}} then finds it.
+   */
+  Future<String> started() {
     return started.future();
   }
 
@@ -308,6 +386,9 @@ final class TurnRunner {
     }
     stopping = true;
     stopFailure = reason;
+    if (busyWait != null) {
+      busyWait.tryComplete();
+    }
     if (currentCall != null) {
       currentCall.cancel();
     }

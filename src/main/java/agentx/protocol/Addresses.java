@@ -17,7 +17,17 @@ public final class Addresses {
   public static final String STORE_MESSAGE_APPEND = "agentx.store.message.append";
   public static final String STORE_MESSAGE_LIST = "agentx.store.message.list";
   public static final String STORE_HISTORY = "agentx.store.history";
+  /**
+   * {@link BeginTurn}: the user's message and the running turn, stored together. Refused SESSION_BUSY
+   * while another turn of the session is running (its {@link BusyTurn} in the details), waits for
+   * approvals or to be resumed.
+   */
   public static final String STORE_TURN_BEGIN = "agentx.store.turn.begin";
+  /**
+   * {@link BusyTurn}: a turn its engine node no longer runs although the store has it running (the
+   * store failed when its end was to be recorded), closed as failed with its closing events.
+   */
+  public static final String STORE_TURN_ABANDON = "agentx.store.turn.abandon";
   public static final String STORE_TURN_FINISH = "agentx.store.turn.finish";
   /** {@link QueuedTurn}: a turn accepted behind the running one, recorded before the client is told. */
   public static final String STORE_TURN_QUEUE = "agentx.store.turn.queue";

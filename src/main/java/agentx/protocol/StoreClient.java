@@ -55,6 +55,11 @@ public final class StoreClient {
     return Bus.request(vertx, Addresses.STORE_TURN_BEGIN, request.toJson()).mapEmpty();
   }
 
+  /** Closes a turn of the engine's own that the store still has running, as failed (see {@link Addresses#STORE_TURN_ABANDON}). */
+  public Future<Void> abandonTurn(BusyTurn turn) {
+    return Bus.request(vertx, Addresses.STORE_TURN_ABANDON, turn.toJson()).mapEmpty();
+  }
+
   /** Records a turn accepted behind the session's running one (status {@code queued}). */
   public Future<Void> queueTurn(QueuedTurn turn) {
     return Bus.request(vertx, Addresses.STORE_TURN_QUEUE, turn.toJson()).mapEmpty();

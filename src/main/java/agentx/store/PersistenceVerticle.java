@@ -12,6 +12,7 @@ import agentx.protocol.ParkTurn;
 import agentx.protocol.ResumableTurn;
 import agentx.protocol.ToolCallRecord;
 import agentx.protocol.BeginTurn;
+import agentx.protocol.BusyTurn;
 import agentx.protocol.CreateSession;
 import agentx.protocol.EventQuery;
 import agentx.protocol.FinishTurn;
@@ -109,6 +110,7 @@ public class PersistenceVerticle extends VerticleBase {
     serve(Addresses.STORE_MESSAGE_LIST, b -> sessions.listMessages(PageQuery.fromJson(b)).map(p -> p.toJson()));
     serve(Addresses.STORE_HISTORY, b -> sessions.history(SessionRef.fromJson(b).sessionId()).map(HistoryEntry::listToJson));
     serve(Addresses.STORE_TURN_BEGIN, b -> sessions.beginTurn(BeginTurn.fromJson(b)).map(v -> new JsonObject()));
+    serve(Addresses.STORE_TURN_ABANDON, b -> recovery.abandon(BusyTurn.fromJson(b)).map(this::published));
     serve(Addresses.STORE_TURN_FINISH, b -> sessions.finishTurn(FinishTurn.fromJson(b)).map(v -> new JsonObject()));
     serve(Addresses.STORE_TURN_QUEUE, b -> turns.queue(QueuedTurn.fromJson(b)).map(v -> new JsonObject()));
     serve(Addresses.STORE_TURN_UNQUEUE, b -> {

@@ -10,6 +10,7 @@ import agentx.events.SessionConfig;
 import agentx.events.Times;
 import agentx.protocol.AppendMessage;
 import agentx.protocol.BeginTurn;
+import agentx.protocol.BusyTurn;
 import agentx.protocol.CreateSession;
 import agentx.protocol.FinishTurn;
 import agentx.protocol.HistoryEntry;
@@ -216,14 +217,7 @@ public final class SessionRepository {
     String now = Times.now();
     String request = turn.system() == null ? null : new JsonObject().put("system", turn.system()).encode();
     return db.writeJdbc(jdbc -> {
-      long count = db.lockSession(jdbc, sessionId);
-      String waiting = Jdbc.first(jdbc, Sql.OPEN_TURN_WITHOUT_ENGINE, row -> row.getString("status"), sessionId);
-      if (waiting != null) {
-        // the session lock keeps one running turn; a turn no engine holds is only visible here
-        throw new AgentXException(ErrorCode.SESSION_BUSY, "awaiting_approval".equals(waiting)
-            ? "A turn of this session is waiting for approval (GET /sessions/" + sessionId + "/approvals): answer it or cancel the turn first."
-            : "A turn of this session is being resumed after an interruption; wait for it to end or cancel it.");
-      }
+      long count = db.lockSession(jdbc, sessionId); // PostgreSQL: two starts of one session's turns take turns here
       StoredMessage user = turn.userMessage();
       long position = insertMessage(jdbc, user, count, user.timestamp() != null ? user.timestamp() : now);
       Jdbc.update(jdbc, Sql.START_SESSION_TURN, position, now, sessionId);
@@ -233,8 +227,34 @@ public final class SessionRepository {
         // rolled back with the message: the queued turn was closed meanwhile (its engine was taken for gone)
         throw new AgentXException(ErrorCode.TURN_NOT_FOUND, "Turn " + turn.turnId() + " is no longer queued: it was closed before it could start.");
       }
+      // after the writes, so a queued turn closed meanwhile says so first; refused, all of it is rolled back
+      OpenTurn other = Jdbc.first(jdbc, Sql.OTHER_OPEN_TURN, row -> new OpenTurn(row.getString("turn_id"), row.getString("status"),
+          row.getString("engine_node")), sessionId, turn.turnId());
+      if (other != null) {
+        throw busy(sessionId, other);
+      }
       return null;
     });
+  }
+
+  /** Another turn of a session that is not over. */
+  private record OpenTurn(String turnId, String status, String engineNode) {}
+
+  /**
+   * Why a turn cannot start. The engines' session lock keeps one turn running per session, but a
+   * turn no engine holds (waiting for approvals, or to be resumed) is only visible here, and in a
+   * cluster the lock can be granted twice for a moment (README, Known limits): the store is what
+   * keeps one running turn per session, and names the running one so the engine can wait for it.
+   */
+  private static AgentXException busy(String sessionId, OpenTurn other) {
+    return switch (other.status()) {
+      case "awaiting_approval" -> new AgentXException(ErrorCode.SESSION_BUSY, "A turn of this session is waiting for approval (GET /sessions/"
+          + sessionId + "/approvals): answer it or cancel the turn first.");
+      case "interrupted" -> new AgentXException(ErrorCode.SESSION_BUSY,
+          "A turn of this session is being resumed after an interruption; wait for it to end or cancel it.");
+      default -> new AgentXException(ErrorCode.SESSION_BUSY, "Another turn of this session is running; wait for it to end or cancel it.",
+          new BusyTurn(sessionId, other.turnId(), other.engineNode()).asDetails());
+    };
   }
 
   /**

@@ -67,9 +67,9 @@ final class Sql {
   static final String QUEUED_TURNS = "SELECT turn_id, session_id, engine_node FROM turns WHERE status = 'queued'";
   static final String MARK_QUEUED_FAILED = "UPDATE turns SET status = 'failed', error_code = ?, error_message = ?, finished_at = ?,"
       + " duration_ms = 0 WHERE turn_id = ? AND status = 'queued'";
-  /** A turn of the session that no engine runs but that is not over: waiting for approvals, or to be resumed. */
-  static final String OPEN_TURN_WITHOUT_ENGINE = "SELECT turn_id, status FROM turns WHERE session_id = ?"
-      + " AND status IN ('awaiting_approval', 'interrupted')";
+  /** Another turn of the session that is not over: running, waiting for approvals, or to be resumed. */
+  static final String OTHER_OPEN_TURN = "SELECT turn_id, status, engine_node FROM turns WHERE session_id = ? AND turn_id <> ?"
+      + " AND status IN ('running', 'awaiting_approval', 'interrupted')";
   static final String FINISH_TURN = "UPDATE turns SET status = ?, assistant_message_id = ?, stop_reason = ?, input_tokens = ?,"
       + " output_tokens = ?, cache_creation_input_tokens = ?, cache_read_input_tokens = ?, cost_usd = ?, llm_calls = ?,"
       + " tool_calls = ?, error_code = ?, error_message = ?, finished_at = ?, duration_ms = ? WHERE turn_id = ?";
@@ -79,6 +79,9 @@ final class Sql {
       + " updated_at = ? WHERE session_id = ?";
   static final String RUNNING_TURNS = "SELECT turn_id, session_id, user_message_id, engine_node, started_at, status FROM turns"
       + " WHERE status IN ('running', 'interrupted')";
+  /** A turn still running on the given engine node. */
+  static final String RUNNING_TURN_ON = "SELECT turn_id, session_id, user_message_id, engine_node, started_at, status FROM turns"
+      + " WHERE turn_id = ? AND session_id = ? AND engine_node = ? AND status = 'running'";
   static final String MARK_TURN_FAILED = "UPDATE turns SET status = 'failed', error_code = ?, error_message = ?, finished_at = ?,"
       + " duration_ms = 0 WHERE turn_id = ? AND status IN ('running', 'interrupted')";
   static final String TURN_PROGRESS = "UPDATE turns SET input_tokens = ?, output_tokens = ?, cache_creation_input_tokens = ?,"

@@ -6,6 +6,7 @@ import agentx.events.AgentXException;
 import agentx.events.ErrorCode;
 import agentx.events.Events;
 import agentx.events.Times;
+import agentx.protocol.BusyTurn;
 import agentx.protocol.ResumableTurn;
 import agentx.protocol.ToolCallRecord;
 import agentx.protocol.TurnSummary;
@@ -39,11 +40,6 @@ final class TurnRecovery {
     });
   }
 
-  /**
-   * Closes the turn as failed in one transaction: the turn row, the session state and the two
-   * closing events, numbered after the session's last one. Answers the stored envelopes (to be
-   * published), or none when the turn was no longer running (someone else closed it first).
-   */
   /** Marks the turn interrupted (to be resumed); answers whether it was still running. */
   Future<Boolean> interrupt(RunningTurn turn) {
     return db.write(conn -> conn.preparedQuery(Sql.MARK_TURN_INTERRUPTED).execute(Params.of(turn.turnId())).map(r -> r.rowCount() > 0));
@@ -104,6 +100,28 @@ final class TurnRecovery {
                 TurnSummary.failedBeforeRunning(turnId, null, code, reason).toJson())))));
   }
 
+  /**
+   * A turn that {@code busy}'s engine node says it no longer runs, closed as failed (see {@link #fail}):
+   * the store failed when its end was to be recorded, and its row would keep the session busy for
+   * good. Only while it is still running on that node; answers the envelopes to publish (none otherwise).
+   */
+  Future<List<JsonObject>> abandon(BusyTurn busy) {
+    return db.reads().preparedQuery(Sql.RUNNING_TURN_ON).execute(Params.of(busy.turnId(), busy.sessionId(), busy.engineNode()))
+        .compose(rows -> {
+          if (!rows.iterator().hasNext()) {
+            return Future.succeededFuture(List.<JsonObject>of());
+          }
+          var row = rows.iterator().next();
+          return fail(new RunningTurn(str(row, "turn_id"), str(row, "session_id"), str(row, "user_message_id"), str(row, "engine_node"),
+              str(row, "status")), ErrorCode.INTERNAL, "Its engine could not record this turn's end, and closed it when the session's next turn started.");
+        });
+  }
+
+  /**
+   * Closes the turn as failed in one transaction: the turn row, the session state and the two
+   * closing events, numbered after the session's last one. Answers the stored envelopes (to be
+   * published), or none when the turn was no longer running (someone else closed it first).
+   */
   Future<List<JsonObject>> fail(RunningTurn turn, ErrorCode code, String reason) {
     String now = Times.now();
     return db.write(conn -> conn.preparedQuery(Sql.MARK_TURN_FAILED).execute(Params.of(code.name(), reason, now, turn.turnId()))

@@ -2,6 +2,12 @@ package agentx.ops;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import agentx.events.NodeId;
+import agentx.protocol.BeginTurn;
+import agentx.protocol.FinishTurn;
+import agentx.protocol.StoreClient;
+import agentx.protocol.StoredMessage;
+import agentx.protocol.TurnSummary;
 import agentx.testing.FakeAnthropic;
 import agentx.testing.FakeAnthropic.Reply;
 import agentx.testing.Poll;
@@ -15,6 +21,7 @@ import io.vertx.junit5.VertxExtension;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -112,6 +119,75 @@ class BackgroundTurnTest {
     assertThat(page.getInteger("limit")).isEqualTo(10);
     assertThat(page.getJsonArray("turns").getJsonObject(0).getString("turn_id")).isEqualTo(first.bodyAsJsonObject().getString("turn_id"));
     assertThat(page.getJsonArray("turns").getJsonObject(1).getString("turn_id")).isEqualTo(second.bodyAsJsonObject().getString("turn_id"));
+  }
+
+  @Test
+  @DisplayName("a turn whose session the store has running on another engine node (a second grant of a cluster's lock) waits queued,"
+      + " then runs after it; never side by side")
+  void waitsForAnotherNodesTurn() {
+    String id = rt.createSession(new JsonObject()).await().getString("session_id");
+    StoreClient store = new StoreClient(rt.vertx);
+    String other = UUID.randomUUID().toString();
+    // the other engine's turn, begun there under the same session lock
+    store.beginTurn(new BeginTurn(other, id, "another-engine-node", userMessage(id, other))).await();
+
+    claude.enqueue(Reply.text("After the other one."));
+    HttpResponse<Buffer> accepted = post(id, new JsonObject().put("content", "go").put("wait", false));
+    assertThat(accepted.statusCode()).as(accepted.bodyAsString()).isEqualTo(202);
+    assertThat(accepted.bodyAsJsonObject().getString("status")).isEqualTo("queued");
+    String turnId = accepted.bodyAsJsonObject().getString("turn_id");
+    Poll.sleep(Duration.ofMillis(700));
+    assertThat(get("/sessions/" + id + "/turns/" + turnId).getString("status")).isEqualTo("queued");
+    assertThat(claude.requests()).as("nothing was sent to Claude while the other turn ran").isEmpty();
+
+    store.finishTurn(new FinishTurn(id, "idle", new TurnSummary(other, null, null, 5, "completed", 0, 0, 0, 0, 0.0, 0, 0, "end_turn",
+        null, null), null)).await();
+    Poll.until(Duration.ofSeconds(20), "the waiting turn ends", () -> "completed".equals(
+        get("/sessions/" + id + "/turns/" + turnId).getString("status")));
+    JsonObject otherTurn = get("/sessions/" + id + "/turns/" + other);
+    assertThat(get("/sessions/" + id + "/turns/" + turnId).getString("started_at")).isGreaterThanOrEqualTo(otherTurn.getString("finished_at"));
+  }
+
+  @Test
+  @DisplayName("a turn waiting for another engine node's turn of its session is cancelled at once, and closed")
+  void cancelWhileWaiting() {
+    String id = rt.createSession(new JsonObject()).await().getString("session_id");
+    String other = UUID.randomUUID().toString();
+    new StoreClient(rt.vertx).beginTurn(new BeginTurn(other, id, "another-engine-node", userMessage(id, other))).await();
+    HttpResponse<Buffer> accepted = post(id, new JsonObject().put("content", "go").put("wait", false));
+    assertThat(accepted.bodyAsJsonObject().getString("status")).isEqualTo("queued");
+    String turnId = accepted.bodyAsJsonObject().getString("turn_id");
+    Poll.sleep(Duration.ofMillis(1_500)); // waits between tries grow: this is in one
+
+    long sent = System.nanoTime();
+    HttpResponse<Buffer> cancel = rt.postJson("/api/agentx/sessions/" + id + "/cancel", new JsonObject()).await();
+    assertThat(cancel.bodyAsJsonObject().getString("turn_id")).isEqualTo(turnId);
+    Poll.until(Duration.ofSeconds(5), "the waiting turn is closed", () -> "failed".equals(
+        get("/sessions/" + id + "/turns/" + turnId).getString("status")));
+    assertThat(Duration.ofNanos(System.nanoTime() - sent)).isLessThan(Duration.ofSeconds(1));
+    assertThat(get("/sessions/" + id + "/turns/" + turnId).getString("error_message")).contains("cancelled before it started");
+    assertThat(get("/sessions/" + id + "/turns/" + other).getString("status")).as("the other turn is not this engine's to cancel")
+        .isEqualTo("running");
+    assertThat(claude.requests()).isEmpty();
+  }
+
+  @Test
+  @DisplayName("a turn of this engine node the store still has running, whose end could not be recorded, is closed as failed when the next turn starts")
+  void closesOwnLostTurn() {
+    String id = rt.createSession(new JsonObject()).await().getString("session_id");
+    String lost = UUID.randomUUID().toString();
+    new StoreClient(rt.vertx).beginTurn(new BeginTurn(lost, id, NodeId.of(rt.vertx), userMessage(id, lost))).await();
+
+    claude.enqueue(Reply.text("Going on."));
+    HttpResponse<Buffer> reply = post(id, new JsonObject().put("content", "next"));
+    assertThat(reply.statusCode()).as(reply.bodyAsString()).isEqualTo(200);
+    JsonObject closed = get("/sessions/" + id + "/turns/" + lost);
+    assertThat(closed.getString("status")).isEqualTo("failed");
+    assertThat(closed.getString("error_code")).isEqualTo("INTERNAL");
+  }
+
+  private static StoredMessage userMessage(String sessionId, String turnId) {
+    return new StoredMessage(UUID.randomUUID().toString(), sessionId, turnId, "user", "elsewhere", null, null, 0, 0, null, null, null);
   }
 
   @Test

@@ -6,6 +6,7 @@ import agentx.config.AgentXConfig;
 import agentx.config.DatabaseUrl;
 import agentx.protocol.AppendEvents;
 import agentx.protocol.BeginTurn;
+import agentx.protocol.BusyTurn;
 import agentx.protocol.CreateSession;
 import agentx.protocol.EventQuery;
 import agentx.protocol.QueuedTurn;
@@ -161,6 +162,44 @@ class PersistenceVerticleTest {
     assertThat(events.stream().map(e -> (JsonObject) e).filter(e -> "state".equals(e.getString("type")))
         .filter(e -> left.equals(e.getString("turn_id")) || dropped.equals(e.getString("turn_id"))).count())
         .as("no state event: the session's state belongs to its running turn").isZero();
+  }
+
+  @OnBothBackends
+  @DisplayName("one running turn per session: a second start is refused SESSION_BUSY naming the running turn and stores nothing;"
+      + " its own engine node can close it as abandoned, another node cannot")
+  void oneRunningTurnPerSession(Backend backend, Vertx vertx) {
+    TestDatabase db = TestDatabases.create(backend, dir);
+    vertx.deployVerticle(new PersistenceVerticle(), options(db)).await();
+    StoreClient store = new StoreClient(vertx);
+    String id = store.createSession(new CreateSession(null, null, new JsonObject())).await().sessionId();
+    String first = UUID.randomUUID().toString();
+    String second = UUID.randomUUID().toString();
+    store.beginTurn(new BeginTurn(first, id, "node-a", userMessage(id, first))).await();
+
+    // what a second grant of a cluster's session lock, or a close the store failed to record, leads to
+    Throwable refused = store.beginTurn(new BeginTurn(second, id, "node-b", userMessage(id, second)))
+        .<Throwable>transform(ar -> Future.succeededFuture(ar.cause())).await();
+    assertThat(ErrorCode.of(refused)).isEqualTo(ErrorCode.SESSION_BUSY);
+    assertThat(BusyTurn.of(refused)).isEqualTo(new BusyTurn(id, first, "node-a"));
+    assertThat(count(db, "messages", id)).as("the refused start stored no message").isEqualTo(1);
+    assertThat(count(db, "turns", id)).isEqualTo(1);
+    // a queued turn waits as a row; its start is refused the same way while the other runs
+    store.queueTurn(QueuedTurn.accepted(id, second, "node-b")).await();
+    assertThat(BusyTurn.of(store.beginTurn(new BeginTurn(second, id, "node-b", userMessage(id, second), null, true))
+        .<Throwable>transform(ar -> Future.succeededFuture(ar.cause())).await())).isEqualTo(new BusyTurn(id, first, "node-a"));
+    assertThat(store.turn(id, second).await().status()).isEqualTo("queued");
+
+    store.abandonTurn(new BusyTurn(id, first, "node-b")).await();
+    assertThat(store.turn(id, first).await().status()).as("only the turn's own engine node abandons it").isEqualTo("running");
+    store.abandonTurn(new BusyTurn(id, first, "node-a")).await();
+    assertThat(store.turn(id, first).await().status()).isEqualTo("failed");
+    assertThat(store.turn(id, first).await().errorCode()).isEqualTo("INTERNAL");
+    JsonArray events = store.events(new EventQuery(id, 0, 100)).await().events();
+    assertThat(events.stream().map(e -> ((JsonObject) e).getString("type")).toList()).containsExactly("state", "turn");
+
+    store.beginTurn(new BeginTurn(second, id, "node-b", userMessage(id, second), null, true)).await();
+    assertThat(store.turn(id, second).await().status()).isEqualTo("running");
+    assertThat(count(db, "messages", id)).isEqualTo(2);
   }
 
   @OnBothBackends
