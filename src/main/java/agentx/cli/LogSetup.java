@@ -48,10 +48,10 @@ public final class LogSetup extends ContextAwareBase implements Configurator {
     context.getLogger("com.hazelcast").setLevel(Level.WARN);
     context.getLogger("io.netty").setLevel(Level.INFO);
     context.getLogger("org.flywaydb").setLevel(Level.WARN);
-    ClientFaultFilter clientFaults = new ClientFaultFilter();
-    clientFaults.setContext(context);
-    clientFaults.start();
-    context.addTurboFilter(clientFaults);
+    NoiseFilter noise = new NoiseFilter();
+    noise.setContext(context);
+    noise.start();
+    context.addTurboFilter(noise);
     return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
   }
 }
