@@ -14,9 +14,7 @@ class NoiseFilterTest {
   @DisplayName("vertx-web's stack trace for a client's SockJS socket error is dropped; its other lines and other loggers' pass")
   void dropsOnlyTheBridgesSocketException() {
     LoggerContext context = (LoggerContext) org.slf4j.LoggerFactory.getILoggerFactory();
-    NoiseFilter filter = new NoiseFilter();
-    filter.setContext(context);
-    filter.start();
+    NoiseFilter filter = started(context);
     ListAppender<ILoggingEvent> seen = new ListAppender<>();
     seen.setContext(context);
     seen.start();
@@ -46,9 +44,7 @@ class NoiseFilterTest {
   @DisplayName("Micrometer's warning about a gauge registered again (vertx-micrometer does it on purpose) is dropped; its other lines pass")
   void dropsTheGaugeRegisteredAgainWarning() {
     LoggerContext context = (LoggerContext) org.slf4j.LoggerFactory.getILoggerFactory();
-    NoiseFilter filter = new NoiseFilter();
-    filter.setContext(context);
-    filter.start();
+    NoiseFilter filter = started(context);
     ch.qos.logback.classic.Logger registry = context.getLogger(NoiseFilter.METER_REGISTRY_LOGGER);
     // the whole message is the format: Micrometer's WarnThenDebugLogger logs a built string
     String warning = "This Gauge has been already registered (MeterId{name='vertx.http.server.active.connections', tags=[]}), the"
@@ -59,5 +55,12 @@ class NoiseFilterTest {
         .isEqualTo(ch.qos.logback.core.spi.FilterReply.NEUTRAL);
     assertThat(filter.decide(null, context.getLogger("agentx.Other"), ch.qos.logback.classic.Level.WARN, warning, null, null))
         .isEqualTo(ch.qos.logback.core.spi.FilterReply.NEUTRAL);
+  }
+
+  private static NoiseFilter started(LoggerContext context) {
+    NoiseFilter filter = new NoiseFilter();
+    filter.setContext(context);
+    filter.start();
+    return filter;
   }
 }

@@ -38,6 +38,19 @@ import org.junit.jupiter.api.io.TempDir;
 @ExtendWith(VertxExtension.class)
 class PersistenceVerticleTest {
   @TempDir Path dir;
+  /** Set by {@link #storeWithSession}: the database, the store's deployment, a client, one session. */
+  private TestDatabase db;
+  private String deployment;
+  private StoreClient store;
+  private String id;
+
+  /** A store deployed on a fresh database of {@code backend}, with one session. */
+  private void storeWithSession(Backend backend, Vertx vertx) {
+    db = TestDatabases.create(backend, dir);
+    deployment = vertx.deployVerticle(new PersistenceVerticle(), options(db)).await();
+    store = new StoreClient(vertx);
+    id = store.createSession(new CreateSession(null, null, new JsonObject())).await().sessionId();
+  }
 
   private static DeploymentOptions options(TestDatabase db) {
     return new DeploymentOptions().setConfig(AgentXConfig.from(new JsonObject().put(AgentXConfig.DATABASE_URL, db.url())).toJson());
@@ -75,10 +88,7 @@ class PersistenceVerticleTest {
   @OnBothBackends
   @DisplayName("deleting a session removes its messages, turns, events and workflows")
   void deleteRemovesEverything(Backend backend, Vertx vertx) {
-    TestDatabase db = TestDatabases.create(backend, dir);
-    vertx.deployVerticle(new PersistenceVerticle(), options(db)).await();
-    StoreClient store = new StoreClient(vertx);
-    String id = store.createSession(new CreateSession(null, null, new JsonObject())).await().sessionId();
+    storeWithSession(backend, vertx);
     String turnId = UUID.randomUUID().toString();
     store.beginTurn(new BeginTurn(turnId, id, "node", userMessage(id, turnId))).await();
     store.appendEvents(new AppendEvents(List.of(Events.draft(Events.STATE, id, turnId, Events.state("thinking"))))).await();
@@ -96,10 +106,7 @@ class PersistenceVerticleTest {
   @OnBothBackends
   @DisplayName("AGENTX_RESUME_TURNS=false: a turn left running by a crash is closed as failed at start, with state error and turn events")
   void recoversInterruptedTurns(Backend backend, Vertx vertx) {
-    TestDatabase db = TestDatabases.create(backend, dir);
-    String deployment = vertx.deployVerticle(new PersistenceVerticle(), options(db)).await();
-    StoreClient store = new StoreClient(vertx);
-    String id = store.createSession(new CreateSession(null, null, new JsonObject())).await().sessionId();
+    storeWithSession(backend, vertx);
     String turnId = UUID.randomUUID().toString();
     store.beginTurn(new BeginTurn(turnId, id, "node", userMessage(id, turnId))).await();
     store.appendEvents(new AppendEvents(List.of(Events.draft(Events.STATE, id, turnId, Events.state("thinking"))))).await();
@@ -122,10 +129,7 @@ class PersistenceVerticleTest {
   @OnBothBackends
   @DisplayName("a queued turn is a row before it starts: its start takes the row over once, a dropped one cannot start, one left by a dead engine is failed at start")
   void queuedTurns(Backend backend, Vertx vertx) {
-    TestDatabase db = TestDatabases.create(backend, dir);
-    String deployment = vertx.deployVerticle(new PersistenceVerticle(), options(db)).await();
-    StoreClient store = new StoreClient(vertx);
-    String id = store.createSession(new CreateSession(null, null, new JsonObject())).await().sessionId();
+    storeWithSession(backend, vertx);
     String left = UUID.randomUUID().toString();
     String started = UUID.randomUUID().toString();
     String dropped = UUID.randomUUID().toString();
@@ -168,10 +172,7 @@ class PersistenceVerticleTest {
   @DisplayName("one running turn per session: a second start is refused SESSION_BUSY naming the running turn and stores nothing;"
       + " its own engine node can close it as abandoned, another node cannot")
   void oneRunningTurnPerSession(Backend backend, Vertx vertx) {
-    TestDatabase db = TestDatabases.create(backend, dir);
-    vertx.deployVerticle(new PersistenceVerticle(), options(db)).await();
-    StoreClient store = new StoreClient(vertx);
-    String id = store.createSession(new CreateSession(null, null, new JsonObject())).await().sessionId();
+    storeWithSession(backend, vertx);
     String first = UUID.randomUUID().toString();
     String second = UUID.randomUUID().toString();
     store.beginTurn(new BeginTurn(first, id, "node-a", userMessage(id, first))).await();
@@ -205,10 +206,7 @@ class PersistenceVerticleTest {
   @OnBothBackends
   @DisplayName("a turn left running by a crash is marked interrupted at start and offered to the engines; exactly one claim wins")
   void offersInterruptedTurns(Backend backend, Vertx vertx) {
-    TestDatabase db = TestDatabases.create(backend, dir);
-    String deployment = vertx.deployVerticle(new PersistenceVerticle(), options(db)).await();
-    StoreClient store = new StoreClient(vertx);
-    String id = store.createSession(new CreateSession(null, null, new JsonObject())).await().sessionId();
+    storeWithSession(backend, vertx);
     String turnId = UUID.randomUUID().toString();
     store.beginTurn(new BeginTurn(turnId, id, "node", userMessage(id, turnId), "the turn's own system prompt")).await();
     vertx.undeploy(deployment).await();
