@@ -69,6 +69,21 @@ import org.junit.jupiter.api.io.TempDir;
 class StoreContractTest {
   @TempDir Path dir;
   private final List<Database> opened = new ArrayList<>();
+  /** Set by {@link #withSession}: a migrated database of one backend, its repositories, one session. */
+  private TestDatabase testDb;
+  private Database db;
+  private SessionRepository sessions;
+  private EventRepository events;
+  private String id;
+
+  /** A fresh database of {@code backend}, migrated, with the session and event repositories and one session. */
+  private void withSession(Backend backend, Vertx vertx) {
+    testDb = TestDatabases.create(backend, dir);
+    db = open(vertx, testDb);
+    sessions = new SessionRepository(db);
+    events = new EventRepository(db);
+    id = newSession(sessions);
+  }
 
   @AfterEach
   void closeDatabases() {
@@ -169,10 +184,7 @@ class StoreContractTest {
   @OnBothBackends
   @DisplayName("messages: 20 concurrent appends get positions 1..20, pages come in order, history joins the turn status")
   void messages(Backend backend, Vertx vertx) {
-    TestDatabase testDb = TestDatabases.create(backend, dir);
-    Database db = open(vertx, testDb);
-    SessionRepository sessions = new SessionRepository(db);
-    String id = newSession(sessions);
+    withSession(backend, vertx);
     List<Future<Void>> appends = new ArrayList<>();
     for (int i = 0; i < 20; i++) {
       appends.add(sessions.appendMessage(message(id, i % 2 == 0 ? "user" : "assistant", "m" + i)));
@@ -207,10 +219,7 @@ class StoreContractTest {
   @OnBothBackends
   @DisplayName("a page of messages says the seq of the last turn event of a turn that had started; a queued turn closed unstarted is passed over")
   void lastTurnSeq(Backend backend, Vertx vertx) {
-    Database db = open(vertx, TestDatabases.create(backend, dir));
-    SessionRepository sessions = new SessionRepository(db);
-    EventRepository events = new EventRepository(db);
-    String id = newSession(sessions);
+    withSession(backend, vertx);
     assertThat(sessions.listMessages(new PageQuery(id, 10, 0)).await().lastTurnSeq()).isZero();
     String first = UUID.randomUUID().toString();
     String running = UUID.randomUUID().toString();
@@ -231,10 +240,7 @@ class StoreContractTest {
   @OnBothBackends
   @DisplayName("events: 50 concurrent appends on one session get seq 1..50, listed in order and by page; a seq in a draft is ignored")
   void events(Backend backend, Vertx vertx) {
-    Database db = open(vertx, TestDatabases.create(backend, dir));
-    SessionRepository sessions = new SessionRepository(db);
-    EventRepository events = new EventRepository(db);
-    String id = newSession(sessions);
+    withSession(backend, vertx);
     String turnId = UUID.randomUUID().toString();
     List<Future<List<EventRepository.Appended>>> appends = new ArrayList<>();
     for (int i = 0; i < 50; i++) {
@@ -347,10 +353,7 @@ class StoreContractTest {
   @OnBothBackends
   @DisplayName("event appends go before a backlog of other writes (a burst of turn starts does not hold tokens back), and alternate with them (neither starves)")
   void appendsGoFirst(Backend backend, Vertx vertx) {
-    Database db = open(vertx, TestDatabases.create(backend, dir));
-    SessionRepository sessions = new SessionRepository(db);
-    EventRepository events = new EventRepository(db);
-    String id = newSession(sessions);
+    withSession(backend, vertx);
 
     // the order is the queue's on SQLite, with one writer; on PostgreSQL eight transactions run at
     // once, and the pool's connections, the threads and the session's row lock reorder them (the
@@ -373,10 +376,7 @@ class StoreContractTest {
   @OnBothBackends
   @DisplayName("an append asked for on a worker context is written on that context on SQLite (not handed to another thread); the caller goes on on its own context")
   void appendsOnTheirWorker(Backend backend, Vertx vertx) {
-    Database db = open(vertx, TestDatabases.create(backend, dir));
-    EventRepository events = new EventRepository(db);
-    SessionRepository sessions = new SessionRepository(db);
-    String id = newSession(sessions);
+    withSession(backend, vertx);
     AtomicReference<Context> committedOn = new AtomicReference<>();
     AtomicReference<Context> answeredOn = new AtomicReference<>();
     Context context = workerContext(vertx);
@@ -846,10 +846,7 @@ class StoreContractTest {
   @Test
   @DisplayName("SQLite: a write that reads first waits while another connection holds the write lock, then succeeds (no SQLITE_BUSY on the upgrade)")
   void sqliteWritesWaitForAnotherWriter(Vertx vertx) throws Exception {
-    TestDatabase testDb = TestDatabases.create(Backend.SQLITE, dir);
-    Database db = open(vertx, testDb);
-    SessionRepository sessions = new SessionRepository(db);
-    String id = newSession(sessions);
+    withSession(Backend.SQLITE, vertx);
     // another process's writer (a backup, a sqlite3 shell, a reader briefly re-reading a changing log
     // index) holds the write lock for a moment
     try (Connection other = DriverManager.getConnection(testDb.jdbcUrl())) {
