@@ -221,6 +221,15 @@ final class TurnRunner {
               .recover(refused -> {
                 // no turn was stored (the session waits for an approval, or the store is down): nothing to close
                 finished = true;
+                if (refused instanceof CancelledWaiting) {
+                  // cancelled while it waited for another turn of the session: closed as cancelled, nothing ran
+                  metrics.turnEnded("cancelled");
+                  stopReason = "cancelled";
+                  store.unqueueTurn(QueuedTurn.cancelled(sessionId, turnId))
+                      .onFailure(e -> log.warn("Could not close queued turn {} as cancelled: {}", turnId, e.getMessage()));
+                  outcome.tryComplete(TurnOutcome.of(reply()));
+                  return Future.failedFuture(refused);
+                }
                 metrics.turnEnded("refused");
                 AgentXException failure = toAgentX(refused);
                 if (queued) {
@@ -254,8 +263,11 @@ final class TurnRunner {
   private Future<Void> begin(StoredMessage user, long retryMs) {
     return store.beginTurn(new BeginTurn(turnId, sessionId, engineNode, user, systemOfRequest, queued)).recover(refused -> {
       BusyTurn other = BusyTurn.of(refused);
-      if (other == null || stopping) {
+      if (other == null) {
         return Future.failedFuture(refused);
+      }
+      if (stopping) {
+        return Future.failedFuture(stoppedWaiting());
       }
       if (engineNode.equals(other.engineNode()) && !runsHere.test(other.turnId()) && !other.turnId().equals(abandoned)) {
         abandoned = other.turnId();
@@ -284,12 +296,16 @@ final class TurnRunner {
       }).compose(v -> {
         busyWait = null;
         if (stopping) {
-          return Future.failedFuture(stopFailure != null ? stopFailure : new AgentXException(ErrorCode.SESSION_BUSY,
-              "The turn was cancelled before it started: another turn of this session was running."));
+          return Future.failedFuture(stoppedWaiting());
         }
         return begin(user, Math.min(retryMs * 2, BUSY_RETRY_MAX_MS));
       });
     });
+  }
+
+  /** Why a start that waited for another turn of the session ends: the stop's reason, or its user's cancel. */
+  private RuntimeException stoppedWaiting() {
+    return stopFailure != null ? stopFailure : new CancelledWaiting();
   }
 
   /**
@@ -394,6 +410,13 @@ final class TurnRunner {
     }
     tools.cancelAll("The tool call was cancelled because the turn was "
         + (reason == null ? "cancelled." : "stopped: " + reason.getMessage()));
+  }
+
+  /** Why a turn's start ended: its user cancelled it while it waited for another turn of the session (see {@link #begin}). */
+  private static final class CancelledWaiting extends RuntimeException {
+    CancelledWaiting() {
+      super("The turn was cancelled before it started.", null, false, false);
+    }
   }
 
   /** Why a turn's run ended without an answer: its engine stopped and left the turn to be resumed. */

@@ -115,7 +115,7 @@ public class PersistenceVerticle extends VerticleBase {
     serve(Addresses.STORE_TURN_QUEUE, b -> turns.queue(QueuedTurn.fromJson(b)).map(v -> new JsonObject()));
     serve(Addresses.STORE_TURN_UNQUEUE, b -> {
       QueuedTurn dropped = QueuedTurn.fromJson(b);
-      return recovery.failQueued(dropped.turnId(), dropped.sessionId(), ErrorCode.fromName(dropped.errorCode()),
+      return recovery.failQueued(dropped.turnId(), dropped.sessionId(), dropped.errorCode() == null ? null : ErrorCode.fromName(dropped.errorCode()),
           String.valueOf(dropped.errorMessage())).map(this::published);
     });
     serve(Addresses.STORE_TURN_LIST, b -> turns.list(TurnQuery.fromJson(b)).map(p -> p.toJson()));

@@ -65,7 +65,8 @@ final class Sql {
   static final String START_QUEUED_TURN = "UPDATE turns SET status = 'running', user_message_id = ?, engine_node = ?, started_at = ?,"
       + " request = ? WHERE turn_id = ? AND session_id = ? AND status = 'queued'";
   static final String QUEUED_TURNS = "SELECT turn_id, session_id, engine_node FROM turns WHERE status = 'queued'";
-  static final String MARK_QUEUED_FAILED = "UPDATE turns SET status = 'failed', error_code = ?, error_message = ?, finished_at = ?,"
+  /** A queued turn that will not start: {@code failed} with its error, or {@code cancelled}. */
+  static final String CLOSE_QUEUED = "UPDATE turns SET status = ?, error_code = ?, error_message = ?, finished_at = ?,"
       + " duration_ms = 0 WHERE turn_id = ? AND status = 'queued'";
   /** Another turn of the session that is not over: running, waiting for approvals, or to be resumed. */
   static final String OTHER_OPEN_TURN = "SELECT turn_id, status, engine_node FROM turns WHERE session_id = ? AND turn_id <> ?"

@@ -89,15 +89,16 @@ final class TurnRecovery {
   }
 
   /**
-   * Closes a queued turn that never started as failed, with its {@code turn} event (no {@code state}
+   * Closes a queued turn that never started as failed ({@code code} null: cancelled), with its {@code turn} event (no {@code state}
    * event: the session's state is its running turn's, which this does not touch). Answers the stored
    * envelope to publish, or none when the turn was no longer queued.
    */
   Future<List<JsonObject>> failQueued(String turnId, String sessionId, ErrorCode code, String reason) {
-    return db.write(conn -> conn.preparedQuery(Sql.MARK_QUEUED_FAILED).execute(Params.of(code.name(), reason, Times.now(), turnId))
+    TurnSummary summary = code == null ? TurnSummary.cancelledBeforeRunning(turnId) : TurnSummary.failedBeforeRunning(turnId, null, code, reason);
+    return db.write(conn -> conn.preparedQuery(Sql.CLOSE_QUEUED)
+        .execute(Params.of(summary.status(), summary.errorCode(), summary.errorMessage(), Times.now(), turnId))
         .compose(updated -> updated.rowCount() == 0 ? Future.succeededFuture(List.<JsonObject>of())
-            : EventRepository.appendNumbered(db, conn, sessionId, List.of(Events.draft(Events.TURN, sessionId, turnId,
-                TurnSummary.failedBeforeRunning(turnId, null, code, reason).toJson())))));
+            : EventRepository.appendNumbered(db, conn, sessionId, List.of(Events.draft(Events.TURN, sessionId, turnId, summary.toJson())))));
   }
 
   /**

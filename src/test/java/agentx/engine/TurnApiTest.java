@@ -440,6 +440,24 @@ class TurnApiTest {
   }
 
   @Test
+  @DisplayName("reject policy: a turn whose session the store has running on another engine node is 409 SESSION_BUSY naming that turn, and stores nothing")
+  void busyElsewhereRejected(Vertx vertx) {
+    start(vertx, Map.of(AgentXConfig.BUSY_POLICY, "reject"));
+    String id = newSession();
+    String other = java.util.UUID.randomUUID().toString();
+    new agentx.protocol.StoreClient(vertx).beginTurn(new agentx.protocol.BeginTurn(other, id, "another-engine-node",
+        new agentx.protocol.StoredMessage(java.util.UUID.randomUUID().toString(), id, other, "user", "elsewhere", null, null, 0, 0, null,
+            null, null))).await();
+    HttpResponse<Buffer> refused = send(id, "b");
+    assertThat(refused.statusCode()).as(refused.bodyAsString()).isEqualTo(409);
+    assertThat(refused.bodyAsJsonObject().getString("code")).isEqualTo("SESSION_BUSY");
+    assertThat(refused.bodyAsJsonObject().getJsonObject("details").getJsonObject("running_turn").getString("turn_id")).isEqualTo(other);
+    assertThat(rt.http.get("/api/agentx/sessions/" + id + "/turns").send().await().bodyAsJsonObject().getJsonArray("turns"))
+        .as("only the other node's turn").hasSize(1);
+    assertThat(claude.requests()).isEmpty();
+  }
+
+  @Test
   @DisplayName("a WebSocket opened with after=N in the middle of a turn gets every later event exactly once, in order")
   void resumeMidTurn(Vertx vertx) {
     start(vertx, Map.of());

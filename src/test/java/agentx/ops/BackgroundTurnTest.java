@@ -149,7 +149,7 @@ class BackgroundTurnTest {
   }
 
   @Test
-  @DisplayName("a turn waiting for another engine node's turn of its session is cancelled at once, and closed")
+  @DisplayName("a turn waiting for another engine node's turn of its session is cancelled at once, and closed as cancelled")
   void cancelWhileWaiting() {
     String id = rt.createSession(new JsonObject()).await().getString("session_id");
     String other = UUID.randomUUID().toString();
@@ -162,10 +162,14 @@ class BackgroundTurnTest {
     long sent = System.nanoTime();
     HttpResponse<Buffer> cancel = rt.postJson("/api/agentx/sessions/" + id + "/cancel", new JsonObject()).await();
     assertThat(cancel.bodyAsJsonObject().getString("turn_id")).isEqualTo(turnId);
-    Poll.until(Duration.ofSeconds(5), "the waiting turn is closed", () -> "failed".equals(
+    Poll.until(Duration.ofSeconds(5), "the waiting turn is closed", () -> "cancelled".equals(
         get("/sessions/" + id + "/turns/" + turnId).getString("status")));
     assertThat(Duration.ofNanos(System.nanoTime() - sent)).isLessThan(Duration.ofSeconds(1));
-    assertThat(get("/sessions/" + id + "/turns/" + turnId).getString("error_message")).contains("cancelled before it started");
+    assertThat(get("/sessions/" + id + "/turns/" + turnId).getValue("error_code")).isNull();
+    JsonObject turnEvent = rt.http.get("/api/agentx/sessions/" + id + "/events?after=0").send().await().bodyAsJsonObject()
+        .getJsonArray("events").stream().map(e -> (JsonObject) e).filter(e -> turnId.equals(e.getString("turn_id"))).findFirst().orElseThrow();
+    assertThat(turnEvent.getString("type")).as("its only event: the turn's end").isEqualTo("turn");
+    assertThat(turnEvent.getJsonObject("data").getString("status")).isEqualTo("cancelled");
     assertThat(get("/sessions/" + id + "/turns/" + other).getString("status")).as("the other turn is not this engine's to cancel")
         .isEqualTo("running");
     assertThat(claude.requests()).isEmpty();
