@@ -582,7 +582,7 @@ final class TurnRunner {
       return complete(assistant);
     }
     conversation = with(conversation, new JsonObject().put("role", "assistant").put("content", blocks));
-    return store.appendMessage(new AppendMessage(assistant, usageSoFar())).compose(v -> {
+    return saved(store.appendMessage(new AppendMessage(assistant, usageSoFar())), "Claude's answer").compose(v -> {
       events.emit(Events.MESSAGE, assistant.eventData());
       return round(toolUses, false);
     });
@@ -641,9 +641,9 @@ final class TurnRunner {
     // stored as started before they run: a turn resumed after this engine stops knows which may have had their effect
     List<ToolCallRecord> starting = toRun.stream().map(use -> ToolCallRecord.started(sessionId, turnId, use.getString("id"),
         use.getString("name"), use.getJsonObject("input", new JsonObject()))).toList();
-    return (starting.isEmpty() ? Future.<Void>succeededFuture() : store.toolCallsStarted(starting))
-        .compose(v -> tools.run(toRun, startedBefore, (use, result) -> store.toolCallDone(ToolCallRecord.done(sessionId, turnId,
-            use.getString("id"), use.getString("name"), use.getJsonObject("input", new JsonObject()), result))))
+    return (starting.isEmpty() ? Future.<Void>succeededFuture() : saved(store.toolCallsStarted(starting), "the tool calls"))
+        .compose(v -> tools.run(toRun, startedBefore, (use, result) -> saved(store.toolCallDone(ToolCallRecord.done(sessionId, turnId,
+            use.getString("id"), use.getString("name"), use.getJsonObject("input", new JsonObject()), result)), "a tool call's result")))
         .compose(done -> {
           for (int i = 0; i < toRun.size(); i++) {
             results.put(toRun.get(i).getString("id"), done.get(i));
@@ -677,7 +677,7 @@ final class TurnRunner {
    */
   private Future<Void> park(List<ToolCallRecord> toAsk) {
     return events.drain()
-        .compose(v -> store.parkTurn(new ParkTurn(sessionId, turnId, toAsk, usageSoFar())))
+        .compose(v -> saved(store.parkTurn(new ParkTurn(sessionId, turnId, toAsk, usageSoFar())), "the approvals to ask for"))
         .map(v -> {
           finished = true;
           currentCall = null;
@@ -715,7 +715,8 @@ final class TurnRunner {
     toolCalls.addAll(round.calls());
     StoredMessage results = message(UUID.randomUUID().toString(), "user", "", round.resultBlocks(), round.calls(), 0, 0, null, null);
     conversation = with(conversation, new JsonObject().put("role", "user").put("content", round.resultBlocks()));
-    return store.appendMessage(new AppendMessage(results, usageSoFar())).onSuccess(v -> events.emit(Events.MESSAGE, results.eventData()));
+    return saved(store.appendMessage(new AppendMessage(results, usageSoFar())), "the tool results")
+        .onSuccess(v -> events.emit(Events.MESSAGE, results.eventData()));
   }
 
   /**
@@ -798,7 +799,7 @@ final class TurnRunner {
             log.error("Could not record the end of turn {}: {}", turnId, stored.cause().getMessage());
             if (answer != null) {
               finished = false;
-              return Future.failedFuture(stored.cause());
+              return Future.failedFuture(storeFailure("Claude's answer", stored.cause()));
             }
           } else if (answer != null) {
             events.emit(Events.MESSAGE, answer.eventData());
@@ -848,6 +849,23 @@ final class TurnRunner {
   }
 
   /** Upstream failures in the error vocabulary of DESIGN §4.1. */
+  /** {@code write} to the store, failing as {@link #storeFailure} says. */
+  private static <T> Future<T> saved(Future<T> write, String what) {
+    return write.recover(e -> Future.failedFuture(storeFailure(what, e)));
+  }
+
+  /**
+   * A store write of the turn that failed inside the store (the database refused it: a full disk, a
+   * lost connection) stops the turn with STORE_UNAVAILABLE, as a batch of its events that cannot be
+   * stored does ({@link EventLog}); other refusals (the session deleted meanwhile, no store reachable)
+   * keep their own code.
+   */
+  static AgentXException storeFailure(String what, Throwable failure) {
+    AgentXException e = toAgentX(failure);
+    return e.code() != ErrorCode.INTERNAL ? e : new AgentXException(ErrorCode.STORE_UNAVAILABLE,
+        "The session store could not save " + what + ", so the turn was stopped: " + e.getMessage());
+  }
+
   static AgentXException toAgentX(Throwable failure) {
     if (failure instanceof AgentXException e) {
       return e;

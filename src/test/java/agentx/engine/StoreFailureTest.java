@@ -90,7 +90,7 @@ class StoreFailureTest {
   }
 
   @OnBothBackends
-  @DisplayName("an answer the store refuses at the turn's close fails the turn: not stored, the turn failed, the session usable after")
+  @DisplayName("an answer the store refuses at the turn's close fails the turn with STORE_UNAVAILABLE: not stored, the turn failed, the session usable after")
   void refusedAnswerFailsTheTurn(Backend backend, Vertx vertx) throws Exception {
     TestDatabase db = TestDatabases.create(backend, dir);
     TestRuntime rt = runtime(vertx, db);
@@ -99,8 +99,9 @@ class StoreFailureTest {
     refuseAnswers(db, true);
     claude.enqueue(Reply.text("Lost answer."));
     HttpResponse<Buffer> failed = rt.postJson("/api/agentx/sessions/" + id + "/messages", new JsonObject().put("content", "Hi")).await();
-    assertThat(failed.statusCode()).as(failed.bodyAsString()).isEqualTo(500);
-    assertThat(failed.bodyAsJsonObject().getString("code")).isEqualTo("INTERNAL");
+    assertThat(failed.statusCode()).as(failed.bodyAsString()).isEqualTo(503);
+    assertThat(failed.bodyAsJsonObject().getString("code")).as("as for events the store refuses").isEqualTo("STORE_UNAVAILABLE");
+    assertThat(failed.bodyAsJsonObject().getString("error")).contains("could not save Claude's answer");
     refuseAnswers(db, false);
     assertThat(column(db, "SELECT role FROM messages WHERE session_id = ?", id)).as("the answer was not stored").containsExactly("user");
     assertThat(column(db, "SELECT status FROM turns WHERE session_id = ?", id)).containsExactly("failed");
