@@ -87,6 +87,9 @@ final class TurnRunner {
 
   /** Engines that died under one turn before it is given up with TURN_NOT_RESUMABLE. */
   static final int MAX_INTERRUPTIONS = 3;
+  /** A start that finds another turn of the session running tries again after this, doubled each time up to the next. */
+  private static final long BUSY_RETRY_MIN_MS = 100;
+  private static final long BUSY_RETRY_MAX_MS = 2_000;
 
   private final long startedAtMs;
   private final String userMessageId;
@@ -251,9 +254,6 @@ final class TurnRunner {
         .onFailure(this::fail);
     return outcome.future();
   }
-
-  private static final long BUSY_RETRY_MIN_MS = 100;
-  private static final long BUSY_RETRY_MAX_MS = 2_000;
 
   /**
    * Stores the user's message and the running turn; while the store finds another turn of the
@@ -440,6 +440,12 @@ final class TurnRunner {
     }
     finished = true;
     stopping = true;
+    // a start still waiting for another turn of the session has nothing to resume: it is closed like a
+    // queued turn whose engine went away (a turn that runs is left to be resumed, and never reads this)
+    stopFailure = new AgentXException(ErrorCode.SERVICE_UNAVAILABLE, "The engine node stopped before this turn could start.");
+    if (busyWait != null) {
+      busyWait.tryComplete();
+    }
     if (currentCall != null) {
       currentCall.cancel();
       currentCall = null;

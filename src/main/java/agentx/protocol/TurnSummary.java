@@ -14,12 +14,12 @@ public record TurnSummary(String turnId, String userMessageId, String assistantM
     long inputTokens, long outputTokens, long cacheCreationInputTokens, long cacheReadInputTokens, Double costUsd, long llmCalls,
     long toolCalls, String stopReason, String errorCode, String errorMessage) {
 
-  /** A turn that never got to Claude, or whose engine died: failed with {@code code}, nothing used. */
   /** A turn cancelled while it waited to start (queued): no message, no usage. */
   public static TurnSummary cancelledBeforeRunning(String turnId) {
     return new TurnSummary(turnId, null, null, 0, "cancelled", 0, 0, 0, 0, 0.0, 0, 0, "cancelled", null, null);
   }
 
+  /** A turn that never got to Claude, or whose engine died: failed with {@code code}, nothing used. */
   public static TurnSummary failedBeforeRunning(String turnId, String userMessageId, ErrorCode code, String reason) {
     return new TurnSummary(turnId, userMessageId, null, 0, "failed", 0, 0, 0, 0, 0.0, 0, 0, "error", code.name(), reason);
   }

@@ -115,8 +115,8 @@ public class PersistenceVerticle extends VerticleBase {
     serve(Addresses.STORE_TURN_QUEUE, b -> turns.queue(QueuedTurn.fromJson(b)).map(v -> new JsonObject()));
     serve(Addresses.STORE_TURN_UNQUEUE, b -> {
       QueuedTurn dropped = QueuedTurn.fromJson(b);
-      return recovery.failQueued(dropped.turnId(), dropped.sessionId(), dropped.errorCode() == null ? null : ErrorCode.fromName(dropped.errorCode()),
-          String.valueOf(dropped.errorMessage())).map(this::published);
+      ErrorCode code = dropped.errorCode() == null ? null : ErrorCode.fromName(dropped.errorCode()); // none: cancelled
+      return recovery.closeQueued(dropped.turnId(), dropped.sessionId(), code, String.valueOf(dropped.errorMessage())).map(this::published);
     });
     serve(Addresses.STORE_TURN_LIST, b -> turns.list(TurnQuery.fromJson(b)).map(p -> p.toJson()));
     serve(Addresses.STORE_TURN_GET, b -> {
@@ -277,7 +277,7 @@ public class PersistenceVerticle extends VerticleBase {
       Future<Void> chain = Future.succeededFuture();
       List<TurnRecovery.QueuedTurnRow> selected = all.stream().filter(t -> engineNode.test(t.engineNode())).toList();
       for (TurnRecovery.QueuedTurnRow turn : selected) {
-        chain = chain.compose(v -> recovery.failQueued(turn.turnId(), turn.sessionId(), code, reason).map(stored -> {
+        chain = chain.compose(v -> recovery.closeQueued(turn.turnId(), turn.sessionId(), code, reason).map(stored -> {
           published(stored);
           return null;
         }));

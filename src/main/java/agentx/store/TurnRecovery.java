@@ -89,11 +89,11 @@ final class TurnRecovery {
   }
 
   /**
-   * Closes a queued turn that never started as failed ({@code code} null: cancelled), with its {@code turn} event (no {@code state}
-   * event: the session's state is its running turn's, which this does not touch). Answers the stored
+   * Closes a queued turn that never started as failed ({@code code} null: cancelled), with its {@code turn}
+   * event (no {@code state} event: the session's state is its running turn's, which this does not touch). Answers the stored
    * envelope to publish, or none when the turn was no longer queued.
    */
-  Future<List<JsonObject>> failQueued(String turnId, String sessionId, ErrorCode code, String reason) {
+  Future<List<JsonObject>> closeQueued(String turnId, String sessionId, ErrorCode code, String reason) {
     TurnSummary summary = code == null ? TurnSummary.cancelledBeforeRunning(turnId) : TurnSummary.failedBeforeRunning(turnId, null, code, reason);
     return db.write(conn -> conn.preparedQuery(Sql.CLOSE_QUEUED)
         .execute(Params.of(summary.status(), summary.errorCode(), summary.errorMessage(), Times.now(), turnId))
