@@ -1,8 +1,6 @@
 package agentx.store;
 
 import static agentx.store.Rows.jsonArray;
-import static agentx.store.Rows.lng;
-import static agentx.store.Rows.str;
 
 import agentx.events.AgentXException;
 import agentx.events.ErrorCode;
@@ -23,7 +21,6 @@ import agentx.protocol.UpdateSession;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -183,22 +180,16 @@ public final class SessionRepository {
    */
   public Future<Page> listMessages(PageQuery query) {
     String sessionId = query.owner();
-    return get(sessionId)
-        .compose(session -> db.readJdbc(jdbc -> {
-          Long seq = Jdbc.first(jdbc, Sql.LAST_TURN_SEQ, row -> row.getLong(1), sessionId);
-          return seq == null ? 0L : seq;
-        }))
-        .compose(lastTurnSeq -> {
-          Future<Long> total = db.reads().preparedQuery(Sql.COUNT_MESSAGES).execute(Params.of(sessionId)).map(Rows::count);
-          Future<JsonArray> page = db.reads().preparedQuery(Sql.LIST_MESSAGES).execute(Params.of(sessionId, query.limit(), query.offset()))
-              .map(rows -> {
-                JsonArray out = new JsonArray();
-                rows.forEach(row -> out.add(message(row).toJson()));
-                return out;
-              });
-          return Future.all(total, page)
-              .map(all -> new Page(Page.MESSAGES, page.result(), total.result(), query.offset(), query.limit(), lastTurnSeq));
-        });
+    return db.readJdbc(jdbc -> {
+      find(jdbc, sessionId); // SESSION_NOT_FOUND for a session that is not there
+      Long seq = Jdbc.first(jdbc, Sql.LAST_TURN_SEQ, row -> row.getLong(1), sessionId);
+      long total = Jdbc.first(jdbc, Sql.COUNT_MESSAGES, row -> row.getLong(1), sessionId);
+      JsonArray items = new JsonArray();
+      for (StoredMessage message : Jdbc.list(jdbc, Sql.LIST_MESSAGES, SessionRepository::message, sessionId, query.limit(), query.offset())) {
+        items.add(message.toJson());
+      }
+      return new Page(Page.MESSAGES, items, total, query.offset(), query.limit(), seq == null ? 0L : seq);
+    });
   }
 
   /** The conversation as the engine needs it, oldest first, each message with its turn's status. */
@@ -327,20 +318,20 @@ public final class SessionRepository {
             row.getLong("turn_count")));
   }
 
-  static StoredMessage message(Row row) {
+  private static StoredMessage message(ResultSet row) throws SQLException {
     return new StoredMessage(
-        str(row, "message_id"),
-        str(row, "session_id"),
-        str(row, "turn_id"),
-        str(row, "role"),
-        str(row, "content"),
-        jsonArray(row, "blocks"),
-        jsonArray(row, "tool_calls"),
-        lng(row, "input_tokens"),
-        lng(row, "output_tokens"),
-        str(row, "stop_reason"),
-        str(row, "model"),
-        str(row, "created_at"));
+        row.getString("message_id"),
+        row.getString("session_id"),
+        row.getString("turn_id"),
+        row.getString("role"),
+        row.getString("content"),
+        jsonArray(row.getString("blocks")),
+        jsonArray(row.getString("tool_calls")),
+        row.getLong("input_tokens"),
+        row.getLong("output_tokens"),
+        row.getString("stop_reason"),
+        row.getString("model"),
+        row.getString("created_at"));
   }
 
   static AgentXException notFound(String sessionId) {
