@@ -156,8 +156,13 @@ final class TurnRunner {
    * (with its turn event): its client hears of it, and {@code /turns} does not show it queued for good.
    */
   static void closeQueued(StoreClient store, String sessionId, String turnId, Throwable why) {
-    store.unqueueTurn(QueuedTurn.dropped(sessionId, turnId, ErrorCode.of(why).name(), why.getMessage()))
-        .onFailure(e -> log.warn("Could not close queued turn {} as failed: {}", turnId, e.getMessage()));
+    closeQueued(store, QueuedTurn.dropped(sessionId, turnId, ErrorCode.of(why).name(), why.getMessage()));
+  }
+
+  /** Closes a queued turn as {@code turn} says: failed with its error, or cancelled without one. */
+  private static void closeQueued(StoreClient store, QueuedTurn turn) {
+    store.unqueueTurn(turn).onFailure(e -> log.warn("Could not close queued turn {} as {}: {}", turn.turnId(),
+        turn.errorCode() == null ? "cancelled" : "failed", e.getMessage()));
   }
 
   /** A turn carried on from the store ({@link #run()} then resumes it). */
@@ -228,8 +233,7 @@ final class TurnRunner {
                   // cancelled while it waited for another turn of the session: closed as cancelled, nothing ran
                   metrics.turnEnded("cancelled");
                   stopReason = "cancelled";
-                  store.unqueueTurn(QueuedTurn.cancelled(sessionId, turnId))
-                      .onFailure(e -> log.warn("Could not close queued turn {} as cancelled: {}", turnId, e.getMessage()));
+                  closeQueued(store, QueuedTurn.cancelled(sessionId, turnId));
                   outcome.tryComplete(TurnOutcome.of(reply()));
                   return Future.failedFuture(refused);
                 }
@@ -854,7 +858,6 @@ final class TurnRunner {
         .map(b -> b.getString("text", "")).collect(Collectors.joining());
   }
 
-  /** Upstream failures in the error vocabulary of DESIGN §4.1. */
   /** {@code write} to the store, failing as {@link #storeFailure} says. */
   private static <T> Future<T> saved(Future<T> write, String what) {
     return write.recover(e -> Future.failedFuture(storeFailure(what, e)));
@@ -872,6 +875,7 @@ final class TurnRunner {
         "The session store could not save " + what + ", so the turn was stopped: " + e.getMessage());
   }
 
+  /** Upstream failures in the error vocabulary of DESIGN §4.1. */
   static AgentXException toAgentX(Throwable failure) {
     if (failure instanceof AgentXException e) {
       return e;

@@ -18,10 +18,6 @@ final class Rows {
     return v == null ? null : v.toString();
   }
 
-  static JsonArray jsonArray(Row row, String column) {
-    return jsonArray(str(row, column));
-  }
-
   /** A JSON array column's text as an array; NULL or empty is an empty array. */
   static JsonArray jsonArray(String text) {
     return text == null || text.isEmpty() ? new JsonArray() : new JsonArray(text);
