@@ -274,9 +274,10 @@ try {
     // the run's output image is shown, loaded through the runtime's media route
     await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=tool-call] .media img')]
       .some((img) => img.complete && img.naturalWidth > 0 && /\.png$/.test(img.alt)));
+    assert.ok(await page.locator('[data-testid=tool-call] .media img').first().isVisible(), 'the image shows with the call\'s details closed');
     // the workflow panel follows the session's workflow events
     assert.match(await page.textContent('#workflow'), /Version 1 \(your upload\)/);
-    await page.$$eval('[data-testid=tool-call]', (boxes) => boxes.forEach((b) => { b.open = true; }));
+    await page.$$eval('[data-testid=tool-call] details', (boxes) => boxes.forEach((b) => { b.open = true; }));
   });
 
   await scenario('approval: the card shows the tool and its input, comes back after a reload, refuses input that is not JSON, and Approve runs the tool once', async (page) => {

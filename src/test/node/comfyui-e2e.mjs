@@ -288,7 +288,7 @@ try {
     assert.deepEqual(await thumbnails(), [{ src: expected, width: 4 }], 'the stored message shows its image after a reload');
   });
 
-  await scenario('image', 'a turn whose Claude runs the workflow: the output image shows in the panel (alt = file name, naturalWidth > 0)', async () => {
+  await scenario('image', 'a turn whose Claude runs the workflow: the output image shows in the panel (alt = file name, naturalWidth > 0), and again from the stored messages after a reload, beside the call's closed details', async () => {
     await openComfyUi();
     await newSession();
     await send('Run it');
@@ -300,6 +300,12 @@ try {
     assert.match(alt, /^ComfyUI_\d+_\.png$/);
     console.log(`  image: ${alt}, ${await img.evaluate((el) => `${el.naturalWidth}x${el.naturalHeight}`)}`);
     assert.ok((await assistantTexts()).includes(env('ANSWER_RAN')));
+    // from the stored messages after a reload of ComfyUI, shown beside the tool call's closed details
+    await openComfyUi();
+    const again = panel().locator(`img[alt="${alt}"]`).first();
+    await again.waitFor({ state: 'visible' });
+    await page.waitForFunction((el) => el.complete && el.naturalWidth > 0, await again.elementHandle());
+    assert.equal(await again.evaluate((el) => el.closest('details')), null, 'not inside the collapsed details');
   });
 
   await scenario('approve', 'run_workflow needs approval: the card shows its input, comes back after a reload of ComfyUI, and Approve runs the workflow once', async () => {

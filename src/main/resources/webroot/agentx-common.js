@@ -4,8 +4,10 @@
 // last turn's end), how its events are applied (each once, in seq order, and what each type changes),
 // the texts of a turn's state and summary, the answer an approval card sends and the sentence its
 // outcome shows, attached images (what may be attached, the content blocks a message sends, the stored
-// images shown back), the output files a tool result names, and a REST call. No DOM is built here: each
-// page keeps its own markup and wire (the page a WebSocket, the panel the event-bus bridge).
+// images shown back), the output files a tool result names, a REST call, and the markup of a tool call
+// and of an approval card (each page gives its class prefix: '' on the chat page, 'agentx-' in the panel,
+// whose names must not meet ComfyUI's). Each page keeps its own wire (the page a WebSocket, the panel the
+// event-bus bridge) and the rest of its markup.
 //
 // Served by the runtime at /agentx-common.js, revalidated on every load like the two pages importing it,
 // so a new jar's pages never meet an old copy of this module.
@@ -15,6 +17,21 @@
  * @typedef {{tool_call_id: string, decision: string, reason?: string, input?: Record<string, any>}} ApprovalAnswer
  * @typedef {{filename: string, subfolder: string, type: string}} MediaFile
  * @typedef {{id: string, lastSeq: number}} FollowedSession
+ * @typedef {object} ApprovalCard one approval_required shown, and what its answer is made of
+ * @property {string} callId
+ * @property {string | undefined} turnId
+ * @property {any} original Claude's input
+ * @property {string} originalText the input as first shown in the editor
+ * @property {HTMLElement} card
+ * @property {HTMLTextAreaElement} input
+ * @property {HTMLInputElement} reason
+ * @property {HTMLElement} error
+ * @property {HTMLElement} actions
+ * @property {HTMLElement} outcome
+ * @property {HTMLButtonElement} approve
+ * @property {HTMLButtonElement} deny
+ * @property {boolean} sending an answer is on its way
+ * @property {boolean} settled its state event (or the turn's end) came
  * @typedef {object} EventView what a page does for each kind of event
  * @property {(text: string) => void} appendDraft a stream token of the answer being written
  * @property {() => void} clearDraft the streamed text is superseded (by the stored message, or a resume)
@@ -213,6 +230,203 @@ export function approvalOutcome(state, p) {
     : state === 'denied' ? 'Denied' + (p.reason ? ': ' + p.reason : '')
     : state === 'cancelled' ? 'Cancelled: the turn was stopped'
     : 'Not answered: ' + (p.reason || 'the turn ended');
+}
+
+// --- the markup of a tool call and of an approval card ----------------------------------------------
+
+/**
+ * An element with attributes ('class' and 'text' set className and textContent) and children. Text
+ * goes in as text only: what Claude, a tool or another client wrote is never parsed as HTML.
+ * @template {keyof HTMLElementTagNameMap} K
+ * @param {K} tag
+ * @param {Record<string, string>} [attrs]
+ * @param {(Node | string)[]} [children]
+ * @returns {HTMLElementTagNameMap[K]}
+ */
+export function el(tag, attrs = {}, children = []) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === 'class') node.className = v;
+    else if (k === 'text') node.textContent = v;
+    else node.setAttribute(k, v);
+  }
+  node.append(...children);
+  return node;
+}
+
+/**
+ * One tool call: its name, arguments and result in a details box (the result reads "running…" until
+ * {@link fillToolCall}), and beside the box, so they show without opening it, the output files its
+ * result names.
+ * @param {string} p the page's class prefix
+ * @param {any} call {id, name, arguments, result?, error?}
+ * @param {(f: MediaFile) => HTMLElement} media how the page shows one output file
+ * @returns {HTMLElement} the call's element (data-testid tool-call, data-call-id)
+ */
+export function toolCallBox(p, call, media) {
+  const box = el('div', { class: p + 'tool-call', 'data-testid': p + 'tool-call', 'data-call-id': call.id || '', 'data-tool': String(call.name) }, [
+    el('details', {}, [
+      el('summary', { text: 'Tool: ' + call.name }),
+      el('p', { class: p + 'muted', text: 'Arguments' }),
+      el('pre', { class: p + 'tool-args', text: JSON.stringify(call.arguments ?? {}, null, 2) }),
+      el('p', { class: p + 'muted', text: 'Result' }),
+      el('pre', { class: p + 'tool-result', 'data-testid': p + 'tool-result', text: 'running…' }),
+    ]),
+    el('div', { class: p + 'media', 'data-testid': p + 'media' }),
+  ]);
+  if ((call.result !== undefined && call.result !== null) || call.error) fillToolCall(p, box, call, media);
+  return box;
+}
+
+/**
+ * A tool call's result (or error) written into its element, with the output files it names; the
+ * files are added once.
+ * @param {string} p the page's class prefix
+ * @param {HTMLElement} box what {@link toolCallBox} made
+ * @param {any} call {name, result?, error?}
+ * @param {(f: MediaFile) => HTMLElement} media how the page shows one output file
+ * @returns {number} the output files shown
+ */
+export function fillToolCall(p, box, call, media) {
+  const result = /** @type {HTMLElement} */ (box.querySelector('.' + p + 'tool-result'));
+  if (call.error) {
+    box.classList.add(p + 'failed');
+    result.textContent = 'Error: ' + call.error;
+    return 0;
+  }
+  result.textContent = typeof call.result === 'string' ? call.result : JSON.stringify(call.result, null, 2);
+  const gallery = /** @type {HTMLElement} */ (box.querySelector('.' + p + 'media'));
+  if (gallery.childElementCount) return 0;
+  const files = mediaFiles(call);
+  for (const f of files) gallery.append(media(f));
+  return files.length;
+}
+
+/**
+ * One output file as a figure (an image, a video or a sound with its name under it), or a link for
+ * another kind of file. The media route takes the API token as a header only, which an <img> cannot
+ * send: with a token the bytes are fetched and shown from a blob.
+ * @param {string} p the page's class prefix
+ * @param {string} url the file's media URL ({@link mediaUrl})
+ * @param {MediaFile} f
+ * @param {string | null | undefined} token the API token, when the runtime has one
+ * @returns {HTMLElement}
+ */
+export function mediaElement(p, url, f, token) {
+  const kind = mediaKind(f.filename);
+  /** @type {HTMLImageElement | HTMLVideoElement | HTMLAudioElement} */
+  let media;
+  if (kind === 'video') media = el('video', { controls: '', loop: '', 'aria-label': f.filename });
+  else if (kind === 'audio') media = el('audio', { controls: '', 'aria-label': f.filename });
+  else if (kind === 'img') media = el('img', { alt: f.filename, loading: 'lazy' });
+  else return el('a', { href: url, target: '_blank', rel: 'noopener', text: f.filename });
+  if (!token) media.setAttribute('src', url);
+  else {
+    fetch(url, { headers: { Authorization: 'Bearer ' + token } })
+      .then((r) => (r.ok ? r.blob() : Promise.reject(new Error(r.status + ' ' + r.statusText))))
+      .then((blob) => media.setAttribute('src', URL.createObjectURL(blob)))
+      .catch((e) => media.replaceWith(el('span', { class: p + 'media-error', text: `${f.filename}: ${e.message}` })));
+  }
+  return el('figure', { class: p + 'figure' }, [media, el('figcaption', { text: f.filename })]);
+}
+
+/**
+ * A card for one approval_required: the tool's name, its input (editable), a reason, Approve / Deny,
+ * and where the answer's outcome and a refusal go. The page adds it to its conversation and sends
+ * the answers ({@link approvalAnswer}) over its own wire.
+ * @param {string} p the page's class prefix
+ * @param {string | undefined} turnId
+ * @param {any} d the event's data {tool_call_id, tool_name, input, expires_at?}
+ * @returns {ApprovalCard}
+ */
+export function approvalCard(p, turnId, d) {
+  const callId = String(d.tool_call_id);
+  const originalText = JSON.stringify(d.input ?? {}, null, 2);
+  const inputId = p + 'approval-input-' + callId;
+  const reasonId = p + 'approval-reason-' + callId;
+  const input = el('textarea', { id: inputId, class: p + 'approval-input', 'data-testid': p + 'approval-input', spellcheck: 'false',
+    rows: String(Math.min(10, originalText.split('\n').length + 1)) });
+  input.value = originalText;
+  const reason = el('input', { id: reasonId, type: 'text', class: p + 'approval-reason', 'data-testid': p + 'approval-reason',
+    maxlength: '2000', placeholder: 'optional' });
+  const error = el('p', { class: p + 'approval-error', role: 'alert', 'data-testid': p + 'approval-error' });
+  error.hidden = true;
+  const approve = el('button', { type: 'button', class: p + 'button ' + p + 'approve', 'data-testid': p + 'approval-approve', text: 'Approve' });
+  const deny = el('button', { type: 'button', class: p + 'button ' + p + 'deny', 'data-testid': p + 'approval-deny', text: 'Deny' });
+  const actions = el('div', { class: p + 'actions ' + p + 'approval-actions' }, [approve, deny]);
+  const outcome = el('p', { class: p + 'approval-outcome', role: 'status', 'data-testid': p + 'approval-outcome' });
+  outcome.hidden = true;
+  const card = el('li', { class: p + 'msg ' + p + 'approval', 'data-testid': p + 'approval', 'data-call-id': callId, 'data-state': 'pending' }, [
+    el('p', { class: p + 'approval-title' }, ['Claude wants to run ', el('code', { text: String(d.tool_name) })]),
+    el('label', { for: inputId, text: 'Input (edit it to change what the tool gets)' }), input,
+    el('label', { for: reasonId, text: 'Reason (Claude reads it)' }), reason,
+    error, actions, outcome,
+  ]);
+  if (d.expires_at) {
+    card.append(el('p', { class: p + 'muted ' + p + 'approval-expiry',
+      text: 'Answer by ' + new Date(d.expires_at).toLocaleTimeString() + ', or it is denied.' }));
+  }
+  return { callId, turnId, original: d.input ?? {}, originalText, card, input, reason, error, actions, outcome, approve, deny,
+    sending: false, settled: false };
+}
+
+/**
+ * The sentence under a card's buttons (why its answer was refused or not sent); empty hides it.
+ * @param {ApprovalCard} a
+ * @param {string} message
+ */
+export function showApprovalError(a, message) {
+  a.error.textContent = message;
+  a.error.hidden = !message;
+}
+
+/**
+ * An answer is on its way: the buttons wait for its state event (or for {@link approvalFailed}).
+ * @param {ApprovalCard} a
+ */
+export function approvalSending(a) {
+  showApprovalError(a, '');
+  a.sending = true;
+  a.approve.disabled = a.deny.disabled = true;
+}
+
+/**
+ * An answer that did not go through: the buttons again, and why.
+ * @param {ApprovalCard} a
+ * @param {string} message
+ */
+export function approvalFailed(a, message) {
+  a.sending = false;
+  if (a.settled) return; // the state event that settled the card came first
+  a.approve.disabled = a.deny.disabled = false;
+  showApprovalError(a, message);
+}
+
+/**
+ * An answer's state event settles its card: approved / denied name the call, a cancel answers every
+ * approval of the turn, and a turn's end closes whatever of it is still open. The card keeps what was
+ * answered (the edited input, the reason) read-only, and the outcome's sentence instead of the buttons.
+ * @param {string} p the page's class prefix
+ * @param {Map<string, ApprovalCard>} approvals the session's cards
+ * @param {string | undefined} turnId
+ * @param {any} d the state event's data {state, tool_call_id?, progress?}, or the turn event's {state: 'ended', progress: {reason}}
+ */
+export function settleApprovals(p, approvals, turnId, d) {
+  for (const a of approvals.values()) {
+    if (a.settled || !(d.tool_call_id ? a.callId === d.tool_call_id : a.turnId === turnId)) continue;
+    const progress = d.progress || {};
+    a.settled = true;
+    a.sending = false;
+    a.card.dataset.state = d.state;
+    a.actions.remove();
+    a.input.readOnly = a.reason.readOnly = true;
+    showApprovalError(a, '');
+    if (progress.input) a.input.value = JSON.stringify(progress.input, null, 2);
+    if (progress.reason && !a.reason.value) a.reason.value = progress.reason;
+    a.outcome.textContent = approvalOutcome(d.state, progress);
+    a.outcome.hidden = false;
+    a.card.querySelector('.' + p + 'approval-expiry')?.remove();
+  }
 }
 
 // --- attached images ----------------------------------------------------------------------------

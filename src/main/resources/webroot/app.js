@@ -18,10 +18,12 @@
 // the request takes AGENTX_MAX_BODY_BYTES (1 MiB) and answers a bigger one with 413.
 //
 // A module: what this page does the same way as the ComfyUI panel (applying events, the state and
-// summary lines, approval answers, attached images, output files, REST) is in agentx-common.js.
+// summary lines, approval cards and their answers, tool calls and their output files, attached images,
+// REST) is in agentx-common.js; its shared markup gets this page's class prefix, none.
 import {
-  applyEvent, approvalAnswer, approvalOutcome, ATTACHMENT_TYPES, attachedImageUrls, attachmentProblem, latestMessages, mediaFiles, mediaKind,
-  mediaUrl, messageContent, moreSessions, readBase64, requestJson, resumeAfter, sendFailure, stateText, summaryText,
+  applyEvent, approvalAnswer, approvalCard, approvalFailed, approvalSending, ATTACHMENT_TYPES, attachedImageUrls, attachmentProblem,
+  fillToolCall, latestMessages, mediaElement, mediaUrl, messageContent, moreSessions, readBase64, requestJson, resumeAfter, sendFailure,
+  settleApprovals, showApprovalError, stateText, summaryText, toolCallBox,
 } from './agentx-common.js';
 
 const API = '/api/agentx';
@@ -219,7 +221,7 @@ function eventView(session) {
   return {
     appendDraft, clearDraft, keepPartialDraft, showState, setRunning, renderMessage, showSummary, showWorkflow,
     showApproval: (turnId, d) => showApproval(session, turnId, d),
-    settleApprovals: (turnId, d) => settleApprovals(session, turnId, d),
+    settleApprovals: (turnId, d) => settleApprovals('', session.approvals, turnId, d),
   };
 }
 
@@ -300,81 +302,26 @@ function renderMessage(m) {
 }
 
 function toolCallItem(call) {
-  const box = document.createElement('details');
-  box.className = 'tool-call';
-  box.dataset.testid = 'tool-call';
-  box.dataset.callId = call.id || '';
-  const summary = document.createElement('summary');
-  summary.textContent = 'Tool: ' + call.name;
-  const args = document.createElement('pre');
-  args.className = 'tool-args';
-  args.textContent = JSON.stringify(call.arguments ?? {}, null, 2);
-  const result = document.createElement('pre');
-  result.className = 'tool-result';
-  result.dataset.testid = 'tool-result';
-  result.textContent = 'running…';
-  box.append(summary, label('Arguments'), args, label('Result'), result);
+  const box = toolCallBox('', call, showMedia);
   if (call.id) current.calls.set(call.id, box);
-  if (call.result !== undefined && call.result !== null || call.error) fillResult(box, call);
   return box;
 }
 
-function label(text) {
-  const p = document.createElement('p');
-  p.className = 'muted';
-  p.textContent = text;
-  return p;
-}
-
 function showToolResult(call) {
-  let box = current.calls.get(call.id);
-  if (!box) {
-    const li = messageItem('tool', '');
-    li.querySelector('.text').hidden = true;
-    box = toolCallItem(call);
-    li.append(box);
-    ui.conversation.append(li);
+  const box = current.calls.get(call.id);
+  if (box) {
+    fillToolCall('', box, call, showMedia);
+    return;
   }
-  fillResult(box, call);
+  const li = messageItem('tool', '');
+  li.querySelector('.text').hidden = true;
+  li.append(toolCallItem(call));
+  ui.conversation.append(li);
 }
 
-function fillResult(box, call) {
-  const result = box.querySelector('.tool-result');
-  if (call.error) {
-    box.classList.add('failed');
-    result.textContent = 'Error: ' + call.error;
-  } else {
-    result.textContent = typeof call.result === 'string' ? call.result : JSON.stringify(call.result, null, 2);
-    showMedia(box, call);
-  }
-}
-
-/** The output images, videos and sounds a tool result names (agentx-common.js), shown through the runtime's media route. */
-async function showMedia(box, call) {
-  if (!current || box.querySelector('.media')) return;
-  const session = current;
-  const files = mediaFiles(call).filter((f) => mediaKind(f.filename)).slice(0, 12);
-  if (!files.length) return;
-  const gallery = document.createElement('div');
-  gallery.className = 'media';
-  box.append(gallery);
-  box.open = true;
-  for (const f of files) {
-    const headers = token() ? { Authorization: 'Bearer ' + token() } : {};
-    try {
-      // fetched with the token (an <img src> cannot send it), then shown from a blob URL
-      const res = await fetch(mediaUrl(API, session.id, f), { headers });
-      if (!res.ok) continue;
-      const url = URL.createObjectURL(await res.blob());
-      const el = document.createElement(mediaKind(f.filename));
-      if (el.tagName === 'IMG') el.alt = f.filename;
-      else { el.controls = true; el.title = f.filename; }
-      el.src = url;
-      gallery.append(el);
-    } catch (e) {
-      // the file stays listed in the result text
-    }
-  }
+/** An output image, video or sound a tool result names (agentx-common.js), through the runtime's media route. */
+function showMedia(f) {
+  return mediaElement('', mediaUrl(API, current.id, f), f, token());
 }
 
 function showState(d) {
@@ -419,80 +366,14 @@ async function loadApprovals(session) {
   }
 }
 
-/** A card for one approval_required: tool name, editable input, reason, Approve / Deny. Untrusted text goes in as text only. */
+/** A card for one approval_required (agentx-common.js): tool name, editable input, reason, Approve / Deny. */
 function showApproval(session, turnId, d) {
-  if (!d || !d.tool_call_id || session.approvals.has(d.tool_call_id)) return;
-  const callId = d.tool_call_id;
-  const original = JSON.stringify(d.input ?? {}, null, 2);
-  const card = document.createElement('li');
-  card.className = 'msg approval';
-  card.dataset.testid = 'approval';
-  card.dataset.callId = callId;
-  card.dataset.state = 'pending';
-  const title = document.createElement('p');
-  title.className = 'approval-title';
-  const name = document.createElement('code');
-  name.textContent = d.tool_name;
-  title.append('Claude wants to run ', name);
-  const inputId = 'approval-input-' + callId;
-  const input = document.createElement('textarea');
-  input.id = inputId;
-  input.className = 'approval-input';
-  input.dataset.testid = 'approval-input';
-  input.spellcheck = false;
-  input.rows = Math.min(12, original.split('\n').length + 1);
-  input.value = original;
-  const reasonId = 'approval-reason-' + callId;
-  const reason = document.createElement('input');
-  reason.id = reasonId;
-  reason.type = 'text';
-  reason.className = 'approval-reason';
-  reason.dataset.testid = 'approval-reason';
-  reason.maxLength = 2000;
-  reason.placeholder = 'optional';
-  const error = document.createElement('p');
-  error.className = 'approval-error';
-  error.dataset.testid = 'approval-error';
-  error.setAttribute('role', 'alert');
-  error.hidden = true;
-  const approve = document.createElement('button');
-  approve.type = 'button';
-  approve.className = 'approve';
-  approve.dataset.testid = 'approval-approve';
-  approve.textContent = 'Approve';
-  const deny = document.createElement('button');
-  deny.type = 'button';
-  deny.className = 'deny';
-  deny.dataset.testid = 'approval-deny';
-  deny.textContent = 'Deny';
-  const actions = document.createElement('div');
-  actions.className = 'actions';
-  actions.append(approve, deny);
-  const outcome = document.createElement('p');
-  outcome.className = 'approval-outcome';
-  outcome.dataset.testid = 'approval-outcome';
-  outcome.setAttribute('role', 'status');
-  outcome.hidden = true;
-  card.append(title, fieldLabel(inputId, 'Input (edit it to change what the tool gets)'), input,
-    fieldLabel(reasonId, 'Reason (Claude reads it)'), reason, error, actions, outcome);
-  if (d.expires_at) {
-    const expires = label('Answer by ' + new Date(d.expires_at).toLocaleTimeString() + ', or it is denied.');
-    expires.className = 'muted approval-expiry';
-    card.append(expires);
-  }
-  const a = { callId, turnId, toolName: d.tool_name, original: d.input ?? {}, originalText: original,
-    card, input, reason, error, actions, outcome, approve, deny, sending: false, settled: false };
-  session.approvals.set(callId, a);
-  approve.addEventListener('click', () => answerApproval(session, a, 'approve'));
-  deny.addEventListener('click', () => answerApproval(session, a, 'deny'));
-  ui.conversation.append(card);
-}
-
-function fieldLabel(forId, text) {
-  const l = document.createElement('label');
-  l.htmlFor = forId;
-  l.textContent = text;
-  return l;
+  if (!d || typeof d.tool_call_id !== 'string' || session.approvals.has(d.tool_call_id)) return;
+  const a = approvalCard('', turnId, d);
+  session.approvals.set(a.callId, a);
+  a.approve.addEventListener('click', () => answerApproval(session, a, 'approve'));
+  a.deny.addEventListener('click', () => answerApproval(session, a, 'deny'));
+  ui.conversation.append(a.card);
 }
 
 /** Sends {type: approval} (input goes along only when the person changed it: approvalAnswer); over REST when the socket is down. */
@@ -504,9 +385,7 @@ function answerApproval(session, a, decision) {
     return;
   }
   const answer = built.answer;
-  showApprovalError(a, '');
-  a.sending = true;
-  a.approve.disabled = a.deny.disabled = true;
+  approvalSending(a);
   const ws = session.socket;
   if (ws && ws.readyState === WebSocket.OPEN) {
     ws.send(JSON.stringify({ type: 'approval', ...answer }));
@@ -516,43 +395,6 @@ function answerApproval(session, a, decision) {
       .then(() => { a.sending = false; })
       .catch((e) => approvalFailed(a, e.message));
   }
-}
-
-function showApprovalError(a, message) {
-  a.error.textContent = message;
-  a.error.hidden = !message;
-}
-
-function approvalFailed(a, message) {
-  a.sending = false;
-  a.approve.disabled = a.deny.disabled = false;
-  showApprovalError(a, message);
-}
-
-/**
- * An answer's state event settles its card: approved / denied name the call, a cancel answers every
- * approval of the turn, and a turn's end closes whatever of it is still open.
- */
-function settleApprovals(session, turnId, d) {
-  for (const a of session.approvals.values()) {
-    if (a.settled) continue;
-    if (d.tool_call_id ? a.callId === d.tool_call_id : a.turnId === turnId) settleApproval(a, d.state, d.progress || {});
-  }
-}
-
-function settleApproval(a, state, p) {
-  a.settled = true;
-  a.sending = false;
-  a.card.dataset.state = state;
-  a.actions.remove();
-  a.input.readOnly = a.reason.readOnly = true;
-  showApprovalError(a, '');
-  if (p.input) a.input.value = JSON.stringify(p.input, null, 2);
-  if (p.reason && !a.reason.value) a.reason.value = p.reason;
-  a.outcome.textContent = approvalOutcome(state, p);
-  a.outcome.hidden = false;
-  const expiry = a.card.querySelector('.approval-expiry');
-  if (expiry) expiry.remove();
 }
 
 // --- user input -----------------------------------------------------------------------------

@@ -27,17 +27,20 @@
  * @typedef {import('../agentx-common.js').EventView} EventView
  * @typedef {import('../agentx-common.js').MediaFile} MediaFile
  * @typedef {Record<string, {class_type: string, inputs?: Record<string, any>, _meta?: {title?: string}}>} ApiWorkflow
- * @typedef {{callId: string, turnId: string, originalText: string, original: any, card: HTMLElement, input: HTMLTextAreaElement,
- *   reason: HTMLInputElement, error: HTMLElement, actions: HTMLElement, outcome: HTMLElement, approve: HTMLButtonElement,
- *   deny: HTMLButtonElement, sending: boolean, settled: boolean}} ApprovalCard
+ * @typedef {import('../agentx-common.js').ApprovalCard} ApprovalCard
  */
 
-// What the chat page does the same way (applying events, state and summary texts, approvals, attached
-// images, output files, REST), served by the runtime beside this folder.
+// What the chat page does the same way (applying events, state and summary texts, approval cards and
+// their answers, tool calls and their output files, attached images, REST), served by the runtime
+// beside this folder; the shared markup gets this page's class prefix.
 import {
-  applyEvent, approvalAnswer, approvalOutcome, ATTACHMENT_TYPES, attachedImageUrls, attachmentProblem, latestMessages, mediaFiles, mediaKind,
-  mediaUrl, messageContent, moreSessions, readBase64, requestJson, resumeAfter, sendFailure, stateText, summaryText,
+  applyEvent, approvalAnswer, approvalCard, approvalFailed, approvalSending, ATTACHMENT_TYPES, attachedImageUrls, attachmentProblem, el,
+  fillToolCall, latestMessages, mediaElement, mediaUrl, messageContent, moreSessions, readBase64, requestJson, resumeAfter, sendFailure,
+  settleApprovals, showApprovalError, stateText, summaryText, toolCallBox,
 } from '../agentx-common.js';
+
+/** The prefix of this page's class names and test ids in the markup it shares with the chat page. */
+const P = 'agentx-';
 
 /** Browser libraries the runtime serves (WebJars, and the bridge client the build fetched from npm). */
 const VENDOR = {
@@ -129,24 +132,6 @@ function renderMarkdown(target, text) {
     a.target = '_blank';
     a.rel = 'noopener noreferrer';
   }
-}
-
-/**
- * @template {keyof HTMLElementTagNameMap} K
- * @param {K} tag
- * @param {Record<string, string>} [attrs]
- * @param {(Node | string)[]} [children]
- * @returns {HTMLElementTagNameMap[K]}
- */
-function el(tag, attrs = {}, children = []) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === 'class') node.className = v;
-    else if (k === 'text') node.textContent = v;
-    else node.setAttribute(k, v);
-  }
-  node.append(...children);
-  return node;
 }
 
 // --- REST -----------------------------------------------------------------------------------------
@@ -619,7 +604,7 @@ class Panel {
       showState: (d) => this.showState(d),
       setRunning: (running) => this.setRunning(running),
       showApproval: (turnId, d) => this.showApproval(s, turnId, d),
-      settleApprovals: (turnId, d) => this.settleApprovals(s, turnId, d),
+      settleApprovals: (turnId, d) => settleApprovals(P, s.approvals, turnId, d),
       renderMessage: (m) => this.renderMessage(m),
       showSummary: (t) => this.showSummary(t),
       showWorkflow: (d) => this.onWorkflow(s, d),
@@ -741,39 +726,11 @@ class Panel {
    */
   showApproval(s, turnId, d) {
     if (!d || typeof d.tool_call_id !== 'string' || s.approvals.has(d.tool_call_id)) return;
-    const callId = d.tool_call_id;
-    const originalText = JSON.stringify(d.input ?? {}, null, 2);
-    const inputId = 'agentx-approval-input-' + callId;
-    const reasonId = 'agentx-approval-reason-' + callId;
-    const input = el('textarea', { id: inputId, class: 'agentx-approval-input', 'data-testid': 'agentx-approval-input', spellcheck: 'false',
-      rows: String(Math.min(10, originalText.split('\n').length + 1)) });
-    input.value = originalText;
-    const reason = el('input', { id: reasonId, type: 'text', class: 'agentx-approval-reason', 'data-testid': 'agentx-approval-reason',
-      maxlength: '2000', placeholder: 'optional' });
-    const error = el('p', { class: 'agentx-error', role: 'alert', 'data-testid': 'agentx-approval-error' });
-    error.hidden = true;
-    const approve = el('button', { type: 'button', class: 'agentx-button agentx-primary', 'data-testid': 'agentx-approval-approve', text: 'Approve' });
-    const deny = el('button', { type: 'button', class: 'agentx-button agentx-deny', 'data-testid': 'agentx-approval-deny', text: 'Deny' });
-    const actions = el('div', { class: 'agentx-actions agentx-approval-actions' }, [approve, deny]);
-    const outcome = el('p', { class: 'agentx-approval-outcome', role: 'status', 'data-testid': 'agentx-approval-outcome' });
-    outcome.hidden = true;
-    const card = el('li', { class: 'agentx-msg agentx-approval', 'data-testid': 'agentx-approval', 'data-call-id': callId, 'data-state': 'pending' }, [
-      el('p', { class: 'agentx-approval-title' }, ['Claude wants to run ', el('code', { text: String(d.tool_name) })]),
-      el('label', { for: inputId, text: 'Input (edit it to change what the tool gets)' }), input,
-      el('label', { for: reasonId, text: 'Reason (Claude reads it)' }), reason,
-      error, actions, outcome,
-    ]);
-    if (d.expires_at) {
-      card.append(el('p', { class: 'agentx-muted agentx-approval-expiry',
-        text: 'Answer by ' + new Date(d.expires_at).toLocaleTimeString() + ', or it is denied.' }));
-    }
-    /** @type {ApprovalCard} */
-    const a = { callId, turnId, originalText, original: d.input ?? {}, card, input, reason, error, actions, outcome, approve, deny,
-      sending: false, settled: false };
-    s.approvals.set(callId, a);
-    approve.addEventListener('click', () => this.answerApproval(s, a, 'approve'));
-    deny.addEventListener('click', () => this.answerApproval(s, a, 'deny'));
-    this.conversation.append(card);
+    const a = approvalCard(P, turnId, d);
+    s.approvals.set(a.callId, a);
+    a.approve.addEventListener('click', () => this.answerApproval(s, a, 'approve'));
+    a.deny.addEventListener('click', () => this.answerApproval(s, a, 'deny'));
+    this.conversation.append(a.card);
     this.scrollDown();
   }
 
@@ -787,65 +744,19 @@ class Panel {
     if (a.settled || a.sending) return;
     const built = approvalAnswer(a.callId, decision, { text: a.input.value, originalText: a.originalText, original: a.original, reason: a.reason.value });
     if ('error' in built) {
-      this.showApprovalError(a, built.error);
+      showApprovalError(a, built.error);
       return;
     }
     if (!s.eb || s.eb.state !== 1 /* EventBus.OPEN */) {
-      this.showApprovalError(a, 'Not connected to the runtime yet; try again in a moment.');
+      showApprovalError(a, 'Not connected to the runtime yet; try again in a moment.');
       return;
     }
-    this.showApprovalError(a, '');
-    a.sending = true;
-    a.approve.disabled = a.deny.disabled = true;
+    approvalSending(a);
     s.eb.send('agentx.client.approve', { session_id: s.id, ...built.answer }, {}, (/** @type {any} */ err, /** @type {any} */ reply) => {
-      a.sending = false;
       const failure = err ? err.message || JSON.stringify(err) : reply.body && reply.body.error;
-      if (!failure || a.settled) return; // the state event that follows settles the card
-      a.approve.disabled = a.deny.disabled = false;
-      this.showApprovalError(a, failure);
+      if (failure) approvalFailed(a, failure);
+      else a.sending = false; // the state event that follows settles the card
     });
-  }
-
-  /**
-   * @param {ApprovalCard} a
-   * @param {string} message
-   */
-  showApprovalError(a, message) {
-    a.error.textContent = message;
-    a.error.hidden = !message;
-  }
-
-  /**
-   * An answer's state event settles its card: approved / denied name the call, a cancel answers every
-   * approval of the turn, and a turn's end closes whatever of it is still open.
-   * @param {NonNullable<Panel['current']>} s
-   * @param {string | undefined} turnId
-   * @param {any} d
-   */
-  settleApprovals(s, turnId, d) {
-    for (const a of s.approvals.values()) {
-      if (a.settled) continue;
-      if (d.tool_call_id ? a.callId === d.tool_call_id : a.turnId === turnId) this.settleApproval(a, d.state, d.progress || {});
-    }
-  }
-
-  /**
-   * @param {ApprovalCard} a
-   * @param {string} state
-   * @param {any} p {decision, reason?, input?}
-   */
-  settleApproval(a, state, p) {
-    a.settled = true;
-    a.sending = false;
-    a.card.dataset.state = state;
-    a.actions.remove();
-    a.input.readOnly = a.reason.readOnly = true;
-    this.showApprovalError(a, '');
-    if (p.input) a.input.value = JSON.stringify(p.input, null, 2);
-    if (p.reason && !a.reason.value) a.reason.value = p.reason;
-    a.outcome.textContent = approvalOutcome(state, p);
-    a.outcome.hidden = false;
-    a.card.querySelector('.agentx-approval-expiry')?.remove();
   }
 
   // --- rendering --------------------------------------------------------------------------------
@@ -924,74 +835,29 @@ class Panel {
   /** @param {any} call */
   toolCallItem(call) {
     const s = /** @type {NonNullable<Panel['current']>} */ (this.current);
-    const result = el('pre', { class: 'agentx-tool-result', 'data-testid': 'agentx-tool-result', text: 'running…' });
-    const box = el('details', { class: 'agentx-tool-call', 'data-testid': 'agentx-tool-call', 'data-call-id': call.id || '', 'data-tool': call.name }, [
-      el('summary', { text: 'Tool: ' + call.name }),
-      el('p', { class: 'agentx-muted', text: 'Arguments' }),
-      el('pre', { class: 'agentx-tool-args', text: JSON.stringify(call.arguments ?? {}, null, 2) }),
-      el('p', { class: 'agentx-muted', text: 'Result' }), result,
-      el('div', { class: 'agentx-media', 'data-testid': 'agentx-media' }),
-    ]);
+    const box = toolCallBox(P, call, (f) => this.mediaElement(f));
     if (call.id) s.calls.set(call.id, box);
-    if ((call.result !== undefined && call.result !== null) || call.error) this.fillResult(box, call);
     return box;
   }
 
   /** @param {any} call */
   showToolResult(call) {
     const s = /** @type {NonNullable<Panel['current']>} */ (this.current);
-    let box = s.calls.get(call.id);
+    const box = s.calls.get(call.id);
     if (!box) {
       const li = this.messageItem('tool', '');
-      box = this.toolCallItem(call);
-      li.append(box);
+      li.append(this.toolCallItem(call));
       this.conversation.append(li);
+      this.scrollDown();
+    } else if (fillToolCall(P, box, call, (f) => this.mediaElement(f))) {
+      this.scrollDown();
     }
-    this.fillResult(box, call);
-  }
-
-  /**
-   * @param {HTMLElement} box
-   * @param {any} call
-   */
-  fillResult(box, call) {
-    const result = /** @type {HTMLElement} */ (box.querySelector('.agentx-tool-result'));
-    if (call.error) {
-      box.classList.add('agentx-failed');
-      result.textContent = 'Error: ' + call.error;
-      return;
-    }
-    result.textContent = typeof call.result === 'string' ? call.result : JSON.stringify(call.result, null, 2);
-    const media = /** @type {HTMLElement} */ (box.querySelector('.agentx-media'));
-    if (media.childElementCount) return;
-    const files = mediaFiles(call);
-    for (const f of files) media.append(this.mediaElement(f));
-    // outputs are what the user came for: shown without opening the details
-    if (files.length) box.after(media);
-    this.scrollDown();
   }
 
   /** @param {MediaFile} f */
   mediaElement(f) {
     const s = /** @type {NonNullable<Panel['current']>} */ (this.current);
-    const url = mediaUrl(API, s.id, f);
-    const kind = mediaKind(f.filename);
-    /** @type {HTMLImageElement | HTMLVideoElement | HTMLAudioElement | HTMLAnchorElement} */
-    let media;
-    if (kind === 'video') media = el('video', { controls: '', loop: '', 'aria-label': f.filename });
-    else if (kind === 'audio') media = el('audio', { controls: '', 'aria-label': f.filename });
-    else if (kind === 'img') media = el('img', { alt: f.filename, loading: 'lazy' });
-    else return el('a', { href: url, target: '_blank', rel: 'noopener', text: f.filename });
-    const token = host.apiToken();
-    if (!token) media.setAttribute('src', url);
-    else {
-      // an <img>/<video> cannot send the Authorization header: fetch it and show the bytes
-      fetch(url, { headers: { Authorization: 'Bearer ' + token } })
-        .then((r) => (r.ok ? r.blob() : Promise.reject(new Error(r.status + ' ' + r.statusText))))
-        .then((blob) => media.setAttribute('src', URL.createObjectURL(blob)))
-        .catch((e) => media.replaceWith(el('span', { class: 'agentx-error', text: `${f.filename}: ${e.message}` })));
-    }
-    return el('figure', { class: 'agentx-figure' }, [media, el('figcaption', { text: f.filename })]);
+    return mediaElement(P, mediaUrl(API, s.id, f), f, host.apiToken());
   }
 
   /** @param {any} d */
