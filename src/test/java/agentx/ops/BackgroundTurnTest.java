@@ -2,6 +2,8 @@ package agentx.ops;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import agentx.config.AgentXConfig;
+import agentx.engine.AgentEngineVerticle;
 import agentx.events.NodeId;
 import agentx.protocol.BeginTurn;
 import agentx.protocol.FinishTurn;
@@ -12,12 +14,14 @@ import agentx.testing.FakeAnthropic;
 import agentx.testing.FakeAnthropic.Reply;
 import agentx.testing.Poll;
 import agentx.testing.TestRuntime;
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.junit5.VertxExtension;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -173,6 +177,45 @@ class BackgroundTurnTest {
     assertThat(get("/sessions/" + id + "/turns/" + other).getString("status")).as("the other turn is not this engine's to cancel")
         .isEqualTo("running");
     assertThat(claude.requests()).isEmpty();
+  }
+
+  @Test
+  @DisplayName("an engine that stops while its turn waits for another node's turn of the session closes the waiting turn as failed"
+      + " SERVICE_UNAVAILABLE (it has nothing to resume) and leaves the other turn running")
+  void stopWhileWaiting() throws Exception {
+    // its own Vert.x: the engine is deployed apart from the API and the store, so that it alone can be stopped
+    Vertx node = Vertx.vertx();
+    try {
+      Path nodeDir = Files.createDirectories(dir.resolve("stopping-engine"));
+      TestRuntime apiAndStore = TestRuntime.start(node, TestRuntime.withClaude(nodeDir, claude, Map.of(AgentXConfig.ROLES, "api,store"))).await();
+      String engine = node.deployVerticle(new AgentEngineVerticle(), new DeploymentOptions().setConfig(apiAndStore.agentx.config().toJson()))
+          .await();
+      String id = apiAndStore.createSession(new JsonObject()).await().getString("session_id");
+      String other = UUID.randomUUID().toString();
+      new StoreClient(node).beginTurn(new BeginTurn(other, id, "another-engine-node", userMessage(id, other))).await();
+      HttpResponse<Buffer> accepted = apiAndStore.postJson("/api/agentx/sessions/" + id + "/messages",
+          new JsonObject().put("content", "go").put("wait", false)).await();
+      assertThat(accepted.bodyAsJsonObject().getString("status")).as(accepted.bodyAsString()).isEqualTo("queued");
+      String turnId = accepted.bodyAsJsonObject().getString("turn_id");
+      Poll.sleep(Duration.ofMillis(400)); // between two tries of its start
+
+      node.undeploy(engine).await();
+      Poll.until(Duration.ofSeconds(5), "the waiting turn is closed", () -> !"queued".equals(
+          turnOf(apiAndStore, id, turnId).getString("status")));
+      JsonObject closed = turnOf(apiAndStore, id, turnId);
+      assertThat(closed.getString("status")).isEqualTo("failed");
+      assertThat(closed.getString("error_code")).isEqualTo("SERVICE_UNAVAILABLE");
+      assertThat(turnOf(apiAndStore, id, other).getString("status")).as("the other node's turn is not this engine's").isEqualTo("running");
+      assertThat(claude.requests()).isEmpty();
+    } finally {
+      node.close().await();
+    }
+  }
+
+  private static JsonObject turnOf(TestRuntime runtime, String sessionId, String turnId) {
+    HttpResponse<Buffer> r = runtime.http.get("/api/agentx/sessions/" + sessionId + "/turns/" + turnId).send().await();
+    assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
+    return r.bodyAsJsonObject();
   }
 
   @Test
