@@ -24,6 +24,19 @@ final class Jdbc {
   }
 
   /** Runs an INSERT, UPDATE or DELETE; answers the number of rows it changed. */
+  /**
+   * Closes a connection or a statement whose owner is done with it (closing, or dropping it after a
+   * failure); a failure to close is not worth a line: the next use opens a fresh one, and SQLite's log is
+   * whole either way.
+   */
+  static void closeQuietly(AutoCloseable resource) {
+    try {
+      resource.close();
+    } catch (Exception ignored) {
+      // nothing left to keep
+    }
+  }
+
   static int update(Connection connection, String sql, Object... params) throws SQLException {
     PreparedStatement statement = prepared(connection, sql, params);
     try {

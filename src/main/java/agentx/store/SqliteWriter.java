@@ -80,11 +80,7 @@ final class SqliteWriter implements DataSource {
   synchronized void close() {
     if (connection != null) {
       StatementCache.forget(connection);
-      try {
-        connection.close();
-      } catch (SQLException ignored) {
-        // the process is going; SQLite's log is whole either way
-      }
+      Jdbc.closeQuietly(connection);
       connection = null;
     }
   }

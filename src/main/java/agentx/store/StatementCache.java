@@ -35,7 +35,7 @@ final class StatementCache {
       if (size() <= MAX_STATEMENTS) {
         return false;
       }
-      closeQuietly(eldest.getValue());
+      Jdbc.closeQuietly(eldest.getValue());
       return true;
     }
   };
@@ -49,7 +49,7 @@ final class StatementCache {
   static void forget(Connection connection) {
     StatementCache cache = CACHES.remove(connection);
     if (cache != null) {
-      cache.statements.values().forEach(StatementCache::closeQuietly);
+      cache.statements.values().forEach(Jdbc::closeQuietly);
       cache.statements.clear();
     }
   }
@@ -83,13 +83,5 @@ final class StatementCache {
   static int kept(Connection connection) {
     StatementCache cache = CACHES.get(connection);
     return cache == null ? 0 : cache.statements.size();
-  }
-
-  private static void closeQuietly(PreparedStatement statement) {
-    try {
-      statement.close();
-    } catch (SQLException ignored) {
-      // the connection is closing or gone; nothing to keep
-    }
   }
 }

@@ -80,11 +80,7 @@ final class WalCheckpointer {
 
   private void closeConnection() {
     if (connection != null) {
-      try {
-        connection.close();
-      } catch (SQLException ignored) {
-        // a fresh one next time
-      }
+      Jdbc.closeQuietly(connection);
       connection = null;
     }
   }
