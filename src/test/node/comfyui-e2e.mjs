@@ -288,7 +288,7 @@ try {
     assert.deepEqual(await thumbnails(), [{ src: expected, width: 4 }], 'the stored message shows its image after a reload');
   });
 
-  await scenario('image', 'a turn whose Claude runs the workflow: the output image shows in the panel (alt = file name, naturalWidth > 0), and again from the stored messages after a reload, beside the call's closed details', async () => {
+  await scenario('image', 'a turn whose Claude runs the workflow: the output image shows in the panel (alt = file name, naturalWidth > 0), and again from the stored messages after a reload, beside the closed details of the call', async () => {
     await openComfyUi();
     await newSession();
     await send('Run it');
