@@ -219,7 +219,7 @@ try {
     await tab.close();
   });
 
-  await scenario('on a server with an API token the page asks for it, keeps it in the tab and uses it for REST and the WebSocket', async (page) => {
+  await scenario('on a server with an API token the page asks for it, keeps it in the tab and uses it for REST, the WebSocket and a run\'s output image', async (page) => {
     await page.goto(env('TOKEN_BASE_URL') + '/');
     await page.locator('#token-form').waitFor({ state: 'visible' });
     await page.fill('#token-input', 'wrong-token');
@@ -230,9 +230,21 @@ try {
     await page.locator('#token-form').waitFor({ state: 'hidden' });
     assert.equal(await page.evaluate(() => sessionStorage.getItem('agentx.token')), env('API_TOKEN'));
     await newSession(page, 'E2E token');
+    const put = await page.evaluate(async ({ workflow, token }) => {
+      const auth = { Authorization: 'Bearer ' + token };
+      const list = await (await fetch('/api/agentx/sessions?limit=100', { headers: auth })).json();
+      const id = list.sessions.find((s) => s.title === 'E2E token').session_id;
+      const r = await fetch(`/api/agentx/sessions/${id}/workflow`, {
+        method: 'PUT', headers: { ...auth, 'Content-Type': 'application/json' }, body: JSON.stringify({ workflow: JSON.parse(workflow) }) });
+      return r.status;
+    }, { workflow: env('WORKFLOW_JSON'), token: env('API_TOKEN') });
+    assert.equal(put, 200, 'the session got a workflow');
     await send(page, 'Hello with a token');
     await turnEnded(page, 'completed');
-    assert.deepEqual(await assistantTexts(page), [env('ANSWER_TOKEN')]);
+    assert.deepEqual((await assistantTexts(page)).filter((t) => t), ['Running it.', env('ANSWER_TOKEN')]);
+    // the media route wants the token, which an <img src> cannot send: the page fetched the bytes with it
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=tool-call] .media img')]
+      .some((img) => img.complete && img.naturalWidth > 0 && img.src.startsWith('blob:') && /\.png$/.test(img.alt)));
   });
 
   await scenario('tool calls: ComfyUI progress shows while run_workflow runs; each call shows its arguments and result, a failed one its error', async (page) => {

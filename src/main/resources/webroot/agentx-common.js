@@ -304,8 +304,8 @@ export function fillToolCall(p, box, call, media) {
 
 /**
  * One output file as a figure (an image, a video or a sound with its name under it), or a link for
- * another kind of file. The media route takes the API token as a header only, which an <img> cannot
- * send: with a token the bytes are fetched and shown from a blob.
+ * another kind of file. The media route takes the API token as a header only, which neither an <img>
+ * nor a link can send: with a token the bytes are fetched and shown (or opened) from a blob.
  * @param {string} p the page's class prefix
  * @param {string} url the file's media URL ({@link mediaUrl})
  * @param {MediaFile} f
@@ -319,15 +319,36 @@ export function mediaElement(p, url, f, token) {
   if (kind === 'video') media = el('video', { controls: '', loop: '', 'aria-label': f.filename });
   else if (kind === 'audio') media = el('audio', { controls: '', 'aria-label': f.filename });
   else if (kind === 'img') media = el('img', { alt: f.filename, loading: 'lazy' });
-  else return el('a', { href: url, target: '_blank', rel: 'noopener', text: f.filename });
+  else {
+    const link = el('a', { href: url, target: '_blank', rel: 'noopener', text: f.filename });
+    if (token) {
+      // a link cannot send the header either: the click fetches the file and opens its bytes
+      link.addEventListener('click', (event) => {
+        event.preventDefault();
+        fetchBlob(url, token).then((blob) => window.open(URL.createObjectURL(blob), '_blank', 'noopener'))
+          .catch((e) => link.replaceWith(el('span', { class: p + 'media-error', text: `${f.filename}: ${e.message}` })));
+      });
+    }
+    return link;
+  }
   if (!token) media.setAttribute('src', url);
   else {
-    fetch(url, { headers: { Authorization: 'Bearer ' + token } })
-      .then((r) => (r.ok ? r.blob() : Promise.reject(new Error(r.status + ' ' + r.statusText))))
+    fetchBlob(url, token)
       .then((blob) => media.setAttribute('src', URL.createObjectURL(blob)))
       .catch((e) => media.replaceWith(el('span', { class: p + 'media-error', text: `${f.filename}: ${e.message}` })));
   }
   return el('figure', { class: p + 'figure' }, [media, el('figcaption', { text: f.filename })]);
+}
+
+/**
+ * A file of the runtime's media route, fetched with the API token.
+ * @param {string} url
+ * @param {string} token
+ * @returns {Promise<Blob>}
+ */
+function fetchBlob(url, token) {
+  return fetch(url, { headers: { Authorization: 'Bearer ' + token } })
+    .then((r) => (r.ok ? r.blob() : Promise.reject(new Error(r.status + ' ' + r.statusText))));
 }
 
 /**

@@ -82,7 +82,7 @@ class BrowserE2ETest {
 
 
   @Test
-  @DisplayName("bridge client turn; chat page send, Stop, reload mid-turn without losing or duplicating tokens, API token prompt, tool calls with ComfyUI progress, approve / deny / answered elsewhere / stop a tool call that needs approval, attach an image")
+  @DisplayName("bridge client turn; chat page send, Stop, reload mid-turn without losing or duplicating tokens, API token prompt and a run's output image fetched with it, tool calls with ComfyUI progress, approve / deny / answered elsewhere / stop a tool call that needs approval, attach an image")
   void browser(Vertx vertx) throws Exception {
     require(Files.isExecutable(CHROMIUM), "no Chromium at " + CHROMIUM + " (apt-get install chromium)");
     require(Files.isDirectory(NODE_DIR.resolve("node_modules/playwright-core"))
@@ -97,6 +97,8 @@ class BrowserE2ETest {
         .enqueue(Reply.text(ANSWER_CHAT))
         .enqueue(Reply.text(ANSWER_STOP).delayPerEvent(Duration.ofMillis(250)))
         .enqueue(Reply.text(ANSWER_RELOAD).delayPerEvent(Duration.ofMillis(250)))
+        // the token scenario: run_workflow, whose output image the page must fetch with the token
+        .enqueue(Reply.toolUse("Running it.", List.of(new ToolUseSpec("toolu_token_run", "run_workflow", new JsonObject().put("wait", true)))))
         .enqueue(Reply.text(ANSWER_TOKEN))
         // the tool scenario: run_workflow against the fake ComfyUI (slow enough to watch its progress) and an unknown tool
         .enqueue(Reply.toolUse("Let me run it.", List.of(
@@ -124,7 +126,8 @@ class BrowserE2ETest {
         AgentXConfig.ANTHROPIC_API_KEY, "sk-ant-test-key",
         AgentXConfig.ANTHROPIC_BASE_URL, claude.baseUrl(),
         AgentXConfig.API_TOKEN, API_TOKEN,
-        AgentXConfig.ROLES, "api,engine,store"))).await();
+        AgentXConfig.COMFYUI_URL, comfy.baseUrl(),
+        AgentXConfig.ROLES, "api,engine,store,tools"))).await();
     String bridgeSession = rt.createSession(new JsonObject().put("title", "bridge")).await().getString("session_id");
 
     Files.createDirectories(SCREENSHOT.getParent());
@@ -171,7 +174,7 @@ class BrowserE2ETest {
     assertThat(APPROVAL_SCREENSHOT).isNotEmptyFile();
     System.out.println("Browser screenshots: " + SCREENSHOT + ", " + APPROVAL_SCREENSHOT);
     assertThat(claude.requestCount()).as("one Claude call per text scenario, two per tool turn, one for the stopped approval, "
-        + "one for the image (the refused files and the 413 sent nothing)").isEqualTo(15);
+        + "one for the image (the refused files and the 413 sent nothing)").isEqualTo(16);
     assertThat(TestImages.imagesSentToClaude(claude)).as("the attached PNG went to Claude as a base64 image block").containsExactly(png);
     assertThat(comfy.count("POST /upload/image")).as("the attached PNG was uploaded into ComfyUI's input folder").isEqualTo(1);
     assertThat(comfy.inputFiles().values()).anySatisfy(bytes -> assertThat(bytes.getBytes()).isEqualTo(Base64.getDecoder().decode(png)));
