@@ -23,7 +23,6 @@ final class Jdbc {
     T read(ResultSet row) throws SQLException;
   }
 
-  /** Runs an INSERT, UPDATE or DELETE; answers the number of rows it changed. */
   /**
    * Closes a connection or a statement whose owner is done with it (closing, or dropping it after a
    * failure); a failure to close is not worth a line: the next use opens a fresh one, and SQLite's log is
@@ -37,6 +36,7 @@ final class Jdbc {
     }
   }
 
+  /** Runs an INSERT, UPDATE or DELETE; answers the number of rows it changed. */
   static int update(Connection connection, String sql, Object... params) throws SQLException {
     PreparedStatement statement = prepared(connection, sql, params);
     try {
