@@ -91,6 +91,20 @@ const assistantTexts = (page) =>
 const draftText = (page) => page.$eval('#draft', (d) => d.textContent);
 const firstToken = (page) => page.waitForFunction(() => document.querySelector('#draft').textContent.length > 0);
 
+/** Gives the session titled `title` the test workflow: PUT /workflow from the page, with the API token when one is given. */
+async function putWorkflow(page, title, token) {
+  const status = await page.evaluate(async ({ workflow, title, token }) => {
+    const auth = token ? { Authorization: 'Bearer ' + token } : {};
+    const list = await (await fetch('/api/agentx/sessions?limit=100', { headers: auth })).json();
+    const id = list.sessions.find((s) => s.title === title).session_id;
+    const r = await fetch(`/api/agentx/sessions/${id}/workflow`, {
+      method: 'PUT', headers: { ...auth, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ workflow: JSON.parse(workflow), description: 'from the browser test' }) });
+    return r.status;
+  }, { workflow: env('WORKFLOW_JSON'), title, token });
+  assert.equal(status, 200, `the session "${title}" got a workflow`);
+}
+
 // --- approval helpers ---
 
 const sessionIdOf = (page) => page.evaluate(() => decodeURIComponent(location.hash.slice(1)));
@@ -230,15 +244,7 @@ try {
     await page.locator('#token-form').waitFor({ state: 'hidden' });
     assert.equal(await page.evaluate(() => sessionStorage.getItem('agentx.token')), env('API_TOKEN'));
     await newSession(page, 'E2E token');
-    const put = await page.evaluate(async ({ workflow, token }) => {
-      const auth = { Authorization: 'Bearer ' + token };
-      const list = await (await fetch('/api/agentx/sessions?limit=100', { headers: auth })).json();
-      const id = list.sessions.find((s) => s.title === 'E2E token').session_id;
-      const r = await fetch(`/api/agentx/sessions/${id}/workflow`, {
-        method: 'PUT', headers: { ...auth, 'Content-Type': 'application/json' }, body: JSON.stringify({ workflow: JSON.parse(workflow) }) });
-      return r.status;
-    }, { workflow: env('WORKFLOW_JSON'), token: env('API_TOKEN') });
-    assert.equal(put, 200, 'the session got a workflow');
+    await putWorkflow(page, 'E2E token', env('API_TOKEN'));
     await send(page, 'Hello with a token');
     await turnEnded(page, 'completed');
     assert.deepEqual((await assistantTexts(page)).filter((t) => t), ['Running it.', env('ANSWER_TOKEN')]);
@@ -250,15 +256,7 @@ try {
   await scenario('tool calls: ComfyUI progress shows while run_workflow runs; each call shows its arguments and result, a failed one its error', async (page) => {
     await page.goto(BASE_URL + '/');
     await newSession(page, 'E2E tools');
-    const put = await page.evaluate(async (workflow) => {
-      const list = await (await fetch('/api/agentx/sessions?limit=100')).json();
-      const id = list.sessions.find((s) => s.title === 'E2E tools').session_id;
-      const r = await fetch(`/api/agentx/sessions/${id}/workflow`, {
-        method: 'PUT', headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ workflow: JSON.parse(workflow), description: 'from the browser test' }) });
-      return r.status;
-    }, env('WORKFLOW_JSON'));
-    assert.equal(put, 200, 'the session got a workflow');
+    await putWorkflow(page, 'E2E tools');
     await send(page, 'Run my workflow');
     // the state line follows ComfyUI's progress while the tool runs
     await page.waitForFunction(() => /running tool run_workflow — ComfyUI \d+\/\d+/.test(document.querySelector('#state').textContent));
