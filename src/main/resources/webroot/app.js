@@ -255,7 +255,7 @@ function messageItem(role, text) {
   li.dataset.role = role;
   const who = document.createElement('span');
   who.className = 'who';
-  who.textContent = role === 'user' ? 'You' : 'Claude';
+  who.textContent = role === 'user' ? 'You' : role === 'assistant' ? 'Claude' : 'Tool';
   const body = document.createElement('div');
   body.className = 'text';
   if (role === 'assistant') renderMarkdown(body, text);
