@@ -25,12 +25,21 @@ import java.util.regex.Pattern;
  * video, audio) through the runtime, so a browser never needs ComfyUI's address and the API token
  * guards it. Proxied from ComfyUI's {@code /view}; only plain file names inside ComfyUI's own
  * output, input and temp folders, and at most {@link #MAX_BYTES}.
+ *
+ * <p>The file is served from the runtime's own origin, where the pages keep the API token, and
+ * ComfyUI types it by its name: an HTML or SVG file anyone put in ComfyUI's input folder would run
+ * its scripts there. So only raster images, videos and sounds keep their type and show inline;
+ * anything else is {@code application/octet-stream} and a download ({@code Content-Disposition:
+ * attachment}), and every answer carries {@code Content-Security-Policy: sandbox} (a document opened
+ * from it gets no scripts and no origin) and {@code nosniff}.
  */
 final class MediaRoutes {
   static final long MAX_BYTES = 200L * 1024 * 1024;
   private static final Set<String> TYPES = Set.of("output", "input", "temp");
   private static final Pattern SAFE_NAME = Pattern.compile("[^/\\\\\\x00-\\x1f]{1,255}");
   private static final long TIMEOUT_MS = 30_000;
+  /** Types shown inline: raster images (not SVG, which is a document with scripts), videos, sounds. */
+  private static final Pattern INLINE_TYPE = Pattern.compile("(image/(png|jpeg|gif|webp|bmp|avif)|video/[a-z0-9.+-]+|audio/[a-z0-9.+-]+)");
 
   private final StoreClient store;
   private final HttpClient http;
@@ -89,10 +98,16 @@ final class MediaRoutes {
             return Future.failedFuture(new AgentXException(ErrorCode.PAYLOAD_TOO_LARGE, filename + " is larger than "
                 + MAX_BYTES / (1024 * 1024) + " MB."));
           }
-          String contentType = response.getHeader("Content-Type");
-          ctx.response().putHeader("Content-Type", contentType == null ? "application/octet-stream" : contentType)
-              .putHeader("Cache-Control", "private, max-age=3600")
-              .putHeader("X-Content-Type-Options", "nosniff");
+          String contentType = inlineType(response.getHeader("Content-Type"));
+          if (contentType == null) {
+            ctx.response().putHeader("Content-Type", "application/octet-stream")
+                .putHeader("Content-Disposition", "attachment; filename*=UTF-8''" + enc(filename).replace("+", "%20"));
+          } else {
+            ctx.response().putHeader("Content-Type", contentType);
+          }
+          ctx.response().putHeader("Cache-Control", "private, max-age=3600")
+              .putHeader("X-Content-Type-Options", "nosniff")
+              .putHeader("Content-Security-Policy", "sandbox");
           if (length != null) {
             ctx.response().putHeader("Content-Length", length);
           } else {
@@ -110,6 +125,15 @@ final class MediaRoutes {
           });
           return response.end().compose(v -> ctx.response().end());
         });
+  }
+
+  /** ComfyUI's type for the file when it may be shown inline (see the class comment), else null. */
+  static String inlineType(String contentType) {
+    if (contentType == null) {
+      return null;
+    }
+    String type = contentType.split(";", 2)[0].trim().toLowerCase(java.util.Locale.ROOT);
+    return INLINE_TYPE.matcher(type).matches() ? type : null;
   }
 
   private static String enc(String s) {

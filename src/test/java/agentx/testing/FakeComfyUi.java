@@ -405,13 +405,30 @@ public final class FakeComfyUi {
       ctx.response().setStatusCode(400).end();
       return;
     }
-    Buffer bytes = "input".equals(type) ? inputFiles.get(filename) : knownOutput(filename) ? png() : null;
+    boolean input = "input".equals(type);
+    Buffer bytes = input ? inputFiles.get(filename) : knownOutput(filename) ? png() : null;
     if (bytes == null) {
       ctx.response().setStatusCode(404).end();
       return;
     }
-    ctx.response().putHeader("Content-Type", "image/png")
+    // ComfyUI types a file by its name (Python's mimetypes), whatever is in it
+    ctx.response().putHeader("Content-Type", input ? typeByName(filename) : "image/png")
         .putHeader("Content-Disposition", "filename=\"" + filename + "\"").end(bytes);
+  }
+
+  private static String typeByName(String filename) {
+    String ext = filename.substring(filename.lastIndexOf('.') + 1).toLowerCase(java.util.Locale.ROOT);
+    return switch (ext) {
+      case "png" -> "image/png";
+      case "jpg", "jpeg" -> "image/jpeg";
+      case "webp" -> "image/webp";
+      case "gif" -> "image/gif";
+      case "svg" -> "image/svg+xml";
+      case "html", "htm" -> "text/html";
+      case "mp4" -> "video/mp4";
+      case "wav" -> "audio/x-wav";
+      default -> "application/octet-stream";
+    };
   }
 
   private synchronized boolean knownOutput(String filename) {

@@ -362,5 +362,33 @@ class ComfyTurnTest {
     }
     assertThat(rt.http.get(media).addQueryParam("filename", "x.png").addQueryParam("subfolder", "../../etc").send().await().statusCode())
         .isEqualTo(400);
+    assertThat(image.getHeader("Content-Disposition")).as("an image shows inline").isNull();
+    assertThat(image.getHeader("Content-Security-Policy")).isEqualTo("sandbox");
+  }
+
+  @Test
+  @DisplayName("media: a file ComfyUI types as a document (HTML, SVG) or not at all is a sandboxed download, never a page on the runtime's"
+      + " origin; a video keeps its type")
+  void mediaDocumentsAreDownloads() throws IOException {
+    String id = sessionWithDefaultWorkflow();
+    String script = "<script>fetch('/api/agentx/sessions')</script>";
+    comfy.inputFiles().put("evil.html", Buffer.buffer("<html>" + script + "</html>"));
+    comfy.inputFiles().put("evil drawing.svg", Buffer.buffer("<svg xmlns=\"http://www.w3.org/2000/svg\">" + script + "</svg>"));
+    comfy.inputFiles().put("notes.bin", Buffer.buffer("bytes"));
+    comfy.inputFiles().put("clip.mp4", Buffer.buffer("not really a video"));
+    String media = "/api/agentx/sessions/" + id + "/media";
+    for (String name : List.of("evil.html", "evil drawing.svg", "notes.bin")) {
+      HttpResponse<Buffer> r = rt.http.get(media).addQueryParam("filename", name).addQueryParam("type", "input").send().await();
+      assertThat(r.statusCode()).as(name).isEqualTo(200);
+      assertThat(r.getHeader("Content-Type")).as(name).isEqualTo("application/octet-stream");
+      assertThat(r.getHeader("Content-Disposition")).as(name)
+          .isEqualTo("attachment; filename*=UTF-8''" + name.replace(" ", "%20"));
+      assertThat(r.getHeader("Content-Security-Policy")).as(name).isEqualTo("sandbox");
+      assertThat(r.getHeader("X-Content-Type-Options")).as(name).isEqualTo("nosniff");
+      assertThat(r.bodyAsString()).as("the bytes themselves are unchanged").isEqualTo(comfy.inputFiles().get(name).toString());
+    }
+    HttpResponse<Buffer> video = rt.http.get(media).addQueryParam("filename", "clip.mp4").addQueryParam("type", "input").send().await();
+    assertThat(video.getHeader("Content-Type")).isEqualTo("video/mp4");
+    assertThat(video.getHeader("Content-Disposition")).isNull();
   }
 }
