@@ -325,7 +325,11 @@ export function mediaElement(p, url, f, token) {
       // a link cannot send the header either: the click fetches the file and opens its bytes
       link.addEventListener('click', (event) => {
         event.preventDefault();
-        fetchBlob(url, token).then((blob) => window.open(URL.createObjectURL(blob), '_blank', 'noopener'))
+        fetchBlob(url, token).then((blob) => {
+          const bytes = URL.createObjectURL(blob);
+          window.open(bytes, '_blank', 'noopener');
+          setTimeout(() => URL.revokeObjectURL(bytes), 60_000);
+        })
           .catch((e) => link.replaceWith(el('span', { class: p + 'media-error', text: `${f.filename}: ${e.message}` })));
       });
     }
@@ -334,7 +338,12 @@ export function mediaElement(p, url, f, token) {
   if (!token) media.setAttribute('src', url);
   else {
     fetchBlob(url, token)
-      .then((blob) => media.setAttribute('src', URL.createObjectURL(blob)))
+      .then((blob) => {
+        const bytes = URL.createObjectURL(blob);
+        // a decoded image no longer needs its URL; a video or a sound reads it while it plays
+        if (kind === 'img') media.addEventListener('load', () => URL.revokeObjectURL(bytes), { once: true });
+        media.setAttribute('src', bytes);
+      })
       .catch((e) => media.replaceWith(el('span', { class: p + 'media-error', text: `${f.filename}: ${e.message}` })));
   }
   return el('figure', { class: p + 'figure' }, [media, el('figcaption', { text: f.filename })]);
