@@ -101,7 +101,7 @@ final class MediaRoutes {
           String contentType = inlineType(response.getHeader("Content-Type"));
           if (contentType == null) {
             ctx.response().putHeader("Content-Type", "application/octet-stream")
-                .putHeader("Content-Disposition", "attachment; filename*=UTF-8''" + enc(filename).replace("+", "%20"));
+                .putHeader("Content-Disposition", "attachment; filename*=UTF-8''" + headerEncoded(filename));
           } else {
             ctx.response().putHeader("Content-Type", contentType);
           }
@@ -134,6 +134,11 @@ final class MediaRoutes {
     }
     String type = contentType.split(";", 2)[0].trim().toLowerCase(java.util.Locale.ROOT);
     return INLINE_TYPE.matcher(type).matches() ? type : null;
+  }
+
+  /** A file name as RFC 5987 wants it in {@code filename*}: UTF-8, every byte outside its few safe characters escaped. */
+  static String headerEncoded(String filename) {
+    return enc(filename).replace("+", "%20").replace("*", "%2A");
   }
 
   private static String enc(String s) {

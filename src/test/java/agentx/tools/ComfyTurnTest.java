@@ -374,15 +374,17 @@ class ComfyTurnTest {
     String script = "<script>fetch('/api/agentx/sessions')</script>";
     comfy.inputFiles().put("evil.html", Buffer.buffer("<html>" + script + "</html>"));
     comfy.inputFiles().put("evil drawing.svg", Buffer.buffer("<svg xmlns=\"http://www.w3.org/2000/svg\">" + script + "</svg>"));
-    comfy.inputFiles().put("notes.bin", Buffer.buffer("bytes"));
+    comfy.inputFiles().put("notes*été.bin", Buffer.buffer("bytes"));
     comfy.inputFiles().put("clip.mp4", Buffer.buffer("not really a video"));
     String media = "/api/agentx/sessions/" + id + "/media";
-    for (String name : List.of("evil.html", "evil drawing.svg", "notes.bin")) {
+    Map<String, String> encoded = Map.of("evil.html", "evil.html", "evil drawing.svg", "evil%20drawing.svg",
+        "notes*été.bin", "notes%2A%C3%A9t%C3%A9.bin");
+    for (String name : encoded.keySet()) {
       HttpResponse<Buffer> r = rt.http.get(media).addQueryParam("filename", name).addQueryParam("type", "input").send().await();
       assertThat(r.statusCode()).as(name).isEqualTo(200);
       assertThat(r.getHeader("Content-Type")).as(name).isEqualTo("application/octet-stream");
       assertThat(r.getHeader("Content-Disposition")).as(name)
-          .isEqualTo("attachment; filename*=UTF-8''" + name.replace(" ", "%20"));
+          .isEqualTo("attachment; filename*=UTF-8''" + encoded.get(name));
       assertThat(r.getHeader("Content-Security-Policy")).as(name).isEqualTo("sandbox");
       assertThat(r.getHeader("X-Content-Type-Options")).as(name).isEqualTo("nosniff");
       assertThat(r.bodyAsString()).as("the bytes themselves are unchanged").isEqualTo(comfy.inputFiles().get(name).toString());
