@@ -128,7 +128,7 @@ final class MediaRoutes {
   }
 
   /** ComfyUI's type for the file when it may be shown inline (see the class comment), else null. */
-  static String inlineType(String contentType) {
+  private static String inlineType(String contentType) {
     if (contentType == null) {
       return null;
     }
@@ -137,7 +137,7 @@ final class MediaRoutes {
   }
 
   /** A file name as RFC 5987 wants it in {@code filename*}: UTF-8, every byte outside its few safe characters escaped. */
-  static String headerEncoded(String filename) {
+  private static String headerEncoded(String filename) {
     return enc(filename).replace("+", "%20").replace("*", "%2A");
   }
 
