@@ -314,6 +314,8 @@ export function fillToolCall(p, box, call, media) {
  */
 export function mediaElement(p, url, f, token) {
   const kind = mediaKind(f.filename);
+  /** @param {Element} node what the file's failure replaces */
+  const failed = (node) => (/** @type {Error} */ e) => node.replaceWith(el('span', { class: p + 'media-error', text: `${f.filename}: ${e.message}` }));
   /** @type {HTMLImageElement | HTMLVideoElement | HTMLAudioElement} */
   let media;
   if (kind === 'video') media = el('video', { controls: '', loop: '', 'aria-label': f.filename });
@@ -329,8 +331,7 @@ export function mediaElement(p, url, f, token) {
           const bytes = URL.createObjectURL(blob);
           window.open(bytes, '_blank', 'noopener');
           setTimeout(() => URL.revokeObjectURL(bytes), 60_000);
-        })
-          .catch((e) => link.replaceWith(el('span', { class: p + 'media-error', text: `${f.filename}: ${e.message}` })));
+        }).catch(failed(link));
       });
     }
     return link;
@@ -344,7 +345,7 @@ export function mediaElement(p, url, f, token) {
         if (kind === 'img') media.addEventListener('load', () => URL.revokeObjectURL(bytes), { once: true });
         media.setAttribute('src', bytes);
       })
-      .catch((e) => media.replaceWith(el('span', { class: p + 'media-error', text: `${f.filename}: ${e.message}` })));
+      .catch(failed(media));
   }
   return el('figure', { class: p + 'figure' }, [media, el('figcaption', { text: f.filename })]);
 }
@@ -362,15 +363,19 @@ function fetchBlob(url, token) {
 
 /**
  * A card for one approval_required: the tool's name, its input (editable), a reason, Approve / Deny,
- * and where the answer's outcome and a refusal go. The page adds it to its conversation and sends
- * the answers ({@link approvalAnswer}) over its own wire.
+ * and where the answer's outcome and a refusal go; kept in the session's cards, one per call (null
+ * when the call has one already, or the data names none). The page adds it to its conversation;
+ * a click calls {@code answer}, which sends the answer ({@link approvalAnswer}) over the page's wire.
  * @param {string} p the page's class prefix
+ * @param {Map<string, ApprovalCard>} approvals the session's cards
  * @param {string | undefined} turnId
  * @param {any} d the event's data {tool_call_id, tool_name, input, expires_at?}
- * @returns {ApprovalCard}
+ * @param {(a: ApprovalCard, decision: 'approve' | 'deny') => void} answer
+ * @returns {ApprovalCard | null}
  */
-export function approvalCard(p, turnId, d) {
-  const callId = String(d.tool_call_id);
+export function approvalCard(p, approvals, turnId, d, answer) {
+  if (!d || typeof d.tool_call_id !== 'string' || approvals.has(d.tool_call_id)) return null;
+  const callId = d.tool_call_id;
   const originalText = JSON.stringify(d.input ?? {}, null, 2);
   const inputId = p + 'approval-input-' + callId;
   const reasonId = p + 'approval-reason-' + callId;
@@ -396,8 +401,13 @@ export function approvalCard(p, turnId, d) {
     card.append(el('p', { class: p + 'muted ' + p + 'approval-expiry',
       text: 'Answer by ' + new Date(d.expires_at).toLocaleTimeString() + ', or it is denied.' }));
   }
-  return { callId, turnId, original: d.input ?? {}, originalText, card, input, reason, error, actions, outcome, approve, deny,
+  /** @type {ApprovalCard} */
+  const a = { callId, turnId, original: d.input ?? {}, originalText, card, input, reason, error, actions, outcome, approve, deny,
     sending: false, settled: false };
+  approvals.set(callId, a);
+  approve.addEventListener('click', () => answer(a, 'approve'));
+  deny.addEventListener('click', () => answer(a, 'deny'));
+  return a;
 }
 
 /**

@@ -368,12 +368,8 @@ async function loadApprovals(session) {
 
 /** A card for one approval_required (agentx-common.js): tool name, editable input, reason, Approve / Deny. */
 function showApproval(session, turnId, d) {
-  if (!d || typeof d.tool_call_id !== 'string' || session.approvals.has(d.tool_call_id)) return;
-  const a = approvalCard('', turnId, d);
-  session.approvals.set(a.callId, a);
-  a.approve.addEventListener('click', () => answerApproval(session, a, 'approve'));
-  a.deny.addEventListener('click', () => answerApproval(session, a, 'deny'));
-  ui.conversation.append(a.card);
+  const a = approvalCard('', session.approvals, turnId, d, (card, decision) => answerApproval(session, card, decision));
+  if (a) ui.conversation.append(a.card);
 }
 
 /** Sends {type: approval} (input goes along only when the person changed it: approvalAnswer); over REST when the socket is down. */

@@ -725,11 +725,8 @@ class Panel {
    * @param {any} d {tool_call_id, tool_name, input, expires_at}
    */
   showApproval(s, turnId, d) {
-    if (!d || typeof d.tool_call_id !== 'string' || s.approvals.has(d.tool_call_id)) return;
-    const a = approvalCard(P, turnId, d);
-    s.approvals.set(a.callId, a);
-    a.approve.addEventListener('click', () => this.answerApproval(s, a, 'approve'));
-    a.deny.addEventListener('click', () => this.answerApproval(s, a, 'deny'));
+    const a = approvalCard(P, s.approvals, turnId, d, (card, decision) => this.answerApproval(s, card, decision));
+    if (!a) return;
     this.conversation.append(a.card);
     this.scrollDown();
   }
