@@ -56,7 +56,11 @@ class BackgroundTurnTest {
   }
 
   private JsonObject get(String path) {
-    HttpResponse<Buffer> r = rt.http.get("/api/agentx" + path).send().await();
+    return get(rt, path);
+  }
+
+  private static JsonObject get(TestRuntime runtime, String path) {
+    HttpResponse<Buffer> r = runtime.http.get("/api/agentx" + path).send().await();
     assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
     return r.bodyAsJsonObject();
   }
@@ -201,21 +205,15 @@ class BackgroundTurnTest {
 
       node.undeploy(engine).await();
       Poll.until(Duration.ofSeconds(5), "the waiting turn is closed", () -> !"queued".equals(
-          turnOf(apiAndStore, id, turnId).getString("status")));
-      JsonObject closed = turnOf(apiAndStore, id, turnId);
+          get(apiAndStore, "/sessions/" + id + "/turns/" + turnId).getString("status")));
+      JsonObject closed = get(apiAndStore, "/sessions/" + id + "/turns/" + turnId);
       assertThat(closed.getString("status")).isEqualTo("failed");
       assertThat(closed.getString("error_code")).isEqualTo("SERVICE_UNAVAILABLE");
-      assertThat(turnOf(apiAndStore, id, other).getString("status")).as("the other node's turn is not this engine's").isEqualTo("running");
+      assertThat(get(apiAndStore, "/sessions/" + id + "/turns/" + other).getString("status")).as("the other node's turn is not this engine's").isEqualTo("running");
       assertThat(claude.requests()).isEmpty();
     } finally {
       node.close().await();
     }
-  }
-
-  private static JsonObject turnOf(TestRuntime runtime, String sessionId, String turnId) {
-    HttpResponse<Buffer> r = runtime.http.get("/api/agentx/sessions/" + sessionId + "/turns/" + turnId).send().await();
-    assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
-    return r.bodyAsJsonObject();
   }
 
   @Test
