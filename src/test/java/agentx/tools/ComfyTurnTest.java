@@ -214,6 +214,18 @@ class ComfyTurnTest {
   }
 
   @Test
+  @DisplayName("media with ComfyUI unreachable: 503 SERVICE_UNAVAILABLE naming ComfyUI, as JSON, never ComfyUI's bytes or type")
+  void mediaComfyDown() {
+    String id = rt.createSession(new JsonObject()).await().getString("session_id");
+    comfy.stop().await();
+    HttpResponse<Buffer> r = rt.http.get("/api/agentx/sessions/" + id + "/media").addQueryParam("filename", "x.png").send().await();
+    assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(503);
+    assertThat(r.getHeader("Content-Type")).startsWith("application/json");
+    assertThat(r.bodyAsJsonObject().getString("code")).isEqualTo("SERVICE_UNAVAILABLE");
+    assertThat(r.bodyAsJsonObject().getString("error")).contains("ComfyUI at " + comfy.baseUrl());
+  }
+
+  @Test
   @DisplayName("ComfyUI unreachable: the tool answers is_error naming ComfyUI and its URL within seconds")
   void comfyDown() {
     comfy.stop().await();
