@@ -6,13 +6,6 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.jdbcclient.JDBCPool;
-import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.PoolOptions;
-import io.vertx.sqlclient.SqlConnection;
-import io.vertx.sqlclient.internal.SqlConnectionInternal;
-import io.vertx.sqlclient.impl.pool.SqlConnectionPool;
-import io.vertx.jdbcclient.impl.ConnectionImpl;
 import java.io.File;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -21,7 +14,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
-import java.util.function.Function;
 import java.util.function.Supplier;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
@@ -32,12 +24,14 @@ import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteDataSource;
 
 /**
- * The JDBC pools and migrations. SQLite allows one writer at a time, so writes go through a pool of
- * exactly one connection (queued by the pool, never "database is locked"), while reads use their own
- * pool that WAL lets run beside the writer. PostgreSQL uses the same two pools with more writers,
- * possibly on several store nodes: transactions that hand out per-session numbers lock the session
- * row first ({@link Dialect#forUpdate}), and a transaction PostgreSQL aborts as a deadlock or
- * serialization victim is run again.
+ * The database's connections and migrations. Every read and every write transaction is one blocking
+ * call on a worker thread with a connection's plain JDBC ({@link #readJdbc}, {@link #writeJdbc}). SQLite
+ * allows one writer at a time, so its writes go through one connection the store holds
+ * ({@link SqliteWriter}; never "database is locked"), while reads use a pool of their own that WAL lets
+ * run beside the writer. PostgreSQL's writes use a pool of several connections, possibly on several
+ * store nodes: transactions that hand out per-session numbers lock the session row first
+ * ({@link Dialect#forUpdate}), and a transaction PostgreSQL aborts as a deadlock or serialization
+ * victim is run again.
  *
  * <p>Write transactions take their turn in this class's own queue, as many at once as the write pool
  * has connections, and the event log's appends ({@link #writeEvents}) go before every other waiting
@@ -53,14 +47,17 @@ public final class Database {
   private static final int WRITE_ATTEMPTS = 3;
   /** How long a write that found SQLite's write lock taken pauses before it tries again. */
   private static final long SQLITE_BUSY_PAUSE_MS = 5;
+  /** Read connections: replays, session and turn reads, beside the writes. */
+  private static final int READERS = 4;
 
   private final DatabaseUrl url;
   private final Dialect dialect;
   private final DataSource dataSource;
-  private final Pool writePool;
-  /** SQLite's write connection (the write pool's one too); null on PostgreSQL. */
+  /** PostgreSQL's write connections; null on SQLite. */
+  private final ConnectionPool writePool;
+  /** SQLite's write connection; null on PostgreSQL. */
   private final SqliteWriter sqliteWriter;
-  private final Pool readPool;
+  private final ConnectionPool readPool;
   private final Metrics metrics;
   private final Vertx vertx;
   private final WriteQueue queue;
@@ -71,7 +68,8 @@ public final class Database {
   /** The sessions' last event numbers between appends (SQLite only; see {@link LastSeqs}). */
   private final LastSeqs lastSeqs;
 
-  private Database(Vertx vertx, DatabaseUrl url, DataSource dataSource, SqliteWriter sqliteWriter, Pool writePool, Pool readPool,
+  private Database(Vertx vertx, DatabaseUrl url, DataSource dataSource, SqliteWriter sqliteWriter, ConnectionPool writePool,
+      ConnectionPool readPool,
       int writers, Metrics metrics) {
     this.vertx = vertx;
     this.queue = new WriteQueue(writers);
@@ -91,8 +89,8 @@ public final class Database {
     boolean sqlite = url.kind() == DatabaseUrl.Kind.SQLITE;
     int writers = sqlite ? 1 : 8;
     SqliteWriter sqliteWriter = sqlite ? new SqliteWriter(dataSource) : null;
-    Pool writes = JDBCPool.pool(vertx, sqlite ? sqliteWriter : dataSource, new PoolOptions().setMaxSize(writers).setName("agentx-writes"));
-    Pool reads = JDBCPool.pool(vertx, dataSource, new PoolOptions().setMaxSize(4).setName("agentx-reads"));
+    ConnectionPool writes = sqlite ? null : new ConnectionPool(vertx, dataSource, writers, "write");
+    ConnectionPool reads = new ConnectionPool(vertx, dataSource, READERS, "read");
     return new Database(vertx, url, dataSource, sqliteWriter, writes, reads, writers, Metrics.of(vertx));
   }
 
@@ -176,13 +174,6 @@ public final class Database {
     return applied;
   }
 
-  /** Runs {@code work} in one write transaction (again from the start if PostgreSQL aborted it as a deadlock victim). */
-  public <T> Future<T> write(Function<SqlConnection, Future<T>> work) {
-    long start = System.nanoTime();
-    return queue.<T>submit(false, () -> retrying(() -> writePool.withTransaction(work), 1))
-        .onComplete(done -> metrics.storeWrite(System.nanoTime() - start));
-  }
-
   /** Blocking work on a JDBC connection. */
   @FunctionalInterface
   interface JdbcWork<T> {
@@ -203,10 +194,10 @@ public final class Database {
   }
 
   /**
-   * Runs {@code work} in one write transaction on the write connection's JDBC connection, in one
-   * blocking call on a worker thread, in its turn among the other writes: {@link #write} for the
-   * transactions of every turn (its start, its messages, its end), which would otherwise cost a hop
-   * to a worker and back per statement and the SQL client's description of each (see {@link Jdbc}).
+   * Runs {@code work} in one write transaction on a write connection, in one blocking call on a worker
+   * thread, in its turn among the other writes (every write but the event log's appends: a turn's start,
+   * messages and end, tool calls, approvals, workflows, sessions). Run again from the start when
+   * PostgreSQL aborted it as a deadlock or serialization victim.
    */
   <T> Future<T> writeJdbc(JdbcWork<T> work) {
     return writeJdbc(false, work, result -> { });
@@ -217,7 +208,7 @@ public final class Database {
     return queue.<T>submit(ahead, () -> retrying(() -> sqliteWriter != null
         // SQLite: the queue's turn is the write connection's (see SqliteWriter)
         ? transaction(ahead, sqliteWriter::connection, work, committed)
-        : writePool.withConnection(conn -> transaction(ahead, () -> jdbcOf(conn), work, committed)), 1))
+        : handedOver(writePool.run(jdbc -> committedTransaction(jdbc, work, committed))), 1))
         .onComplete(done -> metrics.storeWrite(System.nanoTime() - start));
   }
 
@@ -226,35 +217,43 @@ public final class Database {
   }
 
   /**
-   * One JDBC transaction, on a worker thread. An append asked for on a worker thread with SQLite's
-   * one writer (the appends' own worker context, see {@link EventAppendVerticle}) runs right there:
-   * it waits for nobody but the queue; with PostgreSQL's several writers the appends must not take
-   * turns on one thread. Every other write is handed to a worker thread, even from there: run
-   * inline, a turn write would hold the appends' context, and the queue would start the next
+   * One transaction on SQLite's write connection, on a worker thread. An append asked for on a worker
+   * thread (the appends' own worker context, see {@link EventAppendVerticle}) runs right there: it
+   * waits for nobody but the queue. Every other write is handed to a worker thread, even from there:
+   * run inline, a turn write would hold the appends' context, and the queue would start the next
    * waiting turn write from it too, so the append requests arriving meanwhile could not reach the
    * queue until the run of turn writes ended; a thousand turns starting at once halted every token
-   * for most of a second.
+   * for most of a second. (PostgreSQL's several writers are a {@link ConnectionPool}'s, whose work
+   * always runs on a worker thread of its own: the appends must not take turns on one thread there.)
    */
   private <T> Future<T> transaction(boolean ahead, JdbcConnection connection, JdbcWork<T> work, Consumer<T> committed) {
-    Callable<T> transaction = () -> {
-      T result = inTransaction(connection.get(), work);
-      try {
-        committed.accept(result);
-      } catch (RuntimeException e) {
-        // the transaction is committed: what the callback failed to do cannot undo it
-        log.error("After a write committed: {}", e.toString(), e);
-      }
-      return result;
-    };
-    if (ahead && sqliteWriter != null && Context.isOnWorkerThread()) {
+    Callable<T> transaction = () -> committedTransaction(connection.get(), work, committed);
+    if (ahead && Context.isOnWorkerThread()) {
       try {
         return Future.succeededFuture(transaction.call());
       } catch (Exception e) {
         return Future.failedFuture(e);
       }
     }
+    return handedOver(vertx.executeBlocking(transaction, false));
+  }
+
+  /** Counts a write handed to a worker thread (see {@link #writesHandedOver}). */
+  private <T> Future<T> handedOver(Future<T> write) {
     handedOver.increment();
-    return vertx.executeBlocking(transaction, false);
+    return write;
+  }
+
+  /** {@code work} in one transaction, then {@code committed} told its result. Blocking. */
+  private <T> T committedTransaction(Connection jdbc, JdbcWork<T> work, Consumer<T> committed) throws SQLException {
+    T result = inTransaction(jdbc, work);
+    try {
+      committed.accept(result);
+    } catch (RuntimeException e) {
+      // the transaction is committed: what the callback failed to do cannot undo it
+      log.error("After a write committed: {}", e.toString(), e);
+    }
+    return result;
   }
 
   private static <T> T inTransaction(Connection jdbc, JdbcWork<T> work) throws SQLException {
@@ -273,22 +272,6 @@ public final class Database {
     } finally {
       jdbc.setAutoCommit(true);
     }
-  }
-
-  /**
-   * The JDBC connection under a pooled connection of the Vert.x JDBC client. Its public API has no
-   * such accessor; these internal types are those of the BOM's vertx-jdbc-client (5.0.x), and every
-   * event append goes through here, so a change there fails the store's tests at once.
-   */
-  private static Connection jdbcOf(SqlConnection conn) {
-    io.vertx.sqlclient.internal.Connection inner = ((SqlConnectionInternal) conn).unwrap();
-    if (inner instanceof SqlConnectionPool.PooledConnection pooled) {
-      inner = pooled.unwrap();
-    }
-    if (inner instanceof ConnectionImpl jdbc) {
-      return jdbc.getJDBCConnection();
-    }
-    throw new IllegalStateException("not a JDBC connection: " + inner.getClass().getName());
   }
 
   private <T> Future<T> retrying(Supplier<Future<T>> attempt, int n) {
@@ -430,30 +413,16 @@ public final class Database {
     return false;
   }
 
+  /** Runs {@code work} on a read connection's JDBC connection, in one blocking call on a worker thread (see {@link #writeJdbc}). */
+  <T> Future<T> readJdbc(JdbcWork<T> work) {
+    return readPool.run(work);
+  }
+
   /**
    * Inside a write transaction: locks the session's row until the transaction ends and answers its
    * message count; fails with SESSION_NOT_FOUND when there is no such session. Every transaction
    * that numbers something per session starts here, so concurrent writers take turns.
    */
-  Future<Long> lockSession(SqlConnection conn, String sessionId) {
-    return conn.preparedQuery(dialect.forUpdate(Sql.LOCK_SESSION)).execute(Params.of(sessionId)).map(rows -> {
-      var it = rows.iterator();
-      if (!it.hasNext()) {
-        throw SessionRepository.notFound(sessionId);
-      }
-      return Rows.lng(it.next(), "message_count");
-    });
-  }
-
-  /** Runs {@code work} on a read connection's JDBC connection, in one blocking call on a worker thread (see {@link #writeJdbc}). */
-  <T> Future<T> readJdbc(JdbcWork<T> work) {
-    return readPool.withConnection(conn -> {
-      Connection jdbc = jdbcOf(conn);
-      return vertx.executeBlocking(() -> work.run(jdbc), false);
-    });
-  }
-
-  /** {@link #lockSession(SqlConnection, String)} inside a {@link #writeJdbc} transaction. */
   long lockSession(Connection jdbc, String sessionId) throws SQLException {
     Long count = Jdbc.first(jdbc, dialect.forUpdate(Sql.LOCK_SESSION), row -> row.getLong(1), sessionId);
     if (count == null) {
@@ -462,21 +431,22 @@ public final class Database {
     return count;
   }
 
-  public Pool reads() {
-    return readPool;
-  }
-
   public Future<Void> close() {
     Future<Void> checkpoints = checkpointer == null ? Future.succeededFuture()
         : vertx.executeBlocking(() -> {
           checkpointer.close();
           return null;
         });
-    return checkpoints.eventually(() -> Future.all(writePool.close(), readPool.close()))
-        .eventually(() -> sqliteWriter == null ? Future.succeededFuture() : vertx.executeBlocking(() -> {
-          sqliteWriter.close();
-          return null;
-        })).mapEmpty();
+    return checkpoints.eventually(() -> vertx.executeBlocking(() -> {
+      readPool.close();
+      if (writePool != null) {
+        writePool.close();
+      }
+      if (sqliteWriter != null) {
+        sqliteWriter.close();
+      }
+      return null;
+    })).mapEmpty();
   }
 
   /** The SQLite log's background checkpointer, for tests; null on PostgreSQL. */

@@ -1,16 +1,11 @@
 package agentx.store;
 
-import static agentx.store.Rows.first;
-import static agentx.store.Rows.lng;
-
 import agentx.events.Events;
 import agentx.events.JsonText;
 import agentx.protocol.EventPage;
 import agentx.protocol.EventQuery;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
-import io.vertx.sqlclient.SqlConnection;
-import io.vertx.sqlclient.Tuple;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -177,42 +172,20 @@ public final class EventRepository {
     return String.join(", ", java.util.Collections.nCopies(n, "?"));
   }
 
-  /** The draft with its {@code seq} in the text, its row added to {@code batch}. */
-  private static String numbered(String sessionId, String text, long seq, List<Tuple> batch) {
-    Draft draft = Draft.of(text);
-    String envelope = draft.numbered(seq);
-    batch.add(Params.of(sessionId, seq, draft.turnId(), draft.type(), envelope, draft.timestamp()));
-    return envelope;
-  }
-
   /**
-   * Inside a write transaction: numbers {@code drafts} of one session after its last event (locking
-   * the session row first) and inserts them. Answers them as stored (parsed); the drafts themselves
-   * are not touched, so a transaction run again numbers them afresh.
+   * Inside another write transaction (a workflow saved, a turn parked or closed, an approval
+   * answered): numbers {@code drafts} of one session after its last event and inserts them, the way
+   * every append does ({@link #append(Connection, List)}). The session's remembered number is taken
+   * and not put back, so the next append asks the database. Answers the envelopes as stored (parsed);
+   * the drafts themselves are not touched, so a transaction run again numbers them afresh. Blocking.
    */
-  static Future<List<JsonObject>> appendNumbered(Database db, SqlConnection conn, String sessionId, List<JsonObject> drafts) {
-    return appendEncoded(db, conn, sessionId, drafts.stream().map(JsonObject::encode).toList())
-        .map(stored -> stored.stream().map(JsonObject::new).toList());
-  }
-
-  /**
-   * {@link #appendNumbered} for envelopes as JSON text: each is given its {@code seq} in the text
-   * and that text is what the row stores and what the caller gets back to publish, so an envelope
-   * is encoded once on its way from the engine to every client.
-   */
-  static Future<List<String>> appendEncoded(Database db, SqlConnection conn, String sessionId, List<String> drafts) {
-    db.lastSeqs().forget(sessionId); // numbered here, from the database: the next append asks it too
-    return db.lockSession(conn, sessionId)
-        .compose(count -> conn.preparedQuery(Sql.LAST_SEQ).execute(Params.of(sessionId)))
-        .compose(rows -> {
-          long last = first(rows) == null ? 0 : lng(first(rows), "seq");
-          List<String> numbered = new ArrayList<>(drafts.size());
-          List<Tuple> batch = new ArrayList<>(drafts.size());
-          for (String draft : drafts) {
-            numbered.add(numbered(sessionId, draft, ++last, batch));
-          }
-          return conn.preparedQuery(Sql.INSERT_EVENT).executeBatch(batch).map(r -> numbered);
-        });
+  static List<JsonObject> appendNumbered(Database db, Connection jdbc, List<JsonObject> drafts) throws SQLException {
+    List<Appended> stored = new EventRepository(db).append(jdbc, drafts.stream().map(JsonObject::encode).toList());
+    List<JsonObject> out = new ArrayList<>(stored.size());
+    for (Appended event : stored) {
+      out.add(new JsonObject(event.envelope()));
+    }
+    return out;
   }
 
   /**

@@ -1,5 +1,6 @@
 package agentx.store;
 
+import io.vertx.core.json.JsonArray;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -8,13 +9,17 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Plain JDBC statements for the write transactions that run in one blocking call
- * ({@link Database#writeJdbc}): parameters bound as {@link Params} binds them for the SQL client (text
- * without NUL), the same SQL of {@link Sql}. What the SQL client adds per statement (a hop to a worker
- * thread and back, a description of every parameter and result column) is what a turn's start and
- * end cost most of; here they cost their statements.
+ * The store's statements, run with plain JDBC inside the one blocking call of a read or a write
+ * transaction ({@link Database#readJdbc}, {@link Database#writeJdbc}), each compiled once per
+ * connection ({@link StatementCache}). Text parameters are written the same way on every database:
+ * PostgreSQL rejects text containing NUL (U+0000) where SQLite would keep it, so NUL becomes U+FFFD
+ * (the replacement character) on both, and what is stored does not depend on the backend. JSON
+ * columns are unaffected: their encoder already writes NUL as the escape {@code \u0000}.
  */
 final class Jdbc {
+  static final char NUL = '\u0000';
+  static final char REPLACEMENT = '\uFFFD';
+
   private Jdbc() {}
 
   /** Reads one row of a result. */
@@ -70,6 +75,16 @@ final class Jdbc {
     return out;
   }
 
+  /** A text parameter as stored: NUL replaced (see above). */
+  static String text(String s) {
+    return s.indexOf(NUL) < 0 ? s : s.replace(NUL, REPLACEMENT);
+  }
+
+  /** A JSON array column's text as an array; NULL or empty is an empty array. */
+  static JsonArray jsonArray(String text) {
+    return text == null || text.isEmpty() ? new JsonArray() : new JsonArray(text);
+  }
+
   /** A BIGINT or INTEGER column that may be NULL: null then. */
   static Long nullableLong(ResultSet row, String column) throws SQLException {
     long value = row.getLong(column);
@@ -87,7 +102,7 @@ final class Jdbc {
     try {
       for (int i = 0; i < params.length; i++) {
         Object value = params[i];
-        statement.setObject(i + 1, value instanceof String s ? Params.text(s) : value);
+        statement.setObject(i + 1, value instanceof String s ? text(s) : value);
       }
       return statement;
     } catch (SQLException | RuntimeException e) {

@@ -173,7 +173,7 @@ public class PersistenceVerticle extends VerticleBase {
       String sessionId = SessionRef.fromJson(b).sessionId();
       return sessions.get(sessionId).compose(s -> workflows.versions(sessionId)).map(WorkflowVersion::listToJson);
     });
-    serve(Addresses.STORE_HEALTH, b -> db.reads().query("SELECT 1").execute()
+    serve(Addresses.STORE_HEALTH, b -> db.readJdbc(jdbc -> Jdbc.first(jdbc, "SELECT 1", row -> row.getInt(1)))
         .map(r -> new NodeHealth.Store("up", db.dialect().label()).toJson()));
     return Future.all(appends, Future.all(consumers.stream().map(MessageConsumer::completion).toList())).mapEmpty();
   }

@@ -1,7 +1,5 @@
 package agentx.store;
 
-import static agentx.store.Rows.jsonArray;
-
 import agentx.events.AgentXException;
 import agentx.events.ErrorCode;
 import agentx.events.SessionConfig;
@@ -21,7 +19,6 @@ import agentx.protocol.UpdateSession;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.sqlclient.Tuple;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -98,23 +95,18 @@ public final class SessionRepository {
 
   /** Removes the session and its rows in every table. */
   public Future<Void> delete(String sessionId) {
-    return db.write(conn -> {
-      Tuple id = Params.of(sessionId);
+    return db.writeJdbc(jdbc -> {
       db.lastSeqs().forget(sessionId);
       // the session row first, like every writer of the session: no deadlock with a concurrent append
-      return db.lockSession(conn, sessionId)
-          .compose(r -> conn.preparedQuery(Sql.DELETE_SESSION_EVENTS).execute(id))
-          .compose(r -> conn.preparedQuery(Sql.DELETE_SESSION_WORKFLOWS).execute(id))
-          .compose(r -> conn.preparedQuery(Sql.DELETE_SESSION_TOOL_CALLS).execute(id))
-          .compose(r -> conn.preparedQuery(Sql.DELETE_SESSION_TURNS).execute(id))
-          .compose(r -> conn.preparedQuery(Sql.DELETE_SESSION_MESSAGES).execute(id))
-          .compose(r -> conn.preparedQuery(Sql.DELETE_SESSION).execute(id))
-          .map(r -> {
-            if (r.rowCount() == 0) {
-              throw notFound(sessionId);
-            }
-            return null;
-          });
+      db.lockSession(jdbc, sessionId);
+      for (String sql : List.of(Sql.DELETE_SESSION_EVENTS, Sql.DELETE_SESSION_WORKFLOWS, Sql.DELETE_SESSION_TOOL_CALLS,
+          Sql.DELETE_SESSION_TURNS, Sql.DELETE_SESSION_MESSAGES)) {
+        Jdbc.update(jdbc, sql, sessionId);
+      }
+      if (Jdbc.update(jdbc, Sql.DELETE_SESSION, sessionId) == 0) {
+        throw notFound(sessionId);
+      }
+      return null;
     });
   }
 
@@ -195,7 +187,7 @@ public final class SessionRepository {
   /** The conversation as the engine needs it, oldest first, each message with its turn's status. */
   public Future<List<HistoryEntry>> history(String sessionId) {
     return db.readJdbc(jdbc -> Jdbc.list(jdbc, Sql.HISTORY, row -> new HistoryEntry(row.getString("role"),
-        jsonArray(row.getString("blocks")), row.getString("turn_id"), row.getString("stop_reason"), row.getString("status"),
+        Jdbc.jsonArray(row.getString("blocks")), row.getString("turn_id"), row.getString("stop_reason"), row.getString("status"),
         row.getString("message_id")), sessionId));
   }
 
@@ -325,8 +317,8 @@ public final class SessionRepository {
         row.getString("turn_id"),
         row.getString("role"),
         row.getString("content"),
-        jsonArray(row.getString("blocks")),
-        jsonArray(row.getString("tool_calls")),
+        Jdbc.jsonArray(row.getString("blocks")),
+        Jdbc.jsonArray(row.getString("tool_calls")),
         row.getLong("input_tokens"),
         row.getLong("output_tokens"),
         row.getString("stop_reason"),

@@ -9,19 +9,19 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Prepared statements kept open on SQLite's one write connection ({@link SqliteWriter}), so a
- * statement {@link Jdbc} or the event log's insert runs there is compiled once, not once per
- * transaction. SQLite compiles every statement it is given (its parser and planner, then a native
- * statement the JDBC driver finalizes on close); with a paced token per append transaction,
- * preparing statements was 3.6 % of the server's CPU at 1,000 sessions, the event insert and the turn
- * writes most of it (docs/PERFORMANCE.md, round thirteen). The read pool's connections are not kept:
- * the pool hands out any of its connections.
+ * Prepared statements kept open on a connection of the store's (SQLite's write connection,
+ * {@link SqliteWriter}, and every connection of a {@link ConnectionPool}), so a statement {@link Jdbc}
+ * or the event log's insert runs there is compiled once, not once per transaction or read. SQLite
+ * compiles every statement it is given (its parser and planner, then a native statement the JDBC
+ * driver finalizes on close); with a paced token per append transaction, preparing statements was
+ * 3.6 % of the server's CPU at 1,000 sessions, the event insert and the turn writes most of it
+ * (docs/PERFORMANCE.md, round thirteen).
  *
- * <p>At most {@value #MAX_STATEMENTS} statements, the least recently used closed first: the
- * statements whose text depends on a number of sessions ({@code IN (?, ?, …)}) come and go. Used
- * only inside the write queue's turn (one write at a time, the turn's hand-over orders them), like
- * the connection itself. A connection without a cache (PostgreSQL's, the read pool's) prepares and
- * closes each statement as before.
+ * <p>At most {@value #MAX_STATEMENTS} statements a connection, the least recently used closed first:
+ * the statements whose text depends on a number of sessions ({@code IN (?, ?, …)}) come and go. A
+ * connection's cache is used only by the one piece of work that has the connection (the write queue's
+ * turn, or a pool's loan), like the connection itself. A connection without a cache (a test's)
+ * prepares and closes each statement.
  */
 final class StatementCache {
   static final int MAX_STATEMENTS = 64;

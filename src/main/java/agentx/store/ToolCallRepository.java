@@ -1,9 +1,5 @@
 package agentx.store;
 
-import static agentx.store.Rows.count;
-import static agentx.store.Rows.first;
-import static agentx.store.Rows.str;
-
 import agentx.events.AgentXException;
 import agentx.events.ErrorCode;
 import agentx.events.Events;
@@ -15,11 +11,8 @@ import agentx.protocol.ToolCallRecord;
 import agentx.protocol.TurnUsageSoFar;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
-import io.vertx.sqlclient.Row;
-import io.vertx.sqlclient.RowSet;
-import io.vertx.sqlclient.SqlConnection;
-import io.vertx.sqlclient.Tuple;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,13 +46,12 @@ final class ToolCallRepository {
    */
   Future<Void> started(List<ToolCallRecord> calls) {
     String now = Times.now();
-    return db.write(conn -> {
-      Future<Void> chain = Future.succeededFuture();
+    return db.writeJdbc(jdbc -> {
       for (ToolCallRecord call : calls) {
-        chain = chain.compose(v -> updateElseInsert(conn, Sql.TOOL_CALL_STARTED, Params.of(call.turnId(), call.callId()), call,
-            ToolCallRecord.STARTED, null, now));
+        updateElseInsert(jdbc, Jdbc.update(jdbc, Sql.TOOL_CALL_STARTED, call.turnId(), call.callId()), call, ToolCallRecord.STARTED,
+            null, now);
       }
-      return chain;
+      return null;
     });
   }
 
@@ -67,59 +59,56 @@ final class ToolCallRepository {
   Future<Void> done(ToolCallRecord call) {
     String now = Times.now();
     String result = call.result() == null ? null : call.result().encode();
-    return db.write(conn -> updateElseInsert(conn, Sql.TOOL_CALL_DONE, Params.of(result, now, call.turnId(), call.callId()), call,
-        ToolCallRecord.DONE, result, now));
+    return db.writeJdbc(jdbc -> {
+      updateElseInsert(jdbc, Jdbc.update(jdbc, Sql.TOOL_CALL_DONE, result, now, call.turnId(), call.callId()), call,
+          ToolCallRecord.DONE, result, now);
+      return null;
+    });
   }
 
-  /** Moves the call's row on with {@code update}; a call without a row yet gets one, in {@code state}. */
-  private static Future<Void> updateElseInsert(SqlConnection conn, String update, Tuple updateParams, ToolCallRecord call, String state,
-      String result, String now) {
-    return conn.preparedQuery(update).execute(updateParams).compose(updated -> updated.rowCount() > 0 ? Future.<Void>succeededFuture()
-        : conn.preparedQuery(Sql.INSERT_TOOL_CALL).execute(Params.of(call.sessionId(), call.turnId(), call.callId(),
-            call.toolName(), call.input().encode(), state, result, null, null, now, null)).mapEmpty());
+  /** After the update of the call's row: a call that had no row yet ({@code updated} 0) gets one, in {@code state}. */
+  private static void updateElseInsert(Connection jdbc, int updated, ToolCallRecord call, String state, String result, String now)
+      throws SQLException {
+    if (updated == 0) {
+      Jdbc.update(jdbc, Sql.INSERT_TOOL_CALL, call.sessionId(), call.turnId(), call.callId(), call.toolName(), call.input().encode(),
+          state, result, null, null, now, null);
+    }
   }
 
   /** Stops a running turn to wait for the given approvals: rows, turn, session state and events in one transaction. */
   Future<Written<Void>> park(ParkTurn park) {
     String now = Times.now();
     TurnUsageSoFar u = park.usage();
-    return db.write(conn -> db.lockSession(conn, park.sessionId())
-        .compose(locked -> conn.preparedQuery(Sql.PARK_TURN).execute(Params.of(u.inputTokens(), u.outputTokens(),
-            u.cacheCreationInputTokens(), u.cacheReadInputTokens(), u.costUsd(), u.llmCalls(), u.toolCalls(), park.turnId())))
-        .compose(parked -> {
-          if (parked.rowCount() == 0) {
-            throw new AgentXException(ErrorCode.TURN_NOT_FOUND, "Turn " + park.turnId() + " is not running; it cannot wait for approval.");
-          }
-          Future<Void> chain = Future.succeededFuture();
-          for (ToolCallRecord call : park.pending()) {
-            chain = chain.compose(v -> conn.preparedQuery(Sql.INSERT_TOOL_CALL).execute(Params.of(park.sessionId(), park.turnId(),
-                call.callId(), call.toolName(), call.input().encode(), ToolCallRecord.AWAITING_APPROVAL, null, null, null, now,
-                call.expiresAt())).mapEmpty());
-          }
-          return chain;
-        })
-        .compose(v -> conn.preparedQuery(Sql.SET_SESSION_STATE).execute(Params.of("awaiting_approval", now, park.sessionId())))
-        .compose(v -> {
-          List<JsonObject> drafts = new ArrayList<>();
-          for (ToolCallRecord call : park.pending()) {
-            drafts.add(Events.draft(Events.APPROVAL_REQUIRED, park.sessionId(), park.turnId(), new JsonObject()
-                .put("tool_call_id", call.callId()).put("tool_name", call.toolName()).put("input", call.input())
-                .put("expires_at", call.expiresAt())));
-          }
-          drafts.add(Events.draft(Events.STATE, park.sessionId(), park.turnId(), Events.state("awaiting_approval")));
-          return EventRepository.appendNumbered(db, conn, park.sessionId(), drafts);
-        })
-        .map(stored -> new Written<>(null, stored)));
+    return db.writeJdbc(jdbc -> {
+      db.lockSession(jdbc, park.sessionId());
+      if (Jdbc.update(jdbc, Sql.PARK_TURN, u.inputTokens(), u.outputTokens(), u.cacheCreationInputTokens(), u.cacheReadInputTokens(),
+          u.costUsd(), u.llmCalls(), u.toolCalls(), park.turnId()) == 0) {
+        throw new AgentXException(ErrorCode.TURN_NOT_FOUND, "Turn " + park.turnId() + " is not running; it cannot wait for approval.");
+      }
+      for (ToolCallRecord call : park.pending()) {
+        Jdbc.update(jdbc, Sql.INSERT_TOOL_CALL, park.sessionId(), park.turnId(), call.callId(), call.toolName(), call.input().encode(),
+            ToolCallRecord.AWAITING_APPROVAL, null, null, null, now, call.expiresAt());
+      }
+      Jdbc.update(jdbc, Sql.SET_SESSION_STATE, "awaiting_approval", now, park.sessionId());
+      List<JsonObject> drafts = new ArrayList<>();
+      for (ToolCallRecord call : park.pending()) {
+        drafts.add(Events.draft(Events.APPROVAL_REQUIRED, park.sessionId(), park.turnId(), new JsonObject()
+            .put("tool_call_id", call.callId()).put("tool_name", call.toolName()).put("input", call.input())
+            .put("expires_at", call.expiresAt())));
+      }
+      drafts.add(Events.draft(Events.STATE, park.sessionId(), park.turnId(), Events.state("awaiting_approval")));
+      return new Written<Void>(null, EventRepository.appendNumbered(db, jdbc, drafts));
+    });
   }
 
   /** The session's unanswered approvals, oldest first. */
   Future<List<ToolCallRecord>> pending(String sessionId) {
-    return db.reads().preparedQuery(Sql.PENDING_APPROVALS).execute(Params.of(sessionId)).map(ToolCallRepository::records);
+    return db.readJdbc(jdbc -> Jdbc.list(jdbc, Sql.PENDING_APPROVALS, ToolCallRepository::record, sessionId));
   }
 
   /** A turn's stored calls. */
   static List<ToolCallRecord> ofTurn(Connection jdbc, String turnId) throws SQLException {
-    return Jdbc.list(jdbc, Sql.TOOL_CALLS_OF_TURN, row -> call(row::getString), turnId);
+    return Jdbc.list(jdbc, Sql.TOOL_CALLS_OF_TURN, ToolCallRepository::record, turnId);
   }
 
   /**
@@ -130,64 +119,61 @@ final class ToolCallRepository {
   Future<Written<ApprovalAnswer.Outcome>> answer(ApprovalAnswer answer) {
     String now = Times.now();
     String sessionId = answer.sessionId();
-    return db.write(conn -> db.lockSession(conn, sessionId)
-        .compose(locked -> conn.preparedQuery(Sql.APPROVAL_BY_ID).execute(Params.of(sessionId, answer.callId())))
-        .compose(rows -> {
-          Row row = first(rows);
-          if (row == null) {
-            throw new AgentXException(ErrorCode.APPROVAL_NOT_FOUND, "Session " + sessionId + " has no approval for tool call "
-                + answer.callId() + ".");
-          }
-          ToolCallRecord call = record(row);
-          if (!ToolCallRecord.AWAITING_APPROVAL.equals(call.state())) {
-            throw new AgentXException(ErrorCode.APPROVAL_ALREADY_ANSWERED, "Tool call " + answer.callId()
-                + " was answered already (" + call.state() + (call.reason() == null ? "" : ": " + call.reason()) + ").",
-                new JsonObject().put("state", call.state()));
-          }
-          return decide(conn, call, answer, now);
-        }));
+    return db.writeJdbc(jdbc -> {
+      db.lockSession(jdbc, sessionId);
+      ToolCallRecord call = Jdbc.first(jdbc, Sql.APPROVAL_BY_ID, ToolCallRepository::record, sessionId, answer.callId());
+      if (call == null) {
+        throw new AgentXException(ErrorCode.APPROVAL_NOT_FOUND, "Session " + sessionId + " has no approval for tool call "
+            + answer.callId() + ".");
+      }
+      if (!ToolCallRecord.AWAITING_APPROVAL.equals(call.state())) {
+        throw new AgentXException(ErrorCode.APPROVAL_ALREADY_ANSWERED, "Tool call " + answer.callId()
+            + " was answered already (" + call.state() + (call.reason() == null ? "" : ": " + call.reason()) + ").",
+            new JsonObject().put("state", call.state()));
+      }
+      return decide(jdbc, call, answer, now);
+    });
   }
 
-  private Future<Written<ApprovalAnswer.Outcome>> decide(SqlConnection conn, ToolCallRecord call, ApprovalAnswer answer, String now) {
+  private Written<ApprovalAnswer.Outcome> decide(Connection jdbc, ToolCallRecord call, ApprovalAnswer answer, String now)
+      throws SQLException {
     String state = switch (answer.decision()) {
       case ApprovalAnswer.APPROVE -> ToolCallRecord.APPROVED;
       case ApprovalAnswer.CANCEL -> ToolCallRecord.CANCELLED;
       default -> ToolCallRecord.DENIED;
     };
     String edited = answer.input() == null ? null : answer.input().encode();
-    Future<RowSet<Row>> update = ApprovalAnswer.CANCEL.equals(answer.decision())
-        ? conn.preparedQuery(Sql.ANSWER_PENDING_OF_TURN).execute(Params.of(state, answer.reason(), now, call.turnId()))
-        : conn.preparedQuery(Sql.ANSWER_APPROVAL).execute(Params.of(state, answer.reason(), edited, now, call.turnId(), call.callId()));
-    return update
-        .compose(v -> conn.preparedQuery(Sql.COUNT_PENDING_OF_TURN).execute(Params.of(call.turnId())).map(r -> (int) count(r)))
-        .compose(waiting -> {
-          Future<Void> unpark = waiting > 0 ? Future.succeededFuture()
-              : conn.preparedQuery(Sql.UNPARK_TURN).execute(Params.of(call.turnId()))
-                  .compose(r -> conn.preparedQuery(Sql.SET_SESSION_STATE).execute(Params.of("processing", now, call.sessionId())))
-                  .mapEmpty();
-          JsonObject said = new JsonObject().put("decision", answer.decision());
-          if (answer.reason() != null) {
-            said.put("reason", answer.reason());
-          }
-          if (answer.input() != null) {
-            said.put("input", answer.input());
-          }
-          JsonObject event = Events.draft(Events.STATE, call.sessionId(), call.turnId(),
-              Events.state(state, call.toolName(), ApprovalAnswer.CANCEL.equals(answer.decision()) ? null : call.callId(), said));
-          return unpark.compose(v -> EventRepository.appendNumbered(db, conn, call.sessionId(), List.of(event)))
-              .map(stored -> new Written<>(new ApprovalAnswer.Outcome(call.callId(), call.turnId(), answer.decision(), waiting),
-                  stored, waiting == 0 ? call.turnId() : null, call.sessionId()));
-        });
+    if (ApprovalAnswer.CANCEL.equals(answer.decision())) {
+      Jdbc.update(jdbc, Sql.ANSWER_PENDING_OF_TURN, state, answer.reason(), now, call.turnId());
+    } else {
+      Jdbc.update(jdbc, Sql.ANSWER_APPROVAL, state, answer.reason(), edited, now, call.turnId(), call.callId());
+    }
+    int waiting = Jdbc.first(jdbc, Sql.COUNT_PENDING_OF_TURN, row -> row.getInt("n"), call.turnId());
+    if (waiting == 0) {
+      Jdbc.update(jdbc, Sql.UNPARK_TURN, call.turnId());
+      Jdbc.update(jdbc, Sql.SET_SESSION_STATE, "processing", now, call.sessionId());
+    }
+    JsonObject said = new JsonObject().put("decision", answer.decision());
+    if (answer.reason() != null) {
+      said.put("reason", answer.reason());
+    }
+    if (answer.input() != null) {
+      said.put("input", answer.input());
+    }
+    JsonObject event = Events.draft(Events.STATE, call.sessionId(), call.turnId(),
+        Events.state(state, call.toolName(), ApprovalAnswer.CANCEL.equals(answer.decision()) ? null : call.callId(), said));
+    List<JsonObject> stored = EventRepository.appendNumbered(db, jdbc, List.of(event));
+    return new Written<>(new ApprovalAnswer.Outcome(call.callId(), call.turnId(), answer.decision(), waiting),
+        stored, waiting == 0 ? call.turnId() : null, call.sessionId());
   }
 
   /** Cancels the session's turn that waits for approvals (every pending approval answered "cancel"). */
   Future<Written<CancelResult>> cancelWaiting(String sessionId) {
-    return db.reads().preparedQuery(Sql.PENDING_APPROVALS).execute(Params.of(sessionId)).compose(rows -> {
-      Row row = first(rows);
-      if (row == null) {
+    return pending(sessionId).compose(waiting -> {
+      if (waiting.isEmpty()) {
         return Future.succeededFuture(new Written<>(new CancelResult(false, null), List.of()));
       }
-      ToolCallRecord call = record(row);
+      ToolCallRecord call = waiting.get(0);
       return answer(new ApprovalAnswer(sessionId, call.callId(), ApprovalAnswer.CANCEL, "The turn was cancelled.", null))
           .map(w -> new Written<>(new CancelResult(true, call.turnId()), w.events(), w.resumableTurnId(), w.resumableSessionId()))
           // answered meanwhile by someone else: nothing waits any more
@@ -199,33 +185,15 @@ final class ToolCallRepository {
 
   /** Approvals whose time ran out, as (session, call) pairs. */
   Future<List<String[]>> expired() {
-    return db.reads().preparedQuery(Sql.EXPIRED_APPROVALS).execute(Params.of(Times.now())).map(rows -> {
-      List<String[]> out = new ArrayList<>();
-      rows.forEach(r -> out.add(new String[] {str(r, "session_id"), str(r, "call_id")}));
-      return out;
-    });
+    return db.readJdbc(jdbc -> Jdbc.list(jdbc, Sql.EXPIRED_APPROVALS,
+        row -> new String[] {row.getString("session_id"), row.getString("call_id")}, Times.now()));
   }
 
-  private static List<ToolCallRecord> records(RowSet<Row> rows) {
-    List<ToolCallRecord> out = new ArrayList<>();
-    rows.forEach(r -> out.add(record(r)));
-    return out;
-  }
-
-  static ToolCallRecord record(Row row) {
-    return call(column -> str(row, column));
-  }
-
-  /** A text column of the row being read, by name: a SQL client's {@link Row} or a JDBC result's row. */
-  @FunctionalInterface
-  private interface Text<E extends Exception> {
-    String of(String column) throws E;
-  }
-
-  private static <E extends Exception> ToolCallRecord call(Text<E> row) throws E {
-    return new ToolCallRecord(row.of("call_id"), row.of("session_id"), row.of("turn_id"), row.of("tool_name"),
-        json(row.of("input")), row.of("state"), json(row.of("result")), row.of("reason"), json(row.of("edited_input")),
-        row.of("requested_at"), row.of("expires_at"));
+  /** A row of {@link Sql#TOOL_CALL_COLUMNS} as the protocol's record. */
+  static ToolCallRecord record(ResultSet row) throws SQLException {
+    return new ToolCallRecord(row.getString("call_id"), row.getString("session_id"), row.getString("turn_id"), row.getString("tool_name"),
+        json(row.getString("input")), row.getString("state"), json(row.getString("result")), row.getString("reason"),
+        json(row.getString("edited_input")), row.getString("requested_at"), row.getString("expires_at"));
   }
 
   private static JsonObject json(String text) {

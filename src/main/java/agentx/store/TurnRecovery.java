@@ -1,7 +1,5 @@
 package agentx.store;
 
-import static agentx.store.Rows.str;
-
 import agentx.events.AgentXException;
 import agentx.events.ErrorCode;
 import agentx.events.Events;
@@ -12,7 +10,9 @@ import agentx.protocol.ToolCallRecord;
 import agentx.protocol.TurnSummary;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
-import java.util.ArrayList;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.List;
 
 /**
@@ -32,26 +32,23 @@ final class TurnRecovery {
   }
 
   Future<List<RunningTurn>> runningTurns() {
-    return db.reads().preparedQuery(Sql.RUNNING_TURNS).execute().map(rows -> {
-      List<RunningTurn> out = new ArrayList<>();
-      rows.forEach(row -> out.add(new RunningTurn(str(row, "turn_id"), str(row, "session_id"), str(row, "user_message_id"),
-          str(row, "engine_node"), str(row, "status"))));
-      return out;
-    });
+    return db.readJdbc(jdbc -> Jdbc.list(jdbc, Sql.RUNNING_TURNS, TurnRecovery::runningTurn));
+  }
+
+  private static RunningTurn runningTurn(ResultSet row) throws SQLException {
+    return new RunningTurn(row.getString("turn_id"), row.getString("session_id"), row.getString("user_message_id"),
+        row.getString("engine_node"), row.getString("status"));
   }
 
   /** Marks the turn interrupted (to be resumed); answers whether it was still running. */
   Future<Boolean> interrupt(RunningTurn turn) {
-    return db.write(conn -> conn.preparedQuery(Sql.MARK_TURN_INTERRUPTED).execute(Params.of(turn.turnId())).map(r -> r.rowCount() > 0));
+    return db.writeJdbc(jdbc -> Jdbc.update(jdbc, Sql.MARK_TURN_INTERRUPTED, turn.turnId()) > 0);
   }
 
   /** The turns waiting for an engine to resume them, oldest first. */
   Future<List<ResumableTurn.Offer>> resumable() {
-    return db.reads().preparedQuery(Sql.RESUMABLE_TURNS).execute().map(rows -> {
-      List<ResumableTurn.Offer> out = new ArrayList<>();
-      rows.forEach(row -> out.add(new ResumableTurn.Offer(str(row, "turn_id"), str(row, "session_id"))));
-      return out;
-    });
+    return db.readJdbc(jdbc -> Jdbc.list(jdbc, Sql.RESUMABLE_TURNS,
+        row -> new ResumableTurn.Offer(row.getString("turn_id"), row.getString("session_id"))));
   }
 
   /**
@@ -81,11 +78,8 @@ final class TurnRecovery {
   record QueuedTurnRow(String turnId, String sessionId, String engineNode) {}
 
   Future<List<QueuedTurnRow>> queuedTurns() {
-    return db.reads().preparedQuery(Sql.QUEUED_TURNS).execute().map(rows -> {
-      List<QueuedTurnRow> out = new ArrayList<>();
-      rows.forEach(row -> out.add(new QueuedTurnRow(str(row, "turn_id"), str(row, "session_id"), str(row, "engine_node"))));
-      return out;
-    });
+    return db.readJdbc(jdbc -> Jdbc.list(jdbc, Sql.QUEUED_TURNS,
+        row -> new QueuedTurnRow(row.getString("turn_id"), row.getString("session_id"), row.getString("engine_node"))));
   }
 
   /**
@@ -95,27 +89,31 @@ final class TurnRecovery {
    */
   Future<List<JsonObject>> closeQueued(String turnId, String sessionId, ErrorCode code, String reason) {
     TurnSummary summary = code == null ? TurnSummary.cancelledBeforeRunning(turnId) : TurnSummary.failedBeforeRunning(turnId, null, code, reason);
-    return db.write(conn -> conn.preparedQuery(Sql.CLOSE_QUEUED)
-        .execute(Params.of(summary.status(), summary.errorCode(), summary.errorMessage(), Times.now(), turnId))
-        .compose(updated -> updated.rowCount() == 0 ? Future.succeededFuture(List.<JsonObject>of())
-            : EventRepository.appendNumbered(db, conn, sessionId, List.of(Events.draft(Events.TURN, sessionId, turnId, summary.toJson())))));
+    return db.writeJdbc(jdbc -> {
+      if (Jdbc.update(jdbc, Sql.CLOSE_QUEUED, summary.status(), summary.errorCode(), summary.errorMessage(), Times.now(), turnId) == 0) {
+        return List.<JsonObject>of();
+      }
+      return EventRepository.appendNumbered(db, jdbc, List.of(Events.draft(Events.TURN, sessionId, turnId, summary.toJson())));
+    });
   }
 
   /**
    * A turn that {@code busy}'s engine node says it no longer runs, closed as failed (see {@link #fail}):
    * the store failed when its end was to be recorded, and its row would keep the session busy for
-   * good. Only while it is still running on that node; answers the envelopes to publish (none otherwise).
+   * good. Only while it is still running on that node: read and changed in one transaction, so no
+   * other node can claim it in between; answers the envelopes to publish (none otherwise).
    */
   Future<List<JsonObject>> abandon(BusyTurn busy) {
-    return db.reads().preparedQuery(Sql.RUNNING_TURN_ON).execute(Params.of(busy.turnId(), busy.sessionId(), busy.engineNode()))
-        .compose(rows -> {
-          if (!rows.iterator().hasNext()) {
-            return Future.succeededFuture(List.<JsonObject>of());
-          }
-          var row = rows.iterator().next();
-          return fail(new RunningTurn(str(row, "turn_id"), str(row, "session_id"), str(row, "user_message_id"), str(row, "engine_node"),
-              str(row, "status")), ErrorCode.INTERNAL, "Its engine could not record this turn's end, and closed it when the session's next turn started.");
-        });
+    return db.writeJdbc(jdbc -> {
+      // the session's row first, as every writer of its events; then the turn's, so no other node claims or closes it meanwhile
+      if (Jdbc.first(jdbc, db.dialect().forUpdate(Sql.LOCK_SESSION), row -> row.getLong(1), busy.sessionId()) == null) {
+        return List.<JsonObject>of();
+      }
+      RunningTurn turn = Jdbc.first(jdbc, db.dialect().forUpdate(Sql.RUNNING_TURN_ON), TurnRecovery::runningTurn,
+          busy.turnId(), busy.sessionId(), busy.engineNode());
+      return turn == null ? List.<JsonObject>of() : fail(jdbc, turn, ErrorCode.INTERNAL,
+          "Its engine could not record this turn's end, and closed it when the session's next turn started.");
+    });
   }
 
   /**
@@ -124,19 +122,19 @@ final class TurnRecovery {
    * published), or none when the turn was no longer running (someone else closed it first).
    */
   Future<List<JsonObject>> fail(RunningTurn turn, ErrorCode code, String reason) {
+    return db.writeJdbc(jdbc -> fail(jdbc, turn, code, reason));
+  }
+
+  private List<JsonObject> fail(Connection jdbc, RunningTurn turn, ErrorCode code, String reason) throws SQLException {
     String now = Times.now();
-    return db.write(conn -> conn.preparedQuery(Sql.MARK_TURN_FAILED).execute(Params.of(code.name(), reason, now, turn.turnId()))
-        .compose(updated -> {
-          if (updated.rowCount() == 0) {
-            return Future.succeededFuture(List.<JsonObject>of());
-          }
-          TurnSummary summary = TurnSummary.failedBeforeRunning(turn.turnId(), turn.userMessageId(), code, reason);
-          List<JsonObject> closing = List.of(
-              Events.draft(Events.STATE, turn.sessionId(), turn.turnId(), Events.errorState(code, reason)),
-              Events.draft(Events.TURN, turn.sessionId(), turn.turnId(), summary.toJson()));
-          return EventRepository.appendNumbered(db, conn, turn.sessionId(), closing)
-              .compose(stored -> conn.preparedQuery(Sql.SET_SESSION_STATE).execute(Params.of("idle", now, turn.sessionId()))
-                  .map(r -> stored));
-        }));
+    if (Jdbc.update(jdbc, Sql.MARK_TURN_FAILED, code.name(), reason, now, turn.turnId()) == 0) {
+      return List.of();
+    }
+    TurnSummary summary = TurnSummary.failedBeforeRunning(turn.turnId(), turn.userMessageId(), code, reason);
+    List<JsonObject> stored = EventRepository.appendNumbered(db, jdbc, List.of(
+        Events.draft(Events.STATE, turn.sessionId(), turn.turnId(), Events.errorState(code, reason)),
+        Events.draft(Events.TURN, turn.sessionId(), turn.turnId(), summary.toJson())));
+    Jdbc.update(jdbc, Sql.SET_SESSION_STATE, "idle", now, turn.sessionId());
+    return stored;
   }
 }

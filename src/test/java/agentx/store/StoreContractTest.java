@@ -504,15 +504,21 @@ class StoreContractTest {
     io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
     io.vertx.core.Context context = vertx.getOrCreateContext();
     context.runOnContext(v -> {
-      io.vertx.core.Promise<Void> release = io.vertx.core.Promise.promise();
+      java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
       List<Future<?>> holding = new ArrayList<>();
       List<Future<?>> holds = new ArrayList<>();
       for (int i = 0; i < writers; i++) {
         io.vertx.core.Promise<Void> started = io.vertx.core.Promise.promise();
         holding.add(started.future());
-        holds.add(db.write(conn -> {
-          started.tryComplete();
-          return release.future();
+        // a transaction that holds its writer (a worker thread) until the writes below are queued
+        holds.add(db.writeJdbc(jdbc -> {
+          context.runOnContext(x -> started.tryComplete());
+          try {
+            release.await(30, java.util.concurrent.TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          return null;
         }));
       }
       Future.all(holding).onSuccess(held -> {
@@ -523,9 +529,9 @@ class StoreContractTest {
         }
         writes.add(last.get().onSuccess(x -> finished.add(lastName)));
         if (holdMs > 0) {
-          vertx.setTimer(holdMs, t -> release.complete());
+          vertx.setTimer(holdMs, t -> release.countDown());
         } else {
-          release.complete();
+          release.countDown();
         }
         // every write ends, failed or not: the caller reads the order of those that succeeded
         Future.all(holds).compose(x -> Future.join(writes)).onComplete(x -> done.complete());
