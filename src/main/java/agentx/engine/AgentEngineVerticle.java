@@ -11,6 +11,7 @@ import agentx.models.ConfigCheck;
 import agentx.models.ModelCatalog;
 import agentx.protocol.Addresses;
 import agentx.protocol.CancelResult;
+import agentx.protocol.EngineClient;
 import agentx.protocol.NodeHealth;
 import agentx.protocol.Session;
 import agentx.protocol.StartTurn;
@@ -45,6 +46,8 @@ public class AgentEngineVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(AgentEngineVerticle.class);
   private static final long REJECT_LOCK_WAIT_MS = 100;
   private static final long STOP_GRACE_MS = 5_000;
+  /** Within the API's own 5 s for a cancel: a waiting turn that hears nothing from the running one cancels itself. */
+  private static final long FORWARDED_CANCEL_TIMEOUT_MS = 3_000;
   private static final int RESUME_SCAN_ATTEMPTS = 5;
   private static final long RESUME_SCAN_RETRY_MS = 2_000;
   private static final long RESUME_LOCK_WAIT_MS = 5_000;
@@ -58,6 +61,7 @@ public class AgentEngineVerticle extends VerticleBase {
   private ModelCatalog catalog;
   private String nodeId;
   private StoreClient store;
+  private EngineClient engineClient;
   private ToolsClient tools;
 
   @Override
@@ -74,6 +78,7 @@ public class AgentEngineVerticle extends VerticleBase {
       return Future.failedFuture(new IllegalStateException("The engine cannot start: " + e.getMessage(), e));
     }
     store = new StoreClient(vertx);
+    engineClient = new EngineClient(vertx);
     tools = new ToolsClient(vertx);
     MessageConsumer<JsonObject> start = vertx.eventBus().consumer(Addresses.ENGINE_TURN_START, this::onStartTurn);
     MessageConsumer<JsonObject> health = vertx.eventBus().consumer(Addresses.ENGINE_HEALTH,
@@ -265,25 +270,47 @@ public class AgentEngineVerticle extends VerticleBase {
     return running.keySet().stream().anyMatch(r -> r.turnId().equals(turnId));
   }
 
+  private static void cancelHere(TurnRunner runner, Message<JsonObject> m) {
+    log.info("Cancelling turn {} of session {}", runner.turnId(), runner.sessionId());
+    runner.stop(null);
+    m.reply(new CancelResult(true, runner.turnId()).toJson());
+  }
+
   /** Runs one turn holding the session's lock; releases it whatever happens. {@code reply} is null when nobody waits. */
   private TurnRunner runLocked(Lock lock, TurnRunner runner, long turnTimeoutMs, Message<JsonObject> reply) {
     String sessionId = runner.sessionId();
     String turnId = runner.turnId();
     MessageConsumer<JsonObject> cancel = vertx.eventBus().consumer(Addresses.turnCancel(sessionId), m -> {
-      log.info("Cancelling turn {} of session {}", turnId, sessionId);
-      runner.stop(null);
-      m.reply(new CancelResult(true, turnId).toJson());
+      String running = runner.waitingBehind();
+      if (running == null) {
+        cancelHere(runner, m);
+        return;
+      }
+      // the session's lock was granted twice (README, Known limits) and this turn waits for the running one:
+      // the cancel is that turn's. Only when no engine runs it (its engine lost track of it) is this one cancelled.
+      engineClient.cancelTurn(sessionId, running, FORWARDED_CANCEL_TIMEOUT_MS).onComplete(forwarded -> {
+        if (forwarded.succeeded()) {
+          log.info("Cancel of session {} passed on from waiting turn {} to running turn {}", sessionId, turnId, running);
+          m.reply(forwarded.result().toJson());
+        } else {
+          log.info("Cancel of session {}: running turn {} did not answer ({}); cancelling waiting turn {}", sessionId, running,
+              forwarded.cause().getMessage(), turnId);
+          cancelHere(runner, m);
+        }
+      });
     });
+    MessageConsumer<JsonObject> cancelThis = vertx.eventBus().consumer(Addresses.turnCancel(sessionId, turnId), m -> cancelHere(runner, m));
     MessageConsumer<JsonObject> progress = vertx.eventBus().consumer(Addresses.turnProgress(sessionId),
         m -> runner.onToolProgress(ToolProgress.fromJson(m.body())));
     long timer = vertx.setTimer(turnTimeoutMs, t -> runner.stop(new AgentXException(ErrorCode.TIMEOUT,
         "The turn took longer than " + turnTimeoutMs / 1000 + " s and was stopped.")));
-    Future<TurnOutcome> run = Future.all(cancel.completion(), progress.completion()).compose(v -> runner.run());
+    Future<TurnOutcome> run = Future.all(cancel.completion(), cancelThis.completion(), progress.completion()).compose(v -> runner.run());
     running.put(runner, run);
     run.onComplete(done -> {
       running.remove(runner);
       vertx.cancelTimer(timer);
       cancel.unregister();
+      cancelThis.unregister();
       progress.unregister();
       lock.release();
       if (reply != null && !(done.cause() instanceof TurnRunner.HandedOver)) {

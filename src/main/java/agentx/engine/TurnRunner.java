@@ -123,6 +123,8 @@ final class TurnRunner {
   private String abandoned;
   /** While the start waits for another running turn of the session: completed early by {@link #stop}. */
   private Promise<Void> busyWait;
+  /** While the start waits: the id of the session's running turn it waits for (see {@link #waitingBehind}). */
+  private String waitingBehind;
 
   /** @param requestSystem the message's own {@code system} (kept with the turn, for resuming it), or null */
   TurnRunner(AnthropicClient client, TokenCounter counter, StoreClient store, ToolsClient toolsClient, Pricing pricing,
@@ -226,6 +228,7 @@ final class TurnRunner {
           userMessage[0] = message(userMessageId, "user", content, userBlocks, new JsonArray(), 0, 0, null, null);
           // the user's message and the turn are stored together: a crash cannot leave one without the other
           return begin(userMessage[0], BUSY_RETRY_MIN_MS)
+              .onComplete(begun -> waitingBehind = null)
               .recover(refused -> {
                 // no turn was stored (the session waits for an approval, or the store is down): nothing to close
                 finished = true;
@@ -282,6 +285,7 @@ final class TurnRunner {
       if (!waitsWhenBusy) {
         return Future.failedFuture(refused);
       }
+      waitingBehind = other.turnId();
       if (retryMs == BUSY_RETRY_MIN_MS) {
         log.info("Turn {} of session {} waits: turn {} of the session is running on engine node {}", turnId, sessionId, other.turnId(),
             other.engineNode());
@@ -397,6 +401,15 @@ final class TurnRunner {
     if (!settings.request().adjustments().isEmpty()) {
       log.debug("Turn {} of session {}: {}", turnId, sessionId, settings.request().adjustments());
     }
+  }
+
+  /**
+   * The id of the session's turn this one's start waits for (the store found it running although this
+   * engine holds the session's lock: a double grant in a cluster), or null once the start is over. A
+   * cancel of the session is meant for that running turn.
+   */
+  String waitingBehind() {
+    return waitingBehind;
   }
 
   /** Stops the turn: cancelled by a user ({@code reason} null) or failed with {@code reason} (a timeout, the store failing). */

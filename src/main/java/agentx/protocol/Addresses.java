@@ -96,6 +96,15 @@ public final class Addresses {
     return "agentx.engine.turn.cancel." + sessionId;
   }
 
+  /**
+   * Registered by the engine instance that runs the turn, for as long as it runs: cancel that turn and no other.
+   * A turn that waits for another of its session (a double grant, README "Known limits") passes a session's
+   * cancel on to the running turn here.
+   */
+  public static String turnCancel(String sessionId, String turnId) {
+    return "agentx.engine.turn.cancel." + sessionId + "." + turnId;
+  }
+
   /** Registered by the engine instance that runs a session's turn: tools report progress here. */
   public static String turnProgress(String sessionId) {
     return "agentx.engine.turn.progress." + sessionId;

@@ -35,6 +35,14 @@ public final class EngineClient {
             : Future.failedFuture(failure));
   }
 
+  /**
+   * Cancels one turn by its id wherever it runs; fails {@code SERVICE_UNAVAILABLE} when no engine runs it
+   * (an engine asks for the turn its own waiting turn is queued behind).
+   */
+  public Future<CancelResult> cancelTurn(String sessionId, String turnId, long timeoutMs) {
+    return Bus.request(vertx, Addresses.turnCancel(sessionId, turnId), new JsonObject(), timeoutMs).map(CancelResult::fromJson);
+  }
+
   public Future<NodeHealth.Engine> health(long timeoutMs) {
     return Bus.request(vertx, Addresses.ENGINE_HEALTH, new JsonObject(), timeoutMs).map(NodeHealth.Engine::fromJson);
   }

@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import agentx.config.AgentXConfig;
 import agentx.engine.AgentEngineVerticle;
 import agentx.events.NodeId;
+import agentx.protocol.Addresses;
 import agentx.protocol.BeginTurn;
+import agentx.protocol.CancelResult;
 import agentx.protocol.FinishTurn;
 import agentx.protocol.StoreClient;
 import agentx.protocol.StoredMessage;
@@ -26,6 +28,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -157,7 +160,43 @@ class BackgroundTurnTest {
   }
 
   @Test
-  @DisplayName("a turn waiting for another engine node's turn of its session is cancelled at once, and closed as cancelled")
+  @DisplayName("a cancel while a turn waits for another engine node's running turn of the session (a double grant) stops that running"
+      + " turn, not the waiting one, which starts once the other has ended")
+  void cancelWhileWaitingReachesTheRunningTurn() {
+    String id = rt.createSession(new JsonObject()).await().getString("session_id");
+    StoreClient store = new StoreClient(rt.vertx);
+    String other = UUID.randomUUID().toString();
+    store.beginTurn(new BeginTurn(other, id, "another-engine-node", userMessage(id, other))).await();
+    // the other node's engine listens for cancels of the turn it runs (here only that listener: what it
+    // answers is what AgentEngineVerticle answers, and it ends its turn as cancelled)
+    AtomicInteger cancels = new AtomicInteger();
+    rt.vertx.eventBus().<JsonObject>consumer(Addresses.turnCancel(id, other), m -> {
+      cancels.incrementAndGet();
+      m.reply(new CancelResult(true, other).toJson());
+      store.finishTurn(new FinishTurn(id, "idle", new TurnSummary(other, null, null, 5, "cancelled", 0, 0, 0, 0, 0.0, 0, 0, "cancelled",
+          null, null), null));
+    }).completion().await();
+
+    claude.enqueue(Reply.text("After the cancelled one."));
+    HttpResponse<Buffer> accepted = post(id, new JsonObject().put("content", "go").put("wait", false));
+    assertThat(accepted.bodyAsJsonObject().getString("status")).isEqualTo("queued");
+    String turnId = accepted.bodyAsJsonObject().getString("turn_id");
+    Poll.sleep(Duration.ofMillis(400));
+
+    HttpResponse<Buffer> cancel = rt.postJson("/api/agentx/sessions/" + id + "/cancel", new JsonObject()).await();
+    assertThat(cancel.statusCode()).isEqualTo(202);
+    assertThat(cancel.bodyAsJsonObject().getBoolean("cancelled")).isTrue();
+    assertThat(cancel.bodyAsJsonObject().getString("turn_id")).as("the running turn was cancelled").isEqualTo(other);
+    assertThat(cancels).hasValue(1);
+    Poll.until(Duration.ofSeconds(20), "the waiting turn runs and ends", () -> "completed".equals(
+        get("/sessions/" + id + "/turns/" + turnId).getString("status")));
+    assertThat(get("/sessions/" + id + "/turns/" + other).getString("status")).isEqualTo("cancelled");
+    assertThat(claude.requests()).hasSize(1);
+  }
+
+  @Test
+  @DisplayName("a turn waiting for another engine node's turn of its session that no engine runs (its engine lost track of it)"
+      + " is cancelled at once, and closed as cancelled")
   void cancelWhileWaiting() {
     String id = rt.createSession(new JsonObject()).await().getString("session_id");
     String other = UUID.randomUUID().toString();
