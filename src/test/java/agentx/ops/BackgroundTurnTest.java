@@ -17,6 +17,7 @@ import agentx.testing.FakeAnthropic.Reply;
 import agentx.testing.Poll;
 import agentx.testing.TestRuntime;
 import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -137,10 +138,7 @@ class BackgroundTurnTest {
       + " then runs after it; never side by side")
   void waitsForAnotherNodesTurn() {
     String id = rt.createSession(new JsonObject()).await().getString("session_id");
-    StoreClient store = new StoreClient(rt.vertx);
-    String other = UUID.randomUUID().toString();
-    // the other engine's turn, begun there under the same session lock
-    store.beginTurn(new BeginTurn(other, id, "another-engine-node", userMessage(id, other))).await();
+    String other = beginOtherNodesTurn(rt.vertx, id);
 
     claude.enqueue(Reply.text("After the other one."));
     HttpResponse<Buffer> accepted = post(id, new JsonObject().put("content", "go").put("wait", false));
@@ -151,8 +149,7 @@ class BackgroundTurnTest {
     assertThat(get("/sessions/" + id + "/turns/" + turnId).getString("status")).isEqualTo("queued");
     assertThat(claude.requests()).as("nothing was sent to Claude while the other turn ran").isEmpty();
 
-    store.finishTurn(new FinishTurn(id, "idle", new TurnSummary(other, null, null, 5, "completed", 0, 0, 0, 0, 0.0, 0, 0, "end_turn",
-        null, null), null)).await();
+    endOtherNodesTurn(id, other, "completed").await();
     Poll.until(Duration.ofSeconds(20), "the waiting turn ends", () -> "completed".equals(
         get("/sessions/" + id + "/turns/" + turnId).getString("status")));
     JsonObject otherTurn = get("/sessions/" + id + "/turns/" + other);
@@ -164,17 +161,14 @@ class BackgroundTurnTest {
       + " turn, not the waiting one, which starts once the other has ended")
   void cancelWhileWaitingReachesTheRunningTurn() {
     String id = rt.createSession(new JsonObject()).await().getString("session_id");
-    StoreClient store = new StoreClient(rt.vertx);
-    String other = UUID.randomUUID().toString();
-    store.beginTurn(new BeginTurn(other, id, "another-engine-node", userMessage(id, other))).await();
+    String other = beginOtherNodesTurn(rt.vertx, id);
     // the other node's engine listens for cancels of the turn it runs (here only that listener: what it
     // answers is what AgentEngineVerticle answers, and it ends its turn as cancelled)
     AtomicInteger cancels = new AtomicInteger();
     rt.vertx.eventBus().<JsonObject>consumer(Addresses.turnCancel(id, other), m -> {
       cancels.incrementAndGet();
       m.reply(new CancelResult(true, other).toJson());
-      store.finishTurn(new FinishTurn(id, "idle", new TurnSummary(other, null, null, 5, "cancelled", 0, 0, 0, 0, 0.0, 0, 0, "cancelled",
-          null, null), null));
+      endOtherNodesTurn(id, other, "cancelled");
     }).completion().await();
 
     claude.enqueue(Reply.text("After the cancelled one."));
@@ -199,8 +193,7 @@ class BackgroundTurnTest {
       + " is cancelled at once, and closed as cancelled")
   void cancelWhileWaiting() {
     String id = rt.createSession(new JsonObject()).await().getString("session_id");
-    String other = UUID.randomUUID().toString();
-    new StoreClient(rt.vertx).beginTurn(new BeginTurn(other, id, "another-engine-node", userMessage(id, other))).await();
+    String other = beginOtherNodesTurn(rt.vertx, id);
     HttpResponse<Buffer> accepted = post(id, new JsonObject().put("content", "go").put("wait", false));
     assertThat(accepted.bodyAsJsonObject().getString("status")).isEqualTo("queued");
     String turnId = accepted.bodyAsJsonObject().getString("turn_id");
@@ -234,8 +227,7 @@ class BackgroundTurnTest {
       String engine = node.deployVerticle(new AgentEngineVerticle(), new DeploymentOptions().setConfig(apiAndStore.agentx.config().toJson()))
           .await();
       String id = apiAndStore.createSession(new JsonObject()).await().getString("session_id");
-      String other = UUID.randomUUID().toString();
-      new StoreClient(node).beginTurn(new BeginTurn(other, id, "another-engine-node", userMessage(id, other))).await();
+      String other = beginOtherNodesTurn(node, id);
       HttpResponse<Buffer> accepted = apiAndStore.postJson("/api/agentx/sessions/" + id + "/messages",
           new JsonObject().put("content", "go").put("wait", false)).await();
       assertThat(accepted.bodyAsJsonObject().getString("status")).as(accepted.bodyAsString()).isEqualTo("queued");
@@ -268,6 +260,19 @@ class BackgroundTurnTest {
     JsonObject closed = get("/sessions/" + id + "/turns/" + lost);
     assertThat(closed.getString("status")).isEqualTo("failed");
     assertThat(closed.getString("error_code")).isEqualTo("INTERNAL");
+  }
+
+  /** The session's turn begun by another engine node (under a second grant of a cluster's session lock); its id. */
+  private static String beginOtherNodesTurn(Vertx vertx, String sessionId) {
+    String other = UUID.randomUUID().toString();
+    new StoreClient(vertx).beginTurn(new BeginTurn(other, sessionId, "another-engine-node", userMessage(sessionId, other))).await();
+    return other;
+  }
+
+  /** That other node's turn ends ({@code completed} or {@code cancelled}) as its engine would record it. */
+  private Future<Void> endOtherNodesTurn(String sessionId, String other, String status) {
+    return new StoreClient(rt.vertx).finishTurn(new FinishTurn(sessionId, "idle", new TurnSummary(other, null, null, 5, status, 0, 0, 0, 0,
+        0.0, 0, 0, "completed".equals(status) ? "end_turn" : status, null, null), null));
   }
 
   private static StoredMessage userMessage(String sessionId, String turnId) {
