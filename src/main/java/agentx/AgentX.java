@@ -65,7 +65,8 @@ public final class AgentX {
   public static Future<AgentX> start(AgentXConfig config) {
     PrometheusMeterRegistry registry = Metrics.newRegistry();
     VertxOptions options = new VertxOptions().setMetricsOptions(metricsOptions());
-    MicrometerMetricsFactory factory = new MicrometerMetricsFactory(registry);
+    // Micrometer's meters, their HTTP server part guarded against connections Vert.x accepted before it had made them
+    ServerMetricsGuard factory = new ServerMetricsGuard(new MicrometerMetricsFactory(registry));
     Future<Vertx> vertx = config.bool(AgentXConfig.CLUSTER)
         ? HazelcastSetup.clusteredVertx(config, options, factory)
         : Future.succeededFuture(Vertx.builder().with(options).withMetrics(factory).build());
@@ -82,7 +83,7 @@ public final class AgentX {
    * counters up in the registry (building tags) for every message sent and received, which was 7 % of
    * the CPU while streaming (one publish per token); the runtime's own meters count what matters.
    */
-  private static MicrometerMetricsOptions metricsOptions() {
+  static MicrometerMetricsOptions metricsOptions() {
     return new MicrometerMetricsOptions()
         .setEnabled(true)
         .addDisabledMetricsCategory(MetricsDomain.EVENT_BUS)
