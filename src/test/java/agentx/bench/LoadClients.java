@@ -18,13 +18,17 @@ import io.vertx.ext.web.client.WebClientOptions;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 
 /**
  * The benchmark's clients, in its own JVM: real WebSockets (Vert.x {@link WebSocketClient}, no
- * connection limit) to the raw relay or to the runtime's {@code /api/agentx/sessions/{id}/stream},
- * and REST calls to create sessions and read their events back.
+ * connection limit) to the raw relay or to the runtime's {@code /api/agentx/sessions/{id}/stream} (or,
+ * with {@code bridge}, its event-bus bridge's {@code /eventbus/websocket}), and REST calls to create
+ * sessions and read their events back.
  */
 final class LoadClients implements AutoCloseable {
   /** A phase gives up when no token arrived anywhere for this long. */
@@ -35,10 +39,13 @@ final class LoadClients implements AutoCloseable {
   final WebClient http;
   /** Where every run's tokens are written ({@link Phase#dump}); null for nowhere. */
   private final Path tokensDump;
+  /** The runtime's clients follow their sessions over the event-bus bridge instead of the session WebSocket. */
+  private final boolean bridge;
 
-  LoadClients(Vertx vertx, Path tokensDump) {
+  LoadClients(Vertx vertx, Path tokensDump, boolean bridge) {
     this.vertx = vertx;
     this.tokensDump = tokensDump;
+    this.bridge = bridge;
     this.ws = vertx.createWebSocketClient(new WebSocketClientOptions()
         .setMaxConnections(100_000)
         .setConnectTimeout(120_000)
@@ -63,7 +70,8 @@ final class LoadClients implements AutoCloseable {
         return socket;
       }));
     }
-    return drive(connects, collectors, tokens, paceMs, deadlineMs, serverAlive);
+    String message = new JsonObject().put("type", "message").put("content", LoadUpstream.ask(tokens, paceMs)).encode();
+    return drive(connects, collectors, socket -> message, tokens, deadlineMs, serverAlive);
   }
 
   private static void onRelayFrame(Collector c, String text) {
@@ -104,16 +112,59 @@ final class LoadClients implements AutoCloseable {
   Phase runtime(int port, List<String> sessions, int tokens, int paceMs, long deadlineMs, BooleanSupplier serverAlive) {
     List<Collector> collectors = new ArrayList<>();
     List<Future<WebSocket>> connects = new ArrayList<>();
+    Map<WebSocket, String> sessionOf = new ConcurrentHashMap<>();
     for (String id : sessions) {
       Collector c = new Collector(tokens);
       collectors.add(c);
-      connects.add(connect(port, streamUri(id)).map(socket -> {
-        socket.textMessageHandler(text -> onRuntimeFrame(c, text));
-        socket.closeHandler(v -> c.fail("socket closed (" + socket.closeStatusCode() + ") after " + c.received + " tokens"));
+      connects.add(connect(port, bridge ? BRIDGE_URI : streamUri(id)).map(socket -> {
+        sessionOf.put(socket, id);
+        if (bridge) {
+          // the SockJS raw WebSocket transport sends its JSON frames as binary messages
+          socket.binaryMessageHandler(bytes -> onBridgeFrame(c, bytes.toString()));
+          socket.textMessageHandler(text -> onBridgeFrame(c, text));
+          // registered before the message is sent on the same socket, so the bridge has it first
+          socket.writeTextMessage(new JsonObject().put("type", "register").put("address", "agentx.events." + id).encode());
+        } else {
+          socket.textMessageHandler(text -> onRuntimeFrame(c, text));
+        }
+        // as vertx-eventbus.js does: the bridge drops a socket that sends nothing for 10 s (a paced run is longer)
+        long pings = bridge ? vertx.setPeriodic(BRIDGE_PING_MS, t -> socket.writeTextMessage(PING)) : -1;
+        socket.closeHandler(v -> {
+          vertx.cancelTimer(pings);
+          c.fail("socket closed (" + socket.closeStatusCode() + ") after " + c.received + " tokens");
+        });
         return socket;
       }));
     }
-    return drive(connects, collectors, tokens, paceMs, deadlineMs, serverAlive);
+    String content = LoadUpstream.ask(tokens, paceMs);
+    String message = new JsonObject().put("type", "message").put("content", content).encode();
+    return drive(connects, collectors, socket -> bridge
+        ? new JsonObject().put("type", "send").put("address", "agentx.client.send").put("replyAddress", "turn")
+            .put("body", new JsonObject().put("session_id", sessionOf.get(socket)).put("content", content)).encode()
+        : message, tokens, deadlineMs, serverAlive);
+  }
+
+  /** The bridge's raw WebSocket endpoint (SockJS without its framing): vertx-eventbus JSON frames. */
+  static final String BRIDGE_URI = "/eventbus/websocket";
+  /** vertx-eventbus.js's default ping interval; the bridge's ping timeout is 10 s. */
+  static final long BRIDGE_PING_MS = 5_000;
+  private static final String PING = new JsonObject().put("type", "ping").encode();
+
+  /**
+   * A bridge frame: a session event arrives as {@code {"type":"rec","address":"agentx.events.<id>","body":<envelope>}};
+   * the reply to the send (its address {@code turn}) is not an event; an {@code err} frame fails the stream.
+   */
+  private static void onBridgeFrame(Collector c, String text) {
+    long now = System.nanoTime();
+    JsonObject frame = new JsonObject(text);
+    String type = frame.getString("type");
+    if ("err".equals(type)) {
+      c.fail("bridge error frame: " + text);
+    } else if ("rec".equals(type) && String.valueOf(frame.getString("address")).startsWith("agentx.events.")) {
+      onRuntimeEvent(c, frame.getJsonObject("body"), now, text);
+    } else if ("rec".equals(type) && frame.getValue("failureCode") != null) {
+      c.fail("the send was refused: " + text);
+    }
   }
 
   static String streamUri(String sessionId) {
@@ -122,7 +173,10 @@ final class LoadClients implements AutoCloseable {
 
   private static void onRuntimeFrame(Collector c, String text) {
     long now = System.nanoTime();
-    JsonObject frame = new JsonObject(text);
+    onRuntimeEvent(c, new JsonObject(text), now, text);
+  }
+
+  private static void onRuntimeEvent(Collector c, JsonObject frame, long now, String text) {
     Object seq = frame.getValue("seq");
     if (seq instanceof Number n) {
       c.seq(n.longValue());
@@ -135,8 +189,8 @@ final class LoadClients implements AutoCloseable {
     }
   }
 
-  private Phase drive(List<Future<WebSocket>> connects, List<Collector> collectors, int tokens, int paceMs, long deadlineMs,
-      BooleanSupplier serverAlive) {
+  private Phase drive(List<Future<WebSocket>> connects, List<Collector> collectors, Function<WebSocket, String> messageOf, int tokens,
+      long deadlineMs, BooleanSupplier serverAlive) {
     List<WebSocket> sockets = new ArrayList<>();
     try {
       Future.all(connects).timeout(120 + connects.size() / 10, TimeUnit.SECONDS).await();
@@ -145,10 +199,10 @@ final class LoadClients implements AutoCloseable {
       return Phase.failed(collectors.size(), tokens, "could not open the WebSockets: " + e);
     }
     connects.forEach(f -> sockets.add(f.result()));
-    String message = new JsonObject().put("type", "message").put("content", LoadUpstream.ask(tokens, paceMs)).encode();
+    List<String> messages = sockets.stream().map(messageOf).toList();
     long start = System.nanoTime();
-    for (WebSocket socket : sockets) {
-      socket.writeTextMessage(message);
+    for (int i = 0; i < sockets.size(); i++) {
+      sockets.get(i).writeTextMessage(messages.get(i));
     }
     Future<?> all = Future.all(collectors.stream().map(Collector::future).toList());
     // Wait for every stream to end, but give up when nothing moves for a while or the server died

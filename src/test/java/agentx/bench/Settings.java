@@ -32,6 +32,10 @@ import java.util.Locale;
  *     each event to a SQLite file before it forwards it ({@link RawRelay}, fourth argument)</td></tr>
  * <tr><td>bench.write</td><td>true</td><td>false</td><td>replace the section in docs/PERFORMANCE.md</td></tr>
  * <tr><td>bench.tokensDump</td><td>(none)</td><td>(none)</td><td>a folder: every measured token of every run, {@link Phase#dump}</td></tr>
+ * <tr><td>bench.clients</td><td>websocket</td><td>websocket</td><td>how the runtime's clients follow their sessions: {@code websocket}
+ *     ({@code /sessions/{id}/stream}) or {@code bridge} (the SockJS event-bus bridge's raw WebSocket, {@code /eventbus/websocket},
+ *     as a page with vertx-eventbus.js: register on the session's events, send to {@code agentx.client.send}); the slow client
+ *     stays on the session WebSocket</td></tr>
  * </table>
  */
 record Settings(
@@ -58,7 +62,8 @@ record Settings(
     Path jar,
     Path docs,
     Path workDir,
-    Path tokensDump) {
+    Path tokensDump,
+    boolean bridge) {
 
   static Settings fromSystemProperties() {
     boolean smoke = Boolean.parseBoolean(System.getProperty("bench.smoke", "false"));
@@ -88,12 +93,21 @@ record Settings(
         Path.of(prop("agentx.jar", "target/agentx.jar")),
         Path.of(prop("bench.docs", "docs/PERFORMANCE.md")),
         Path.of(prop("bench.out", smoke ? "target/stream-benchmark-smoke" : "target/stream-benchmark")).toAbsolutePath(),
-        prop("bench.tokensDump", "").isBlank() ? null : Path.of(prop("bench.tokensDump", "")).toAbsolutePath());
+        prop("bench.tokensDump", "").isBlank() ? null : Path.of(prop("bench.tokensDump", "")).toAbsolutePath(),
+        clients(prop("bench.clients", "websocket")));
   }
 
   /** Tokens per answer in a paced run of {@code sessions} sessions: {@link #pacedTokens}, more when that gives fewer than {@link #pacedSamples} in all. */
   int pacedTokens(int sessions) {
     return Math.max(pacedTokens, (pacedSamples + sessions - 1) / sessions);
+  }
+
+  private static boolean clients(String kind) {
+    return switch (kind.trim().toLowerCase(Locale.ROOT)) {
+      case "websocket" -> false;
+      case "bridge" -> true;
+      default -> throw new IllegalArgumentException("bench.clients must be websocket or bridge, not " + kind);
+    };
   }
 
   private static List<String> words(String text) {
@@ -109,8 +123,9 @@ record Settings(
   public String toString() {
     return String.format("C=%s, %d tokens per answer (paced runs: %d tokens, at least %d in all, one every %d ms), backends %s, warm-up rounds of %d streams per process"
         + " until the JIT compilers use at most %.0f %% of a round's CPU (at most %d rounds, %d s),"
-        + " heap-capped row %s, storing floor on SQLite rows %s, extra JVM flags: runtime %s, relay %s; relay %d event loop(s) with %d connections to Claude, upstream %d event loop(s)",
+        + " heap-capped row %s, storing floor on SQLite rows %s, extra JVM flags: runtime %s, relay %s; relay %d event loop(s) with %d connections to Claude, upstream %d event loop(s); the runtime's clients on %s",
         sessions, tokens, pacedTokens, pacedSamples, paceMs, backends, warmup, 100 * warmupJit, warmupRounds, warmupSeconds, heapCap.isEmpty() ? "off" : "-Xmx" + heapCap, storingRelay ? "on" : "off",
-        serverJvm.isEmpty() ? "none" : String.join(" ", serverJvm), relayJvm.isEmpty() ? "none" : String.join(" ", relayJvm), relayInstances, relayPool, upstreamInstances);
+        serverJvm.isEmpty() ? "none" : String.join(" ", serverJvm), relayJvm.isEmpty() ? "none" : String.join(" ", relayJvm), relayInstances, relayPool, upstreamInstances,
+        bridge ? "the event-bus bridge (/eventbus/websocket)" : "the session WebSocket (/sessions/{id}/stream)");
   }
 }
