@@ -83,6 +83,9 @@ class MetricsTest {
         return metrics.family("jvm_memory_used_bytes") != null && metrics.family("jvm_gc_memory_allocated_bytes_total") != null
             && metrics.family("process_cpu_usage") != null && metrics.family("jvm_threads_live_threads") != null;
       });
+      // Vert.x's HTTP server meters count through ServerMetricsGuard (the scrapes above were requests)
+      assertThat(client.get(node.port(), "127.0.0.1", "/metrics").bearerTokenAuthentication(TOKEN).send().await().bodyAsString())
+          .containsPattern("vertx_http_server_requests_total\\{[^}]*route=\"/metrics\"");
     } finally {
       node.close().await();
     }
