@@ -1,12 +1,23 @@
 package agentx;
 
+import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.datagram.DatagramSocketOptions;
+import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.net.NetClientOptions;
+import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.core.spi.VertxMetricsFactory;
+import io.vertx.core.spi.metrics.ClientMetrics;
+import io.vertx.core.spi.metrics.DatagramSocketMetrics;
+import io.vertx.core.spi.metrics.EventBusMetrics;
+import io.vertx.core.spi.metrics.HttpClientMetrics;
 import io.vertx.core.spi.metrics.HttpServerMetrics;
+import io.vertx.core.spi.metrics.PoolMetrics;
+import io.vertx.core.spi.metrics.TCPMetrics;
 import io.vertx.core.spi.metrics.VertxMetrics;
 import io.vertx.core.spi.observability.HttpRequest;
 import io.vertx.core.spi.observability.HttpResponse;
@@ -18,9 +29,9 @@ import io.vertx.core.spi.observability.HttpResponse;
  * then throw a {@link NullPointerException} for each of its requests inside Vert.x, which never
  * dispatches them: the client waits until its own timeout. Four clients polling {@code /health} while
  * the server started hit it once in twenty starts (a request that hung until curl gave up); a browser
- * reconnecting to a restarting server, or a load balancer's probe, can too. This factory hands Vert.x Micrometer's meters unchanged,
- * except that the HTTP server's skip a connection, request or WebSocket that has no meter: such a
- * connection is served and left out of {@code vertx_http_server_*}.
+ * reconnecting to a restarting server, or a load balancer's probe, can too. This factory hands Vert.x
+ * Micrometer's meters unchanged, except that the HTTP server's skip a connection, request or WebSocket
+ * that has no meter: such a connection is served and left out of {@code vertx_http_server_*}.
  */
 final class ServerMetricsGuard implements VertxMetricsFactory {
   private final VertxMetricsFactory delegate;
@@ -34,7 +45,7 @@ final class ServerMetricsGuard implements VertxMetricsFactory {
     VertxMetrics metrics = delegate.metrics(options);
     return new VertxMetrics() {
       @Override
-      public io.vertx.core.spi.metrics.EventBusMetrics<?> createEventBusMetrics() {
+      public EventBusMetrics<?> createEventBusMetrics() {
         return metrics.createEventBusMetrics();
       }
 
@@ -45,39 +56,37 @@ final class ServerMetricsGuard implements VertxMetricsFactory {
       }
 
       @Override
-      public io.vertx.core.spi.metrics.ClientMetrics<?, ?, ?> createClientMetrics(SocketAddress remoteAddress, String type, String namespace) {
+      public ClientMetrics<?, ?, ?> createClientMetrics(SocketAddress remoteAddress, String type, String namespace) {
         return metrics.createClientMetrics(remoteAddress, type, namespace);
       }
 
       @Override
-      public io.vertx.core.spi.metrics.HttpClientMetrics<?, ?, ?> createHttpClientMetrics(io.vertx.core.http.HttpClientOptions clientOptions) {
+      public HttpClientMetrics<?, ?, ?> createHttpClientMetrics(HttpClientOptions clientOptions) {
         return metrics.createHttpClientMetrics(clientOptions);
       }
 
       @Override
-      public io.vertx.core.spi.metrics.TCPMetrics<?> createNetServerMetrics(io.vertx.core.net.NetServerOptions serverOptions,
-          SocketAddress localAddress) {
+      public TCPMetrics<?> createNetServerMetrics(NetServerOptions serverOptions, SocketAddress localAddress) {
         return metrics.createNetServerMetrics(serverOptions, localAddress);
       }
 
       @Override
-      public io.vertx.core.spi.metrics.TCPMetrics<?> createNetClientMetrics(io.vertx.core.net.NetClientOptions clientOptions) {
+      public TCPMetrics<?> createNetClientMetrics(NetClientOptions clientOptions) {
         return metrics.createNetClientMetrics(clientOptions);
       }
 
       @Override
-      public io.vertx.core.spi.metrics.DatagramSocketMetrics createDatagramSocketMetrics(
-          io.vertx.core.datagram.DatagramSocketOptions socketOptions) {
+      public DatagramSocketMetrics createDatagramSocketMetrics(DatagramSocketOptions socketOptions) {
         return metrics.createDatagramSocketMetrics(socketOptions);
       }
 
       @Override
-      public io.vertx.core.spi.metrics.PoolMetrics<?, ?> createPoolMetrics(String poolType, String poolName, int maxPoolSize) {
+      public PoolMetrics<?, ?> createPoolMetrics(String poolType, String poolName, int maxPoolSize) {
         return metrics.createPoolMetrics(poolType, poolName, maxPoolSize);
       }
 
       @Override
-      public void vertxCreated(io.vertx.core.Vertx vertx) {
+      public void vertxCreated(Vertx vertx) {
         metrics.vertxCreated(vertx);
       }
 
