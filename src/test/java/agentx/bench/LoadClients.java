@@ -5,30 +5,33 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.parsetools.RecordParser;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import java.util.function.Function;
 
 /**
  * The benchmark's clients, in its own JVM: real WebSockets (Vert.x {@link WebSocketClient}, no
- * connection limit) to the raw relay or to the runtime's {@code /api/agentx/sessions/{id}/stream} (or,
- * with {@code bridge}, its event-bus bridge's {@code /eventbus/websocket}), and REST calls to create
- * sessions and read their events back.
+ * connection limit) to the raw relay or to the runtime's {@code /api/agentx/sessions/{id}/stream} (or
+ * its event-bus bridge's {@code /eventbus/websocket}, or its Server-Sent Events: {@link Settings.Clients}),
+ * and REST calls to create sessions and read their events back.
  */
 final class LoadClients implements AutoCloseable {
   /** A phase gives up when no token arrived anywhere for this long. */
@@ -39,13 +42,17 @@ final class LoadClients implements AutoCloseable {
   final WebClient http;
   /** Where every run's tokens are written ({@link Phase#dump}); null for nowhere. */
   private final Path tokensDump;
-  /** The runtime's clients follow their sessions over the event-bus bridge instead of the session WebSocket. */
-  private final boolean bridge;
+  /** How the runtime's clients follow their sessions. */
+  private final Settings.Clients clients;
+  /** The SSE clients' streams and messages: no connection limit, as the WebSockets'. */
+  private final HttpClient sseClient;
 
-  LoadClients(Vertx vertx, Path tokensDump, boolean bridge) {
+  LoadClients(Vertx vertx, Path tokensDump, Settings.Clients clients) {
     this.vertx = vertx;
     this.tokensDump = tokensDump;
-    this.bridge = bridge;
+    this.clients = clients;
+    this.sseClient = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(120_000).setTcpNoDelay(true),
+        new PoolOptions().setHttp1MaxSize(100_000));
     this.ws = vertx.createWebSocketClient(new WebSocketClientOptions()
         .setMaxConnections(100_000)
         .setConnectTimeout(120_000)
@@ -60,18 +67,38 @@ final class LoadClients implements AutoCloseable {
    */
   Phase relay(int port, int streams, int tokens, int paceMs, long deadlineMs, BooleanSupplier serverAlive) {
     List<Collector> collectors = new ArrayList<>();
-    List<Future<WebSocket>> connects = new ArrayList<>();
+    List<Future<Follower>> connects = new ArrayList<>();
+    String message = new JsonObject().put("type", "message").put("content", LoadUpstream.ask(tokens, paceMs)).encode();
     for (int i = 0; i < streams; i++) {
       Collector c = new Collector(tokens);
       collectors.add(c);
       connects.add(connect(port, "/relay").map(socket -> {
         socket.textMessageHandler(text -> onRelayFrame(c, text));
         socket.closeHandler(v -> c.fail("socket closed after " + c.received + " tokens"));
-        return socket;
+        return Follower.of(socket, message);
       }));
     }
-    String message = new JsonObject().put("type", "message").put("content", LoadUpstream.ask(tokens, paceMs)).encode();
-    return drive(connects, collectors, socket -> message, tokens, deadlineMs, serverAlive);
+    return drive(connects, collectors, tokens, deadlineMs, serverAlive);
+  }
+
+  /** One client following one stream: what starts its answer, and how it lets go. */
+  private interface Follower {
+    void start();
+
+    Future<?> close();
+
+    /** A WebSocket whose answer starts with {@code message}. */
+    static Follower of(WebSocket socket, String message) {
+      return new Follower() {
+        public void start() {
+          socket.writeTextMessage(message);
+        }
+
+        public Future<?> close() {
+          return socket.close();
+        }
+      };
+    }
   }
 
   private static void onRelayFrame(Collector c, String text) {
@@ -111,37 +138,83 @@ final class LoadClients implements AutoCloseable {
    */
   Phase runtime(int port, List<String> sessions, int tokens, int paceMs, long deadlineMs, BooleanSupplier serverAlive) {
     List<Collector> collectors = new ArrayList<>();
-    List<Future<WebSocket>> connects = new ArrayList<>();
-    Map<WebSocket, String> sessionOf = new ConcurrentHashMap<>();
+    List<Future<Follower>> connects = new ArrayList<>();
+    String content = LoadUpstream.ask(tokens, paceMs);
+    String message = new JsonObject().put("type", "message").put("content", content).encode();
     for (String id : sessions) {
       Collector c = new Collector(tokens);
       collectors.add(c);
-      connects.add(connect(port, bridge ? BRIDGE_URI : streamUri(id)).map(socket -> {
-        sessionOf.put(socket, id);
-        if (bridge) {
+      connects.add(switch (clients) {
+        case WEBSOCKET -> connect(port, streamUri(id)).map(socket -> {
+          socket.textMessageHandler(text -> onRuntimeFrame(c, text));
+          socket.closeHandler(v -> c.fail("socket closed (" + socket.closeStatusCode() + ") after " + c.received + " tokens"));
+          return Follower.of(socket, message);
+        });
+        case BRIDGE -> connect(port, BRIDGE_URI).map(socket -> {
           // the SockJS raw WebSocket transport sends its JSON frames as binary messages
           socket.binaryMessageHandler(bytes -> onBridgeFrame(c, bytes.toString()));
           socket.textMessageHandler(text -> onBridgeFrame(c, text));
           // registered before the message is sent on the same socket, so the bridge has it first
           socket.writeTextMessage(new JsonObject().put("type", "register").put("address", "agentx.events." + id).encode());
-        } else {
-          socket.textMessageHandler(text -> onRuntimeFrame(c, text));
-        }
-        // as vertx-eventbus.js does: the bridge drops a socket that sends nothing for 10 s (a paced run is longer)
-        long pings = bridge ? vertx.setPeriodic(BRIDGE_PING_MS, t -> socket.writeTextMessage(PING)) : -1;
-        socket.closeHandler(v -> {
-          vertx.cancelTimer(pings);
-          c.fail("socket closed (" + socket.closeStatusCode() + ") after " + c.received + " tokens");
+          // as vertx-eventbus.js does: the bridge drops a socket that sends nothing for 10 s (a paced run is longer)
+          long pings = vertx.setPeriodic(BRIDGE_PING_MS, t -> socket.writeTextMessage(PING));
+          socket.closeHandler(v -> {
+            vertx.cancelTimer(pings);
+            c.fail("socket closed (" + socket.closeStatusCode() + ") after " + c.received + " tokens");
+          });
+          return Follower.of(socket, new JsonObject().put("type", "send").put("address", "agentx.client.send").put("replyAddress", "turn")
+              .put("body", new JsonObject().put("session_id", id).put("content", content)).encode());
         });
-        return socket;
-      }));
+        case SSE -> sse(port, id, c, new JsonObject().put("content", content).put("wait", false));
+      });
     }
-    String content = LoadUpstream.ask(tokens, paceMs);
-    String message = new JsonObject().put("type", "message").put("content", content).encode();
-    return drive(connects, collectors, socket -> bridge
-        ? new JsonObject().put("type", "send").put("address", "agentx.client.send").put("replyAddress", "turn")
-            .put("body", new JsonObject().put("session_id", sessionOf.get(socket)).put("content", content)).encode()
-        : message, tokens, deadlineMs, serverAlive);
+    return drive(connects, collectors, tokens, deadlineMs, serverAlive);
+  }
+
+  /**
+   * A session followed as an {@code EventSource} follows it ({@code GET …/events/stream?after=0}: the log
+   * from its start, then live), its answer started with {@code POST …/messages} and {@code "wait": false}.
+   */
+  private Future<Follower> sse(int port, String id, Collector c, JsonObject message) {
+    String session = "/api/agentx/sessions/" + id;
+    return sseClient.request(new RequestOptions().setHost("127.0.0.1").setPort(port).setURI(session + "/events/stream?after=0"))
+        .compose(HttpClientRequest::send)
+        .map(response -> {
+          if (response.statusCode() != 200) {
+            throw new IllegalStateException("events/stream answered " + response.statusCode());
+          }
+          response.handler(RecordParser.newDelimited("\n\n", event -> onSseEvent(c, event.toString())));
+          response.exceptionHandler(e -> c.fail("the event stream failed after " + c.received + " tokens: " + e));
+          response.endHandler(v -> c.fail("the event stream ended after " + c.received + " tokens"));
+          return new Follower() {
+            public void start() {
+              sseClient.request(new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1").setPort(port)
+                      .setURI(session + "/messages").putHeader("Content-Type", "application/json"))
+                  .compose(request -> request.send(message.toBuffer()))
+                  .compose(answer -> answer.body().map(body -> answer.statusCode() == 202 ? null : answer.statusCode() + " " + body))
+                  .onComplete(done -> {
+                    if (done.failed() || done.result() != null) {
+                      c.fail("POST /messages: " + (done.failed() ? done.cause() : done.result()));
+                    }
+                  });
+            }
+
+            public Future<?> close() {
+              return response.request().connection().close();
+            }
+          };
+        });
+  }
+
+  /** One SSE event ({@code id:}, {@code event:}, {@code data:} lines); comments ({@code : ping}) carry nothing. */
+  private static void onSseEvent(Collector c, String event) {
+    long now = System.nanoTime();
+    for (String line : event.split("\n")) {
+      if (line.startsWith("data: ")) {
+        String data = line.substring(6);
+        onRuntimeEvent(c, new JsonObject(data), now, data);
+      }
+    }
   }
 
   /** The bridge's raw WebSocket endpoint (SockJS without its framing): vertx-eventbus JSON frames. */
@@ -189,20 +262,19 @@ final class LoadClients implements AutoCloseable {
     }
   }
 
-  private Phase drive(List<Future<WebSocket>> connects, List<Collector> collectors, Function<WebSocket, String> messageOf, int tokens,
-      long deadlineMs, BooleanSupplier serverAlive) {
-    List<WebSocket> sockets = new ArrayList<>();
+  private Phase drive(List<Future<Follower>> connects, List<Collector> collectors, int tokens, long deadlineMs,
+      BooleanSupplier serverAlive) {
+    List<Follower> followers = new ArrayList<>();
     try {
       Future.all(connects).timeout(120 + connects.size() / 10, TimeUnit.SECONDS).await();
     } catch (Exception e) {
       connects.stream().filter(Future::succeeded).forEach(f -> f.result().close());
-      return Phase.failed(collectors.size(), tokens, "could not open the WebSockets: " + e);
+      return Phase.failed(collectors.size(), tokens, "could not open the streams: " + e);
     }
-    connects.forEach(f -> sockets.add(f.result()));
-    List<String> messages = sockets.stream().map(messageOf).toList();
+    connects.forEach(f -> followers.add(f.result()));
     long start = System.nanoTime();
-    for (int i = 0; i < sockets.size(); i++) {
-      sockets.get(i).writeTextMessage(messages.get(i));
+    for (Follower follower : followers) {
+      follower.start();
     }
     Future<?> all = Future.all(collectors.stream().map(Collector::future).toList());
     // Wait for every stream to end, but give up when nothing moves for a while or the server died
@@ -234,7 +306,7 @@ final class LoadClients implements AutoCloseable {
     if (tokensDump != null) {
       Phase.dump(collectors, start, tokensDump);
     }
-    closeAll(sockets);
+    closeAll(followers);
     return phase;
   }
 
@@ -247,10 +319,10 @@ final class LoadClients implements AutoCloseable {
     }
   }
 
-  private void closeAll(List<WebSocket> sockets) {
-    List<Future<Void>> closed = new ArrayList<>();
-    for (WebSocket socket : sockets) {
-      closed.add(socket.close().otherwiseEmpty());
+  private void closeAll(List<Follower> followers) {
+    List<Future<?>> closed = new ArrayList<>();
+    for (Follower follower : followers) {
+      closed.add(follower.close().otherwiseEmpty());
     }
     try {
       Future.join(closed).timeout(30, TimeUnit.SECONDS).await();
@@ -364,6 +436,7 @@ final class LoadClients implements AutoCloseable {
   @Override
   public void close() {
     ws.close();
+    sseClient.close();
     http.close();
   }
 }

@@ -34,8 +34,9 @@ import java.util.Locale;
  * <tr><td>bench.tokensDump</td><td>(none)</td><td>(none)</td><td>a folder: every measured token of every run, {@link Phase#dump}</td></tr>
  * <tr><td>bench.clients</td><td>websocket</td><td>websocket</td><td>how the runtime's clients follow their sessions: {@code websocket}
  *     ({@code /sessions/{id}/stream}) or {@code bridge} (the SockJS event-bus bridge's raw WebSocket, {@code /eventbus/websocket},
- *     as a page with vertx-eventbus.js: register on the session's events, send to {@code agentx.client.send}); the slow client
- *     stays on the session WebSocket</td></tr>
+ *     as a page with vertx-eventbus.js: register on the session's events, send to {@code agentx.client.send}) or {@code sse}
+ *     ({@code /sessions/{id}/events/stream?after=0}, as an EventSource, the message by {@code POST /messages} with
+ *     {@code "wait": false}); the slow client stays on the session WebSocket</td></tr>
  * </table>
  */
 record Settings(
@@ -63,7 +64,20 @@ record Settings(
     Path docs,
     Path workDir,
     Path tokensDump,
-    boolean bridge) {
+    Clients clients) {
+
+  /** How the runtime's clients follow their sessions ({@code bench.clients}). */
+  enum Clients {
+    WEBSOCKET("the session WebSocket (/sessions/{id}/stream)"),
+    BRIDGE("the event-bus bridge (/eventbus/websocket)"),
+    SSE("Server-Sent Events (/sessions/{id}/events/stream, messages by POST)");
+
+    final String label;
+
+    Clients(String label) {
+      this.label = label;
+    }
+  }
 
   static Settings fromSystemProperties() {
     boolean smoke = Boolean.parseBoolean(System.getProperty("bench.smoke", "false"));
@@ -102,11 +116,12 @@ record Settings(
     return Math.max(pacedTokens, (pacedSamples + sessions - 1) / sessions);
   }
 
-  private static boolean clients(String kind) {
+  private static Clients clients(String kind) {
     return switch (kind.trim().toLowerCase(Locale.ROOT)) {
-      case "websocket" -> false;
-      case "bridge" -> true;
-      default -> throw new IllegalArgumentException("bench.clients must be websocket or bridge, not " + kind);
+      case "websocket" -> Clients.WEBSOCKET;
+      case "bridge" -> Clients.BRIDGE;
+      case "sse" -> Clients.SSE;
+      default -> throw new IllegalArgumentException("bench.clients must be websocket, bridge or sse, not " + kind);
     };
   }
 
@@ -126,6 +141,6 @@ record Settings(
         + " heap-capped row %s, storing floor on SQLite rows %s, extra JVM flags: runtime %s, relay %s; relay %d event loop(s) with %d connections to Claude, upstream %d event loop(s); the runtime's clients on %s",
         sessions, tokens, pacedTokens, pacedSamples, paceMs, backends, warmup, 100 * warmupJit, warmupRounds, warmupSeconds, heapCap.isEmpty() ? "off" : "-Xmx" + heapCap, storingRelay ? "on" : "off",
         serverJvm.isEmpty() ? "none" : String.join(" ", serverJvm), relayJvm.isEmpty() ? "none" : String.join(" ", relayJvm), relayInstances, relayPool, upstreamInstances,
-        bridge ? "the event-bus bridge (/eventbus/websocket)" : "the session WebSocket (/sessions/{id}/stream)");
+        clients.label);
   }
 }

@@ -77,7 +77,7 @@ class StreamBenchmark {
     BenchReport report = new BenchReport(settings, LocalDateTime.now(), Machine.describe());
     try {
       upstream = LoadUpstream.start(vertx, settings.upstreamInstances()).await();
-      clients = new LoadClients(vertx, settings.tokensDump(), settings.bridge());
+      clients = new LoadClients(vertx, settings.tokensDump(), settings.clients());
       progress("settings: " + settings);
       for (Backend backend : settings.backends()) {
         TestDatabase db = TestDatabases.create(backend, settings.workDir());
