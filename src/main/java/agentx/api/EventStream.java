@@ -12,6 +12,7 @@ import agentx.protocol.SessionEvent;
 import io.vertx.ext.web.RoutingContext;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,6 +30,8 @@ import org.slf4j.LoggerFactory;
 final class EventStream {
   private static final Logger log = LoggerFactory.getLogger(EventStream.class);
   static final String CONTENT_TYPE = "text/event-stream; charset=utf-8";
+  /** A batch's events are written in chunks of about this size (half of Netty's default high-water mark). */
+  static final int CHUNK_BYTES = 32 * 1024;
 
   private final Vertx vertx;
   private final StoreClient store;
@@ -39,6 +42,13 @@ final class EventStream {
   private final long heartbeatMs;
   private final int maxQueued;
   private final Deque<Buffer> backlog = new ArrayDeque<>();
+  /** Events in {@link #backlog} (an entry holds one handed-over batch of them). */
+  private int backlogEvents;
+  /** How many events each {@link #backlog} entry holds, in the same order. */
+  private final Deque<Integer> batchSizes = new ArrayDeque<>();
+  /** While a batch is handed over (one publication, one page of the log): its events, written as one chunk at its end. */
+  private Buffer batch;
+  private int batchEvents;
   private EventFeed feed;
   private long heartbeatTimer = -1;
   private long lastWriteNanos = System.nanoTime();
@@ -77,8 +87,9 @@ final class EventStream {
       Metrics.of(vertx).streamClientOpened(Metrics.SSE);
       // the headers and a first comment go out at once, so a client knows the stream is open
       write(Buffer.buffer(": stream of session " + sessionId + "\n\n"));
+      Consumer<Runnable> flushTogether = FlushTogether.on(ctx.request().connection());
       feed = new EventFeed(vertx, store, sessionId, after, this::onEvent).pacedBy(this::drained)
-          .writtenTogetherBy(FlushTogether.on(ctx.request().connection()));
+          .writtenTogetherBy(events -> flushTogether.accept(() -> inOneChunk(events)));
       feed.start().onFailure(e -> {
         log.warn("SSE stream of session {} could not follow it: {}", sessionId, e.getMessage());
         close();
@@ -95,33 +106,79 @@ final class EventStream {
   }
 
   /** One envelope as one SSE event (its stored JSON text is a single line: the encoders escape newlines). */
-  static String format(SessionEvent envelope) {
-    return "id: " + envelope.seq() + "\nevent: " + envelope.type() + "\ndata: " + envelope.json() + "\n\n";
+  static Buffer format(Buffer into, SessionEvent envelope) {
+    return into.appendString("id: ").appendString(Long.toString(envelope.seq())).appendString("\nevent: ").appendString(envelope.type())
+        .appendString("\ndata: ").appendString(envelope.json()).appendString("\n\n");
+  }
+
+  /**
+   * Runs {@code events} (the feed handing over a batch) gathering their SSE text, then writes it as one
+   * chunk (or a few, see {@link #CHUNK_BYTES}): a stream of events is a stream of bytes, so a publication
+   * of a hundred tokens costs one HTTP chunk and one buffer, not a hundred (a WebSocket must send a frame each).
+   */
+  private void inOneChunk(Runnable events) {
+    if (batch != null) {
+      events.run();
+      return;
+    }
+    batch = Buffer.buffer(1024);
+    batchEvents = 0;
+    try {
+      events.run();
+    } finally {
+      Buffer gathered = batch;
+      int count = batchEvents;
+      batch = null;
+      if (count > 0) {
+        send(gathered, count);
+      }
+    }
   }
 
   private void onEvent(SessionEvent envelope) {
     if (closed) {
       return;
     }
-    Buffer frame = Buffer.buffer(format(envelope));
+    if (batch != null) {
+      format(batch, envelope);
+      batchEvents++;
+      if (batch.length() >= CHUNK_BYTES) {
+        // a large batch leaves in chunks, so a slow client's full queue is noticed as early as event by event
+        send(batch, batchEvents);
+        batch = Buffer.buffer(1024);
+        batchEvents = 0;
+      }
+      return;
+    }
+    send(format(Buffer.buffer(envelope.json().length() + 64), envelope), 1);
+  }
+
+  /** Writes {@code events} events' text, or queues it behind what the client has not taken yet. */
+  private void send(Buffer events, int count) {
+    if (closed) {
+      return;
+    }
     if (!backlog.isEmpty() || response.writeQueueFull()) {
-      if (backlog.size() >= maxQueued) {
+      if (backlogEvents + count > maxQueued) {
         log.info("SSE client of session {} fell {} events behind and is disconnected (it can resume from Last-Event-ID)",
-            sessionId, backlog.size());
+            sessionId, backlogEvents + count);
         close();
         disconnect();
         return;
       }
-      backlog.add(frame);
+      backlog.add(events);
+      backlogEvents += count;
+      batchSizes.add(count);
       response.drainHandler(v -> flush());
       return;
     }
-    write(frame);
+    write(events);
   }
 
   private void flush() {
     while (!backlog.isEmpty() && !response.writeQueueFull() && !closed) {
       write(backlog.poll());
+      backlogEvents -= batchSizes.poll();
     }
     if (backlog.isEmpty() && drained != null) {
       Promise<Void> waiting = drained;
@@ -163,6 +220,8 @@ final class EventStream {
     }
     closed = true;
     backlog.clear();
+    batchSizes.clear();
+    backlogEvents = 0;
     if (feed != null) {
       feed.close();
       Metrics.of(vertx).streamClientClosed(Metrics.SSE);

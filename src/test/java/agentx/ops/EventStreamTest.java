@@ -143,6 +143,38 @@ class EventStreamTest {
   }
 
   @Test
+  @DisplayName("the events of one commit leave in a few HTTP chunks, not one each, and arrive whole, once and in order")
+  void oneCommitFewChunks(Vertx vertx) throws IOException {
+    start(vertx, Map.of());
+    String id = newSession();
+    StoreClient store = new StoreClient(rt.vertx);
+    int total = 300;
+    try (SseClient sse = SseClient.open(rt.port(), stream(id) + "?after=0")) {
+      Poll.until(Duration.ofSeconds(5), "SSE client counted", () -> Metrics.of(rt.vertx).registry()
+          .find("agentx.stream.clients").tag("transport", "sse").gauge().value() == 1.0);
+      List<JsonObject> drafts = new ArrayList<>();
+      for (int i = 0; i < total; i++) {
+        drafts.add(Events.draft(Events.STREAM, id, null, "token " + i + " "));
+      }
+      store.appendEvents(new AppendEvents(drafts)).await(); // one transaction, one publication
+      int before = sse.chunks;
+      List<SseClient.Event> events = new ArrayList<>();
+      for (int i = 0; i < total; i++) {
+        events.add(sse.next());
+      }
+      List<Long> expected = new ArrayList<>();
+      for (long s = 1; s <= total; s++) {
+        expected.add(s);
+      }
+      assertThat(seqs(events)).isEqualTo(expected);
+      assertThat(events.get(total - 1).data().getString("data")).isEqualTo("token " + (total - 1) + " ");
+      assertThat(events).allSatisfy(e -> assertThat(e.id()).isEqualTo(String.valueOf(e.data().getLong("seq"))));
+      // about 200 bytes an event: 60 KB in chunks of 32 KB (a chunk an event before)
+      assertThat(sse.chunks - before).as("HTTP chunks for %d events", total).isLessThanOrEqualTo(4);
+    }
+  }
+
+  @Test
   @DisplayName("a client that stops reading is disconnected once it falls AGENTX_SSE_MAX_QUEUE events behind, not buffered for")
   void slowClientIsClosed(Vertx vertx) throws IOException {
     start(vertx, Map.of(AgentXConfig.SSE_MAX_QUEUE, 8));

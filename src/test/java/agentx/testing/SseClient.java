@@ -24,6 +24,8 @@ public final class SseClient implements AutoCloseable {
   public final int status;
   public final Map<String, String> headers = new LinkedHashMap<>();
   public final List<String> comments = new ArrayList<>();
+  /** HTTP chunks of the body read so far (chunked transfer encoding). */
+  public int chunks;
   private final Socket socket;
   private final InputStream in;
   private int chunkLeft;
@@ -154,6 +156,7 @@ public final class SseClient implements AutoCloseable {
         size = line(); // the CRLF that closes the previous chunk
       }
       chunkLeft = Integer.parseInt(size.split(";")[0].trim(), 16);
+      chunks++;
       if (chunkLeft == 0) {
         ended = true;
         return -1;
