@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
 final class EventStream {
   private static final Logger log = LoggerFactory.getLogger(EventStream.class);
   static final String CONTENT_TYPE = "text/event-stream; charset=utf-8";
-  /** A batch's events are written in chunks of about this size (half of Netty's default high-water mark). */
+  /** A batch's events are written in chunks of about this size (half of Netty's default high-water mark), or of a quarter of {@code maxQueued} events. */
   static final int CHUNK_BYTES = 32 * 1024;
 
   private final Vertx vertx;
@@ -142,8 +142,9 @@ final class EventStream {
     if (batch != null) {
       format(batch, envelope);
       batchEvents++;
-      if (batch.length() >= CHUNK_BYTES) {
-        // a large batch leaves in chunks, so a slow client's full queue is noticed as early as event by event
+      if (batch.length() >= CHUNK_BYTES || batchEvents >= Math.max(1, maxQueued / 4)) {
+        // a large batch leaves in chunks, so a slow client's full queue is noticed about as early as event by
+        // event, and a chunk is at most a quarter of the events it may fall behind
         send(batch, batchEvents);
         batch = Buffer.buffer(1024);
         batchEvents = 0;
