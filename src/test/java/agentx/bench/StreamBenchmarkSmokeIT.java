@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -12,7 +14,8 @@ import org.junit.jupiter.api.Test;
  * asserting only what must hold whatever the machine's speed: every token delivered through the
  * relay, the storing floor and the runtime, every stream event persisted (by the runtime and by the
  * storing floor), the slow client's replay whole, the start-ups timed (plain, with the class-data
- * archive, the start-up floor's), the report written. No timing is asserted.
+ * archive, the start-up floor's), the report written; and the runtime's clients on the event-bus bridge
+ * and on Server-Sent Events. No timing is asserted.
  */
 class StreamBenchmarkSmokeIT {
 
@@ -41,5 +44,30 @@ class StreamBenchmarkSmokeIT {
         .anyMatch(line -> line != null && line.contains("with the class-data archive") && line.contains("the start-up floor"));
     Path written = settings.workDir().resolve("report.md");
     assertThat(Files.readString(written)).contains("| backend | C |", "| storing floor events/s |", "correctness checks: all passed");
+  }
+
+  @Test
+  @DisplayName("its clients on the event-bus bridge and on Server-Sent Events get every event too (-Dbench.clients=bridge, sse)")
+  void otherClients() throws Exception {
+    Map<String, String> smaller = Map.of("bench.smoke", "true", "bench.sessions", "5", "bench.storingRelay", "false", "bench.startups", "0");
+    for (String kind : List.of("bridge", "sse")) {
+      smaller.forEach(System::setProperty);
+      System.setProperty("bench.clients", kind);
+      System.setProperty("bench.out", "target/stream-benchmark-smoke-" + kind);
+      try {
+        Settings settings = Settings.fromSystemProperties();
+        BenchReport report = new StreamBenchmark().measure(settings);
+        assertThat(report.problems()).as(kind).isEmpty();
+        for (BenchReport.Row row : report.rows) {
+          assertThat(row.runtime.delivered).as(kind).isEqualTo((long) row.sessions * row.tokens);
+          assertThat(row.runtimePaced.delivered).as(kind).isPositive();
+          assertThat(row.persisted).as(kind).isEqualTo((long) row.sessions * row.tokens);
+        }
+      } finally {
+        smaller.keySet().forEach(System::clearProperty);
+        System.clearProperty("bench.clients");
+        System.clearProperty("bench.out");
+      }
+    }
   }
 }
