@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
 final class EventStream {
   private static final Logger log = LoggerFactory.getLogger(EventStream.class);
   static final String CONTENT_TYPE = "text/event-stream; charset=utf-8";
-  /** A batch's events are written in chunks of about this size (half of Netty's default high-water mark), or of a quarter of {@code maxQueued} events. */
+  /** A batch's events are written in chunks of about this size (half of Netty's default high-water mark), or of {@link #chunkEvents}. */
   static final int CHUNK_BYTES = 32 * 1024;
 
   private final Vertx vertx;
@@ -41,15 +41,20 @@ final class EventStream {
   private final long after;
   private final long heartbeatMs;
   private final int maxQueued;
-  private final Deque<Buffer> backlog = new ArrayDeque<>();
-  /** Events in {@link #backlog} (an entry holds one handed-over batch of them). */
+  /** Events in one chunk at most: a quarter of {@code maxQueued}, so one chunk never fills the client's queue alone. */
+  private final int chunkEvents;
+  /** Chunks the client has not taken yet, each with the number of events in it. */
+  private final Deque<Chunk> backlog = new ArrayDeque<>();
+  /** Events in {@link #backlog}. */
   private int backlogEvents;
-  /** How many events each {@link #backlog} entry holds, in the same order. */
-  private final Deque<Integer> batchSizes = new ArrayDeque<>();
   /** While a batch is handed over (one publication, one page of the log): its events, written as one chunk at its end. */
   private Buffer batch;
   private int batchEvents;
   private EventFeed feed;
+
+  /** Text of {@code events} SSE events, written to the client as one HTTP chunk. */
+  private record Chunk(Buffer bytes, int events) {}
+
   private long heartbeatTimer = -1;
   private long lastWriteNanos = System.nanoTime();
   private boolean closed;
@@ -65,6 +70,7 @@ final class EventStream {
     this.after = after;
     this.heartbeatMs = heartbeatMs;
     this.maxQueued = maxQueued;
+    this.chunkEvents = Math.max(1, maxQueued / 4);
   }
 
   /** Checks the session (a 404 JSON answer when it does not exist), then opens the stream. */
@@ -142,7 +148,7 @@ final class EventStream {
     if (batch != null) {
       format(batch, envelope);
       batchEvents++;
-      if (batch.length() >= CHUNK_BYTES || batchEvents >= Math.max(1, maxQueued / 4)) {
+      if (batch.length() >= CHUNK_BYTES || batchEvents >= chunkEvents) {
         // a large batch leaves in chunks, so a slow client's full queue is noticed about as early as event by
         // event, and a chunk is at most a quarter of the events it may fall behind
         send(batch, batchEvents);
@@ -167,9 +173,8 @@ final class EventStream {
         disconnect();
         return;
       }
-      backlog.add(events);
+      backlog.add(new Chunk(events, count));
       backlogEvents += count;
-      batchSizes.add(count);
       response.drainHandler(v -> flush());
       return;
     }
@@ -178,8 +183,9 @@ final class EventStream {
 
   private void flush() {
     while (!backlog.isEmpty() && !response.writeQueueFull() && !closed) {
-      write(backlog.poll());
-      backlogEvents -= batchSizes.poll();
+      Chunk next = backlog.poll();
+      write(next.bytes());
+      backlogEvents -= next.events();
     }
     if (backlog.isEmpty() && drained != null) {
       Promise<Void> waiting = drained;
@@ -221,7 +227,6 @@ final class EventStream {
     }
     closed = true;
     backlog.clear();
-    batchSizes.clear();
     backlogEvents = 0;
     if (feed != null) {
       feed.close();
