@@ -68,7 +68,7 @@ final class LoadClients implements AutoCloseable {
   Phase relay(int port, int streams, int tokens, int paceMs, long deadlineMs, BooleanSupplier serverAlive) {
     List<Collector> collectors = new ArrayList<>();
     List<Future<Follower>> connects = new ArrayList<>();
-    String message = new JsonObject().put("type", "message").put("content", LoadUpstream.ask(tokens, paceMs)).encode();
+    String message = messageFrame(LoadUpstream.ask(tokens, paceMs));
     for (int i = 0; i < streams; i++) {
       Collector c = new Collector(tokens);
       collectors.add(c);
@@ -79,6 +79,16 @@ final class LoadClients implements AutoCloseable {
       }));
     }
     return drive(connects, collectors, tokens, deadlineMs, serverAlive);
+  }
+
+  /** The WebSocket frame that asks the relay, or the runtime's session socket, for an answer of {@code content}. */
+  private static String messageFrame(String content) {
+    return new JsonObject().put("type", "message").put("content", content).encode();
+  }
+
+  /** A runtime's socket closed before its turn ended fails the stream, saying how and when. */
+  private static void closed(Collector c, WebSocket socket) {
+    c.fail("socket closed (" + socket.closeStatusCode() + ") after " + c.received + " tokens");
   }
 
   /** One client following one stream: what starts its answer, and how it lets go. */
@@ -140,14 +150,14 @@ final class LoadClients implements AutoCloseable {
     List<Collector> collectors = new ArrayList<>();
     List<Future<Follower>> connects = new ArrayList<>();
     String content = LoadUpstream.ask(tokens, paceMs);
-    String message = new JsonObject().put("type", "message").put("content", content).encode();
+    String message = messageFrame(content);
     for (String id : sessions) {
       Collector c = new Collector(tokens);
       collectors.add(c);
       connects.add(switch (clients) {
         case WEBSOCKET -> connect(port, streamUri(id)).map(socket -> {
           socket.textMessageHandler(text -> onRuntimeFrame(c, text));
-          socket.closeHandler(v -> c.fail("socket closed (" + socket.closeStatusCode() + ") after " + c.received + " tokens"));
+          socket.closeHandler(v -> closed(c, socket));
           return Follower.of(socket, message);
         });
         case BRIDGE -> connect(port, BRIDGE_URI).map(socket -> {
@@ -160,7 +170,7 @@ final class LoadClients implements AutoCloseable {
           long pings = vertx.setPeriodic(BRIDGE_PING_MS, t -> socket.writeTextMessage(PING));
           socket.closeHandler(v -> {
             vertx.cancelTimer(pings);
-            c.fail("socket closed (" + socket.closeStatusCode() + ") after " + c.received + " tokens");
+            closed(c, socket);
           });
           return Follower.of(socket, new JsonObject().put("type", "send").put("address", "agentx.client.send").put("replyAddress", "turn")
               .put("body", new JsonObject().put("session_id", id).put("content", content)).encode());
@@ -398,7 +408,7 @@ final class LoadClients implements AutoCloseable {
           paused.tryComplete(lastSeq);
         }
       });
-      socket.writeTextMessage(new JsonObject().put("type", "message").put("content", LoadUpstream.ask(tokens, 0)).encode());
+      socket.writeTextMessage(messageFrame(LoadUpstream.ask(tokens, 0)));
       return paused.future().timeout(60, TimeUnit.SECONDS).await();
     }
 
