@@ -189,6 +189,32 @@ class BackgroundTurnTest {
   }
 
   @Test
+  @DisplayName("a cancel passed on to a running turn whose engine never answers (it hangs, or died unseen) cancels the waiting turn"
+      + " within the API's 5 s, and leaves the other turn alone")
+  void cancelWhileWaitingRunningTurnSilent() {
+    String id = rt.createSession(new JsonObject()).await().getString("session_id");
+    String other = beginOtherNodesTurn(rt.vertx, id);
+    AtomicInteger asked = new AtomicInteger();
+    rt.vertx.eventBus().<JsonObject>consumer(Addresses.turnCancel(id, other), m -> asked.incrementAndGet()).completion().await();
+
+    HttpResponse<Buffer> accepted = post(id, new JsonObject().put("content", "go").put("wait", false));
+    assertThat(accepted.bodyAsJsonObject().getString("status")).isEqualTo("queued");
+    String turnId = accepted.bodyAsJsonObject().getString("turn_id");
+    Poll.sleep(Duration.ofMillis(400));
+
+    long sent = System.nanoTime();
+    HttpResponse<Buffer> cancel = rt.postJson("/api/agentx/sessions/" + id + "/cancel", new JsonObject()).await();
+    assertThat(Duration.ofNanos(System.nanoTime() - sent)).isLessThan(Duration.ofSeconds(5));
+    assertThat(cancel.statusCode()).isEqualTo(202);
+    assertThat(cancel.bodyAsJsonObject().getString("turn_id")).as("the waiting turn, as nothing answered for the other").isEqualTo(turnId);
+    assertThat(asked).hasValue(1);
+    Poll.until(Duration.ofSeconds(5), "the waiting turn is closed", () -> "cancelled".equals(
+        get("/sessions/" + id + "/turns/" + turnId).getString("status")));
+    assertThat(get("/sessions/" + id + "/turns/" + other).getString("status")).isEqualTo("running");
+    assertThat(claude.requests()).isEmpty();
+  }
+
+  @Test
   @DisplayName("a turn waiting for another engine node's turn of its session that no engine runs (its engine lost track of it)"
       + " is cancelled at once, and closed as cancelled")
   void cancelWhileWaiting() {
