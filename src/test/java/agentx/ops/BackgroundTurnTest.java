@@ -172,10 +172,7 @@ class BackgroundTurnTest {
     }).completion().await();
 
     claude.enqueue(Reply.text("After the cancelled one."));
-    HttpResponse<Buffer> accepted = post(id, new JsonObject().put("content", "go").put("wait", false));
-    assertThat(accepted.bodyAsJsonObject().getString("status")).isEqualTo("queued");
-    String turnId = accepted.bodyAsJsonObject().getString("turn_id");
-    Poll.sleep(Duration.ofMillis(400));
+    String turnId = queuedBehindOther(id);
 
     HttpResponse<Buffer> cancel = rt.postJson("/api/agentx/sessions/" + id + "/cancel", new JsonObject()).await();
     assertThat(cancel.statusCode()).isEqualTo(202);
@@ -197,10 +194,7 @@ class BackgroundTurnTest {
     AtomicInteger asked = new AtomicInteger();
     rt.vertx.eventBus().<JsonObject>consumer(Addresses.turnCancel(id, other), m -> asked.incrementAndGet()).completion().await();
 
-    HttpResponse<Buffer> accepted = post(id, new JsonObject().put("content", "go").put("wait", false));
-    assertThat(accepted.bodyAsJsonObject().getString("status")).isEqualTo("queued");
-    String turnId = accepted.bodyAsJsonObject().getString("turn_id");
-    Poll.sleep(Duration.ofMillis(400));
+    String turnId = queuedBehindOther(id);
 
     long sent = System.nanoTime();
     HttpResponse<Buffer> cancel = rt.postJson("/api/agentx/sessions/" + id + "/cancel", new JsonObject()).await();
@@ -286,6 +280,14 @@ class BackgroundTurnTest {
     JsonObject closed = get("/sessions/" + id + "/turns/" + lost);
     assertThat(closed.getString("status")).isEqualTo("failed");
     assertThat(closed.getString("error_code")).isEqualTo("INTERNAL");
+  }
+
+  /** A {@code "wait": false} message to a session whose turn runs on another node: answered {@code queued}, then between two tries of its start. */
+  private String queuedBehindOther(String sessionId) {
+    HttpResponse<Buffer> accepted = post(sessionId, new JsonObject().put("content", "go").put("wait", false));
+    assertThat(accepted.bodyAsJsonObject().getString("status")).isEqualTo("queued");
+    Poll.sleep(Duration.ofMillis(400));
+    return accepted.bodyAsJsonObject().getString("turn_id");
   }
 
   /** The session's turn begun by another engine node (under a second grant of a cluster's session lock); its id. */
