@@ -14,14 +14,24 @@ import java.util.function.Consumer;
 public final class RecordingToolContext implements ToolContext {
   private final String sessionId;
   private final WorkflowStore store;
-  private final String callId = "toolu_" + UUID.randomUUID().toString().replace("-", "");
+  private final String callId;
   private final List<JsonObject> progress = new CopyOnWriteArrayList<>();
   private final Promise<Void> cancelled = Promise.promise();
   private volatile Consumer<JsonObject> onProgress = p -> {};
 
   public RecordingToolContext(String sessionId, WorkflowStore store) {
+    this(sessionId, store, "toolu_" + UUID.randomUUID().toString().replace("-", ""));
+  }
+
+  private RecordingToolContext(String sessionId, WorkflowStore store, String callId) {
     this.sessionId = sessionId;
     this.store = store;
+    this.callId = callId;
+  }
+
+  /** A context of no session and no workflows (a tool that needs neither), for the call {@code callId}. */
+  public static RecordingToolContext forCall(String callId) {
+    return new RecordingToolContext(null, null, callId);
   }
 
   @Override

@@ -9,7 +9,7 @@ import agentx.api.mcp.McpServerOptions;
 import agentx.testing.EchoMcpServer;
 import agentx.testing.InMemoryToolGateway;
 import agentx.testing.Poll;
-import agentx.testing.TestToolContext;
+import agentx.testing.RecordingToolContext;
 import agentx.tools.Tool;
 import agentx.protocol.ToolResult;
 import io.vertx.core.Vertx;
@@ -104,18 +104,18 @@ class ExternalMcpServersTest {
     assertThat(tool(servers, "mcp__echo__echo").spec().server()).isEqualTo("echo");
     assertThat(tool(servers, "mcp__echo__echo").spec().description()).isEqualTo("Echoes text back");
 
-    TestToolContext context = new TestToolContext("call-1");
+    RecordingToolContext context = RecordingToolContext.forCall("call-1");
     ToolResult echoed = await(tool(servers, "mcp__echo__echo").call(new JsonObject().put("text", "hello"), context));
     assertThat(echoed.isError()).isFalse();
     assertThat(text(echoed)).isEqualTo("hello");
-    Poll.until(Duration.ofSeconds(5), "the progress report", () -> !context.progress.isEmpty());
-    assertThat(context.progress.get(0).getString("message")).isEqualTo("echoing");
+    Poll.until(Duration.ofSeconds(5), "the progress report", () -> !context.progressReports().isEmpty());
+    assertThat(context.progressReports().get(0).getString("message")).isEqualTo("echoing");
 
-    ToolResult pixel = await(tool(servers, "mcp__echo__pixel").call(new JsonObject(), new TestToolContext("call-2")));
+    ToolResult pixel = await(tool(servers, "mcp__echo__pixel").call(new JsonObject(), RecordingToolContext.forCall("call-2")));
     assertThat(pixel.content().getJsonObject(0))
         .isEqualTo(ToolResult.image(EchoMcpServer.PIXEL_PNG, "image/png"));
 
-    ToolResult boom = await(tool(servers, "mcp__echo__boom").call(new JsonObject(), new TestToolContext("call-3")));
+    ToolResult boom = await(tool(servers, "mcp__echo__boom").call(new JsonObject(), RecordingToolContext.forCall("call-3")));
     assertThat(boom.isError()).isTrue();
     assertThat(text(boom)).isEqualTo("boom failed on purpose");
   }
@@ -134,7 +134,7 @@ class ExternalMcpServersTest {
     Poll.until(Duration.ofSeconds(10), "the server to be reported failed",
         () -> "failed".equals(servers.status().get(0).getString("status")));
     assertThat(servers.status().get(0).getString("error")).contains("exited");
-    ToolResult result = await(echo.call(new JsonObject().put("text", "anyone?"), new TestToolContext("call-1")));
+    ToolResult result = await(echo.call(new JsonObject().put("text", "anyone?"), RecordingToolContext.forCall("call-1")));
     assertThat(result.isError()).isTrue();
     assertThat(text(result)).contains("echo is down");
   }
@@ -173,11 +173,11 @@ class ExternalMcpServersTest {
     assertThat(status.get("offline").getString("status")).isEqualTo("failed");
     assertThat(status.get("offline").getString("error")).isNotBlank();
 
-    TestToolContext context = new TestToolContext("call-1");
+    RecordingToolContext context = RecordingToolContext.forCall("call-1");
     ToolResult slow = await(tool(servers, "mcp__agentx__slow").call(new JsonObject().put("steps", 2), context));
     assertThat(text(slow)).isEqualTo("done after 2 steps");
-    assertThat(context.progress).extracting(p -> p.getDouble("progress")).containsExactly(1.0, 2.0);
-    ToolResult broken = await(tool(servers, "mcp__agentx__broken").call(new JsonObject(), new TestToolContext("c2")));
+    assertThat(context.progressReports()).extracting(p -> p.getDouble("progress")).containsExactly(1.0, 2.0);
+    ToolResult broken = await(tool(servers, "mcp__agentx__broken").call(new JsonObject(), RecordingToolContext.forCall("c2")));
     assertThat(broken.isError()).isTrue();
     assertThat(tool(servers, "mcp__agentx__add").spec().annotations().getBoolean("readOnlyHint")).isTrue();
   }
@@ -189,10 +189,10 @@ class ExternalMcpServersTest {
     McpServerFixture fixture = McpServerFixture.start(vertx, remote, new McpServerOptions());
     load(vertx, new JsonObject().put("name", "agentx").put("type", "http").put("url", fixture.baseUrl() + "/mcp"));
     await(servers.start());
-    TestToolContext context = new TestToolContext("call-1");
+    RecordingToolContext context = RecordingToolContext.forCall("call-1");
 
     io.vertx.core.Future<ToolResult> call = tool(servers, "mcp__agentx__slow").call(new JsonObject().put("steps", 100), context);
-    Poll.until(Duration.ofSeconds(5), "the first progress report", () -> !context.progress.isEmpty());
+    Poll.until(Duration.ofSeconds(5), "the first progress report", () -> !context.progressReports().isEmpty());
     context.cancel();
 
     ToolResult result = await(call);
@@ -212,7 +212,7 @@ class ExternalMcpServersTest {
     await(servers.start());
 
     ToolResult result = await(tool(servers, "mcp__agentx__slow").call(new JsonObject().put("steps", 100),
-        new TestToolContext("call-1")));
+        RecordingToolContext.forCall("call-1")));
 
     assertThat(result.isError()).isTrue();
     assertThat(text(result)).contains("did not answer");
@@ -227,15 +227,15 @@ class ExternalMcpServersTest {
     load(vertx, new JsonObject().put("name", "agentx").put("type", "http").put("url", fixture.baseUrl() + "/mcp"));
     await(servers.start());
     Tool add = tool(servers, "mcp__agentx__add");
-    assertThat(await(add.call(new JsonObject().put("a", 1).put("b", 2), new TestToolContext("c1"))).isError()).isFalse();
+    assertThat(await(add.call(new JsonObject().put("a", 1).put("b", 2), RecordingToolContext.forCall("c1"))).isError()).isFalse();
 
     await(fixture.server.close());
 
-    ToolResult result = await(add.call(new JsonObject().put("a", 1).put("b", 2), new TestToolContext("c2")));
+    ToolResult result = await(add.call(new JsonObject().put("a", 1).put("b", 2), RecordingToolContext.forCall("c2")));
     assertThat(result.isError()).isTrue();
     assertThat(text(result)).contains("is down");
     Poll.until(Duration.ofSeconds(5), "status failed", () -> "failed".equals(servers.status().get(0).getString("status")));
-    ToolResult later = await(add.call(new JsonObject(), new TestToolContext("c3")));
+    ToolResult later = await(add.call(new JsonObject(), RecordingToolContext.forCall("c3")));
     assertThat(text(later)).contains("is down");
   }
 
