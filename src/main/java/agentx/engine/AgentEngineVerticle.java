@@ -222,8 +222,8 @@ public class AgentEngineVerticle extends VerticleBase {
           return acquire(sessionId, REJECT_LOCK_WAIT_MS, reject).transform(quick -> {
             if (quick.succeeded()) {
               TurnRunner runner = runLocked(quick.result(), newRunner(session, request, turnId), turnTimeoutMs, null);
-              runner.started().onComplete(state -> message.reply(new TurnAccepted(sessionId, turnId,
-                  state.succeeded() ? state.result() : TurnAccepted.RUNNING).toJson()));
+              runner.started().onSuccess(state -> message.reply(new TurnAccepted(sessionId, turnId, state).toJson()))
+                  .onFailure(refused -> AgentXException.failReply(message, refused));
               return Future.succeededFuture();
             }
             if (reject) {

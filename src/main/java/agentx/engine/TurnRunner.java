@@ -250,7 +250,14 @@ final class TurnRunner {
                 return Future.failedFuture(refused);
               });
         })
-        .onComplete(begun -> started.tryComplete(TurnAccepted.RUNNING))
+        // a client that does not wait for the answer is told the turn runs only once it is stored, else why it was refused
+        .onComplete(begun -> {
+          if (begun.succeeded()) {
+            started.tryComplete(TurnAccepted.RUNNING);
+          } else {
+            started.tryFail(toAgentX(begun.cause()));
+          }
+        })
         .compose(v -> {
           StoredMessage userMessage1 = userMessage[0];
           events.emit(Events.MESSAGE, userMessage1.eventData());

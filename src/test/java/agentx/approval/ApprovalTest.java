@@ -266,6 +266,37 @@ class ApprovalTest {
   }
 
   @Test
+  @DisplayName("a message that does not wait for its answer (wait: false, a WebSocket frame) while a turn waits for an approval is refused "
+      + "409 SESSION_BUSY too, not acknowledged and dropped")
+  void noWaitMessageWhileAwaitingApproval(Vertx vertx) {
+    start(vertx, Map.of());
+    String id = session(new JsonObject().put("get_queue", "ask"));
+    claude.enqueue(Reply.toolUse("Checking.", List.of(new ToolUseSpec("toolu_n1", "get_queue", new JsonObject()))));
+    assertThat(send(id, "queue?").statusCode()).isEqualTo(202);
+    int eventsBefore = events(id).size();
+
+    HttpResponse<Buffer> quick = rt.postJson("/api/agentx/sessions/" + id + "/messages",
+        new JsonObject().put("content", "hello?").put("wait", false)).await();
+    assertThat(quick.statusCode()).as(quick.bodyAsString()).isEqualTo(409);
+    assertThat(quick.bodyAsJsonObject().getString("code")).isEqualTo("SESSION_BUSY");
+
+    WsClient ws = WsClient.connect(vertx, rt.port(), "/api/agentx/sessions/" + id + "/stream").await();
+    ws.send(new JsonObject().put("type", "message").put("content", "anyone there?"));
+    JsonObject error = ws.await(f -> "error".equals(f.getString("type")) || "accepted".equals(f.getString("type"))).await();
+    assertThat(error.getString("type")).as(error.encode()).isEqualTo("error");
+    assertThat(error.getString("code")).isEqualTo("SESSION_BUSY");
+
+    // nothing changed: one turn, still waiting; no message, no event; Claude asked once
+    JsonArray turns = rt.http.get("/api/agentx/sessions/" + id + "/turns").send().await().bodyAsJsonObject().getJsonArray("turns");
+    assertThat(turns).hasSize(1);
+    assertThat(turns.getJsonObject(0).getString("status")).isEqualTo("awaiting_approval");
+    assertThat(rt.http.get("/api/agentx/sessions/" + id + "/messages").send().await().bodyAsJsonObject().getJsonArray("messages"))
+        .hasSize(2);
+    assertThat(events(id)).hasSize(eventsBefore);
+    assertThat(claude.requestCount()).isEqualTo(1);
+  }
+
+  @Test
   @DisplayName("a turn queued behind one that stops for an approval cannot start: it is closed as failed SESSION_BUSY, with its turn event")
   void queuedBehindAnApproval(Vertx vertx) {
     start(vertx, Map.of());
