@@ -34,6 +34,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -216,12 +217,12 @@ public class AgentEngineVerticle extends VerticleBase {
         .compose(session -> {
           if (request.awaitEnd()) {
             return acquire(sessionId, reject ? REJECT_LOCK_WAIT_MS : turnTimeoutMs, reject)
-                .map(lock -> runLocked(lock, newRunner(session, request, turnId), turnTimeoutMs, message));
+                .map(lock -> runLocked(lock, () -> newRunner(session, request, turnId), turnTimeoutMs, message));
           }
           // nobody waits: answer "running" once the turn is recorded, or "queued" behind the session's running turn
           return acquire(sessionId, REJECT_LOCK_WAIT_MS, reject).transform(quick -> {
             if (quick.succeeded()) {
-              TurnRunner runner = runLocked(quick.result(), newRunner(session, request, turnId), turnTimeoutMs, null);
+              TurnRunner runner = runLocked(quick.result(), () -> newRunner(session, request, turnId), turnTimeoutMs, null);
               runner.started().onSuccess(state -> message.reply(new TurnAccepted(sessionId, turnId, state).toJson()))
                   .onFailure(refused -> AgentXException.failReply(message, refused));
               return Future.succeededFuture();
@@ -234,7 +235,7 @@ public class AgentEngineVerticle extends VerticleBase {
             return store.queueTurn(QueuedTurn.accepted(sessionId, turnId, nodeId)).map(recorded -> {
               message.reply(new TurnAccepted(sessionId, turnId, TurnAccepted.QUEUED).toJson());
               acquire(sessionId, turnTimeoutMs, false)
-                  .map(lock -> runLocked(lock, newRunner(session, request, turnId).queued(), turnTimeoutMs, null))
+                  .map(lock -> runLocked(lock, () -> newRunner(session, request, turnId).queued(), turnTimeoutMs, null))
                   .onFailure(e -> {
                     log.warn("Queued turn {} of session {} never started: {}", turnId, sessionId, e.getMessage());
                     TurnRunner.closeQueued(store, sessionId, turnId, e);
@@ -277,6 +278,18 @@ public class AgentEngineVerticle extends VerticleBase {
   }
 
   /** Runs one turn holding the session's lock; releases it whatever happens. {@code reply} is null when nobody waits. */
+  /** {@link #runLocked(Lock, TurnRunner, long, Message)} of the runner {@code build} makes; the lock is let go if it cannot. */
+  private TurnRunner runLocked(Lock lock, Supplier<TurnRunner> build, long turnTimeoutMs, Message<JsonObject> reply) {
+    TurnRunner runner;
+    try {
+      runner = build.get();
+    } catch (RuntimeException e) {
+      lock.release();
+      throw e;
+    }
+    return runLocked(lock, runner, turnTimeoutMs, reply);
+  }
+
   private TurnRunner runLocked(Lock lock, TurnRunner runner, long turnTimeoutMs, Message<JsonObject> reply) {
     String sessionId = runner.sessionId();
     String turnId = runner.turnId();

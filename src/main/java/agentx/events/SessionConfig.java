@@ -18,6 +18,8 @@ import org.slf4j.LoggerFactory;
 public final class SessionConfig {
   private static final Logger log = LoggerFactory.getLogger(SessionConfig.class);
 
+  private static final int MAX_MODEL_ID = 200;
+
   private enum Type { STRING, INTEGER, NUMBER, BOOLEAN, TOOL_APPROVAL }
 
   /** A key's type and, for numbers, its inclusive range. */
@@ -107,7 +109,8 @@ public final class SessionConfig {
       return "config." + key + " is not a known setting (known: " + String.join(", ", KEYS.keySet().stream().sorted().toList()) + ").";
     }
     if (value == null) {
-      return null;
+      // PATCH replaces the whole config: a key left out is the default, so null means nothing the engine could use
+      return "config." + key + " may not be null: leave it out for the default.";
     }
     if (rule.type() == Type.TOOL_APPROVAL) {
       return ToolApproval.problem(value);
@@ -131,7 +134,15 @@ public final class SessionConfig {
     if (value instanceof Number n && (n.doubleValue() < rule.min() || n.doubleValue() > rule.max())) {
       return "config." + key + " must be between " + format(rule.min()) + " and " + format(rule.max()) + ".";
     }
+    if (key.equals("model") && !isModelId((String) value)) {
+      return "config.model must be a model id: 1 to " + MAX_MODEL_ID + " characters, no spaces or control characters.";
+    }
     return null;
+  }
+
+  /** Claude's ids ({@code claude-sonnet-5-5}) and gateways' ({@code ollama/llama3:8b}, {@code us.anthropic.claude-…}). */
+  private static boolean isModelId(String model) {
+    return !model.isEmpty() && model.length() <= MAX_MODEL_ID && model.chars().noneMatch(c -> c <= ' ' || c == 0x7f);
   }
 
   private static String format(double bound) {

@@ -203,6 +203,36 @@ class ProbeFindingsTest {
     assertThat(read.bodyAsJsonObject().getJsonObject("config")).isEqualTo(new JsonObject().put("model", "claude-x"));
   }
 
+  @Test
+  @DisplayName("a null config value or a model that is no id is refused naming the field (it gave 500 and held the session); "
+      + "a stored null is dropped on read")
+  void configNullsAndModelIds(Vertx vertx) throws Exception {
+    TestRuntime rt = start(vertx, Map.of());
+    String id = newSession(rt);
+    for (String bad : new String[] {"{\"max_llm_calls\":null}", "{\"tools_enabled\":null}", "{\"stream_thinking\":null}",
+        "{\"model\":null}", "{\"model\":\"\"}", "{\"model\":\"claude sonnet\"}", "{\"model\":\"" + "m".repeat(201) + "\"}"}) {
+      String field = bad.substring(2, bad.indexOf('"', 2));
+      HttpResponse<Buffer> created = rt.http.post(SESSIONS).putHeader("Content-Type", "application/json")
+          .sendBuffer(Buffer.buffer("{\"config\":" + bad + "}")).await();
+      assertError(created, 400, "VALIDATION_FAILED");
+      assertThat(created.bodyAsJsonObject().getString("error")).contains("config." + field);
+      HttpResponse<Buffer> patched = rt.http.patch(SESSIONS + "/" + id).putHeader("Content-Type", "application/json")
+          .sendBuffer(Buffer.buffer("{\"config\":" + bad + "}")).await();
+      assertError(patched, 400, "VALIDATION_FAILED");
+    }
+    assertThat(rt.http.get(SESSIONS).send().await().bodyAsJsonObject().getLong("total")).as("nothing was created").isEqualTo(1L);
+    assertThat(rt.createSession(new JsonObject().put("config", new JsonObject().put("model", "ollama/llama3.1:8b"))).await()
+        .getJsonObject("config").getString("model")).isEqualTo("ollama/llama3.1:8b");
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + rt.database);
+        PreparedStatement st = c.prepareStatement("UPDATE sessions SET config = ? WHERE session_id = ?")) {
+      st.setString(1, "{\"max_llm_calls\":null,\"tools_enabled\":null,\"model\":\"claude-x\"}");
+      st.setString(2, id);
+      st.executeUpdate();
+    }
+    assertThat(rt.http.get(SESSIONS + "/" + id).send().await().bodyAsJsonObject().getJsonObject("config"))
+        .isEqualTo(new JsonObject().put("model", "claude-x"));
+  }
+
   // --- request smuggling and leniency ---
 
   @Test
