@@ -171,11 +171,11 @@ final class EventBusBridge {
       case SOCKET_ERROR -> {
         // vertx-web has already dropped this socket's registrations (it does on any socket exception),
         // so the socket is closed rather than left open and deaf. A message over
-        // AGENTX_MAX_WS_MESSAGE_BYTES, which Vert.x drops and reports this way, closes it with 1009,
-        // as it closes the session WebSocket.
+        // AGENTX_MAX_WS_MESSAGE_BYTES, which Vert.x drops (or Netty refuses as one frame) and reports this way,
+        // closes it with 1009, as it closes the session WebSocket.
         JsonObject raw = event.getRawMessage();
         String failure = raw == null ? null : raw.getString("message");
-        boolean tooBig = failure != null && failure.contains("max message size");
+        boolean tooBig = failure != null && (failure.contains("max message size") || failure.startsWith("Max frame length"));
         log.debug("Bridge socket closed after its error: {}", failure);
         socket.close(tooBig ? StreamSocket.CLOSE_TOO_BIG : 1011, tooBig ? "message too big" : "socket error");
         event.complete(true);

@@ -6,6 +6,8 @@ import agentx.protocol.EngineClient;
 import agentx.protocol.SessionEvent;
 import agentx.protocol.StoreClient;
 import agentx.events.ErrorCode;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
@@ -55,11 +57,20 @@ final class StreamSocket {
     this.together = together;
   }
 
+  /**
+   * Whether a WebSocket's failure is a message over {@code AGENTX_MAX_WS_MESSAGE_BYTES}: Vert.x drops such a
+   * message when its frames add up past the limit (an IllegalStateException), and Netty's decoder refuses one
+   * frame past it (as a browser sends a big message) without closing the socket itself.
+   */
+  static boolean tooBig(Throwable failure) {
+    return failure instanceof IllegalStateException
+        || failure instanceof CorruptedWebSocketFrameException corrupt && corrupt.closeStatus() == WebSocketCloseStatus.MESSAGE_TOO_BIG;
+  }
+
   void open() {
     ws.closeHandler(v -> close());
     ws.exceptionHandler(e -> {
-      if (e instanceof IllegalStateException) {
-        // Vert.x drops a message over AGENTX_MAX_WS_MESSAGE_BYTES and reports it here: say so and close (1009)
+      if (tooBig(e)) {
         ws.close(CLOSE_TOO_BIG, "message too big");
         return;
       }

@@ -107,6 +107,27 @@ class ProbeFindingsTest {
     assertThat(rt.http.get("/health").send().await().statusCode()).isEqualTo(200);
   }
 
+  @Test
+  @DisplayName("one WebSocket frame over AGENTX_MAX_WS_MESSAGE_BYTES (as a browser sends a big message) closes with 1009 too, "
+      + "on the session stream and the bridge")
+  void oneOversizeFrame(Vertx vertx) throws Exception {
+    TestRuntime rt = start(vertx, Map.of(AgentXConfig.MAX_WS_MESSAGE_BYTES, 100_000));
+    String id = newSession(rt);
+    for (String path : new String[] {SESSIONS + "/" + id + "/stream", "/eventbus/websocket"}) {
+      try (Socket socket = new Socket("127.0.0.1", rt.port())) {
+        assertThat(handshake(socket, path, "x-none")).startsWith("HTTP/1.1 101");
+        socket.setSoTimeout(5_000);
+        try {
+          socket.getOutputStream().write(frame(0x1, false, "x".repeat(150_000).getBytes(StandardCharsets.US_ASCII)));
+        } catch (java.io.IOException e) {
+          // the server may close before it has read all of it
+        }
+        assertThat(closeStatus(readAll(socket.getInputStream()))).as("the close frame's status on " + path).isEqualTo(1009);
+      }
+    }
+    assertThat(rt.http.get("/health").send().await().statusCode()).isEqualTo(200);
+  }
+
   // --- DNS rebinding and foreign origins ---
 
   @Test
@@ -373,6 +394,31 @@ class ProbeFindingsTest {
       out.write(payload[i] ^ mask[i % 4]);
     }
     return out.toByteArray();
+  }
+
+  /** The status of the first close frame among a server's (unmasked) frames, or -1 when there is none. */
+  private static int closeStatus(byte[] frames) {
+    int at = 0;
+    while (at + 2 <= frames.length) {
+      int opcode = frames[at] & 0x0f;
+      long len = frames[at + 1] & 0x7f;
+      int head = 2;
+      if (len == 126) {
+        len = ((frames[at + 2] & 0xff) << 8) | (frames[at + 3] & 0xff);
+        head = 4;
+      } else if (len == 127) {
+        len = 0;
+        for (int i = 0; i < 8; i++) {
+          len = (len << 8) | (frames[at + 2 + i] & 0xff);
+        }
+        head = 10;
+      }
+      if (opcode == 0x8) {
+        return len >= 2 && at + head + 2 <= frames.length ? ((frames[at + head] & 0xff) << 8) | (frames[at + head + 1] & 0xff) : -1;
+      }
+      at += head + (int) len;
+    }
+    return -1;
   }
 
   private static byte[] deflate(byte[] data) {
