@@ -53,7 +53,9 @@ final class Conversation {
       JsonArray kept = new JsonArray();
       for (Object o : m.getJsonArray("content")) {
         JsonObject block = (JsonObject) o;
-        String type = block.getString("type");
+        if (!(block.getValue("type") instanceof String type)) {
+          continue; // a block without a type (stored by an older version from a malformed stream): Claude would refuse it
+        }
         boolean keep = switch (type) {
           case "tool_use" -> answered.contains(block.getString("id"));
           case "tool_result" -> asked.contains(block.getString("tool_use_id"));

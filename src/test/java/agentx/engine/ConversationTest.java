@@ -49,6 +49,17 @@ class ConversationTest {
   }
 
   @Test
+  @DisplayName("repair drops a stored block without a type (an older version stored one from a malformed stream) instead of failing")
+  void repairDropsTypelessBlocks() {
+    List<JsonObject> repaired = Conversation.repair(new ArrayList<>(List.of(
+        msg("user", text("hi")),
+        msg("assistant", new JsonObject(), text("hello")),
+        msg("user", text("again")))));
+    assertThat(repaired).hasSize(3);
+    assertThat(repaired.get(1).getJsonArray("content")).containsExactly(text("hello"));
+  }
+
+  @Test
   @DisplayName("repair keeps answered tool calls and puts tool_result blocks first when user messages merge")
   void repairKeepsAnsweredCalls() {
     List<JsonObject> repaired = Conversation.repair(new ArrayList<>(List.of(

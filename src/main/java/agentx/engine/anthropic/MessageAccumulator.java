@@ -205,6 +205,14 @@ public final class MessageAccumulator {
   }
 
   private void onBlockStart(int index, JsonObject contentBlock) {
+    // a block Claude could not take back in the next request would be stored and sent again on every later turn
+    if (contentBlock == null || !(contentBlock.getValue("type") instanceof String type) || type.isEmpty()) {
+      throw new AnthropicException(AnthropicException.Kind.UPSTREAM, "Claude stream started content block " + index + " without a type");
+    }
+    if (type.endsWith("tool_use") && (!nonEmpty(contentBlock.getValue("id")) || !nonEmpty(contentBlock.getValue("name")))) {
+      throw new AnthropicException(AnthropicException.Kind.UPSTREAM, "Claude stream started " + type + " block " + index
+          + " without its id or name");
+    }
     Block block = new Block(contentBlock);
     blocks.put(index, block);
     if ("tool_use".equals(block.type())) {
@@ -238,6 +246,10 @@ public final class MessageAccumulator {
           AnthropicException.Kind.UPSTREAM, "Claude stream sent a content block event without an index");
     }
     return index;
+  }
+
+  private static boolean nonEmpty(Object value) {
+    return value instanceof String text && !text.isEmpty();
   }
 
   private Block block(int index) {

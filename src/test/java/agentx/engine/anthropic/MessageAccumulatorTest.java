@@ -309,6 +309,19 @@ class MessageAccumulatorTest {
             e -> assertThat(e.kind()).isEqualTo(AnthropicException.Kind.UPSTREAM));
   }
 
+  @Test
+  @DisplayName("a content block without a type, or a tool_use without its id or name, fails with UPSTREAM: stored, it would break every later turn")
+  void malformedBlockStart() {
+    for (String block : new String[] {"{}", "null", "{\"type\":\"\"}", "{\"type\":7}",
+        "{\"type\":\"tool_use\",\"id\":null,\"name\":\"get_queue\",\"input\":{}}",
+        "{\"type\":\"tool_use\",\"id\":\"toolu_1\",\"input\":{}}"}) {
+      String start = "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":" + block + "}\n\n";
+      assertThatThrownBy(() -> replay(START + start, new MessageAccumulator()))
+          .as(block)
+          .isInstanceOfSatisfying(AnthropicException.class, e -> assertThat(e.kind()).isEqualTo(AnthropicException.Kind.UPSTREAM));
+    }
+  }
+
   private static String toolStart(int index) {
     return "event: content_block_start\n"
         + "data: {\"type\":\"content_block_start\",\"index\":" + index + ",\"content_block\":"
