@@ -2,6 +2,7 @@ package agentx.api;
 
 import static agentx.api.Requests.sessionId;
 
+import agentx.config.Urls;
 import agentx.events.AgentXException;
 import agentx.events.ErrorCode;
 import agentx.protocol.StoreClient;
@@ -82,7 +83,7 @@ final class MediaRoutes {
     return http.request(options)
         .compose(request -> request.send())
         .recover(e -> Future.failedFuture(new AgentXException(ErrorCode.SERVICE_UNAVAILABLE,
-            "ComfyUI at " + comfy + " could not be reached for this file: " + e.getMessage())))
+            "ComfyUI at " + Urls.withoutCredentials(comfy.toString()) + " could not be reached for this file: " + e.getMessage())))
         .compose(response -> {
           if (response.statusCode() == 404) {
             return response.body().compose(b -> Future.failedFuture(new AgentXException(ErrorCode.NOT_FOUND,

@@ -367,6 +367,11 @@ public final class AgentXConfig {
       safe.put(ANTHROPIC_CUSTOM_HEADERS, names);
     }
     safe.put(DATABASE_URL, database().redacted());
+    for (String url : List.of(ANTHROPIC_BASE_URL, COMFYUI_URL)) {
+      if (safe.getValue(url) instanceof String given) {
+        safe.put(url, Urls.withoutCredentials(given));
+      }
+    }
     return safe.encode();
   }
 }

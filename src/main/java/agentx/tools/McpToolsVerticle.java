@@ -64,7 +64,7 @@ public class McpToolsVerticle extends VerticleBase {
     return external.start().compose(v -> {
       external.tools().forEach(this::register);
       log.info("Tool registry ready: {} tools ({} from external MCP servers), ComfyUI at {}", registry.size(),
-          external.tools().size(), comfy.baseUrl());
+          external.tools().size(), comfy.shownUrl());
       List<MessageConsumer<?>> consumers = List.of(
           vertx.eventBus().consumer(Addresses.TOOLS_LIST, m -> m.reply(listing().toJson())),
           vertx.eventBus().consumer(Addresses.TOOLS_CALL, this::onCall),
@@ -95,7 +95,7 @@ public class McpToolsVerticle extends VerticleBase {
   private void onStatus(Message<JsonObject> message) {
     comfy.systemStats().timeout(STATUS_PROBE_MS, java.util.concurrent.TimeUnit.MILLISECONDS)
         .map(stats -> "up").otherwise("down")
-        .onComplete(up -> message.reply(new NodeHealth.Tools(up.result(), comfy.baseUrl(), new JsonArray(external.status())).toJson()));
+        .onComplete(up -> message.reply(new NodeHealth.Tools(up.result(), comfy.shownUrl(), new JsonArray(external.status())).toJson()));
   }
 
   /** A {@link ToolCall} → its {@link ToolResult}; never a bus failure. */

@@ -3,6 +3,7 @@ package agentx.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import agentx.engine.anthropic.AnthropicOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -59,6 +60,17 @@ class AgentXConfigTest {
         "ANTHROPIC_CUSTOM_HEADERS", "X-Api-Secret: hdr-secret-value\nX-Team: comfy"), dir, null);
     assertThat(c.toString()).doesNotContain("gw-secret-token").doesNotContain("hdr-secret-value").doesNotContain("comfy")
         .contains("X-Api-Secret").contains("X-Team");
+  }
+
+  @Test
+  @DisplayName("a user name and password in ANTHROPIC_BASE_URL or COMFYUI_URL never appear when the config or the client options are printed")
+  void urlCredentialsMasked() {
+    AgentXConfig c = AgentXConfig.load(Map.of("ANTHROPIC_BASE_URL", "http://gw:gw-pass-secret@127.0.0.1:4000",
+        "COMFYUI_URL", "http://cu:cu-pass-secret@127.0.0.1:8188"), dir, null);
+    assertThat(c.toString()).doesNotContain("pass-secret").contains("http://***@127.0.0.1:4000").contains("http://***@127.0.0.1:8188");
+    assertThat(AnthropicOptions.of("https://gw:gw-pass-secret@gateway.example/v1", "").toString())
+        .doesNotContain("pass-secret").contains("https://***@gateway.example/v1");
+    assertThat(Urls.withoutCredentials("http://127.0.0.1:8188/path?next=a@b")).isEqualTo("http://127.0.0.1:8188/path?next=a@b");
   }
 
   @Test

@@ -1,5 +1,6 @@
 package agentx.engine.anthropic;
 
+import agentx.config.Urls;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -41,7 +42,7 @@ public record AnthropicOptions(
     Objects.requireNonNull(anthropicVersion, "anthropicVersion");
     String scheme = URI.create(baseUrl).getScheme();
     if (!"http".equals(scheme) && !"https".equals(scheme)) {
-      throw new IllegalArgumentException("baseUrl must start with http:// or https://, got " + baseUrl);
+      throw new IllegalArgumentException("baseUrl must start with http:// or https://, got " + Urls.withoutCredentials(baseUrl));
     }
     if (connectTimeoutMs <= 0 || idleTimeoutMs <= 0 || maxRetries < 0 || baseRetryDelayMs < 0 || maxRetryDelayMs < 0) {
       throw new IllegalArgumentException("timeouts must be positive, retries and delays not negative");
@@ -109,7 +110,7 @@ public record AnthropicOptions(
   /** Leaves the credentials and header values out, so options can be logged. */
   @Override
   public String toString() {
-    return "AnthropicOptions[baseUrl=" + baseUrl
+    return "AnthropicOptions[baseUrl=" + Urls.withoutCredentials(baseUrl)
         + ", apiKey=" + (apiKey.isEmpty() ? "<none>" : "***")
         + ", authToken=" + (authToken.isEmpty() ? "<none>" : "***")
         + ", headers=" + headers.keySet()

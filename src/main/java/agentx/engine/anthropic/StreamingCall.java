@@ -1,5 +1,6 @@
 package agentx.engine.anthropic;
 
+import agentx.config.Urls;
 import agentx.engine.anthropic.AnthropicException.Kind;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -305,7 +306,7 @@ final class StreamingCall implements StreamCall {
         return;
       }
       attemptFailed(this, new AnthropicException(
-          Kind.CONNECTION, "Could not reach Claude at " + options.baseUrl() + ": " + describe(cause),
+          Kind.CONNECTION, "Could not reach Claude at " + Urls.withoutCredentials(options.baseUrl()) + ": " + describe(cause),
           0, null, false, cause), true, null);
     }
 

@@ -1,5 +1,6 @@
 package agentx.tools.comfyui;
 
+import agentx.config.Urls;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -39,6 +40,8 @@ public final class ComfyUiClient {
 
   private final Vertx vertx;
   private final String baseUrl;
+  /** {@link #baseUrl} without the user name and password it may carry: what messages and logs name. */
+  private final String shownUrl;
   private final Duration timeout;
   private final long timeoutMs;
   // Kept in fields: an unreferenced Vert.x client can be closed by the GC while in use.
@@ -49,6 +52,7 @@ public final class ComfyUiClient {
   public ComfyUiClient(Vertx vertx, String baseUrl, Duration timeout) {
     this.vertx = vertx;
     this.baseUrl = normalizeBaseUrl(baseUrl);
+    this.shownUrl = Urls.withoutCredentials(this.baseUrl);
     this.timeout = timeout;
     this.timeoutMs = Math.max(1, timeout.toMillis());
     int ms = (int) Math.min(Integer.MAX_VALUE, timeoutMs);
@@ -85,13 +89,14 @@ public final class ComfyUiClient {
     }
     URI uri = URI.create(u);
     if (uri.getHost() == null || !("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))) {
-      throw new IllegalArgumentException("ComfyUI URL must be http(s)://host[:port], got " + url);
+      throw new IllegalArgumentException("ComfyUI URL must be http(s)://host[:port], got " + Urls.withoutCredentials(url));
     }
     return u;
   }
 
-  public String baseUrl() {
-    return baseUrl;
+  /** Where ComfyUI is, as logs and {@code /health} may show it: without the credentials its URL may carry. */
+  public String shownUrl() {
+    return shownUrl;
   }
 
   public Duration timeout() {
@@ -163,15 +168,15 @@ public final class ComfyUiClient {
     if (resp.statusCode() == 400 && json != null && json.getValue("error") instanceof JsonObject error) {
       String detail = error.getString("message", "rejected");
       String details = error.getString("details", "");
-      return new ComfyUiException("ComfyUI at " + baseUrl + " rejected the workflow: " + detail
+      return new ComfyUiException("ComfyUI at " + shownUrl + " rejected the workflow: " + detail
           + (details.isBlank() ? "" : " (" + details + ")"), 400, json);
     }
     if (resp.statusCode() == 500) {
-      return new ComfyUiException("ComfyUI at " + baseUrl + " failed with HTTP 500 on " + call
+      return new ComfyUiException("ComfyUI at " + shownUrl + " failed with HTTP 500 on " + call
           + "; this usually means the workflow is not in API format (UI-format JSON was sent) or a custom node"
           + " hooked /prompt and crashed; see get_logs", 500, json);
     }
-    return ComfyUiException.http(baseUrl, call, resp.statusCode(), resp.bodyAsString());
+    return ComfyUiException.http(shownUrl, call, resp.statusCode(), resp.bodyAsString());
   }
 
   /** {@code GET /history/{id}}: the HistoryEntry, or null while the prompt is queued or running (or unknown). */
@@ -210,7 +215,7 @@ public final class ComfyUiClient {
         .addQueryParam("type", type == null || type.isBlank() ? "output" : type);
     return send(call, req, HttpRequest::send).compose(resp -> {
       if (resp.statusCode() != 200) {
-        return Future.failedFuture(ComfyUiException.http(baseUrl, call + " (" + filename + ")", resp.statusCode(),
+        return Future.failedFuture(ComfyUiException.http(shownUrl, call + " (" + filename + ")", resp.statusCode(),
             resp.bodyAsString()));
       }
       String type0 = resp.getHeader("Content-Type");
@@ -290,7 +295,7 @@ public final class ComfyUiClient {
     String call = "GET /internal/logs";
     return send(call, request(HttpMethod.GET, "/internal/logs"), HttpRequest::send).compose(resp -> {
       if (resp.statusCode() != 200) {
-        return Future.failedFuture(ComfyUiException.http(baseUrl, call, resp.statusCode(), resp.bodyAsString()));
+        return Future.failedFuture(ComfyUiException.http(shownUrl, call, resp.statusCode(), resp.bodyAsString()));
       }
       Object decoded = Json.decodeValue(resp.bodyAsBuffer());
       return Future.succeededFuture(splitLines(decoded instanceof String s ? s : String.valueOf(decoded)));
@@ -328,7 +333,7 @@ public final class ComfyUiClient {
         .timeout(timeoutMs, TimeUnit.MILLISECONDS)
         .onFailure(gaveUp -> connecting.onSuccess(late -> late.close()))
         .map(ws -> new ComfyUiSocket(ws, clientId, onMessage))
-        .recover(err -> Future.failedFuture(ComfyUiException.transport(baseUrl, "the /ws connection", err, timeout)));
+        .recover(err -> Future.failedFuture(ComfyUiException.transport(shownUrl, "the /ws connection", err, timeout)));
   }
 
   public Future<Void> close() {
@@ -352,7 +357,7 @@ public final class ComfyUiClient {
     Future<HttpResponse<Buffer>> answered = request.method() != HttpMethod.GET ? first
         : first.recover(err -> staleConnection(err) ? sender.apply(request).timeout(timeoutMs, TimeUnit.MILLISECONDS)
             : Future.failedFuture(err));
-    return answered.recover(err -> Future.failedFuture(ComfyUiException.transport(baseUrl, call, err, timeout)));
+    return answered.recover(err -> Future.failedFuture(ComfyUiException.transport(shownUrl, call, err, timeout)));
   }
 
   /** The request died with its pooled connection (closed or reset by the peer), not for lack of a server. */
@@ -377,7 +382,7 @@ public final class ComfyUiClient {
     String call = "GET " + path;
     return send(call, request(HttpMethod.GET, path), HttpRequest::send).compose(resp -> {
       if (resp.statusCode() != 200) {
-        return Future.failedFuture(ComfyUiException.http(baseUrl, call, resp.statusCode(), resp.bodyAsString()));
+        return Future.failedFuture(ComfyUiException.http(shownUrl, call, resp.statusCode(), resp.bodyAsString()));
       }
       return decode(call, () -> resp.bodyAsJsonArray());
     });
@@ -385,7 +390,7 @@ public final class ComfyUiClient {
 
   private Future<JsonObject> expectJsonObject(HttpResponse<Buffer> resp, String call) {
     if (resp.statusCode() != 200) {
-      return Future.failedFuture(ComfyUiException.http(baseUrl, call, resp.statusCode(), resp.bodyAsString()));
+      return Future.failedFuture(ComfyUiException.http(shownUrl, call, resp.statusCode(), resp.bodyAsString()));
     }
     return decode(call, resp::bodyAsJsonObject);
   }
@@ -394,12 +399,12 @@ public final class ComfyUiClient {
     try {
       T value = parse.get();
       if (value == null) {
-        return Future.failedFuture(new ComfyUiException("ComfyUI at " + baseUrl + " answered " + call
+        return Future.failedFuture(new ComfyUiException("ComfyUI at " + shownUrl + " answered " + call
             + " with an empty body", 200, null));
       }
       return Future.succeededFuture(value);
     } catch (RuntimeException notJson) {
-      return Future.failedFuture(new ComfyUiException("ComfyUI at " + baseUrl + " answered " + call
+      return Future.failedFuture(new ComfyUiException("ComfyUI at " + shownUrl + " answered " + call
           + " with something that is not the expected JSON: " + notJson.getMessage(), 200, null));
     }
   }
@@ -409,7 +414,7 @@ public final class ComfyUiClient {
     String call = "POST " + path;
     return send(call, request(HttpMethod.POST, path), r -> r.sendJsonObject(body)).compose(resp -> {
       if (resp.statusCode() / 100 != 2) {
-        return Future.failedFuture(ComfyUiException.http(baseUrl, call, resp.statusCode(), resp.bodyAsString()));
+        return Future.failedFuture(ComfyUiException.http(shownUrl, call, resp.statusCode(), resp.bodyAsString()));
       }
       return Future.succeededFuture();
     });

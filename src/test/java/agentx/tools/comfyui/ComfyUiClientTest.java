@@ -202,10 +202,20 @@ class ComfyUiClientTest {
   void baseUrlWithApiSuffix(Vertx vertx) {
     ComfyUiClient api = new ComfyUiClient(vertx, fake.baseUrl() + "/api/", Duration.ofSeconds(5));
 
-    assertThat(api.baseUrl()).isEqualTo(fake.baseUrl());
+    assertThat(api.shownUrl()).isEqualTo(fake.baseUrl());
     assertThat(Await.result(api.systemStats()).containsKey("devices")).isTrue();
     assertThat(fake.requests()).contains("GET /system_stats");
     Await.result(api.close());
+  }
+
+  @Test
+  @DisplayName("a COMFYUI_URL with a user name and password: no message and no shown URL carries them")
+  void credentialsNeverShown(Vertx vertx) {
+    ComfyUiClient withCredentials = new ComfyUiClient(vertx, "http://agent:s3cret-pass@127.0.0.1:1", Duration.ofSeconds(2));
+    assertThat(withCredentials.shownUrl()).isEqualTo("http://***@127.0.0.1:1");
+    Throwable down = Await.failure(withCredentials.systemStats(), 10);
+    assertThat(down.getMessage()).contains("http://***@127.0.0.1:1").doesNotContain("s3cret");
+    Await.result(withCredentials.close());
   }
 
   @Test
