@@ -106,6 +106,7 @@ public class HttpApiVerticle extends VerticleBase {
     BusToolGateway gateway = new BusToolGateway(vertx, tools, store, config.integer(AgentXConfig.TOOL_TIMEOUT) * 1000L);
     new McpHttpHandler(vertx, gateway, new McpServerOptions()
         .instructions(SystemPrompt.COMFYUI)
+        .maxBodyBytes(config.integer(AgentXConfig.MAX_BODY_BYTES))
         .allowedOrigins(Set.copyOf(origins))).mount(router);
 
     EventBusBridge bridge = new EventBusBridge(vertx, store, engine, auth);
