@@ -68,6 +68,10 @@ final class EdgeGuard {
       request.connection().close(); // after the answer is flushed; nothing pipelined behind it is read
       return;
     }
+    if (request.headers().getAll(HttpHeaders.HOST).size() > 1) {
+      HttpErrors.send(ctx, ErrorCode.VALIDATION_FAILED, "The request is malformed: it has more than one Host header.");
+      return;
+    }
     String hostHeader = hostHeader(request);
     String host = hostName(hostHeader);
     if (host == null || !(LOOPBACK.contains(host) || allowedHosts.contains(host))) {

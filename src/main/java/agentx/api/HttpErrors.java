@@ -64,8 +64,13 @@ final class HttpErrors {
 
   /** Router failure handler: statuses set by vertx-web itself (413 from the body handler, 404, 405…). */
   static void onRouteFailure(RoutingContext ctx) {
-    if (ctx.failure() != null) {
+    if (ctx.failure() instanceof AgentXException || ctx.failure() != null && (ctx.statusCode() < 400 || ctx.statusCode() > 499)) {
       send(ctx, ctx.failure());
+      return;
+    }
+    if (ctx.failure() != null && ctx.statusCode() == 400) {
+      // vertx-web's own refusal of a request it cannot route (no or a malformed Host): the client's fault, not the server's
+      send(ctx, ErrorCode.VALIDATION_FAILED, "The request is malformed: " + ctx.failure().getMessage() + ".");
       return;
     }
     int status = ctx.statusCode();

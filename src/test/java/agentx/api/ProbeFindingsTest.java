@@ -128,6 +128,33 @@ class ProbeFindingsTest {
     assertThat(rt.http.get("/health").send().await().statusCode()).isEqualTo(200);
   }
 
+  @Test
+  @DisplayName("a request without a Host, with a malformed one or with two gets 400 VALIDATION_FAILED in JSON, not 500")
+  void missingOrDoubleHost(Vertx vertx) throws Exception {
+    TestRuntime rt = start(vertx, Map.of());
+    for (String hostLines : new String[] {"", "Host: 127.0.0.1@evil.example\r\n", "Host: 127.0.0.1\r\nHost: evil.example\r\n"}) {
+      try (Socket socket = new Socket("127.0.0.1", rt.port())) {
+        socket.setSoTimeout(5_000);
+        socket.getOutputStream().write(("GET " + SESSIONS + " HTTP/1.1\r\n" + hostLines + "Connection: close\r\n\r\n")
+            .getBytes(StandardCharsets.US_ASCII));
+        String answer = new String(readAll(socket.getInputStream()), StandardCharsets.UTF_8);
+        assertThat(answer).as(hostLines).startsWith("HTTP/1.1 400").contains("application/json").contains("\"code\":\"VALIDATION_FAILED\"");
+      }
+    }
+    assertThat(rt.http.get(SESSIONS).send().await().statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  @DisplayName("/mcp takes AGENTX_MAX_BODY_BYTES as every other route does: a larger body is 413")
+  void mcpBodyLimit(Vertx vertx) {
+    TestRuntime rt = start(vertx, Map.of(AgentXConfig.MAX_BODY_BYTES, 10_000));
+    String big = new JsonObject().put("jsonrpc", "2.0").put("id", 1).put("method", "ping")
+        .put("params", new JsonObject().put("pad", "x".repeat(20_000))).encode();
+    HttpResponse<Buffer> r = rt.http.post("/mcp").putHeader("Content-Type", "application/json")
+        .putHeader("Accept", "application/json, text/event-stream").sendBuffer(Buffer.buffer(big)).await();
+    assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(413);
+  }
+
   // --- DNS rebinding and foreign origins ---
 
   @Test
