@@ -4,6 +4,7 @@ import agentx.events.AgentXException;
 import agentx.events.ErrorCode;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.vertx.core.json.JsonObject;
@@ -24,6 +25,8 @@ final class StrictJson {
           JsonReadFeature.ALLOW_UNQUOTED_FIELD_NAMES, JsonReadFeature.ALLOW_TRAILING_COMMA, JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS,
           JsonReadFeature.ALLOW_LEADING_ZEROS_FOR_NUMBERS, JsonReadFeature.ALLOW_UNESCAPED_CONTROL_CHARS)
       .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+      // one value per body: '{"a":1}{"b":2}' or '{"a":1} garbage' is not JSON
+      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
       .build();
 
   private StrictJson() {}

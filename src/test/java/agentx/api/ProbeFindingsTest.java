@@ -313,11 +313,16 @@ class ProbeFindingsTest {
   }
 
   @Test
-  @DisplayName("JSON with comments, overlong UTF-8, multipart forms, wrong methods and a too-long URI get JSON errors and change nothing")
+  @DisplayName("JSON with comments or a second value after the first, overlong UTF-8, multipart forms, wrong methods and a too-long URI "
+      + "get JSON errors and change nothing")
   void leniencyEdges(Vertx vertx) {
     TestRuntime rt = start(vertx, Map.of());
     assertError(rt.http.post(SESSIONS).putHeader("Content-Type", "application/json")
         .sendBuffer(Buffer.buffer("{/* hi */ \"title\":\"x\"}")).await(), 400, "INVALID_JSON");
+    for (String trailing : new String[] {"{\"title\":\"x\"}{\"y\":1}", "{\"title\":\"x\"} garbage", "{\"title\":\"x\"}]"}) {
+      assertError(rt.http.post(SESSIONS).putHeader("Content-Type", "application/json").sendBuffer(Buffer.buffer(trailing)).await(),
+          400, "INVALID_JSON");
+    }
     byte[] overlong = {'{', '"', 't', 'i', 't', 'l', 'e', '"', ':', '"', (byte) 0xC0, (byte) 0xAF, '"', '}'};
     assertError(rt.http.post(SESSIONS).putHeader("Content-Type", "application/json").sendBuffer(Buffer.buffer(overlong)).await(),
         400, "INVALID_JSON");
