@@ -135,12 +135,18 @@ final class EventLog {
     checkBacklog();
     store.appendEvents(new AppendEvents(batch)).onComplete(stored -> {
       if (stored.failed()) {
-        log.error("Could not store {} event(s) of turn {} in session {}: {}", batch.size(), turnId, sessionId,
-            stored.cause().getMessage());
         broken = true;
         pending.clear();
-        onStoreFailure.accept(new AgentXException(ErrorCode.STORE_UNAVAILABLE,
-            "The session store could not save this turn's events, so the turn was stopped: " + stored.cause().getMessage()));
+        if (ErrorCode.of(stored.cause()) == ErrorCode.SESSION_NOT_FOUND) {
+          // deleted while its turn ran: nothing is wrong with the store, and the turn has nowhere to go
+          log.info("Session {} was deleted while turn {} ran; the turn stops", sessionId, turnId);
+          onStoreFailure.accept(new AgentXException(ErrorCode.SESSION_NOT_FOUND, "The session was deleted while this turn ran."));
+        } else {
+          log.error("Could not store {} event(s) of turn {} in session {}: {}", batch.size(), turnId, sessionId,
+              stored.cause().getMessage());
+          onStoreFailure.accept(new AgentXException(ErrorCode.STORE_UNAVAILABLE,
+              "The session store could not save this turn's events, so the turn was stopped: " + stored.cause().getMessage()));
+        }
       }
       if (!pending.isEmpty()) {
         writeBatch();

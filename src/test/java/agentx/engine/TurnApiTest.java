@@ -405,6 +405,26 @@ class TurnApiTest {
   }
 
   @Test
+  @DisplayName("a session deleted while its turn streams: the waiting message gets 404 SESSION_NOT_FOUND, not a store outage, "
+      + "and Claude's stream is let go")
+  void deletedMidTurn(Vertx vertx) {
+    start(vertx, Map.of());
+    claude.enqueue(Reply.text("one two three four five six seven eight nine ten eleven twelve").delayPerEvent(Duration.ofMillis(300)));
+    String id = newSession();
+    WsClient ws = WsClient.connect(vertx, rt.port(), "/api/agentx/sessions/" + id + "/stream").await();
+    Future<HttpResponse<Buffer>> pending = rt.postJson("/api/agentx/sessions/" + id + "/messages", new JsonObject().put("content", "count"));
+    ws.await(f -> "stream".equals(f.getString("type"))).await();
+
+    assertThat(rt.http.delete("/api/agentx/sessions/" + id).send().await().statusCode()).isEqualTo(204);
+    HttpResponse<Buffer> r = pending.await();
+    assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(404);
+    assertThat(r.bodyAsJsonObject().getString("code")).isEqualTo("SESSION_NOT_FOUND");
+    claude.awaitAbortedStreams(1).await();
+    assertThat(rt.http.get("/api/agentx/sessions/" + id).send().await().statusCode()).isEqualTo(404);
+    assertThat(rt.http.get("/api/agentx/sessions").send().await().bodyAsJsonObject().getLong("total")).isZero();
+  }
+
+  @Test
   @DisplayName("busy session, queue policy: two messages at once run one after the other")
   void busyQueued(Vertx vertx) {
     start(vertx, Map.of());
