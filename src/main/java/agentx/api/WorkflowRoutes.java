@@ -74,7 +74,8 @@ final class WorkflowRoutes {
     String id = sessionId(ctx);
     JsonObject body = jsonBody(ctx);
     onlyFields(body, "version");
-    if (!(body.getValue("version") instanceof Number n) || n.longValue() < 1 || n.doubleValue() != Math.rint(n.doubleValue())) {
+    if (!(body.getValue("version") instanceof Number n) || n.doubleValue() < 1 || n.doubleValue() > Long.MAX_VALUE
+        || n.doubleValue() != Math.rint(n.doubleValue())) {
       throw Requests.invalid("version must be a version number (1 or more).");
     }
     long version = ((Number) body.getValue("version")).longValue();

@@ -281,6 +281,19 @@ class ProbeFindingsTest {
         .isEqualTo(new JsonObject().put("model", "claude-x"));
   }
 
+  @Test
+  @DisplayName("a workflow version to restore that is no whole number from 1 up, 1e20 included, is refused 400 (1e20 was clamped to a long)")
+  void restoreVersionRange(Vertx vertx) {
+    TestRuntime rt = start(vertx, Map.of());
+    String id = newSession(rt);
+    for (String bad : new String[] {"1e20", "-1", "0", "1.5", "\"2\"", "null"}) {
+      HttpResponse<Buffer> r = rt.http.post(SESSIONS + "/" + id + "/workflow/restore").putHeader("Content-Type", "application/json")
+          .sendBuffer(Buffer.buffer("{\"version\":" + bad + "}")).await();
+      assertError(r, 400, "VALIDATION_FAILED");
+    }
+    assertError(rt.postJson(SESSIONS + "/" + id + "/workflow/restore", new JsonObject().put("version", 99)).await(), 404, "NOT_FOUND");
+  }
+
   // --- request smuggling and leniency ---
 
   @Test
