@@ -118,7 +118,8 @@ public class HttpApiVerticle extends VerticleBase {
     // ComfyUI; EdgeGuard gives ComfyUI's origin its CORS headers), and agentx-common.js, the module both
     // import. Revalidated on every load, so a new jar's pages are used at once and never meet an old
     // copy of the module they share.
-    router.get("/*").handler(ctx -> {
+    // not under the API: a GET of a POST-only API route (…/cancel) is 405 there, not a missing page here
+    router.getWithRegex("^(?!" + API_PREFIX + "/).*").handler(ctx -> {
       ctx.response().putHeader("Cache-Control", "no-cache");
       ctx.next();
     }).handler(StaticHandler.create("webroot").setIndexPage("index.html").setCachingEnabled(false));

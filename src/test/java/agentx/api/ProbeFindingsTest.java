@@ -345,8 +345,12 @@ class ProbeFindingsTest {
     assertError(rt.http.put(SESSIONS).putHeader("Content-Type", "application/json").sendBuffer(Buffer.buffer("{}")).await(),
         405, "METHOD_NOT_ALLOWED");
     assertError(rt.http.get("/api/agentx/nothing-here").send().await(), 404, "NOT_FOUND");
+    String id = newSession(rt);
+    for (String postOnly : new String[] {"/cancel", "/workflow/restore", "/approvals/toolu_1"}) {
+      assertError(rt.http.get(SESSIONS + "/" + id + postOnly).send().await(), 405, "METHOD_NOT_ALLOWED");
+    }
     assertError(rt.http.get(SESSIONS + "?user_id=" + "u".repeat(10_000)).send().await(), 414, "URI_TOO_LONG");
-    assertThat(rt.http.get(SESSIONS).send().await().bodyAsJsonObject().getLong("total")).isZero();
+    assertThat(rt.http.get(SESSIONS).send().await().bodyAsJsonObject().getLong("total")).isEqualTo(1L);
   }
 
   @Test
