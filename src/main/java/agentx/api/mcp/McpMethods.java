@@ -103,6 +103,17 @@ final class McpMethods {
       return Future.succeededFuture(JsonRpc.error(id, JsonRpc.INVALID_PARAMS,
           "Invalid params: params.arguments must be an object"));
     }
+    JsonObject given = arguments == null ? new JsonObject() : (JsonObject) arguments;
+    // the spec: an unknown tool is a protocol error (-32602), a tool that fails is a result with isError;
+    // when the list cannot be had, the call goes ahead and its failure is the result
+    return gateway.list().transform(listed -> listed.succeeded() && listed.result().stream().noneMatch(spec -> spec.name().equals(name))
+        ? Future.succeededFuture(JsonRpc.error(id, JsonRpc.INVALID_PARAMS, "Unknown tool: " + name))
+        : run(session, request, name, given, notifications));
+  }
+
+  private Future<JsonObject> run(McpSession session, JsonRpc.Message request, String name, JsonObject arguments,
+      Consumer<JsonObject> notifications) {
+    Object id = request.id();
     String callId = "mcp-" + UUID.randomUUID();
     String key = JsonRpc.idKey(id);
     Promise<JsonObject> answer = Promise.promise();
@@ -117,7 +128,7 @@ final class McpMethods {
     }
     Object token = request.progressToken();
     ProgressReporter progress = new ProgressReporter(token, token == null ? n -> { } : notifications);
-    invoke(name, arguments == null ? new JsonObject() : (JsonObject) arguments, callId, session.id(), progress)
+    invoke(name, arguments, callId, session.id(), progress)
         .onComplete(done -> {
           progress.close();
           session.untrack(key, cancel);

@@ -1,6 +1,7 @@
 package agentx.api.mcp;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import agentx.testing.InMemoryToolGateway;
 import agentx.testing.Poll;
@@ -8,6 +9,7 @@ import io.modelcontextprotocol.client.McpAsyncClient;
 import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
+import io.modelcontextprotocol.spec.McpError;
 import io.modelcontextprotocol.spec.McpSchema;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -109,7 +111,7 @@ class McpHttpHandlerSdkTest {
   }
 
   @Test
-  @DisplayName("a failing tool and an unknown tool are isError results, not JSON-RPC errors")
+  @DisplayName("a failing tool is an isError result; an unknown tool is the protocol error -32602, as the MCP spec has it")
   void toolFailuresAreResults() {
     client.initialize();
 
@@ -117,9 +119,9 @@ class McpHttpHandlerSdkTest {
     assertThat(broken.isError()).isTrue();
     assertThat(text(broken)).contains("the tool broke on purpose");
 
-    McpSchema.CallToolResult unknown = client.callTool(new McpSchema.CallToolRequest("nope", Map.of()));
-    assertThat(unknown.isError()).isTrue();
-    assertThat(text(unknown)).contains("unknown tool: nope");
+    assertThatThrownBy(() -> client.callTool(new McpSchema.CallToolRequest("nope", Map.of())))
+        .isInstanceOfSatisfying(McpError.class, e -> assertThat(e.getJsonRpcError().code()).isEqualTo(-32602))
+        .hasMessageContaining("Unknown tool: nope");
   }
 
   @Test
