@@ -64,16 +64,18 @@ final class HttpErrors {
 
   /** Router failure handler: statuses set by vertx-web itself (413 from the body handler, 404, 405…). */
   static void onRouteFailure(RoutingContext ctx) {
-    if (ctx.failure() instanceof AgentXException || ctx.failure() != null && (ctx.statusCode() < 400 || ctx.statusCode() > 499)) {
-      send(ctx, ctx.failure());
-      return;
-    }
-    if (ctx.failure() != null && ctx.statusCode() == 400) {
-      // vertx-web's own refusal of a request it cannot route (no or a malformed Host): the client's fault, not the server's
-      send(ctx, ErrorCode.VALIDATION_FAILED, "The request is malformed: " + ctx.failure().getMessage() + ".");
-      return;
-    }
+    Throwable failure = ctx.failure();
     int status = ctx.statusCode();
+    // vertx-web's own refusals come with a 4xx status (a request it cannot route: no Host, a malformed one): the client's fault
+    boolean refusedByVertx = failure != null && !(failure instanceof AgentXException) && status >= 400 && status < 500;
+    if (failure != null && !refusedByVertx) {
+      send(ctx, failure);
+      return;
+    }
+    if (refusedByVertx && status == 400) {
+      send(ctx, ErrorCode.VALIDATION_FAILED, "The request is malformed: " + failure.getMessage() + ".");
+      return;
+    }
     switch (status) {
       case 413 -> send(ctx, ErrorCode.PAYLOAD_TOO_LARGE, "The request body is larger than the server accepts.");
       case 404 -> send(ctx, ErrorCode.NOT_FOUND, "There is nothing at " + ctx.request().path() + ".");

@@ -277,7 +277,6 @@ public class AgentEngineVerticle extends VerticleBase {
     m.reply(new CancelResult(true, runner.turnId()).toJson());
   }
 
-  /** Runs one turn holding the session's lock; releases it whatever happens. {@code reply} is null when nobody waits. */
   /** {@link #runLocked(Lock, TurnRunner, long, Message)} of the runner {@code build} makes; the lock is let go if it cannot. */
   private TurnRunner runLocked(Lock lock, Supplier<TurnRunner> build, long turnTimeoutMs, Message<JsonObject> reply) {
     TurnRunner runner;
@@ -290,6 +289,7 @@ public class AgentEngineVerticle extends VerticleBase {
     return runLocked(lock, runner, turnTimeoutMs, reply);
   }
 
+  /** Runs one turn holding the session's lock; releases it whatever happens. {@code reply} is null when nobody waits. */
   private TurnRunner runLocked(Lock lock, TurnRunner runner, long turnTimeoutMs, Message<JsonObject> reply) {
     String sessionId = runner.sessionId();
     String turnId = runner.turnId();
