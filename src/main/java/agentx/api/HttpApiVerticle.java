@@ -71,6 +71,16 @@ public class HttpApiVerticle extends VerticleBase {
     List<String> origins = config.list(AgentXConfig.CORS_ORIGINS);
     EdgeGuard guard = new EdgeGuard(host, config.list(AgentXConfig.ALLOWED_HOSTS), origins, config.string(AgentXConfig.COMFYUI_URL));
     router.route().handler(guard::handle);
+    // HEAD is GET without the body (RFC 9110 §9.3.2; uptime monitors use it): routed as GET, and Vert.x sends no body
+    // for a HEAD request. Not for the streams (an SSE stream, a WebSocket, the bridge, /mcp), which never end.
+    router.route().method(HttpMethod.HEAD).handler(ctx -> {
+      String path = ctx.normalizedPath();
+      if (path.endsWith("/stream") || path.startsWith("/eventbus") || path.startsWith("/mcp")) {
+        HttpErrors.send(ctx, ErrorCode.METHOD_NOT_ALLOWED, "HEAD is not allowed on " + path + ".");
+        return;
+      }
+      ctx.reroute(HttpMethod.GET, ctx.request().uri());
+    });
 
     HealthRoutes health = new HealthRoutes(vertx, store, engine, tools);
     health.mount(router);

@@ -155,6 +155,26 @@ class ProbeFindingsTest {
     assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(413);
   }
 
+  @Test
+  @DisplayName("HEAD answers as GET without a body (uptime monitors use it); the streams refuse it 405")
+  void headRequests(Vertx vertx) throws Exception {
+    TestRuntime rt = start(vertx, Map.of());
+    String id = newSession(rt);
+    for (String path : new String[] {"/health", SESSIONS, SESSIONS + "/" + id, SESSIONS + "/" + id + "/events?after=0", "/openapi.json", "/"}) {
+      HttpResponse<Buffer> get = rt.http.get(path).send().await();
+      HttpResponse<Buffer> head = rt.http.head(path).send().await();
+      assertThat(head.statusCode()).as(path).isEqualTo(get.statusCode()).isEqualTo(200);
+      assertThat(head.getHeader("Content-Type")).as(path).isEqualTo(get.getHeader("Content-Type"));
+      assertThat(head.body() == null ? 0 : head.body().length()).as(path).isZero();
+    }
+    assertThat(rt.http.head(SESSIONS + "/nope-not-a-uuid").send().await().statusCode()).as("an error, without its body").isEqualTo(400);
+    for (String stream : new String[] {SESSIONS + "/" + id + "/events/stream", SESSIONS + "/" + id + "/stream", "/mcp"}) {
+      assertThat(rt.http.head(stream).send().await().statusCode()).as(stream).isEqualTo(405);
+    }
+    // and the connection is still usable afterwards (a HEAD answer that sent a body would break the next response)
+    assertThat(rt.http.get("/health").send().await().bodyAsJsonObject().getString("status")).isNotNull();
+  }
+
   // --- DNS rebinding and foreign origins ---
 
   @Test
