@@ -116,7 +116,8 @@ public class McpToolsVerticle extends VerticleBase {
     }
     String callId = request.callId() != null ? request.callId() : UUID.randomUUID().toString();
     Call call = new Call(request.sessionId(), callId, name, request.progressAddress(),
-        new BusWorkflowStore(store, request.turnId(), callId), request.turnId(), request.resumed());
+        new BusWorkflowStore(store, request.turnId(), callId), request.turnId(), request.resumed(),
+        System.nanoTime() + toolTimeoutMs * 1_000_000);
     running.put(callId, call);
     long started = System.nanoTime();
     Future<ToolResult> result;
@@ -128,8 +129,9 @@ public class McpToolsVerticle extends VerticleBase {
     }
     Promise<ToolResult> bounded = Promise.promise();
     long timer = vertx.setTimer(toolTimeoutMs, t -> {
-      call.cancel();
+      // the answer first: the cancel below completes the call's cancelled() listener, which would say "cancelled"
       bounded.tryComplete(ToolResult.error("The tool " + name + " did not finish within " + toolTimeoutMs / 1000 + " s and was stopped."));
+      call.cancel();
     });
     call.cancelled().onSuccess(v -> bounded.tryComplete(ToolResult.error("The tool call was cancelled.")));
     result.onComplete(done -> bounded.tryComplete(done.succeeded() ? done.result()
@@ -174,9 +176,11 @@ public class McpToolsVerticle extends VerticleBase {
     private final WorkflowStore workflows;
     private final String turnId;
     private final boolean resumed;
+    private final long deadlineNanos;
 
     Call(String sessionId, String callId, String toolName, String progressAddress, WorkflowStore workflows, String turnId,
-        boolean resumed) {
+        boolean resumed, long deadlineNanos) {
+      this.deadlineNanos = deadlineNanos;
       this.workflows = workflows;
       this.turnId = turnId;
       this.resumed = resumed;
@@ -188,6 +192,11 @@ public class McpToolsVerticle extends VerticleBase {
 
     void cancel() {
       cancelled.tryComplete();
+    }
+
+    @Override
+    public long timeLeftMs() {
+      return Math.max(0, (deadlineNanos - System.nanoTime()) / 1_000_000);
     }
 
     @Override

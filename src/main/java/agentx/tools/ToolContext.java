@@ -20,6 +20,14 @@ public interface ToolContext {
   boolean isCancelled();
 
   /** The turn the call belongs to, or null for a call made outside a turn (an MCP client's). */
+  /**
+   * How long the call may still take before the runtime abandons it ({@code AGENTX_TOOL_TIMEOUT}): a tool
+   * that waits (for a ComfyUI run) answers before then, with what it has, rather than being cut off.
+   */
+  default long timeLeftMs() {
+    return Long.MAX_VALUE;
+  }
+
   default String turnId() {
     return null;
   }

@@ -16,6 +16,9 @@ import java.util.UUID;
 final class RunTools {
   static final int DEFAULT_WAIT_S = 120;
   static final int MAX_WAIT_S = 3600;
+  /** What a run's answer needs after the wait (its history read, the outputs listed), kept from the tool timeout. */
+  static final long ANSWER_MARGIN_MS = 5_000;
+  static final long MIN_WAIT_MS = 1_000;
   private static final long HISTORY_POLL_MS = 1000;
   private static final long HISTORY_RETRY_MS = 250;
   private static final int HISTORY_ATTEMPTS = 4;
@@ -50,7 +53,9 @@ final class RunTools {
         Schemas.hints(false, false), null);
     return new FunctionTool(spec, (args, ctx) -> {
       boolean wait = Args.optBool(args, "wait", true);
-      long waitMs = Args.optInt(args, "timeout_s", DEFAULT_WAIT_S, 1, MAX_WAIT_S) * 1000L;
+      // answered (still_running, the run goes on) before the runtime's tool timeout would cut the call off and interrupt the run
+      long waitMs = Math.min(Args.optInt(args, "timeout_s", DEFAULT_WAIT_S, 1, MAX_WAIT_S) * 1000L,
+          Math.max(MIN_WAIT_MS, ctx.timeLeftMs() - ANSWER_MARGIN_MS));
       Future<JsonObject> chosen = args.getValue("workflow") instanceof JsonObject given
           ? WorkflowTools.toApiFormat(client, given)
           : SessionWorkflows.required(ctx).map(current -> current.getJsonObject("workflow"));
@@ -136,7 +141,8 @@ final class RunTools {
             return awaitEnd(promptId, tracker, socket, waitMs, ctx, "queued".equals(state))
                 .compose(end -> conclude(promptId, end, tracker, started));
           })
-          .eventually(socket::close));
+          // closed without waiting: a ComfyUI that never answers the close must not hold the run's answer back
+          .onComplete(done -> socket.close()));
     });
   }
 
