@@ -7,11 +7,14 @@ import agentx.events.AgentXException;
 import agentx.events.ErrorCode;
 import agentx.protocol.StoreClient;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -20,6 +23,8 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code GET /api/agentx/sessions/{id}/media?filename=&subfolder=&type=}: a ComfyUI output (image,
@@ -35,6 +40,7 @@ import java.util.regex.Pattern;
  * from it gets no scripts and no origin) and {@code nosniff}.
  */
 final class MediaRoutes {
+  private static final Logger log = LoggerFactory.getLogger(MediaRoutes.class);
   static final long MAX_BYTES = 200L * 1024 * 1024;
   private static final Set<String> TYPES = Set.of("output", "input", "temp");
   private static final Pattern SAFE_NAME = Pattern.compile("[^/\\\\\\x00-\\x1f]{1,255}");
@@ -114,18 +120,52 @@ final class MediaRoutes {
           } else {
             ctx.response().setChunked(true);
           }
-          long[] seen = {0};
-          response.handler(chunk -> {
-            seen[0] += chunk.length();
-            if (seen[0] > MAX_BYTES) {
-              response.request().reset();
-              ctx.response().reset();
-              return;
-            }
-            ctx.response().write(chunk);
-          });
-          return response.end().compose(v -> ctx.response().end());
+          return relay(response, ctx.response(), filename);
         });
+  }
+
+  /**
+   * ComfyUI's body to the client at the client's pace (ComfyUI's side is paused while the client's write queue is
+   * full, so a slow client holds a socket buffer, not the file), at most {@link #MAX_BYTES}. Once the head is sent
+   * an error cannot be answered as JSON: the client's connection is reset instead, and the future still succeeds.
+   */
+  private static Future<Void> relay(HttpClientResponse in, HttpServerResponse out, String filename) {
+    Promise<Void> done = Promise.promise();
+    long[] seen = {0};
+    out.closeHandler(v -> {
+      // the client went away: stop reading ComfyUI
+      if (done.tryComplete()) {
+        in.request().reset();
+      }
+    });
+    in.exceptionHandler(e -> {
+      if (done.tryComplete()) {
+        log.debug("ComfyUI's {} broke off after its head: {}", filename, e.getMessage());
+        out.reset();
+      }
+    });
+    in.handler(chunk -> {
+      seen[0] += chunk.length();
+      if (seen[0] > MAX_BYTES) {
+        if (done.tryComplete()) {
+          log.debug("ComfyUI's {} goes past {} bytes: cut off", filename, MAX_BYTES);
+          in.request().reset();
+          out.reset();
+        }
+        return;
+      }
+      out.write(chunk);
+      if (out.writeQueueFull()) {
+        in.pause();
+        out.drainHandler(v -> in.resume());
+      }
+    });
+    in.endHandler(v -> {
+      if (done.tryComplete()) {
+        out.end();
+      }
+    });
+    return done.future();
   }
 
   /** ComfyUI's type for the file when it may be shown inline (see the class comment), else null. */
