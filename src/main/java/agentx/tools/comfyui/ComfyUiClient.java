@@ -3,6 +3,7 @@ package agentx.tools.comfyui;
 import agentx.config.Urls;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -13,10 +14,13 @@ import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.streams.WriteStream;
 import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
+import io.vertx.ext.web.codec.BodyCodec;
+import io.vertx.ext.web.codec.spi.BodyStream;
 import io.vertx.ext.web.multipart.MultipartForm;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -39,6 +43,8 @@ public final class ComfyUiClient {
   private static final int MAX_WS_MESSAGE = 64 * 1024 * 1024;
 
   private final Vertx vertx;
+  /** The largest ComfyUI file read to be looked at ({@code get_output_images}): a 4K PNG is 10–25 MB. */
+  static final long MAX_VIEW_BYTES = 32L * 1024 * 1024;
   private final String baseUrl;
   /** {@link #baseUrl} without the user name and password it may carry: what messages and logs name. */
   private final String shownUrl;
@@ -210,6 +216,7 @@ public final class ComfyUiClient {
   public Future<ComfyFile> view(String filename, String subfolder, String type) {
     String call = "GET /view";
     HttpRequest<Buffer> req = request(HttpMethod.GET, "/view")
+        .as(atMost(MAX_VIEW_BYTES, filename))
         .addQueryParam("filename", filename)
         .addQueryParam("subfolder", subfolder == null ? "" : subfolder)
         .addQueryParam("type", type == null || type.isBlank() ? "output" : type);
@@ -222,6 +229,65 @@ public final class ComfyUiClient {
       Buffer bytes = resp.bodyAsBuffer() == null ? Buffer.buffer() : resp.bodyAsBuffer();
       return Future.succeededFuture(new ComfyFile(filename, bytes, type0 == null ? "application/octet-stream" : type0));
     });
+  }
+
+  /**
+   * A body of at most {@code max} bytes: a larger file fails the request (its connection is reset) with a
+   * sentence saying so, instead of being read into the heap whole.
+   */
+  static BodyCodec<Buffer> atMost(long max, String filename) {
+    return () -> new BodyStream<Buffer>() {
+      private final Buffer body = Buffer.buffer();
+      private final Promise<Buffer> result = Promise.promise();
+
+      @Override
+      public Future<Buffer> result() {
+        return result.future();
+      }
+
+      @Override
+      public void handle(Throwable failure) {
+        result.tryFail(failure);
+      }
+
+      @Override
+      public Future<Void> write(Buffer chunk) {
+        if (body.length() + (long) chunk.length() > max) {
+          ComfyUiException tooLarge = new ComfyUiException("ComfyUI's file " + filename + " is larger than " + max / (1024 * 1024)
+              + " MB, more than is read to look at; it was not fetched.", 413, null);
+          result.tryFail(tooLarge);
+          return Future.failedFuture(tooLarge);
+        }
+        body.appendBuffer(chunk);
+        return Future.succeededFuture();
+      }
+
+      @Override
+      public Future<Void> end() {
+        result.tryComplete(body);
+        return Future.succeededFuture();
+      }
+
+      @Override
+      public WriteStream<Buffer> exceptionHandler(Handler<Throwable> handler) {
+        return this;
+      }
+
+      @Override
+      public WriteStream<Buffer> setWriteQueueMaxSize(int maxSize) {
+        return this;
+      }
+
+      @Override
+      public boolean writeQueueFull() {
+        return false;
+      }
+
+      @Override
+      public WriteStream<Buffer> drainHandler(Handler<Void> handler) {
+        return this;
+      }
+    };
   }
 
   /** {@code POST /upload/image} (multipart, into {@code input/}): answers {@code {name, subfolder, type}}. */

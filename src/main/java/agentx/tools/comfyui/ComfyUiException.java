@@ -39,8 +39,10 @@ public class ComfyUiException extends RuntimeException {
 
   /** Maps a transport failure (refused, unknown host, timeout) to a sentence naming ComfyUI and its URL. */
   static ComfyUiException transport(String baseUrl, String call, Throwable failure, Duration timeout) {
-    if (failure instanceof ComfyUiException known) {
-      return known;
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof ComfyUiException known) {
+        return known; // also when a body stream's refusal comes wrapped (a file too large to read)
+      }
     }
     if (isTimeout(failure)) {
       return new ComfyUiException("ComfyUI at " + baseUrl + " did not answer " + call + " within "

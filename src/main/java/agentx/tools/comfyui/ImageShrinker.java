@@ -11,8 +11,10 @@ import java.util.Locale;
 import java.util.Set;
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
 import javax.imageio.ImageWriteParam;
 import javax.imageio.ImageWriter;
+import javax.imageio.stream.ImageInputStream;
 import javax.imageio.stream.ImageOutputStream;
 
 /**
@@ -22,6 +24,8 @@ import javax.imageio.stream.ImageOutputStream;
 final class ImageShrinker {
   static final int MAX_SIDE = 1568;
   static final int MAX_BYTES = 1_000_000;
+  /** The largest image decoded to be looked at (about 400 MB as pixels; 8K × 8K is 67 M). */
+  static final long MAX_PIXELS = 100_000_000;
   private static final Set<String> PASSTHROUGH = Set.of("image/png", "image/jpeg", "image/gif", "image/webp");
 
   static {
@@ -34,10 +38,33 @@ final class ImageShrinker {
 
   private ImageShrinker() {}
 
+  /** Width × height from the image's header, without decoding it; 0 when no reader knows the bytes. */
+  private static long pixels(byte[] bytes) throws IOException {
+    try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
+      Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+      if (!readers.hasNext()) {
+        return 0;
+      }
+      ImageReader reader = readers.next();
+      try {
+        reader.setInput(in, true, true);
+        return (long) reader.getWidth(0) * reader.getHeight(0);
+      } catch (IOException | RuntimeException e) {
+        return 0;
+      } finally {
+        reader.dispose();
+      }
+    }
+  }
+
   /** Null when the bytes are not an image Java can decode and are too big or of a type Claude cannot take. */
   static Prepared prepare(byte[] bytes, String contentType) throws IOException {
     String mime = contentType == null ? "" : contentType.toLowerCase(Locale.ROOT).split(";")[0].strip();
-    BufferedImage image = ImageIO.read(new ByteArrayInputStream(bytes));
+    long pixels = pixels(bytes);
+    if (pixels > MAX_PIXELS) {
+      return null; // decoded, it would take pixels × 4 bytes: a small file can claim a huge image
+    }
+    BufferedImage image = pixels == 0 ? null : ImageIO.read(new ByteArrayInputStream(bytes));
     if (image == null) {
       return PASSTHROUGH.contains(mime) && bytes.length <= MAX_BYTES ? new Prepared(bytes, mime, 0, 0, false) : null;
     }

@@ -61,9 +61,15 @@ final class OutputTools {
   }
 
   private Future<ToolResult> fetchAll(String promptId, List<JsonObject> images) {
+    // one after the other: at most one file (up to ComfyUiClient.MAX_VIEW_BYTES) and its pixels in memory at a time
     List<Future<JsonObject>> fetched = new ArrayList<>();
-    images.stream().limit(MAX_IMAGES).forEach(file -> fetched.add(fetchOne(file)));
-    return Future.join(fetched).transform(ignored -> {
+    Future<?> previous = Future.succeededFuture();
+    for (JsonObject file : images.stream().limit(MAX_IMAGES).toList()) {
+      Future<JsonObject> next = previous.transform(ignored -> fetchOne(file));
+      fetched.add(next);
+      previous = next;
+    }
+    return previous.transform(ignored -> {
       JsonArray content = new JsonArray();
       StringBuilder listing = new StringBuilder("Images of prompt " + promptId + ":");
       for (int i = 0; i < fetched.size(); i++) {

@@ -209,6 +209,24 @@ class ComfyUiClientTest {
   }
 
   @Test
+  @DisplayName("a /view file larger than MAX_VIEW_BYTES is not read into memory: the call fails saying so")
+  void viewTooLarge(Vertx vertx) {
+    io.vertx.core.buffer.Buffer chunk = io.vertx.core.buffer.Buffer.buffer(new byte[1024 * 1024]);
+    io.vertx.core.http.HttpServer big = vertx.createHttpServer().requestHandler(req -> {
+      io.vertx.core.http.HttpServerResponse res = req.response().setChunked(true).putHeader("Content-Type", "image/png");
+      for (int i = 0; i < 40; i++) {
+        res.write(chunk);
+      }
+      res.end();
+    }).listen(0, "127.0.0.1").await();
+    ComfyUiClient client = new ComfyUiClient(vertx, "http://127.0.0.1:" + big.actualPort(), Duration.ofSeconds(10));
+    Throwable failure = Await.failure(client.view("huge.png", "", "output"), 10);
+    assertThat(failure).isInstanceOf(ComfyUiException.class).hasMessageContaining("huge.png").hasMessageContaining("larger than 32 MB");
+    Await.result(client.close());
+    big.close().await();
+  }
+
+  @Test
   @DisplayName("a COMFYUI_URL with a user name and password: no message and no shown URL carries them")
   void credentialsNeverShown(Vertx vertx) {
     ComfyUiClient withCredentials = new ComfyUiClient(vertx, "http://agent:s3cret-pass@127.0.0.1:1", Duration.ofSeconds(2));
