@@ -126,7 +126,7 @@ public final class ComfyUiClient {
 
   /** Fetches {@code /object_info} again, e.g. after custom nodes were installed. A failure is not cached. */
   public Future<JsonObject> refreshObjectInfo() {
-    Future<JsonObject> fetched = getJsonObject("/object_info");
+    Future<JsonObject> fetched = getJsonObject("/object_info").map(NodeCatalog::wellFormed);
     objectInfo = fetched;
     fetched.onFailure(err -> {
       if (objectInfo == fetched) {
@@ -163,7 +163,11 @@ public final class ComfyUiClient {
     String call = "POST /prompt";
     return send(call, request(HttpMethod.POST, "/prompt"), r -> r.sendJsonObject(body)).compose(resp -> {
       if (resp.statusCode() == 200) {
-        return Future.succeededFuture(resp.bodyAsJsonObject());
+        JsonObject queued = ComfyUiException.tryJson(resp.bodyAsString());
+        if (queued == null || !(queued.getValue("prompt_id") instanceof String id) || id.isEmpty()) {
+          return Future.failedFuture(ComfyUiException.http(shownUrl, call + " (no prompt_id in its answer)", 200, resp.bodyAsString()));
+        }
+        return Future.succeededFuture(queued);
       }
       return Future.failedFuture(promptRejected(resp, call));
     });

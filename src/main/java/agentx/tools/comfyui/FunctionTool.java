@@ -69,6 +69,12 @@ final class FunctionTool implements Tool {
     }
     LOG.warn("tool {} failed unexpectedly", spec.name(), err);
     String message = err.getMessage() == null ? err.getClass().getSimpleName() : err.getMessage();
+    if (err instanceof ClassCastException || err instanceof NullPointerException || err instanceof IndexOutOfBoundsException
+        || err instanceof io.vertx.core.json.DecodeException) {
+      // what reading an answer of an unexpected shape throws: most likely ComfyUI's (another version, a custom node)
+      return ToolResult.error("The " + spec.name() + " tool could not read data of a shape it did not expect, most likely ComfyUI's"
+          + " answer (another ComfyUI version, or a custom node's): " + message);
+    }
     return ToolResult.error("The " + spec.name() + " tool failed unexpectedly: " + message);
   }
 }

@@ -13,6 +13,55 @@ import java.util.Set;
 public final class NodeCatalog {
   private final JsonObject objectInfo;
 
+  /**
+   * {@code /object_info} as the tools read it: one entry ComfyUI (or a custom node) declares in a shape no
+   * ComfyUI version uses (not an object, {@code input} not an object, an input spec not a list, {@code output}
+   * not a list) is mended or left out, so it does not break every search, validation and run.
+   */
+  public static JsonObject wellFormed(JsonObject objectInfo) {
+    JsonObject kept = new JsonObject();
+    if (objectInfo == null) {
+      return kept;
+    }
+    for (String name : objectInfo.fieldNames()) {
+      if (!(objectInfo.getValue(name) instanceof JsonObject info)) {
+        continue;
+      }
+      JsonObject node = info.copy();
+      JsonObject input = node.getValue("input") instanceof JsonObject given ? given : new JsonObject();
+      if (input.containsKey("hidden") && !(input.getValue("hidden") instanceof JsonObject)) {
+        input.remove("hidden");
+      }
+      for (String group : List.of("required", "optional")) { // "hidden" maps names to strings ({"prompt": "PROMPT"})
+        if (input.containsKey(group) && !(input.getValue(group) instanceof JsonObject)) {
+          input.remove(group);
+        } else if (input.getValue(group) instanceof JsonObject specs) {
+          for (String spec : specs.fieldNames().toArray(new String[0])) {
+            if (!(specs.getValue(spec) instanceof JsonArray declared) || declared.isEmpty()) {
+              specs.remove(spec);
+            }
+          }
+        }
+      }
+      node.put("input", input);
+      if (node.containsKey("input_order") && !(node.getValue("input_order") instanceof JsonObject)) {
+        node.remove("input_order");
+      }
+      for (String list : List.of("output", "output_name", "output_is_list")) {
+        if (node.containsKey(list) && !(node.getValue(list) instanceof JsonArray)) {
+          node.remove(list);
+        }
+      }
+      for (String text : List.of("name", "display_name", "description", "category")) {
+        if (node.containsKey(text) && !(node.getValue(text) instanceof String)) {
+          node.remove(text);
+        }
+      }
+      kept.put(name, node);
+    }
+    return kept;
+  }
+
   public NodeCatalog(JsonObject objectInfo) {
     this.objectInfo = objectInfo == null ? new JsonObject() : objectInfo;
   }
