@@ -34,7 +34,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.function.Supplier;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -217,13 +217,14 @@ public class AgentEngineVerticle extends VerticleBase {
         .compose(session -> {
           if (request.awaitEnd()) {
             return acquire(sessionId, reject ? REJECT_LOCK_WAIT_MS : turnTimeoutMs, reject)
-                .map(lock -> runLocked(lock, () -> newRunner(session, request, turnId), turnTimeoutMs, message));
+                .compose(lock -> startLocked(lock, sessionId, fresh -> newRunner(fresh, request, turnId), turnTimeoutMs, message));
           }
           // nobody waits: answer "running" once the turn is recorded, or "queued" behind the session's running turn
           return acquire(sessionId, REJECT_LOCK_WAIT_MS, reject).transform(quick -> {
             if (quick.succeeded()) {
-              TurnRunner runner = runLocked(quick.result(), () -> newRunner(session, request, turnId), turnTimeoutMs, null);
-              runner.started().onSuccess(state -> message.reply(new TurnAccepted(sessionId, turnId, state).toJson()))
+              startLocked(quick.result(), sessionId, fresh -> newRunner(fresh, request, turnId), turnTimeoutMs, null)
+                  .compose(TurnRunner::started)
+                  .onSuccess(state -> message.reply(new TurnAccepted(sessionId, turnId, state).toJson()))
                   .onFailure(refused -> AgentXException.failReply(message, refused));
               return Future.succeededFuture();
             }
@@ -235,7 +236,7 @@ public class AgentEngineVerticle extends VerticleBase {
             return store.queueTurn(QueuedTurn.accepted(sessionId, turnId, nodeId)).map(recorded -> {
               message.reply(new TurnAccepted(sessionId, turnId, TurnAccepted.QUEUED).toJson());
               acquire(sessionId, turnTimeoutMs, false)
-                  .map(lock -> runLocked(lock, () -> newRunner(session, request, turnId).queued(), turnTimeoutMs, null))
+                  .compose(lock -> startLocked(lock, sessionId, fresh -> newRunner(fresh, request, turnId).queued(), turnTimeoutMs, null))
                   .onFailure(e -> {
                     log.warn("Queued turn {} of session {} never started: {}", turnId, sessionId, e.getMessage());
                     TurnRunner.closeQueued(store, sessionId, turnId, e);
@@ -277,16 +278,17 @@ public class AgentEngineVerticle extends VerticleBase {
     m.reply(new CancelResult(true, runner.turnId()).toJson());
   }
 
-  /** {@link #runLocked(Lock, TurnRunner, long, Message)} of the runner {@code build} makes; the lock is let go if it cannot. */
-  private TurnRunner runLocked(Lock lock, Supplier<TurnRunner> build, long turnTimeoutMs, Message<JsonObject> reply) {
-    TurnRunner runner;
-    try {
-      runner = build.get();
-    } catch (RuntimeException e) {
-      lock.release();
-      throw e;
-    }
-    return runLocked(lock, runner, turnTimeoutMs, reply);
+  /**
+   * {@link #runLocked(Lock, TurnRunner, long, Message)} of the runner {@code build} makes from the session as it is
+   * once the lock is held: a turn that waited behind others starts from their spending (its limits are checked
+   * against it) and from the config as it is now. The lock is let go if the runner cannot be made.
+   */
+  private Future<TurnRunner> startLocked(Lock lock, String sessionId, Function<Session, TurnRunner> build, long turnTimeoutMs,
+      Message<JsonObject> reply) {
+    return store.session(sessionId)
+        .map(build)
+        .map(runner -> runLocked(lock, runner, turnTimeoutMs, reply))
+        .onFailure(e -> lock.release());
   }
 
   /** Runs one turn holding the session's lock; releases it whatever happens. {@code reply} is null when nobody waits. */

@@ -88,6 +88,28 @@ class SpendingLimitTest {
   }
 
   @Test
+  @DisplayName("max_session_cost_usd holds for messages queued behind a running turn: each starts from the spending of the turns before it")
+  void sessionLimitWhenQueued(Vertx vertx) {
+    String id = session(vertx, new JsonObject().put("max_session_cost_usd", 0.00001));
+    claude.enqueue(Reply.text("first answer").delayPerEvent(java.time.Duration.ofMillis(50)));
+    for (int i = 0; i < 4; i++) {
+      claude.enqueue(Reply.text("never sent " + i));
+    }
+    io.vertx.core.Future<HttpResponse<Buffer>> first = rt.postJson("/api/agentx/sessions/" + id + "/messages",
+        new JsonObject().put("content", "one"));
+    agentx.testing.Poll.until(java.time.Duration.ofSeconds(5), "the first turn runs", () -> claude.requestCount() == 1);
+    List<io.vertx.core.Future<HttpResponse<Buffer>>> queued = new java.util.ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      queued.add(rt.postJson("/api/agentx/sessions/" + id + "/messages", new JsonObject().put("content", "more " + i)));
+    }
+    assertThat(first.await().statusCode()).isEqualTo(200);
+    for (io.vertx.core.Future<HttpResponse<Buffer>> r : queued) {
+      assertThat(r.await().statusCode()).as(r.result().bodyAsString()).isEqualTo(402);
+    }
+    assertThat(claude.requestCount()).as("no queued turn called Claude past the limit").isEqualTo(1);
+  }
+
+  @Test
   @DisplayName("a negative or non-numeric limit is refused at the REST API naming the field")
   void badLimits(Vertx vertx) {
     claude = FakeAnthropic.start(vertx).await();
