@@ -335,7 +335,9 @@ final class TurnRunner {
     usage.seed(resume.usage());
     earlierToolCalls = resume.usage().toolCalls();
     resume.calls().forEach(c -> storedCalls.put(c.callId(), c));
-    boolean answered = resume.calls().stream().anyMatch(c -> !ToolCallRecord.DONE.equals(c.state()));
+    // answered approvals not yet acted on: the turn goes on because a person answered (a call only started means its engine died)
+    boolean answered = resume.calls().stream().anyMatch(c -> Set.of(ToolCallRecord.APPROVED, ToolCallRecord.DENIED,
+        ToolCallRecord.CANCELLED).contains(c.state()));
     events.emit(Events.STATE, Events.state("resumed", null, null, new JsonObject()
         .put("reason", answered ? "approval_answered" : "interrupted").put("interruptions", resume.interruptions())));
     if (resume.interruptions() > MAX_INTERRUPTIONS) {

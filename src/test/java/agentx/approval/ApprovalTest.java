@@ -147,6 +147,8 @@ class ApprovalTest {
     assertThat(ofType(id, "turn")).hasSize(1);
     assertThat(ofType(id, "state").stream().map(e -> e.getJsonObject("data").getString("state")))
         .containsSubsequence("awaiting_approval", "approved", "resumed", "calling_tool", "tool_result", "done");
+    assertThat(ofType(id, "state").stream().map(e -> e.getJsonObject("data")).filter(d -> "resumed".equals(d.getString("state")))
+        .findFirst().orElseThrow().getJsonObject("progress").getString("reason")).isEqualTo("approval_answered");
     assertContiguous(id);
     assertThat(rt.http.get("/api/agentx/sessions/" + id).send().await().bodyAsJsonObject().getString("state")).isEqualTo("idle");
     List<JsonObject> messages = rt.http.get("/api/agentx/sessions/" + id + "/messages").send().await().bodyAsJsonObject()

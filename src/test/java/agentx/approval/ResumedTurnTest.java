@@ -121,6 +121,12 @@ class ResumedTurnTest {
     JsonObject queue = results.stream().map(b -> (JsonObject) b).filter(b -> "toolu_r1".equals(b.getString("tool_use_id"))).findFirst()
         .orElseThrow();
     assertThat(queue.getBoolean("is_error", false)).isFalse();
+    JsonObject resumed = rt.http.get("/api/agentx/sessions/" + id + "/events?after=0").send().await().bodyAsJsonObject()
+        .getJsonArray("events").stream().map(e -> (JsonObject) e)
+        .filter(e -> "state".equals(e.getString("type")) && "resumed".equals(e.getJsonObject("data").getString("state")))
+        .findFirst().orElseThrow().getJsonObject("data");
+    assertThat(resumed.getJsonObject("progress").getString("reason")).as("calls only started: its engine died, nobody answered anything")
+        .isEqualTo("interrupted");
   }
 
   @Test
