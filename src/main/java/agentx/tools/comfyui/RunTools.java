@@ -56,7 +56,14 @@ final class RunTools {
       // answered (still_running, the run goes on) before the runtime's tool timeout would cut the call off and interrupt the run
       long waitMs = Math.min(Args.optInt(args, "timeout_s", DEFAULT_WAIT_S, 1, MAX_WAIT_S) * 1000L,
           Math.max(MIN_WAIT_MS, ctx.timeLeftMs() - ANSWER_MARGIN_MS));
-      Future<JsonObject> chosen = args.getValue("workflow") instanceof JsonObject given
+      Object asked = args.getValue("workflow");
+      if (asked != null && !(asked instanceof JsonObject)) {
+        // a workflow sent as a JSON string (or a list) must not quietly run the session's instead
+        throw new ToolRefusal("workflow must be a JSON object (API format, or ComfyUI's UI save format), not "
+            + (asked instanceof String ? "a string: send the object itself, not its JSON text" : "a " + asked.getClass().getSimpleName()
+            .replace("JsonArray", "list")) + "; leave it out to run the session's workflow.");
+      }
+      Future<JsonObject> chosen = asked instanceof JsonObject given
           ? WorkflowTools.toApiFormat(client, given)
           : SessionWorkflows.required(ctx).map(current -> current.getJsonObject("workflow"));
       return chosen.compose(workflow -> {

@@ -211,6 +211,18 @@ class ComfyRunToolsTest {
   }
 
   @Test
+  @DisplayName("a workflow argument that is a JSON string or a list is refused, not replaced by the session's workflow")
+  void workflowNotAnObject() {
+    h.saveDefaultWorkflow();
+    for (Object bad : new Object[] {Fixtures.defaultWorkflow().encode(), new io.vertx.core.json.JsonArray()}) {
+      ToolResult result = h.call("run_workflow", new JsonObject().put("workflow", bad).put("wait", false));
+      assertThat(result.isError()).isTrue();
+      assertThat(text(result)).contains("workflow must be a JSON object");
+    }
+    assertThat(h.fake.count("POST /prompt")).as("nothing was queued").isZero();
+  }
+
+  @Test
   @DisplayName("waiting ends at timeout_s with status still_running; the run goes on")
   void waitTimeout() {
     h.saveDefaultWorkflow();
