@@ -893,7 +893,7 @@ final class TurnRunner {
    */
   static AgentXException storeFailure(String what, Throwable failure) {
     AgentXException e = toAgentX(failure);
-    return e.code() != ErrorCode.INTERNAL ? e : new AgentXException(ErrorCode.STORE_UNAVAILABLE,
+    return e.code() != ErrorCode.INTERNAL && e.code() != ErrorCode.STORE_UNAVAILABLE ? e : new AgentXException(ErrorCode.STORE_UNAVAILABLE,
         "The session store could not save " + what + ", so the turn was stopped: " + e.getMessage());
   }
 

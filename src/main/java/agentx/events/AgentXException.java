@@ -33,6 +33,9 @@ public class AgentXException extends RuntimeException {
   public static void failReply(Message<?> message, Throwable failure) {
     ErrorCode code = ErrorCode.of(failure);
     String text = failure.getMessage() != null ? failure.getMessage() : code.name();
+    if (code == ErrorCode.STORE_UNAVAILABLE && !(failure instanceof AgentXException)) {
+      text = "The session store could not do this right now (" + text.lines().findFirst().orElse("") + ").";
+    }
     if (failure instanceof AgentXException e && e.details() != null) {
       text = new JsonObject().put(DETAILED, text).put("details", e.details()).encode();
     }

@@ -93,6 +93,11 @@ public enum ErrorCode {
       }
       return TIMEOUT;
     }
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof java.sql.SQLException) {
+        return STORE_UNAVAILABLE; // the database refused or failed (read-only, full, gone): not a fault of the request
+      }
+    }
     return INTERNAL;
   }
 }

@@ -256,22 +256,29 @@ public final class Database {
     return result;
   }
 
-  private static <T> T inTransaction(Connection jdbc, JdbcWork<T> work) throws SQLException {
+  static <T> T inTransaction(Connection jdbc, JdbcWork<T> work) throws SQLException {
     jdbc.setAutoCommit(false);
+    T result;
     try {
-      T result = work.run(jdbc);
+      result = work.run(jdbc);
       jdbc.commit();
-      return result;
     } catch (SQLException | RuntimeException e) {
       try {
         jdbc.rollback();
       } catch (SQLException rollback) {
         e.addSuppressed(rollback);
       }
+      // SQLite may have rolled the transaction back itself (a full disk): switching auto-commit back on then
+      // fails too ("no transaction is active"), and must not hide why the transaction failed
+      try {
+        jdbc.setAutoCommit(true);
+      } catch (SQLException restore) {
+        e.addSuppressed(restore);
+      }
       throw e;
-    } finally {
-      jdbc.setAutoCommit(true);
     }
+    jdbc.setAutoCommit(true);
+    return result;
   }
 
   private <T> Future<T> retrying(Supplier<Future<T>> attempt, int n) {
