@@ -57,7 +57,16 @@ public final class UiWorkflowConverter {
       throw new UiConversionException(null, null, "This is not a workflow in ComfyUI's UI save format: it has no"
           + " 'nodes' and 'links' arrays, so there is nothing to convert.");
     }
-    return new Conversion(uiWorkflow, catalog).run();
+    try {
+      return new Conversion(uiWorkflow, catalog).run();
+    } catch (UiConversionException e) {
+      throw e;
+    } catch (RuntimeException | StackOverflowError e) {
+      // a shape the checks above did not foresee (a slot of -1, a group node's inner node without a type, reroutes
+      // chained thousands deep): the workflow's fault, said as such, not a server error
+      throw new UiConversionException(null, null, "This UI-format workflow could not be converted: part of it is malformed or"
+          + " nested deeper than this converter follows (" + (e instanceof StackOverflowError ? "too deep" : e.toString()) + ").");
+    }
   }
 
   private enum Kind {

@@ -334,4 +334,43 @@ class UiWorkflowConverterTest {
 
     assertThat(inputs(api, "3").getMap()).containsEntry("seed", 156680208700286L).containsEntry("steps", 20);
   }
+
+  @Test
+  @DisplayName("malformed beyond what the converter checks (a link from slot -1 of a bypassed node, a group node's inner node "
+      + "without a type, 3,000 reroutes in a chain) is a conversion error naming the workflow, not a crash")
+  void malformedBeyondTheChecks() {
+    JsonObject negativeSlot = Fixtures.json("ui/bypassed_nodes.json");
+    negativeSlot.getJsonArray("links").getJsonArray(4).set(2, -1);
+    JsonObject typeless = Fixtures.json("ui/group_node.json");
+    JsonObject groups = typeless.getJsonObject("extra").getJsonObject("groupNodes");
+    groups.getJsonObject(groups.fieldNames().iterator().next()).getJsonArray("nodes").getJsonObject(0).remove("type");
+    assertThat(inputs(UiWorkflowConverter.toApi(rerouteChain(50), OBJECT_INFO), "52").getJsonArray("samples"))
+        .as("a chain of 50 converts: the reroutes resolve to the latent").isEqualTo(link("1", 0));
+    for (JsonObject ui : new JsonObject[] {negativeSlot, typeless, rerouteChain(3_000)}) {
+      UiConversionException e = failure(ui);
+      assertThat(e).isNotNull();
+      assertThat(e.getMessage()).isNotBlank();
+    }
+  }
+
+  /** EmptyLatentImage → {@code n} Reroutes → VAEDecode's samples input (its vae left unlinked). */
+  private static JsonObject rerouteChain(int n) {
+    JsonArray nodes = new JsonArray().add(new JsonObject().put("id", 1).put("type", "EmptyLatentImage").put("mode", 0)
+        .put("inputs", new JsonArray()).put("outputs", new JsonArray().add(new JsonObject().put("name", "LATENT").put("type", "LATENT")
+            .put("links", new JsonArray().add(1)))).put("widgets_values", new JsonArray().add(512).add(512).add(1)));
+    JsonArray links = new JsonArray();
+    for (int i = 0; i < n; i++) {
+      int id = 2 + i;
+      nodes.add(new JsonObject().put("id", id).put("type", "Reroute").put("mode", 0)
+          .put("inputs", new JsonArray().add(new JsonObject().put("name", "").put("type", "*").put("link", i + 1)))
+          .put("outputs", new JsonArray().add(new JsonObject().put("name", "").put("type", "LATENT").put("links", new JsonArray().add(i + 2)))));
+      links.add(new JsonArray().add(i + 1).add(id - 1).add(0).add(id).add(0).add("LATENT"));
+    }
+    int last = 2 + n;
+    nodes.add(new JsonObject().put("id", last).put("type", "VAEDecode").put("mode", 0)
+        .put("inputs", new JsonArray().add(new JsonObject().put("name", "samples").put("type", "LATENT").put("link", n + 1)))
+        .put("outputs", new JsonArray()));
+    links.add(new JsonArray().add(n + 1).add(last - 1).add(0).add(last).add(0).add("LATENT"));
+    return new JsonObject().put("nodes", nodes).put("links", links).put("last_node_id", last).put("last_link_id", n + 1);
+  }
 }
