@@ -27,6 +27,8 @@ final class ConnectionPool {
   private static final Logger log = LoggerFactory.getLogger(ConnectionPool.class);
   /** Seconds a failed connection is given to prove it is still valid. */
   private static final int VALID_TIMEOUT_S = 2;
+  /** A connection idle longer than this is checked before it is lent (a round trip, only after a quiet second). */
+  private static final long IDLE_CHECK_NANOS = 1_000_000_000L;
 
   private record Waiter(Context context, Database.JdbcWork<?> work, Promise<Object> promise) {}
 
@@ -35,6 +37,8 @@ final class ConnectionPool {
   private final int size;
   private final String name;
   private final ArrayDeque<Connection> idle = new ArrayDeque<>();
+  /** When each idle connection was given back (System.nanoTime()). */
+  private final java.util.IdentityHashMap<Connection, Long> idleSince = new java.util.IdentityHashMap<>();
   private final ArrayDeque<Waiter> waiting = new ArrayDeque<>();
   /** Connections open or being opened (lent or idle). */
   private int open;
@@ -56,11 +60,14 @@ final class ConnectionPool {
     Promise<Object> promise = Promise.promise();
     Connection lent;
     boolean opening;
+    boolean check;
     synchronized (this) {
       if (closed) {
         return Future.failedFuture(new SQLException("The " + name + " connections are closed."));
       }
       lent = idle.poll();
+      Long since = lent == null ? null : idleSince.remove(lent);
+      check = since != null && System.nanoTime() - since > IDLE_CHECK_NANOS;
       opening = lent == null && open < size;
       if (opening) {
         open++;
@@ -69,17 +76,27 @@ final class ConnectionPool {
       }
     }
     if (lent != null || opening) {
-      start(new Waiter(context, work, promise), lent);
+      start(new Waiter(context, work, promise), lent, check);
     }
     @SuppressWarnings("unchecked")
     Future<T> result = (Future<T>) promise.future();
     return result;
   }
 
-  /** Runs the waiter's work with {@code connection} (null: one to open first) on a worker thread. */
-  private void start(Waiter waiter, Connection connection) {
+  /**
+   * Runs the waiter's work with {@code connection} (null: one to open first) on a worker thread; {@code check}: the
+   * connection sat idle a while, so it is asked first whether it still works (a restarted PostgreSQL closed it),
+   * and replaced if not, before any work is tried on it.
+   */
+  private void start(Waiter waiter, Connection connection, boolean check) {
     waiter.context().executeBlocking(() -> {
       Connection jdbc = connection;
+      if (jdbc != null && check && !stillValid(jdbc)) {
+        log.info("An idle {} connection no longer works (the database restarted?); a new one is opened", name);
+        StatementCache.forget(jdbc);
+        Jdbc.closeQuietly(jdbc);
+        jdbc = null;
+      }
       if (jdbc == null) {
         try {
           jdbc = source.getConnection();
@@ -131,6 +148,7 @@ final class ConnectionPool {
           closeIt = true;
         } else {
           idle.push(jdbc);
+          idleSince.put(jdbc, System.nanoTime());
         }
       }
     }
@@ -140,7 +158,7 @@ final class ConnectionPool {
     }
     if (next != null) {
       // a null connection: the slot is the next work's, which opens one
-      start(next, jdbc);
+      start(next, jdbc, false);
     }
   }
 
@@ -153,6 +171,7 @@ final class ConnectionPool {
       toClose = new ArrayList<>(idle);
       open -= idle.size();
       idle.clear();
+      idleSince.clear();
       refused = new ArrayList<>(waiting);
       waiting.clear();
     }

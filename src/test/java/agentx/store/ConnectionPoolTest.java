@@ -111,6 +111,33 @@ class ConnectionPoolTest {
     pool.close();
   }
 
+  @Test
+  @DisplayName("PostgreSQL: an idle connection the server cut (a restart) is replaced before it is lent: no work fails on it")
+  void idleCutConnectionIsReplacedBeforeUse(Vertx vertx) throws SQLException {
+    TestDatabase db = TestDatabases.create(Backend.POSTGRESQL, dir);
+    PGSimpleDataSource source = new PGSimpleDataSource();
+    source.setUrl(db.jdbcUrl());
+    source.setUser(db.user());
+    source.setPassword(db.password());
+    ConnectionPool pool = new ConnectionPool(vertx, source, 2, "test");
+    List<Future<Long>> pids = List.of(pool.run(jdbc -> Jdbc.first(jdbc, "SELECT pg_backend_pid() FROM (SELECT pg_sleep(0.2)) s", NUMBER)),
+        pool.run(jdbc -> Jdbc.first(jdbc, "SELECT pg_backend_pid() FROM (SELECT pg_sleep(0.2)) s", NUMBER)));
+    Future.all(pids).await();
+    try (Connection admin = db.connect(); Statement st = admin.createStatement()) {
+      for (Future<Long> pid : pids) {
+        st.execute("SELECT pg_terminate_backend(" + pid.result() + ")");
+      }
+    }
+    sleep(1_200); // idle past the pool's check
+    List<Future<Long>> after = List.of(pool.run(jdbc -> Jdbc.first(jdbc, "SELECT pg_backend_pid()", NUMBER)),
+        pool.run(jdbc -> Jdbc.first(jdbc, "SELECT pg_backend_pid()", NUMBER)));
+    Future.join(after).await();
+    assertThat(after).allSatisfy(f -> assertThat(f.succeeded()).as(String.valueOf(f.cause())).isTrue());
+    assertThat(after.stream().map(Future::result).toList()).doesNotContainAnyElementsOf(pids.stream().map(Future::result).toList());
+    assertThat(pool.open()).isEqualTo(2);
+    pool.close();
+  }
+
   private static void sleep(long ms) {
     try {
       Thread.sleep(ms);
