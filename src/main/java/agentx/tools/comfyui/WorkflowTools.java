@@ -136,6 +136,14 @@ final class WorkflowTools {
       throw new ToolRefusal("This is not a workflow in API format: every top-level key must be a node id whose value"
           + " is {\"class_type\": ..., \"inputs\": {...}}.", new JsonObject().put("bad_keys", bad));
     }
-    return workflow;
+    // a node without inputs has empty ones: stored as every workflow is (PUT /workflow refuses a node without them)
+    JsonObject complete = workflow.copy();
+    for (String id : complete.fieldNames()) {
+      JsonObject node = complete.getJsonObject(id);
+      if (!node.containsKey("inputs")) {
+        node.put("inputs", new JsonObject());
+      }
+    }
+    return complete;
   }
 }

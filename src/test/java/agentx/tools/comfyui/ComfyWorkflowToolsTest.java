@@ -69,6 +69,17 @@ class ComfyWorkflowToolsTest {
   }
 
   @Test
+  @DisplayName("update_workflow stores a node given without inputs with empty ones, as PUT /workflow would take it")
+  void nodeWithoutInputs() {
+    JsonObject answer = json(h.call("update_workflow", new JsonObject().put("workflow",
+        new JsonObject().put("1", new JsonObject().put("class_type", "KSampler")))));
+    assertThat(answer.getInteger("version")).isEqualTo(1);
+    JsonObject stored = h.currentWorkflow();
+    assertThat(stored.getJsonObject("1").getJsonObject("inputs")).isEqualTo(new JsonObject());
+    agentx.protocol.WorkflowFormat.checkApiFormat(stored);
+  }
+
+  @Test
   @DisplayName("update_workflow converts the UI save format with the node catalogue; a UI workflow with an unknown class is refused and nothing saved")
   void updateWorkflowConvertsUiFormat() {
     JsonObject ui = Fixtures.json("default_workflow_ui.json");
