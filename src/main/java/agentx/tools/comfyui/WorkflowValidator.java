@@ -27,8 +27,14 @@ import java.util.Set;
 public final class WorkflowValidator {
 
   public JsonObject validate(JsonObject workflowApiFormat, JsonObject objectInfo) {
-    return new Run(workflowApiFormat == null ? new JsonObject() : workflowApiFormat, new NodeCatalog(objectInfo))
-        .validate();
+    try {
+      return new Run(workflowApiFormat == null ? new JsonObject() : workflowApiFormat, new NodeCatalog(objectInfo))
+          .validate();
+    } catch (StackOverflowError e) {
+      // ComfyUI validates recursively too (Python stops at 1,000 frames): a chain this long would fail there as well
+      throw new ToolRefusal("The workflow's links form a chain longer than can be validated (ComfyUI itself validates"
+          + " inputs recursively and would stop too): shorten the chain of nodes feeding one another.");
+    }
   }
 
   /** Per-node outcome, as ComfyUI's {@code validated[node_id] = (valid, reasons, node_id)}. */

@@ -192,4 +192,20 @@ class WorkflowValidatorTest {
     }
     throw new AssertionError("no suggestion for input " + input + " in " + result.getJsonArray("suggestions"));
   }
+
+  @Test
+  @DisplayName("a chain of thousands of nodes feeding one another is refused with a sentence, not a StackOverflowError")
+  void chainTooLong() {
+    JsonObject wf = new JsonObject().put("0", new JsonObject().put("class_type", "EmptyLatentImage")
+        .put("inputs", new JsonObject().put("width", 512).put("height", 512).put("batch_size", 1)));
+    for (int i = 1; i <= 20_000; i++) {
+      wf.put(String.valueOf(i), new JsonObject().put("class_type", "LatentUpscale").put("inputs", new JsonObject()
+          .put("samples", new io.vertx.core.json.JsonArray().add(String.valueOf(i - 1)).add(0)).put("upscale_method", "nearest-exact")
+          .put("width", 512).put("height", 512).put("crop", "disabled")));
+    }
+    wf.put("out", new JsonObject().put("class_type", "PreviewImage").put("inputs", new JsonObject()
+        .put("images", new io.vertx.core.json.JsonArray().add("20000").add(0))));
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> new WorkflowValidator().validate(wf, agentx.testing.Fixtures.objectInfo()))
+        .isInstanceOf(ToolRefusal.class).hasMessageContaining("chain");
+  }
 }
