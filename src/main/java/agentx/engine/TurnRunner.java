@@ -94,6 +94,8 @@ final class TurnRunner {
   private final long startedAtMs;
   private final String userMessageId;
   private final Promise<TurnOutcome> outcome = Promise.promise();
+  /** Completed when the turn is stopped (a cancel, its timeout, its engine stopping). */
+  private final Promise<Void> stopSignal = Promise.promise();
   /** The message's own {@code system}, stored with the turn so another engine can resume it. */
   private final String systemOfRequest;
   /** Tool calls of the turn made before it was resumed (their details are in the stored messages). */
@@ -428,6 +430,7 @@ final class TurnRunner {
     }
     stopping = true;
     stopFailure = reason;
+    stopSignal.tryComplete();
     if (busyWait != null) {
       busyWait.tryComplete();
     }
@@ -436,6 +439,17 @@ final class TurnRunner {
     }
     tools.cancelAll("The tool call was cancelled because the turn was "
         + (reason == null ? "cancelled." : "stopped: " + reason.getMessage()));
+  }
+
+  /**
+   * {@code work}'s result, or a failure as soon as the turn is stopped: a cancel does not wait for what the turn was
+   * waiting for (counting the request's tokens takes up to 10 s against a slow API).
+   */
+  private <T> Future<T> unlessStopped(Future<T> work) {
+    Promise<T> either = Promise.promise();
+    work.onComplete(either);
+    stopSignal.future().onComplete(v -> either.tryFail("stopped"));
+    return either.future();
   }
 
   /** Why a turn's start ended: its user cancelled it while it waited for another turn of the session (see {@link #begin}). */
@@ -510,7 +524,7 @@ final class TurnRunner {
     usage.countCall();
     events.emit(Events.STATE, Events.state("thinking"));
     emptyPartialText();
-    return contextFit.request(settings, conversation, tools.specs()).compose(body -> {
+    return unlessStopped(contextFit.request(settings, conversation, tools.specs())).compose(body -> {
       if (stopping) {
         return Future.failedFuture("stopped"); // cancelled while the tokens were counted
       }

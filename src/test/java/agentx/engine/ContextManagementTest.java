@@ -136,6 +136,28 @@ class ContextManagementTest {
   }
 
   @Test
+  @DisplayName("a cancel while the request's tokens are being counted ends the turn at once, not when the count comes back")
+  void cancelWhileCounting(Vertx vertx) throws Exception {
+    startSmallWindow(vertx, 3.0);
+    claude.countTokensDelay(java.time.Duration.ofSeconds(6));
+    String id = session(new JsonObject().put("tools_enabled", false));
+    StringBuilder big = new StringBuilder();
+    for (int i = 0; i < 5; i++) {
+      big.append(page(i)).append('\n');
+    }
+    HttpResponse<Buffer> accepted = rt.postJson(SESSIONS + "/" + id + "/messages", new JsonObject().put("content", big.toString())
+        .put("wait", false)).await();
+    assertThat(accepted.statusCode()).as(accepted.bodyAsString()).isEqualTo(202);
+    agentx.testing.Poll.until(java.time.Duration.ofSeconds(10), "the count is asked for", () -> !claude.countRequests().isEmpty());
+    long started = System.nanoTime();
+    assertThat(rt.postJson(SESSIONS + "/" + id + "/cancel", new JsonObject()).await().statusCode()).isEqualTo(202);
+    agentx.testing.Poll.until(java.time.Duration.ofSeconds(10), "the turn ends", () -> "idle".equals(
+        rt.http.get(SESSIONS + "/" + id).send().await().bodyAsJsonObject().getString("state")));
+    assertThat((System.nanoTime() - started) / 1_000_000).as("ms from the cancel to the turn's end").isLessThan(3_000);
+    assertThat(claude.requestCount()).as("no Claude call after the cancel").isZero();
+  }
+
+  @Test
   @DisplayName("short conversations are not counted: far from the window no count_tokens round trip is made")
   void shortConversationsAreNotCounted(Vertx vertx) {
     start(vertx, Map.of());

@@ -63,6 +63,7 @@ public final class FakeAnthropic {
   private final List<RecordedRequest> countRequests = new CopyOnWriteArrayList<>();
   private final Map<String, Long> windows = new java.util.concurrent.ConcurrentHashMap<>();
   private volatile boolean countTokensAvailable = true;
+  private volatile long countTokensDelayMs;
   private volatile double charsPerToken = 3.0;
   private volatile JsonObject lastContextManagement;
   private HttpServer server;
@@ -136,6 +137,12 @@ public final class FakeAnthropic {
   /** Makes {@code count_tokens} answer 404, as a gateway without the endpoint does. */
   public FakeAnthropic countTokensUnavailable() {
     countTokensAvailable = false;
+    return this;
+  }
+
+  /** Makes {@code count_tokens} answer only after {@code delay}, as a slow API does. */
+  public FakeAnthropic countTokensDelay(java.time.Duration delay) {
+    countTokensDelayMs = delay.toMillis();
     return this;
   }
 
@@ -261,8 +268,12 @@ public final class FakeAnthropic {
         refuse(request, buffer.hashCode(), refused.get());
         return;
       }
-      request.response().putHeader("content-type", "application/json")
-          .end(new JsonObject().put("input_tokens", inputTokens(body)).encode());
+      String counted = new JsonObject().put("input_tokens", inputTokens(body)).encode();
+      if (countTokensDelayMs > 0) {
+        vertx.setTimer(countTokensDelayMs, t -> request.response().putHeader("content-type", "application/json").end(counted));
+      } else {
+        request.response().putHeader("content-type", "application/json").end(counted);
+      }
     });
   }
 
