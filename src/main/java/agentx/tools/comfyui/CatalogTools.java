@@ -10,6 +10,9 @@ import java.util.List;
 
 /** Read-only tools over ComfyUI's node catalogue, models and hardware. */
 final class CatalogTools {
+  /** A search is a few words; a longer query (a pasted workflow) would only be echoed back in the result. */
+  static final int MAX_QUERY_CHARS = 500;
+
   private final ComfyUiClient client;
 
   CatalogTools(ComfyUiClient client) {
@@ -34,6 +37,10 @@ final class CatalogTools {
         Schemas.hints(true, false), null);
     return new FunctionTool(spec, (args, ctx) -> {
       String query = Args.string(args, "query");
+      if (query.length() > MAX_QUERY_CHARS) {
+        throw new ToolRefusal("The query is " + query.length() + " characters long; a few words (at most " + MAX_QUERY_CHARS
+            + " characters) find nodes.");
+      }
       String category = Args.optString(args, "category");
       int limit = Args.optInt(args, "limit", 10, 1, 50);
       return client.objectInfo().map(info -> {

@@ -143,8 +143,9 @@ final class OutputTools {
       return client.uploadImage(Buffer.buffer(bytes), filename, overwrite).map(stored -> {
         // LoadImage lists the input folder in /object_info; refresh it so validation sees the new file.
         client.refreshObjectInfo();
-        String sub = stored.getString("subfolder", "");
-        String name = stored.getString("name");
+        String sub = stored.getValue("subfolder") instanceof String given ? given : "";
+        // ComfyUI answers the name it stored under; one that does not kept the name it was sent
+        String name = stored.getValue("name") instanceof String given && !given.isBlank() ? given : filename;
         return ToolResult.json(stored.copy().put("bytes", bytes.length)
             .put("use_as", sub.isEmpty() ? name : sub + "/" + name));
       });

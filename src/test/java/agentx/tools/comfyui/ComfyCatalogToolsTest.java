@@ -134,4 +134,12 @@ class ComfyCatalogToolsTest {
     assertThat(logs.getJsonArray("import_failures").encode()).contains("IMPORT FAILED").contains("No module named");
     assertThat(text(h.call("get_logs", new JsonObject()))).contains("Starting server");
   }
+
+  @Test
+  @DisplayName("a search query of more than a few words' length is refused, not searched and echoed back whole")
+  void searchQueryTooLong() {
+    ToolResult result = h.call("search_nodes", new JsonObject().put("query", "sampler ".repeat(1_000)));
+    assertThat(result.isError()).isTrue();
+    assertThat(text(result)).contains("at most 500 characters");
+  }
 }
