@@ -372,15 +372,21 @@ class TurnApiTest {
     assertThat(send(id, "again").statusCode()).isEqualTo(200);
   }
 
+  /** Asks for a slow answer (a token every 300 ms) in session {@code id}; returns once its first token reached {@code ws}. */
+  private Future<HttpResponse<Buffer>> slowTurnStreaming(String id, WsClient ws) {
+    claude.enqueue(Reply.text("one two three four five six seven eight nine ten eleven twelve").delayPerEvent(Duration.ofMillis(300)));
+    Future<HttpResponse<Buffer>> pending = rt.postJson("/api/agentx/sessions/" + id + "/messages", new JsonObject().put("content", "count"));
+    ws.await(f -> "stream".equals(f.getString("type"))).await();
+    return pending;
+  }
+
   @Test
   @DisplayName("cancel ends a streaming turn within a second, keeps the partial text and stops reading upstream")
   void cancelMidStream(Vertx vertx) {
     start(vertx, Map.of());
-    claude.enqueue(Reply.text("one two three four five six seven eight nine ten eleven twelve").delayPerEvent(Duration.ofMillis(300)));
     String id = newSession();
     WsClient ws = WsClient.connect(vertx, rt.port(), "/api/agentx/sessions/" + id + "/stream").await();
-    Future<HttpResponse<Buffer>> pending = rt.postJson("/api/agentx/sessions/" + id + "/messages", new JsonObject().put("content", "count"));
-    ws.await(f -> "stream".equals(f.getString("type"))).await();
+    Future<HttpResponse<Buffer>> pending = slowTurnStreaming(id, ws);
 
     long t0 = System.nanoTime();
     HttpResponse<Buffer> cancel = rt.postJson("/api/agentx/sessions/" + id + "/cancel", new JsonObject()).await();
@@ -409,11 +415,9 @@ class TurnApiTest {
       + "and Claude's stream is let go")
   void deletedMidTurn(Vertx vertx) {
     start(vertx, Map.of());
-    claude.enqueue(Reply.text("one two three four five six seven eight nine ten eleven twelve").delayPerEvent(Duration.ofMillis(300)));
     String id = newSession();
     WsClient ws = WsClient.connect(vertx, rt.port(), "/api/agentx/sessions/" + id + "/stream").await();
-    Future<HttpResponse<Buffer>> pending = rt.postJson("/api/agentx/sessions/" + id + "/messages", new JsonObject().put("content", "count"));
-    ws.await(f -> "stream".equals(f.getString("type"))).await();
+    Future<HttpResponse<Buffer>> pending = slowTurnStreaming(id, ws);
 
     assertThat(rt.http.delete("/api/agentx/sessions/" + id).send().await().statusCode()).isEqualTo(204);
     HttpResponse<Buffer> r = pending.await();

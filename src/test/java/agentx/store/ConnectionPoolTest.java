@@ -95,10 +95,7 @@ class ConnectionPoolTest {
   @DisplayName("PostgreSQL: a connection the server cut (pg_terminate_backend) fails its work once, then a new one takes its place")
   void cutConnectionIsReplaced(Vertx vertx) throws SQLException {
     TestDatabase db = TestDatabases.create(Backend.POSTGRESQL, dir);
-    PGSimpleDataSource source = new PGSimpleDataSource();
-    source.setUrl(db.jdbcUrl());
-    source.setUser(db.user());
-    source.setPassword(db.password());
+    PGSimpleDataSource source = postgres(db);
     ConnectionPool pool = new ConnectionPool(vertx, source, 1, "test");
     long before = pool.run(jdbc -> Jdbc.first(jdbc, "SELECT pg_backend_pid()", NUMBER)).await();
     try (Connection admin = db.connect(); Statement st = admin.createStatement()) {
@@ -115,10 +112,7 @@ class ConnectionPoolTest {
   @DisplayName("PostgreSQL: an idle connection the server cut (a restart) is replaced before it is lent: no work fails on it")
   void idleCutConnectionIsReplacedBeforeUse(Vertx vertx) throws SQLException {
     TestDatabase db = TestDatabases.create(Backend.POSTGRESQL, dir);
-    PGSimpleDataSource source = new PGSimpleDataSource();
-    source.setUrl(db.jdbcUrl());
-    source.setUser(db.user());
-    source.setPassword(db.password());
+    PGSimpleDataSource source = postgres(db);
     ConnectionPool pool = new ConnectionPool(vertx, source, 2, "test");
     List<Future<Long>> pids = List.of(pool.run(jdbc -> Jdbc.first(jdbc, "SELECT pg_backend_pid() FROM (SELECT pg_sleep(0.2)) s", NUMBER)),
         pool.run(jdbc -> Jdbc.first(jdbc, "SELECT pg_backend_pid() FROM (SELECT pg_sleep(0.2)) s", NUMBER)));
@@ -136,6 +130,14 @@ class ConnectionPoolTest {
     assertThat(after.stream().map(Future::result).toList()).doesNotContainAnyElementsOf(pids.stream().map(Future::result).toList());
     assertThat(pool.open()).isEqualTo(2);
     pool.close();
+  }
+
+  private static PGSimpleDataSource postgres(TestDatabase db) {
+    PGSimpleDataSource source = new PGSimpleDataSource();
+    source.setUrl(db.jdbcUrl());
+    source.setUser(db.user());
+    source.setPassword(db.password());
+    return source;
   }
 
   private static void sleep(long ms) {
