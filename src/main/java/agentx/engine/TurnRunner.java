@@ -94,6 +94,12 @@ final class TurnRunner {
   private final long startedAtMs;
   private final String userMessageId;
   private final Promise<TurnOutcome> outcome = Promise.promise();
+  /**
+   * The usage the running Claude call's {@code message_start} reported (its input, billed by the API once the
+   * answer starts), and that call's model: counted if the call never ends (a cancel, an error mid-stream).
+   */
+  private JsonObject cutCallUsage;
+  private String cutCallModel;
   /** Completed when the turn is stopped (a cancel, its timeout, its engine stopping). */
   private final Promise<Void> stopSignal = Promise.promise();
   /** The message's own {@code system}, stored with the turn so another engine can resume it. */
@@ -452,6 +458,14 @@ final class TurnRunner {
     return either.future();
   }
 
+  /** A call that started answering and never ended still cost its input: counted once, before the turn's totals are read. */
+  private void chargeCutCall() {
+    if (cutCallUsage != null) {
+      usage.add(cutCallUsage, cutCallModel);
+      cutCallUsage = null;
+    }
+  }
+
   /** Why a turn's start ended: its user cancelled it while it waited for another turn of the session (see {@link #begin}). */
   private static final class CancelledWaiting extends RuntimeException {
     CancelledWaiting() {
@@ -517,6 +531,7 @@ final class TurnRunner {
     if (stopping) {
       return Future.failedFuture("stopped");
     }
+    chargeCutCall();
     AgentXException overBudget = budgetCheck();
     if (overBudget != null) {
       return Future.failedFuture(overBudget);
@@ -573,6 +588,12 @@ final class TurnRunner {
     }
 
     @Override
+    public void onMessageStart(JsonObject message) {
+      cutCallUsage = message.getValue("usage") instanceof JsonObject reported ? reported.copy() : null;
+      cutCallModel = message.getValue("model") instanceof String model ? model : settings.model();
+    }
+
+    @Override
     public void onToolUseStart(String id, String name) {
       firstToken();
     }
@@ -609,6 +630,7 @@ final class TurnRunner {
 
   private Future<Void> onAssistantMessage(JsonObject message) {
     currentCall = null;
+    cutCallUsage = null; // the answer's own usage (message_start's included) is counted below
     logContextEdits(message.getJsonObject("context_management"));
     long[] inOut = usage.add(message.getJsonObject("usage", new JsonObject()), message.getString("model", settings.model()));
     JsonArray blocks = message.getJsonArray("content", new JsonArray());
@@ -829,6 +851,7 @@ final class TurnRunner {
       return Future.failedFuture("already finished");
     }
     finished = true;
+    chargeCutCall();
     emptyPartialText();
     conversation = List.of();
     currentCall = null;

@@ -404,6 +404,9 @@ class TurnApiTest {
     assertThat(shape).endsWith("message:assistant", "state:cancelled", "turn");
     JsonObject turn = ws.await(WsClient.turnEvent()).await();
     assertThat(turn.getJsonObject("data").getString("status")).isEqualTo("cancelled");
+    assertThat(turn.getJsonObject("data").getLong("input_tokens")).as("the cut call's input, billed by the API, is counted")
+        .isPositive();
+    assertThat(turn.getJsonObject("data").getLong("llm_calls")).isEqualTo(1L);
     assertThat(rt.http.get("/api/agentx/sessions/" + id).send().await().bodyAsJsonObject().getString("state")).isEqualTo("idle");
     // nothing running: a second cancel says so
     assertThat(rt.postJson("/api/agentx/sessions/" + id + "/cancel", new JsonObject()).await().bodyAsJsonObject()
