@@ -36,9 +36,10 @@ final class ConnectionPool {
   private final DataSource source;
   private final int size;
   private final String name;
-  private final ArrayDeque<Connection> idle = new ArrayDeque<>();
-  /** When each idle connection was given back (System.nanoTime()). */
-  private final java.util.IdentityHashMap<Connection, Long> idleSince = new java.util.IdentityHashMap<>();
+  /** A connection not lent, and when it was given back (System.nanoTime()). */
+  private record Idle(Connection jdbc, long sinceNanos) {}
+
+  private final ArrayDeque<Idle> idle = new ArrayDeque<>();
   private final ArrayDeque<Waiter> waiting = new ArrayDeque<>();
   /** Connections open or being opened (lent or idle). */
   private int open;
@@ -65,9 +66,9 @@ final class ConnectionPool {
       if (closed) {
         return Future.failedFuture(new SQLException("The " + name + " connections are closed."));
       }
-      lent = idle.poll();
-      Long since = lent == null ? null : idleSince.remove(lent);
-      check = since != null && System.nanoTime() - since > IDLE_CHECK_NANOS;
+      Idle free = idle.poll();
+      lent = free == null ? null : free.jdbc();
+      check = free != null && System.nanoTime() - free.sinceNanos() > IDLE_CHECK_NANOS;
       opening = lent == null && open < size;
       if (opening) {
         open++;
@@ -147,8 +148,7 @@ final class ConnectionPool {
           open--;
           closeIt = true;
         } else {
-          idle.push(jdbc);
-          idleSince.put(jdbc, System.nanoTime());
+          idle.push(new Idle(jdbc, System.nanoTime()));
         }
       }
     }
@@ -168,10 +168,9 @@ final class ConnectionPool {
     List<Waiter> refused;
     synchronized (this) {
       closed = true;
-      toClose = new ArrayList<>(idle);
+      toClose = idle.stream().map(Idle::jdbc).toList();
       open -= idle.size();
       idle.clear();
-      idleSince.clear();
       refused = new ArrayList<>(waiting);
       waiting.clear();
     }

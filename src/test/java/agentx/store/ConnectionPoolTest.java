@@ -95,8 +95,7 @@ class ConnectionPoolTest {
   @DisplayName("PostgreSQL: a connection the server cut (pg_terminate_backend) fails its work once, then a new one takes its place")
   void cutConnectionIsReplaced(Vertx vertx) throws SQLException {
     TestDatabase db = TestDatabases.create(Backend.POSTGRESQL, dir);
-    PGSimpleDataSource source = postgres(db);
-    ConnectionPool pool = new ConnectionPool(vertx, source, 1, "test");
+    ConnectionPool pool = postgresPool(vertx, db, 1);
     long before = pool.run(jdbc -> Jdbc.first(jdbc, "SELECT pg_backend_pid()", NUMBER)).await();
     try (Connection admin = db.connect(); Statement st = admin.createStatement()) {
       st.execute("SELECT pg_terminate_backend(" + before + ")");
@@ -112,8 +111,7 @@ class ConnectionPoolTest {
   @DisplayName("PostgreSQL: an idle connection the server cut (a restart) is replaced before it is lent: no work fails on it")
   void idleCutConnectionIsReplacedBeforeUse(Vertx vertx) throws SQLException {
     TestDatabase db = TestDatabases.create(Backend.POSTGRESQL, dir);
-    PGSimpleDataSource source = postgres(db);
-    ConnectionPool pool = new ConnectionPool(vertx, source, 2, "test");
+    ConnectionPool pool = postgresPool(vertx, db, 2);
     List<Future<Long>> pids = List.of(pool.run(jdbc -> Jdbc.first(jdbc, "SELECT pg_backend_pid() FROM (SELECT pg_sleep(0.2)) s", NUMBER)),
         pool.run(jdbc -> Jdbc.first(jdbc, "SELECT pg_backend_pid() FROM (SELECT pg_sleep(0.2)) s", NUMBER)));
     Future.all(pids).await();
@@ -132,12 +130,12 @@ class ConnectionPoolTest {
     pool.close();
   }
 
-  private static PGSimpleDataSource postgres(TestDatabase db) {
+  private static ConnectionPool postgresPool(Vertx vertx, TestDatabase db, int size) {
     PGSimpleDataSource source = new PGSimpleDataSource();
     source.setUrl(db.jdbcUrl());
     source.setUser(db.user());
     source.setPassword(db.password());
-    return source;
+    return new ConnectionPool(vertx, source, size, "test");
   }
 
   private static void sleep(long ms) {
