@@ -6,6 +6,7 @@ import agentx.config.AgentXConfig;
 import agentx.config.HazelcastSetup;
 import agentx.engine.AgentEngineVerticle;
 import agentx.events.Metrics;
+import agentx.events.Ids;
 import agentx.protocol.TurnOutcome;
 import agentx.protocol.CreateSession;
 import agentx.protocol.EngineClient;
@@ -30,7 +31,6 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -202,7 +202,7 @@ public final class AgentX {
    * turn_id, status: "awaiting_approval"}} when it stopped to wait for approvals.
    */
   public Future<JsonObject> sendMessage(String sessionId, String content) {
-    return new EngineClient(vertx).runTurn(new StartTurn(sessionId, UUID.randomUUID().toString(), content, null, true),
+    return new EngineClient(vertx).runTurn(new StartTurn(sessionId, Ids.timeOrdered(), content, null, true),
         config.integer(AgentXConfig.TURN_TIMEOUT) * 1000L + 60_000).map(TurnOutcome::toJson);
   }
 

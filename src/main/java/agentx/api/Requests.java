@@ -7,7 +7,6 @@ import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.util.Map;
-import java.util.UUID;
 import java.util.regex.Pattern;
 
 /** Reading and checking what a request carries; every refusal is an {@link AgentXException} with its code. */
@@ -118,9 +117,5 @@ final class Requests {
 
   static AgentXException invalid(String sentence) {
     return new AgentXException(ErrorCode.VALIDATION_FAILED, sentence);
-  }
-
-  static String newId() {
-    return UUID.randomUUID().toString();
   }
 }

@@ -12,6 +12,7 @@ import static agentx.api.Routes.jsonText;
 
 import agentx.config.AgentXConfig;
 import agentx.events.AgentXException;
+import agentx.events.Ids;
 import agentx.events.ErrorCode;
 import agentx.events.Events;
 import agentx.protocol.AssistantReply;
@@ -33,7 +34,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import java.util.UUID;
 
 /** Turns over REST: send a message (answers when the turn ends), cancel, replay the event log. */
 final class TurnRoutes {
@@ -65,9 +65,9 @@ final class TurnRoutes {
     String system = optionalString(body, "system", MAX_CONTENT);
     if (body.getValue("content") instanceof JsonArray blocks) {
       JsonArray checked = MessageContent.check(blocks);
-      return new StartTurn(sessionId, UUID.randomUUID().toString(), MessageContent.text(checked), checked, system, wait);
+      return new StartTurn(sessionId, Ids.timeOrdered(), MessageContent.text(checked), checked, system, wait);
     }
-    return new StartTurn(sessionId, UUID.randomUUID().toString(), requiredString(body, "content", MAX_CONTENT), system, wait);
+    return new StartTurn(sessionId, Ids.timeOrdered(), requiredString(body, "content", MAX_CONTENT), system, wait);
   }
 
   /**

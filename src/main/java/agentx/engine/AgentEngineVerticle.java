@@ -4,6 +4,7 @@ import agentx.config.AgentXConfig;
 import agentx.engine.anthropic.AnthropicClient;
 import agentx.engine.anthropic.AnthropicOptions;
 import agentx.events.AgentXException;
+import agentx.events.Ids;
 import agentx.events.ErrorCode;
 import agentx.events.Metrics;
 import agentx.events.NodeId;
@@ -33,7 +34,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -208,7 +208,7 @@ public class AgentEngineVerticle extends VerticleBase {
       return;
     }
     String given = request.turnId();
-    String turnId = given != null && given.matches("[0-9a-f-]{36}") ? given : UUID.randomUUID().toString();
+    String turnId = given != null && given.matches("[0-9a-f-]{36}") ? given : Ids.timeOrdered();
     String sessionId = request.sessionId();
     boolean reject = rejectsWhenBusy();
     long turnTimeoutMs = config.integer(AgentXConfig.TURN_TIMEOUT) * 1000L;

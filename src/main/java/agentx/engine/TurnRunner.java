@@ -5,6 +5,7 @@ import agentx.engine.anthropic.AnthropicException;
 import agentx.engine.anthropic.StreamCall;
 import agentx.engine.anthropic.StreamListener;
 import agentx.events.AgentXException;
+import agentx.events.Ids;
 import agentx.events.ErrorCode;
 import agentx.events.Events;
 import agentx.events.Metrics;
@@ -43,7 +44,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -187,7 +187,7 @@ final class TurnRunner {
       double sessionSpentUsd, Metrics metrics, ResumableTurn resume) {
     this.resume = resume;
     this.systemOfRequest = requestSystem;
-    this.userMessageId = resume != null ? resume.userMessageId() : UUID.randomUUID().toString();
+    this.userMessageId = resume != null ? resume.userMessageId() : Ids.timeOrdered();
     this.startedAtMs = resume != null ? startedAt(resume.startedAt()) : System.currentTimeMillis();
     this.client = client;
     this.contextFit = new ContextFit(counter);
@@ -641,7 +641,7 @@ final class TurnRunner {
       calls.add(new JsonObject().put("id", use.getString("id")).put("name", use.getString("name")).put("arguments", use.getJsonObject("input")));
     }
     stopReason = message.getString("stop_reason");
-    lastAssistantId = UUID.randomUUID().toString();
+    lastAssistantId = Ids.timeOrdered();
     lastAssistantText = textOf(blocks);
     StoredMessage assistant = message(lastAssistantId, "assistant", lastAssistantText, blocks, calls, inOut[0], inOut[1], stopReason,
         message.getString("model"));
@@ -781,7 +781,7 @@ final class TurnRunner {
   /** ALL results of a round go back in ONE user message. */
   private Future<Void> onToolResults(TurnTools.Round round) {
     toolCalls.addAll(round.calls());
-    StoredMessage results = message(UUID.randomUUID().toString(), "user", "", round.resultBlocks(), round.calls(), 0, 0, null, null);
+    StoredMessage results = message(Ids.timeOrdered(), "user", "", round.resultBlocks(), round.calls(), 0, 0, null, null);
     conversation = with(conversation, new JsonObject().put("role", "user").put("content", round.resultBlocks()));
     return saved(store.appendMessage(new AppendMessage(results, usageSoFar())), "the tool results")
         .onSuccess(v -> events.emit(Events.MESSAGE, results.eventData()));
@@ -833,7 +833,7 @@ final class TurnRunner {
     if (partialText.length() == 0) {
       return Future.succeededFuture();
     }
-    lastAssistantId = UUID.randomUUID().toString();
+    lastAssistantId = Ids.timeOrdered();
     lastAssistantText = partialText.toString();
     JsonArray blocks = new JsonArray().add(new JsonObject().put("type", "text").put("text", lastAssistantText));
     StoredMessage assistant = message(lastAssistantId, "assistant", lastAssistantText, blocks, new JsonArray(), 0, 0, "cancelled",

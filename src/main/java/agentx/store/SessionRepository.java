@@ -1,6 +1,7 @@
 package agentx.store;
 
 import agentx.events.AgentXException;
+import agentx.events.Ids;
 import agentx.events.ErrorCode;
 import agentx.events.SessionConfig;
 import agentx.events.Times;
@@ -24,7 +25,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 
 /** Sessions, their messages and their turns. Answers in the records of {@code agentx.protocol}. */
 public final class SessionRepository {
@@ -35,7 +35,7 @@ public final class SessionRepository {
   }
 
   public Future<Session> create(CreateSession request) {
-    String id = UUID.randomUUID().toString();
+    String id = Ids.timeOrdered();
     String now = Times.now();
     return db.writeJdbc(jdbc -> {
       Jdbc.update(jdbc, Sql.INSERT_SESSION, id, request.userId(), request.title(), request.config().encode(), now, now);
