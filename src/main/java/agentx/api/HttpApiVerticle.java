@@ -14,6 +14,7 @@ import agentx.protocol.ToolsClient;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -75,7 +76,8 @@ public class HttpApiVerticle extends VerticleBase {
     // for a HEAD request. Not for the streams (an SSE stream, a WebSocket, the bridge, /mcp), which never end.
     router.route().method(HttpMethod.HEAD).handler(ctx -> {
       String path = ctx.normalizedPath();
-      if (path.endsWith("/stream") || path.startsWith("/eventbus") || path.startsWith("/mcp")) {
+      if (AllowedMethods.headRefused(path)) {
+        ctx.response().putHeader(HttpHeaders.ALLOW, "GET");
         HttpErrors.send(ctx, ErrorCode.METHOD_NOT_ALLOWED, "HEAD is not allowed on " + path + ".");
         return;
       }
@@ -136,7 +138,11 @@ public class HttpApiVerticle extends VerticleBase {
     router.route().failureHandler(HttpErrors::onRouteFailure);
     // no route matched at all (vertx-web answers these itself, as plain text, unless told otherwise)
     router.errorHandler(404, HttpErrors::onRouteFailure);
-    router.errorHandler(405, HttpErrors::onRouteFailure);
+    AllowedMethods allowed = new AllowedMethods(router, API_PREFIX, api);
+    router.errorHandler(405, ctx -> {
+      ctx.response().putHeader(HttpHeaders.ALLOW, allowed.allowFor(ctx.normalizedPath()));
+      HttpErrors.onRouteFailure(ctx);
+    });
 
     int port = config.integer(AgentXConfig.PORT);
     return bridge.registerClientAddresses()

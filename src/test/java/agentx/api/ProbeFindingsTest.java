@@ -367,8 +367,17 @@ class ProbeFindingsTest {
     assertError(rt.http.get("/api/agentx/nothing-here").send().await(), 404, "NOT_FOUND");
     String id = newSession(rt);
     for (String postOnly : new String[] {"/cancel", "/workflow/restore", "/approvals/toolu_1"}) {
-      assertError(rt.http.get(SESSIONS + "/" + id + postOnly).send().await(), 405, "METHOD_NOT_ALLOWED");
+      HttpResponse<Buffer> refused = rt.http.get(SESSIONS + "/" + id + postOnly).send().await();
+      assertError(refused, 405, "METHOD_NOT_ALLOWED");
+      assertThat(refused.getHeader("Allow")).as("a 405 names what is allowed (RFC 9110 §15.5.6): " + postOnly).isEqualTo("POST");
     }
+    assertThat(rt.http.put(SESSIONS).putHeader("Content-Type", "application/json").sendBuffer(Buffer.buffer("{}")).await()
+        .getHeader("Allow")).isEqualTo("GET, HEAD, POST");
+    assertThat(rt.http.put(SESSIONS + "/" + id).putHeader("Content-Type", "application/json").sendBuffer(Buffer.buffer("{}")).await()
+        .getHeader("Allow")).isEqualTo("DELETE, GET, HEAD, PATCH");
+    assertThat(rt.http.post("/health").send().await().getHeader("Allow")).isEqualTo("GET, HEAD");
+    assertThat(rt.http.delete("/index.html").send().await().getHeader("Allow")).as("a page").isEqualTo("GET, HEAD");
+    assertThat(rt.http.head(SESSIONS + "/" + id + "/stream").send().await().getHeader("Allow")).isEqualTo("GET");
     assertError(rt.http.get(SESSIONS + "?user_id=" + "u".repeat(10_000)).send().await(), 414, "URI_TOO_LONG");
     assertThat(rt.http.get(SESSIONS).send().await().bodyAsJsonObject().getLong("total")).isEqualTo(1L);
   }
