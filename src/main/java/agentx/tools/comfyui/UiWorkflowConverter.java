@@ -38,6 +38,12 @@ public final class UiWorkflowConverter {
   private static final int MODE_BYPASS = 4;
   private static final String SUBGRAPH_INPUT_NODE = "-10";
   private static final String SUBGRAPH_OUTPUT_NODE = "-20";
+  /**
+   * How many reroutes, bypassed nodes and subgraph boundaries one input's value may pass through: each is two
+   * frames of the resolution's recursion, so a deeper chain is refused with a sentence here, always, instead of
+   * wherever the thread's stack happens to end (a few thousand). Real workflows stay in the tens.
+   */
+  static final int MAX_LINK_HOPS = 500;
 
   private UiWorkflowConverter() {}
 
@@ -434,6 +440,10 @@ public final class UiWorkflowConverter {
     // ---- link resolution (the frontend's ExecutableNodeDTO.resolveInput / resolveOutput) -----------
 
     private Source resolveInput(Node node, int slot, Object type, Set<String> visited) {
+      if (visited.size() > 2 * MAX_LINK_HOPS) {
+        throw fail(node, "the value of its input '" + node.inputName(slot) + "' comes through more than " + MAX_LINK_HOPS
+            + " reroutes, bypassed nodes or subgraph boundaries, more than this converter follows.");
+      }
       if (!visited.add(node.execId + "[I]" + slot)) {
         throw fail(node, "its input '" + node.inputName(slot) + "' is part of a loop of links (through reroutes,"
             + " bypassed nodes or subgraph inputs), so where its value comes from cannot be resolved.");

@@ -351,6 +351,10 @@ class UiWorkflowConverterTest {
       assertThat(e).isNotNull();
       assertThat(e.getMessage()).isNotBlank();
     }
+    // the chain's limit is a rule, not where the stack ends (which moves with the JIT and the thread)
+    assertThat(inputs(UiWorkflowConverter.toApi(rerouteChain(UiWorkflowConverter.MAX_LINK_HOPS - 2), OBJECT_INFO),
+        String.valueOf(UiWorkflowConverter.MAX_LINK_HOPS)).getJsonArray("samples")).isEqualTo(link("1", 0));
+    assertThat(failure(rerouteChain(UiWorkflowConverter.MAX_LINK_HOPS + 1)).getMessage()).contains("more than " + UiWorkflowConverter.MAX_LINK_HOPS);
   }
 
   /** EmptyLatentImage → {@code n} Reroutes → VAEDecode's samples input (its vae left unlinked). */
