@@ -53,12 +53,15 @@ public final class AgentX {
   private final boolean ownsVertx;
   private final AgentXConfig config;
   private final HttpApiVerticle http;
+  /** The engine's and the HTTP API's deployments, those of this node's roles: {@link #close} stops them first, in that order. */
+  private final List<Future<String>> stopFirst;
 
-  private AgentX(Vertx vertx, boolean ownsVertx, AgentXConfig config, HttpApiVerticle http) {
+  private AgentX(Vertx vertx, boolean ownsVertx, AgentXConfig config, HttpApiVerticle http, List<Future<String>> stopFirst) {
     this.vertx = vertx;
     this.ownsVertx = ownsVertx;
     this.config = config;
     this.http = http;
+    this.stopFirst = stopFirst;
   }
 
   /** Starts a Vert.x instance of its own (clustered when {@code AGENTX_CLUSTER}) and deploys the configured roles on it. */
@@ -157,13 +160,18 @@ public final class AgentX {
     if (roles.contains("tools")) {
       services.add(vertx.deployVerticle(new McpToolsVerticle(), options));
     }
+    List<Future<String>> stopFirst = new java.util.ArrayList<>();
     if (roles.contains("engine")) {
-      services.add(vertx.deployVerticle(new AgentEngineVerticle(), options));
+      Future<String> engine = vertx.deployVerticle(new AgentEngineVerticle(), options);
+      services.add(engine);
+      stopFirst.add(engine);
     }
     List<Future<String>> all = new java.util.ArrayList<>(services);
     HttpApiVerticle http = roles.contains("api") ? new HttpApiVerticle(Future.all(services)) : null;
     if (http != null) {
-      all.add(vertx.deployVerticle(http, options));
+      Future<String> api = vertx.deployVerticle(http, options);
+      all.add(api);
+      stopFirst.add(api);
     }
     // one that fails to start fails the node, but only once the others have settled, and those that
     // started are undeployed (a store still migrating must not keep writing after the start failed)
@@ -176,7 +184,7 @@ public final class AgentX {
     }
     return chain.map(v -> {
       log.info("AgentX started with roles {}", roles);
-      return new AgentX(vertx, ownsVertx, config, http);
+      return new AgentX(vertx, ownsVertx, config, http, stopFirst);
     });
   }
 
@@ -211,7 +219,21 @@ public final class AgentX {
     return SessionEvent.consumer(vertx, sessionId, event -> handler.handle(event.toJson().copy()));
   }
 
+  /**
+   * Stops the node: first the engine (it answers the messages queued behind running turns, 503 "send it
+   * again", and leaves its running turns to be resumed, their events written while the store is still up),
+   * then the HTTP API (the answers it still owes go out before its server closes), then everything else.
+   * Closing the Vert.x instance alone would stop them all at once, the server's connections closed before
+   * those answers could be written.
+   */
   public Future<Void> close() {
-    return ownsVertx ? vertx.close() : Future.succeededFuture();
+    if (!ownsVertx) {
+      return Future.succeededFuture();
+    }
+    Future<Void> stopped = Future.succeededFuture();
+    for (Future<String> deployment : stopFirst) {
+      stopped = stopped.compose(v -> vertx.undeploy(deployment.result()).otherwiseEmpty());
+    }
+    return stopped.compose(v -> vertx.close());
   }
 }

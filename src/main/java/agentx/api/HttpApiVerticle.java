@@ -55,7 +55,16 @@ public class HttpApiVerticle extends VerticleBase {
   /** The OpenAPI document, on the classpath (src/main/resources). */
   public static final String OPENAPI_RESOURCE = "openapi.json";
 
+  /** How long a stop waits for the answers owed to {@code "wait": true} messages before the server closes. */
+  private static final long STOP_ANSWER_GRACE_MS = 1_000;
   private HttpServer server;
+  private TurnRoutes turnRoutes;
+
+  @Override
+  public Future<?> stop() {
+    // the server closes once this completes: messages still owed an answer get it first (503s saying what became of them)
+    return turnRoutes == null ? Future.succeededFuture() : turnRoutes.settle(STOP_ANSWER_GRACE_MS);
+  }
 
   @Override
   public Future<?> start() {
@@ -97,7 +106,8 @@ public class HttpApiVerticle extends VerticleBase {
     api.route().handler(BodyHandler.create(false).setBodyLimit(config.integer(AgentXConfig.MAX_BODY_BYTES)));
     new SessionRoutes(store, ModelCatalog.fromFile(config.string(AgentXConfig.MODELS_FILE)), config.string(AgentXConfig.MODEL),
         config.integer(AgentXConfig.MAX_TOKENS)).mount(api);
-    new TurnRoutes(vertx, store, engine, config).mount(api);
+    turnRoutes = new TurnRoutes(vertx, store, engine, config);
+    turnRoutes.mount(api);
     new ApprovalRoutes(store).mount(api);
     new WorkflowRoutes(store, tools).mount(api);
     new MediaRoutes(vertx, store, config.string(AgentXConfig.COMFYUI_URL)).mount(api);

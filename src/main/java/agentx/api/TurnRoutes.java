@@ -34,9 +34,16 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Turns over REST: send a message (answers when the turn ends), cancel, replay the event log. */
 final class TurnRoutes {
+  private static final Logger log = LoggerFactory.getLogger(TurnRoutes.class);
   static final int MAX_CONTENT = 200_000;
   private static final long ENGINE_REPLY_GRACE_MS = 2_000;
 
@@ -44,6 +51,8 @@ final class TurnRoutes {
   private final StoreClient store;
   private final EngineClient engine;
   private final long turnTimeoutMs;
+  /** The answers of {@code "wait": true} messages still owed, for {@link #settle} at a stop. */
+  private final Set<Promise<TurnOutcome>> owed = new HashSet<>();
 
   TurnRoutes(Vertx vertx, StoreClient store, EngineClient engine, AgentXConfig config) {
     this.vertx = vertx;
@@ -148,7 +157,37 @@ final class TurnRoutes {
             answer.tryFail(done.cause());
           }
         });
-    return answer.future().onComplete(done -> watch.unregister());
+    owed.add(answer);
+    return answer.future().onComplete(done -> {
+      owed.remove(answer);
+      watch.unregister();
+    });
+  }
+
+  /**
+   * At a stop, before the server closes: the answers still owed get up to {@code graceMs} (a stopping engine
+   * refuses the messages it had queued at once, 503, "send it again"); a turn still running is left to be
+   * resumed, and its message is answered 503 saying so, not with a closed connection.
+   */
+  Future<Void> settle(long graceMs) {
+    if (owed.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    List<Future<TurnOutcome>> answers = owed.stream().map(Promise::future).toList();
+    log.info("HTTP API stopping: {} message(s) still waiting for their turn's end get up to {} ms for their answer",
+        answers.size(), graceMs);
+    Promise<Void> settled = Promise.promise();
+    long timer = vertx.setTimer(graceMs, t -> {
+      new ArrayList<>(owed).forEach(answer -> answer.tryFail(new AgentXException(ErrorCode.SERVICE_UNAVAILABLE,
+          "The server is stopping before this message's turn ended. The turn is kept and resumed (after the restart, or by "
+              + "another node); follow it on the session's events.")));
+      settled.tryComplete();
+    });
+    Future.join(answers).onComplete(all -> {
+      vertx.cancelTimer(timer);
+      settled.tryComplete();
+    });
+    return settled.future();
   }
 
   private Future<JsonObject> cancel(RoutingContext ctx) {

@@ -32,8 +32,10 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.Lock;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,6 +56,9 @@ public class AgentEngineVerticle extends VerticleBase {
   private static final long RESUME_LOCK_WAIT_MS = 5_000;
   private static final int RESUME_LOCK_ATTEMPTS = 6;
   private final Map<TurnRunner, Future<TurnOutcome>> running = new HashMap<>();
+  /** {@code "wait": true} messages queued behind their session's running turn: not started, not stored, owed an answer. */
+  private final Set<Message<JsonObject>> queuedWaiting = new HashSet<>();
+  private boolean stopping;
 
   private AgentXConfig config;
   private AnthropicClient client;
@@ -176,6 +181,13 @@ public class AgentEngineVerticle extends VerticleBase {
     // With AGENTX_RESUME_TURNS a stopping engine leaves its turns to be resumed (by another engine, or by
     // this one after a restart); otherwise it closes them itself, so their clients see the failure while
     // the bus is still up.
+    stopping = true;
+    // a message still queued was never started nor stored: say so now, while its client is still connected
+    if (!queuedWaiting.isEmpty()) {
+      log.info("Engine stopping: {} waiting message(s) queued behind running turns answered 503 (not started, send again)",
+          queuedWaiting.size());
+      new ArrayList<>(queuedWaiting).forEach(message -> answerQueued(message, notStarted()));
+    }
     boolean handOver = config.bool(AgentXConfig.RESUME_TURNS);
     List<Future<?>> closing = new ArrayList<>();
     new HashMap<>(running).forEach((runner, done) -> {
@@ -216,8 +228,23 @@ public class AgentEngineVerticle extends VerticleBase {
     store.session(sessionId)
         .compose(session -> {
           if (request.awaitEnd()) {
-            return acquire(sessionId, reject ? REJECT_LOCK_WAIT_MS : turnTimeoutMs, reject)
-                .compose(lock -> startLocked(lock, sessionId, fresh -> newRunner(fresh, request, turnId), turnTimeoutMs, message));
+            queuedWaiting.add(message);
+            acquire(sessionId, reject ? REJECT_LOCK_WAIT_MS : turnTimeoutMs, reject).onComplete(acquired -> {
+              if (!queuedWaiting.remove(message)) {
+                // answered already (the engine began to stop while the message waited): nothing starts
+                if (acquired.succeeded()) {
+                  acquired.result().release();
+                }
+                return;
+              }
+              if (acquired.failed()) {
+                AgentXException.failReply(message, acquired.cause());
+                return;
+              }
+              startLocked(acquired.result(), sessionId, fresh -> newRunner(fresh, request, turnId), turnTimeoutMs, message)
+                  .onFailure(failure -> AgentXException.failReply(message, failure));
+            });
+            return Future.succeededFuture();
           }
           // nobody waits: answer "running" once the turn is recorded, or "queued" behind the session's running turn
           return acquire(sessionId, REJECT_LOCK_WAIT_MS, reject).transform(quick -> {
@@ -246,6 +273,18 @@ public class AgentEngineVerticle extends VerticleBase {
           });
         })
         .onFailure(failure -> AgentXException.failReply(message, failure));
+  }
+
+  private static AgentXException notStarted() {
+    return new AgentXException(ErrorCode.SERVICE_UNAVAILABLE,
+        "The server is stopping: this message was queued behind the session's running turn and was neither started nor stored; send it again.");
+  }
+
+  /** Fails a queued {@code "wait": true} message once: whoever takes it out of {@link #queuedWaiting} answers it. */
+  private void answerQueued(Message<JsonObject> message, AgentXException failure) {
+    if (queuedWaiting.remove(message)) {
+      AgentXException.failReply(message, failure);
+    }
   }
 
   private Future<Lock> acquire(String sessionId, long timeoutMs, boolean reject) {
@@ -285,6 +324,11 @@ public class AgentEngineVerticle extends VerticleBase {
    */
   private Future<TurnRunner> startLocked(Lock lock, String sessionId, Function<Session, TurnRunner> build, long turnTimeoutMs,
       Message<JsonObject> reply) {
+    if (stopping) {
+      // the lock came free because this engine is stopping (its turns handed over): nothing new starts here
+      lock.release();
+      return Future.failedFuture(notStarted());
+    }
     return store.session(sessionId)
         .map(build)
         .map(runner -> runLocked(lock, runner, turnTimeoutMs, reply))

@@ -12,6 +12,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import agentx.testing.ServerProcess;
 import io.vertx.core.Future;
+import java.util.concurrent.TimeUnit;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.WebClient;
@@ -135,6 +138,47 @@ class DurabilityTest {
       assertContiguous(events);
       JsonObject session = client.get(second.port(), "127.0.0.1", "/api/agentx/sessions/" + id).send().await().bodyAsJsonObject();
       assertThat(session.getString("state")).isEqualTo("idle");
+    } finally {
+      claude.close();
+    }
+  }
+
+  @Test
+  @DisplayName("a graceful stop (SIGTERM) while \"wait\": true messages wait: the running turn's answers 503 (kept, resumed), the queued one's 503 (not started, send it again); after the restart the first completes and the second was never stored")
+  void stoppedWithWaitingMessages(Vertx vertx) throws Exception {
+    FakeAnthropic claude = FakeAnthropic.start(vertx).await();
+    Map<String, String> env = env(claude);
+    WebClient client = WebClient.create(vertx);
+    String id;
+    try (ServerProcess first = ServerProcess.start(dir, env)) {
+      id = newSession(client, first);
+      claude.enqueue(Reply.text("a long answer that the stop cuts, token by token").delayPerEvent(Duration.ofMillis(200)));
+      String messages = "/api/agentx/sessions/" + id + "/messages";
+      Future<HttpResponse<Buffer>> running = client.post(first.port(), "127.0.0.1", messages)
+          .sendJsonObject(new JsonObject().put("content", "go"));
+      Thread.sleep(500); // the first turn streams
+      Future<HttpResponse<Buffer>> queued = client.post(first.port(), "127.0.0.1", messages)
+          .sendJsonObject(new JsonObject().put("content", "and then this"));
+      Thread.sleep(500); // the second message waits behind it
+      assertThat(running.isComplete() || queued.isComplete()).isFalse();
+      first.close();
+      HttpResponse<Buffer> notStarted = queued.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      assertThat(notStarted.statusCode()).as(notStarted.bodyAsString()).isEqualTo(503);
+      assertThat(notStarted.bodyAsJsonObject().getString("error")).contains("neither started nor stored", "send it again");
+      HttpResponse<Buffer> kept = running.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      assertThat(kept.statusCode()).as(kept.bodyAsString()).isEqualTo(503);
+      assertThat(kept.bodyAsJsonObject().getString("error")).contains("kept and resumed");
+    }
+    String answer = "The whole answer, after the restart.";
+    claude.enqueue(Reply.text(answer));
+    try (ServerProcess second = ServerProcess.start(dir, env)) {
+      WsClient ws = WsClient.connect(vertx, second.port(), "/api/agentx/sessions/" + id + "/stream?after=0").await();
+      JsonObject turn = ws.await(WsClient.turnEvent()).await();
+      assertThat(turn.getJsonObject("data").getString("status")).isEqualTo("completed");
+      List<String> stored = client.get(second.port(), "127.0.0.1", "/api/agentx/sessions/" + id + "/messages").send().await()
+          .bodyAsJsonObject().getJsonArray("messages").stream().map(m -> ((JsonObject) m).getString("content")).toList();
+      assertThat(stored).containsExactly("go", answer);
+      assertThat(claude.requestCount()).isEqualTo(2);
     } finally {
       claude.close();
     }

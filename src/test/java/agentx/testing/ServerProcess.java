@@ -138,9 +138,14 @@ public final class ServerProcess implements AutoCloseable {
     process.waitFor(30, TimeUnit.SECONDS);
   }
 
+  /**
+   * SIGTERM, as an operator's stop: the server's shutdown hook runs. Sent through the process's handle, not
+   * {@code Process.destroy()}, which also closes the pipes first, so the server's last lines (its stop, what
+   * it did with its turns) would be written into a closed pipe and lost.
+   */
   @Override
   public void close() throws InterruptedException {
-    process.destroy();
+    process.toHandle().destroy();
     if (!process.waitFor(20, TimeUnit.SECONDS)) {
       kill9();
     }
