@@ -59,6 +59,8 @@ public class HttpApiVerticle extends VerticleBase {
   private static final long STOP_ANSWER_GRACE_MS = 1_000;
   private HttpServer server;
   private TurnRoutes turnRoutes;
+  /** Read by the HEAD route, which is mounted before the routes whose methods it names. */
+  private AllowedMethods allowed;
 
   @Override
   public Future<?> stop() {
@@ -86,7 +88,7 @@ public class HttpApiVerticle extends VerticleBase {
     router.route().method(HttpMethod.HEAD).handler(ctx -> {
       String path = ctx.normalizedPath();
       if (AllowedMethods.headRefused(path)) {
-        ctx.response().putHeader(HttpHeaders.ALLOW, "GET");
+        ctx.response().putHeader(HttpHeaders.ALLOW, allowed.allowFor(path));
         HttpErrors.send(ctx, ErrorCode.METHOD_NOT_ALLOWED, "HEAD is not allowed on " + path + ".");
         return;
       }
@@ -148,7 +150,7 @@ public class HttpApiVerticle extends VerticleBase {
     router.route().failureHandler(HttpErrors::onRouteFailure);
     // no route matched at all (vertx-web answers these itself, as plain text, unless told otherwise)
     router.errorHandler(404, HttpErrors::onRouteFailure);
-    AllowedMethods allowed = new AllowedMethods(router, API_PREFIX, api);
+    allowed = new AllowedMethods(router, API_PREFIX, api);
     router.errorHandler(405, ctx -> {
       ctx.response().putHeader(HttpHeaders.ALLOW, allowed.allowFor(ctx.normalizedPath()));
       HttpErrors.onRouteFailure(ctx);

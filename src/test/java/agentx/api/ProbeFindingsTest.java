@@ -8,6 +8,7 @@ import agentx.testing.TestRuntime;
 import agentx.testing.WsClient;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpVersion;
@@ -378,6 +379,11 @@ class ProbeFindingsTest {
     assertThat(rt.http.post("/health").send().await().getHeader("Allow")).isEqualTo("GET, HEAD");
     assertThat(rt.http.delete("/index.html").send().await().getHeader("Allow")).as("a page").isEqualTo("GET, HEAD");
     assertThat(rt.http.head(SESSIONS + "/" + id + "/stream").send().await().getHeader("Allow")).isEqualTo("GET");
+    for (HttpMethod method : new HttpMethod[] {HttpMethod.GET, HttpMethod.HEAD, HttpMethod.PUT}) {
+      HttpResponse<Buffer> mcp = rt.http.request(method, "/mcp").send().await();
+      assertThat(mcp.statusCode()).as(method.name()).isEqualTo(405);
+      assertThat(mcp.getHeader("Allow")).as(method.name()).isEqualTo("DELETE, POST");
+    }
     assertError(rt.http.get(SESSIONS + "?user_id=" + "u".repeat(10_000)).send().await(), 414, "URI_TOO_LONG");
     assertThat(rt.http.get(SESSIONS).send().await().bodyAsJsonObject().getLong("total")).isEqualTo(1L);
   }

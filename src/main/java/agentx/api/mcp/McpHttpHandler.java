@@ -52,12 +52,13 @@ public final class McpHttpHandler {
     router.route(PATH).handler(this::checkHeaders);
     router.post(PATH).handler(BodyHandler.create(false).setBodyLimit(options.maxBodyBytes()));
     router.post(PATH).handler(this::post);
-    router.get(PATH).handler(ctx -> {
-      ctx.response().putHeader("Allow", "POST, DELETE");
-      refuse(ctx, 405, JsonRpc.SERVER_ERROR,
-          "Method Not Allowed: this server sends no messages outside of POST answers, so there is no GET stream");
-    });
     router.delete(PATH).handler(this::delete);
+    // any other method, GET included: this server sends no messages outside of POST answers, so there is no GET stream
+    router.route(PATH).handler(ctx -> {
+      ctx.response().putHeader("Allow", "DELETE, POST");
+      refuse(ctx, 405, JsonRpc.SERVER_ERROR, "Method Not Allowed: " + ctx.request().method() + " (this server takes POST and"
+          + " DELETE; it sends no messages outside of POST answers, so there is no GET stream)");
+    });
     router.route(PATH).failureHandler(this::failure);
   }
 
