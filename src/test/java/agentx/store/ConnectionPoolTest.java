@@ -146,7 +146,16 @@ class ConnectionPoolTest {
     }
   }
 
+  /**
+   * A file already in WAL mode, as the store's are once migrated before any pool opens them: two connections
+   * opening a new file at once both switch it to WAL, and one of them can get SQLITE_BUSY doing so (a flaky test).
+   */
   private SQLiteDataSource sqlite(String name) {
-    return WalCheckpointerTest.walDataSource(dir.resolve(name));
+    SQLiteDataSource source = WalCheckpointerTest.walDataSource(dir.resolve(name));
+    try (java.sql.Connection first = source.getConnection()) {
+      return source;
+    } catch (java.sql.SQLException e) {
+      throw new IllegalStateException(e);
+    }
   }
 }
