@@ -19,7 +19,6 @@ public interface ToolContext {
 
   boolean isCancelled();
 
-  /** The turn the call belongs to, or null for a call made outside a turn (an MCP client's). */
   /**
    * How long the call may still take before the runtime abandons it ({@code AGENTX_TOOL_TIMEOUT}): a tool
    * that waits (for a ComfyUI run) answers before then, with what it has, rather than being cut off.
@@ -28,6 +27,7 @@ public interface ToolContext {
     return Long.MAX_VALUE;
   }
 
+  /** The turn the call belongs to, or null for a call made outside a turn (an MCP client's). */
   default String turnId() {
     return null;
   }

@@ -41,10 +41,10 @@ import java.util.function.Supplier;
  */
 public final class ComfyUiClient {
   private static final int MAX_WS_MESSAGE = 64 * 1024 * 1024;
-
-  private final Vertx vertx;
   /** The largest ComfyUI file read to be looked at ({@code get_output_images}): a 4K PNG is 10–25 MB. */
   static final long MAX_VIEW_BYTES = 32L * 1024 * 1024;
+
+  private final Vertx vertx;
   private final String baseUrl;
   /** {@link #baseUrl} without the user name and password it may carry: what messages and logs name. */
   private final String shownUrl;
