@@ -45,6 +45,9 @@ final class CycleFinder {
       record(new ArrayList<>(stack.subList(onStack, stack.size())));
       return;
     }
+    if (stack.size() >= WorkflowValidator.MAX_CHAIN_DEPTH) {
+      throw WorkflowValidator.chainTooLong();
+    }
     stack.add(id);
     JsonObject inputs = prompt.getJsonObject(id).getValue("inputs") instanceof JsonObject o ? o : new JsonObject();
     for (String name : inputs.fieldNames()) {

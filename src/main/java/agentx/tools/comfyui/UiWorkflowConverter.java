@@ -68,8 +68,8 @@ public final class UiWorkflowConverter {
     } catch (UiConversionException e) {
       throw e;
     } catch (RuntimeException | StackOverflowError e) {
-      // a shape the checks above did not foresee (a slot of -1, a group node's inner node without a type, reroutes
-      // chained thousands deep): the workflow's fault, said as such, not a server error
+      // a shape the checks above did not foresee (a slot of -1, a group node's inner node without a type; a stack overflow
+      // only on a thread with less stack than MAX_LINK_HOPS assumes): the workflow's fault, said as such, not a server error
       throw new UiConversionException(null, null, "This UI-format workflow could not be converted: part of it is malformed or"
           + " nested deeper than this converter follows (" + (e instanceof StackOverflowError ? "too deep" : e.toString()) + ").");
     }

@@ -25,16 +25,26 @@ import java.util.Set;
  * absent but {@code node_errors} is not empty.
  */
 public final class WorkflowValidator {
+  /**
+   * How many nodes deep one chain of links may be validated: each is a few frames of the recursion, so a deeper
+   * chain is refused by this rule, always, not wherever the thread's stack happens to end. ComfyUI validates
+   * recursively too (Python stops at 1,000 frames), so a chain this long would fail there as well. Checked by
+   * {@link CycleFinder}, whose walk from the outputs comes first and follows every link the validation follows.
+   */
+  static final int MAX_CHAIN_DEPTH = 1_000;
 
   public JsonObject validate(JsonObject workflowApiFormat, JsonObject objectInfo) {
     try {
       return new Run(workflowApiFormat == null ? new JsonObject() : workflowApiFormat, new NodeCatalog(objectInfo))
           .validate();
     } catch (StackOverflowError e) {
-      // ComfyUI validates recursively too (Python stops at 1,000 frames): a chain this long would fail there as well
-      throw new ToolRefusal("The workflow's links form a chain longer than can be validated (ComfyUI itself validates"
-          + " inputs recursively and would stop too): shorten the chain of nodes feeding one another.");
+      throw chainTooLong(); // a thread with less stack than the rule assumes
     }
+  }
+
+  static ToolRefusal chainTooLong() {
+    return new ToolRefusal("The workflow's links form a chain longer than can be validated (more than " + MAX_CHAIN_DEPTH
+        + " nodes; ComfyUI itself validates inputs recursively and would stop too): shorten the chain of nodes feeding one another.");
   }
 
   /** Per-node outcome, as ComfyUI's {@code validated[node_id] = (valid, reasons, node_id)}. */
@@ -186,6 +196,7 @@ public final class WorkflowValidator {
         // A cycle the finder missed would recurse forever in Python too; stop here instead.
         return new Outcome(false, List.of());
       }
+
       List<JsonObject> errors = new ArrayList<>();
       boolean valid = true;
       try {

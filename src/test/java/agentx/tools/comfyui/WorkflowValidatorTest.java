@@ -196,16 +196,35 @@ class WorkflowValidatorTest {
   @Test
   @DisplayName("a chain of thousands of nodes feeding one another is refused with a sentence, not a StackOverflowError")
   void chainTooLong() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> new WorkflowValidator().validate(latentChain(20_000), agentx.testing.Fixtures.objectInfo()))
+        .isInstanceOf(ToolRefusal.class).hasMessageContaining("chain");
+    // the limit is a rule, not where the stack ends (which moves with the JIT and the thread)
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> new WorkflowValidator()
+            .validate(latentChain(WorkflowValidator.MAX_CHAIN_DEPTH), agentx.testing.Fixtures.objectInfo()))
+        .isInstanceOf(ToolRefusal.class).hasMessageContaining("more than " + WorkflowValidator.MAX_CHAIN_DEPTH);
+    JsonObject result = new WorkflowValidator().validate(latentChain(WorkflowValidator.MAX_CHAIN_DEPTH - 3), agentx.testing.Fixtures.objectInfo());
+    org.assertj.core.api.Assertions.assertThat(result.getBoolean("valid")).as(result.encode()).isTrue();
+  }
+
+  /**
+   * EmptyLatentImage → {@code n} LatentUpscale nodes, each fed by the one before → VAEDecode (its VAE from a checkpoint
+   * loader) → SaveImage: a chain n + 3 nodes deep.
+   */
+  private static JsonObject latentChain(int n) {
     JsonObject wf = new JsonObject().put("0", new JsonObject().put("class_type", "EmptyLatentImage")
         .put("inputs", new JsonObject().put("width", 512).put("height", 512).put("batch_size", 1)));
-    for (int i = 1; i <= 20_000; i++) {
+    for (int i = 1; i <= n; i++) {
       wf.put(String.valueOf(i), new JsonObject().put("class_type", "LatentUpscale").put("inputs", new JsonObject()
           .put("samples", new io.vertx.core.json.JsonArray().add(String.valueOf(i - 1)).add(0)).put("upscale_method", "nearest-exact")
           .put("width", 512).put("height", 512).put("crop", "disabled")));
     }
-    wf.put("out", new JsonObject().put("class_type", "PreviewImage").put("inputs", new JsonObject()
-        .put("images", new io.vertx.core.json.JsonArray().add("20000").add(0))));
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> new WorkflowValidator().validate(wf, agentx.testing.Fixtures.objectInfo()))
-        .isInstanceOf(ToolRefusal.class).hasMessageContaining("chain");
+    wf.put("ckpt", new JsonObject().put("class_type", "CheckpointLoaderSimple").put("inputs", new JsonObject()
+        .put("ckpt_name", "v1-5-pruned-emaonly-fp16.safetensors")));
+    wf.put("decode", new JsonObject().put("class_type", "VAEDecode").put("inputs", new JsonObject()
+        .put("samples", new io.vertx.core.json.JsonArray().add(String.valueOf(n)).add(0))
+        .put("vae", new io.vertx.core.json.JsonArray().add("ckpt").add(2))));
+    wf.put("out", new JsonObject().put("class_type", "SaveImage").put("inputs", new JsonObject()
+        .put("images", new io.vertx.core.json.JsonArray().add("decode").add(0)).put("filename_prefix", "chain")));
+    return wf;
   }
 }
