@@ -100,6 +100,11 @@ final class TurnRunner {
    */
   private JsonObject cutCallUsage;
   private String cutCallModel;
+  /**
+   * Characters the running call streamed (text, thinking, tool input): a cut call's output is billed, but its
+   * count (the {@code message_delta} at its end) never arrives, so it is estimated from them.
+   */
+  private long cutCallChars;
   /** Completed when the turn is stopped (a cancel, its timeout, its engine stopping). */
   private final Promise<Void> stopSignal = Promise.promise();
   /** The message's own {@code system}, stored with the turn so another engine can resume it. */
@@ -458,13 +463,23 @@ final class TurnRunner {
     return either.future();
   }
 
-  /** A call that started answering and never ended still cost its input: counted once, before the turn's totals are read. */
+  /**
+   * A call that started answering and never ended still cost its input and what it streamed: counted once, before
+   * the turn's totals are read. The output is the larger of what {@code message_start} reported and the streamed
+   * characters at {@link #CHARS_PER_TOKEN} a token (the context fit's estimate).
+   */
   private void chargeCutCall() {
     if (cutCallUsage != null) {
+      long estimated = (cutCallChars + CHARS_PER_TOKEN - 1) / CHARS_PER_TOKEN;
+      if (estimated > cutCallUsage.getLong("output_tokens", 0L)) {
+        cutCallUsage.put("output_tokens", estimated);
+      }
       usage.add(cutCallUsage, cutCallModel);
       cutCallUsage = null;
     }
   }
+
+  private static final long CHARS_PER_TOKEN = 4;
 
   /** Why a turn's start ended: its user cancelled it while it waited for another turn of the session (see {@link #begin}). */
   private static final class CancelledWaiting extends RuntimeException {
@@ -550,11 +565,28 @@ final class TurnRunner {
   }
 
   /**
-   * Before each Claude call: the turn's and the session's spending so far against their limits. A
-   * cost the catalogue cannot tell (an unknown model) counts as 0, with the warning that model gets.
+   * Before each Claude call: the turn's and the session's spending so far against their limits. A limit that cannot
+   * be kept refuses the call too: the model has no price, or a call of the turn billed a token category its prices
+   * leave out (its cost is unknown). Counted as free, such calls would never reach the limit.
    */
   private AgentXException budgetCheck() {
-    double turn = usage.costUsd() == null ? 0.0 : usage.costUsd();
+    String limit = settings.maxTurnCostUsd() != null ? "max_turn_cost_usd"
+        : settings.maxSessionCostUsd() != null ? "max_session_cost_usd" : null;
+    if (limit == null) {
+      return null;
+    }
+    if (!usage.priced(settings.model())) {
+      return new AgentXException(ErrorCode.BUDGET_EXCEEDED, "Model " + settings.model() + " has no price, so the spending limit "
+          + limit + " cannot be kept; no Claude call was made. Give the model its prices (AGENTX_PRICES or AGENTX_MODELS_FILE) "
+          + "or remove the limit.", new JsonObject().put("limit", limit).put("reason", "unpriced_model").put("model", settings.model()));
+    }
+    if (usage.costUsd() == null) {
+      return new AgentXException(ErrorCode.BUDGET_EXCEEDED, "A Claude call of this turn billed tokens its model's prices leave out "
+          + "(cache writes or reads), so the turn's cost is unknown and the spending limit " + limit + " cannot be kept; no further "
+          + "Claude call was made. Complete the model's prices (AGENTX_PRICES or AGENTX_MODELS_FILE) or remove the limit.",
+          new JsonObject().put("limit", limit).put("reason", "unpriced_usage").put("model", settings.model()));
+    }
+    double turn = usage.costUsd();
     if (settings.maxTurnCostUsd() != null && turn >= settings.maxTurnCostUsd()) {
       return new AgentXException(ErrorCode.BUDGET_EXCEEDED, String.format(java.util.Locale.ROOT,
           "This turn has cost $%.4f, which reached its limit max_turn_cost_usd = $%.4f; no further Claude call was made.",
@@ -589,8 +621,14 @@ final class TurnRunner {
 
     @Override
     public void onMessageStart(JsonObject message) {
-      cutCallUsage = message.getValue("usage") instanceof JsonObject reported ? reported.copy() : null;
+      cutCallUsage = message.getValue("usage") instanceof JsonObject reported ? reported.copy() : new JsonObject();
       cutCallModel = message.getValue("model") instanceof String model ? model : settings.model();
+      cutCallChars = 0;
+    }
+
+    @Override
+    public void onToolInputDelta(String partialJson) {
+      cutCallChars += partialJson.length();
     }
 
     @Override
@@ -601,6 +639,7 @@ final class TurnRunner {
     @Override
     public void onTextDelta(String text) {
       firstToken();
+      cutCallChars += text.length();
       if (stopping) {
         return;
       }
@@ -615,6 +654,7 @@ final class TurnRunner {
     @Override
     public void onThinkingDelta(String text) {
       firstToken();
+      cutCallChars += text.length();
       if (settings.streamThinking() && !stopping) {
         events.emitThinking(text);
       }

@@ -34,6 +34,11 @@ final class TurnUsage {
     knownCostUsd = so.costUsd() == null ? 0.0 : so.costUsd();
   }
 
+  /** Whether calls on {@code model} can be priced: the catalogue or AGENTX_PRICES gives its input and output prices. */
+  boolean priced(String model) {
+    return pricing.prices(model).map(p -> p.base().input() != null && p.base().output() != null).orElse(false);
+  }
+
   void countCall() {
     llmCalls++;
   }

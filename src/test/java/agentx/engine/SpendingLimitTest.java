@@ -110,6 +110,49 @@ class SpendingLimitTest {
   }
 
   @Test
+  @DisplayName("a limit on a model without a price is not kept as free: no Claude call is made, 402 naming the model and the limit")
+  void unpricedModel(Vertx vertx) {
+    String id = session(vertx, new JsonObject().put("model", "qwen3-coder").put("max_session_cost_usd", 5));
+    claude.enqueue(Reply.text("never sent"));
+    HttpResponse<Buffer> r = send(id, "Hi");
+    assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(402);
+    assertThat(r.bodyAsJsonObject().getString("error")).contains("qwen3-coder").contains("has no price")
+        .contains("max_session_cost_usd").contains("AGENTX_PRICES");
+    assertThat(r.bodyAsJsonObject().getJsonObject("details").getString("reason")).isEqualTo("unpriced_model");
+    assertThat(claude.requestCount()).isZero();
+    assertThat(lastTurnEvent(id).getJsonObject("data").getString("status")).isEqualTo("budget_exceeded");
+    assertThat(rt.http.get("/api/agentx/sessions/" + id).send().await().bodyAsJsonObject().getString("state")).isEqualTo("idle");
+
+    // without a limit the same model runs (its cost is reported as unknown)
+    assertThat(rt.http.patch("/api/agentx/sessions/" + id).sendJsonObject(new JsonObject().put("config",
+        new JsonObject().put("model", "qwen3-coder"))).await().statusCode()).isEqualTo(200);
+    assertThat(send(id, "Hi again").statusCode()).isEqualTo(200);
+    assertThat(claude.requestCount()).isEqualTo(1);
+  }
+
+  @Test
+  @DisplayName("a call cut mid-stream by a cancel counts the output it streamed, estimated from its characters")
+  void cutCallCountsItsOutput(Vertx vertx) {
+    String id = session(vertx, new JsonObject().put("max_turn_cost_usd", 5));
+    // message_start, ping, content_block_start, then 20 text_delta events of 4 characters: 80 characters, 20 tokens
+    claude.enqueue(Reply.text("abcd".repeat(50)).stallAfterEvents(23));
+    io.vertx.core.Future<HttpResponse<Buffer>> pending = rt.postJson("/api/agentx/sessions/" + id + "/messages",
+        new JsonObject().put("content", "Hi"));
+    agentx.testing.Poll.until(java.time.Duration.ofSeconds(5), "20 tokens streamed", () -> streamEvents(id) == 20);
+    assertThat(rt.postJson("/api/agentx/sessions/" + id + "/cancel", new JsonObject()).await().statusCode()).isEqualTo(202);
+    assertThat(pending.await().bodyAsJsonObject().getString("stop_reason")).isEqualTo("cancelled");
+    JsonObject turn = lastTurnEvent(id).getJsonObject("data");
+    assertThat(turn.getLong("input_tokens")).as("message_start's input").isEqualTo(25);
+    assertThat(turn.getLong("output_tokens")).as("80 streamed characters at 4 a token, not message_start's 1").isEqualTo(20);
+    assertThat(turn.getDouble("cost_usd")).isPositive();
+  }
+
+  private long streamEvents(String id) {
+    JsonArray events = rt.http.get("/api/agentx/sessions/" + id + "/events?after=0").send().await().bodyAsJsonObject().getJsonArray("events");
+    return events.stream().map(e -> (JsonObject) e).filter(e -> "stream".equals(e.getString("type"))).count();
+  }
+
+  @Test
   @DisplayName("a negative or non-numeric limit is refused at the REST API naming the field")
   void badLimits(Vertx vertx) {
     claude = FakeAnthropic.start(vertx).await();

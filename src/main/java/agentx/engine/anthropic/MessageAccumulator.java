@@ -22,6 +22,9 @@ public final class MessageAccumulator {
     default void onThinkingDelta(String text) {}
 
     default void onToolUseStart(String id, String name) {}
+
+    /** A piece of a tool call's input JSON ({@code input_json_delta}). */
+    default void onToolInputDelta(String partialJson) {}
   }
 
   private static final Listener SILENT = new Listener() {};
@@ -232,7 +235,11 @@ public final class MessageAccumulator {
         listener.onThinkingDelta(delta.getString("thinking", ""));
       }
       case "signature_delta" -> block.signature = delta.getString("signature");
-      case "input_json_delta" -> block.buffer.append(delta.getString("partial_json", ""));
+      case "input_json_delta" -> {
+        String json = delta.getString("partial_json", "");
+        block.buffer.append(json);
+        listener.onToolInputDelta(json);
+      }
       default -> {
         // citations and later delta types do not change the fields we echo back
       }

@@ -373,6 +373,13 @@ final class StreamingCall implements StreamCall {
     }
 
     @Override
+    public void onToolInputDelta(String partialJson) {
+      if (audible()) {
+        listener.onToolInputDelta(partialJson);
+      }
+    }
+
+    @Override
     public void onToolUseStart(String id, String name) {
       if (audible()) {
         listener.onToolUseStart(id, name);
