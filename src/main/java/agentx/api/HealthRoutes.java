@@ -21,8 +21,8 @@ import io.vertx.ext.web.healthchecks.HealthCheckHandler;
  * engine's Claude key):
  * <ul>
  *   <li>{@code GET /health}: {@code {status: healthy|degraded, database, llm, comfyui, mcp_servers, roles}},
- *       503 only when the store cannot be reached;</li>
- *   <li>{@code GET /health/ready}: the procedures' own JSON, 200 when the store answers and an engine
+ *       503 only when the store cannot be reached or refuses writes;</li>
+ *   <li>{@code GET /health/ready}: the procedures' own JSON, 200 when the store can write and an engine
  *       and a tools service are present somewhere in the cluster, else 503;</li>
  *   <li>{@code GET /health/live}: 200 while this node's event loop answers.</li>
  * </ul>

@@ -109,7 +109,13 @@ public final class Main implements Callable<Integer> {
       agentx = Launch.start(config).toCompletionStage().toCompletableFuture().get();
     } catch (Exception e) {
       Throwable cause = e.getCause() != null ? e.getCause() : e;
-      log.error("AgentX failed to start: {}", cause.getMessage(), cause);
+      if (cause instanceof IllegalArgumentException || cause instanceof IllegalStateException) {
+        // a sentence for the operator (a setting, a database it cannot use): its stack trace tells them nothing
+        log.error("AgentX failed to start: {}", cause.getMessage());
+        log.debug("Start-up failure", cause);
+      } else {
+        log.error("AgentX failed to start: {}", cause.getMessage(), cause);
+      }
       return 1;
     }
     CountDownLatch stopped = new CountDownLatch(1);

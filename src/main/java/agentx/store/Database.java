@@ -212,6 +212,41 @@ public final class Database {
         .onComplete(done -> metrics.storeWrite(System.nanoTime() - start));
   }
 
+  /**
+   * A write that changes no row ({@link Dialect#writeProbe}; SQLite opens a file it may not write read-only without
+   * a word, and reads go on): fails as the database refuses writes. At start-up and for each {@code /health}: the
+   * store is up when it can write, not when it can read.
+   */
+  Future<Void> probeWrite() {
+    return writeJdbc(jdbc -> {
+      dialect.writeProbe(jdbc);
+      return null;
+    });
+  }
+
+  /**
+   * A sentence for a failure that means the database itself refuses writes: SQLite's READONLY (8), IOERR (10),
+   * CORRUPT (11), FULL (13), CANTOPEN (14), NOTADB (26); PostgreSQL's read-only transaction (25006), its
+   * insufficient resources (53…, a full disk) and system errors (58…). Null for anything else (a constraint, a
+   * busy lock: the database writes).
+   */
+  static String refusal(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof SQLException sql) {
+        String state = sql.getSQLState();
+        boolean sqliteRefusal = switch (sql.getErrorCode() & 0xff) {
+          case 8, 10, 11, 13, 14, 26 -> t.getClass().getName().startsWith("org.sqlite");
+          default -> false;
+        };
+        boolean pgRefusal = state != null && (state.equals("25006") || state.startsWith("53") || state.startsWith("58"));
+        if (sqliteRefusal || pgRefusal) {
+          return sql.getMessage();
+        }
+      }
+    }
+    return null;
+  }
+
   private interface JdbcConnection {
     Connection get() throws SQLException;
   }

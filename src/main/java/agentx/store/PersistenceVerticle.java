@@ -1,6 +1,7 @@
 package agentx.store;
 
 import agentx.config.AgentXConfig;
+import agentx.events.AgentXException;
 import agentx.events.ErrorCode;
 import agentx.events.JsonText;
 import agentx.events.Metrics;
@@ -86,12 +87,26 @@ public class PersistenceVerticle extends VerticleBase {
     toolCalls = new ToolCallRepository(db);
     resumeTurns = config.bool(AgentXConfig.RESUME_TURNS);
     return vertx.executeBlocking(db::migrateBlocking)
-        .compose(applied -> config().getBoolean(RECOVER_TURNS, false) ? recoverInterruptedTurns() : Future.succeededFuture())
+        .compose(applied -> writable())
+        .compose(v -> config().getBoolean(RECOVER_TURNS, false) ? recoverInterruptedTurns() : Future.succeededFuture())
         .compose(v -> registerConsumers())
         .onSuccess(v -> {
           EngineWatch.start(vertx, this::recoverTurnsOfNodes);
           sweeper = vertx.setPeriodic(APPROVAL_SWEEP_MS, t -> denyExpiredApprovals());
         });
+  }
+
+  /**
+   * Whether the database takes writes: SQLite opens a file it may not write (a read-only file or folder, an
+   * immutable file) read-only without a word, and every read works; the first event would fail. Refused at start.
+   */
+  private Future<Void> writable() {
+    return db.probeWrite().recover(e -> {
+      String refusal = Database.refusal(e);
+      return Future.failedFuture(refusal == null ? e : new IllegalStateException("The database " + db.url().redacted()
+          + " refuses writes (" + refusal + "). AgentX stores every event before it sends it, so it cannot run on it: "
+          + "make the database file and its folder writable (SQLite), or point AGENTX_DB_URL at a writable database."));
+    });
   }
 
   @Override
@@ -173,7 +188,10 @@ public class PersistenceVerticle extends VerticleBase {
       String sessionId = SessionRef.fromJson(b).sessionId();
       return sessions.get(sessionId).compose(s -> workflows.versions(sessionId)).map(WorkflowVersion::listToJson);
     });
-    serve(Addresses.STORE_HEALTH, b -> db.readJdbc(jdbc -> Jdbc.first(jdbc, "SELECT 1", row -> row.getInt(1)))
+    // up when it can write (a database refusing writes still reads): a write of no row, in its turn among the writes
+    serve(Addresses.STORE_HEALTH, b -> db.probeWrite()
+        .recover(e -> Future.failedFuture(Database.refusal(e) == null ? e
+            : new AgentXException(ErrorCode.STORE_UNAVAILABLE, "The database refuses writes: " + Database.refusal(e))))
         .map(r -> new NodeHealth.Store("up", db.dialect().label()).toJson()));
     return Future.all(appends, Future.all(consumers.stream().map(MessageConsumer::completion).toList())).mapEmpty();
   }
