@@ -225,54 +225,55 @@ public class AgentEngineVerticle extends VerticleBase {
     boolean reject = rejectsWhenBusy();
     long turnTimeoutMs = config.integer(AgentXConfig.TURN_TIMEOUT) * 1000L;
 
-    store.session(sessionId)
-        .compose(session -> {
-          if (request.awaitEnd()) {
-            queuedWaiting.add(message);
-            acquire(sessionId, reject ? REJECT_LOCK_WAIT_MS : turnTimeoutMs, reject).onComplete(acquired -> {
-              if (!queuedWaiting.remove(message)) {
-                // answered already (the engine began to stop while the message waited): nothing starts
-                if (acquired.succeeded()) {
-                  acquired.result().release();
-                }
-                return;
+    // The session is read once, in startLocked, once the lock is held (a missing one answers SESSION_NOT_FOUND
+    // there); only a message that finds the session busy reads it before it waits or is queued.
+    if (request.awaitEnd()) {
+      queuedWaiting.add(message);
+      acquire(sessionId, REJECT_LOCK_WAIT_MS, reject)
+          .recover(busy -> store.session(sessionId)
+              .compose(exists -> reject ? Future.failedFuture(busy) : acquire(sessionId, turnTimeoutMs, false)))
+          .onComplete(acquired -> {
+            if (!queuedWaiting.remove(message)) {
+              // answered already (the engine began to stop while the message waited): nothing starts
+              if (acquired.succeeded()) {
+                acquired.result().release();
               }
-              if (acquired.failed()) {
-                AgentXException.failReply(message, acquired.cause());
-                return;
-              }
-              startLocked(acquired.result(), sessionId, fresh -> newRunner(fresh, request, turnId), turnTimeoutMs, message)
-                  .onFailure(failure -> AgentXException.failReply(message, failure));
-            });
-            return Future.succeededFuture();
-          }
-          // nobody waits: answer "running" once the turn is recorded, or "queued" behind the session's running turn
-          return acquire(sessionId, REJECT_LOCK_WAIT_MS, reject).transform(quick -> {
-            if (quick.succeeded()) {
-              startLocked(quick.result(), sessionId, fresh -> newRunner(fresh, request, turnId), turnTimeoutMs, null)
-                  .compose(TurnRunner::started)
-                  .onSuccess(state -> message.reply(new TurnAccepted(sessionId, turnId, state).toJson()))
-                  .onFailure(refused -> AgentXException.failReply(message, refused));
-              return Future.succeededFuture();
+              return;
             }
-            if (reject) {
-              return Future.failedFuture(quick.cause());
+            if (acquired.failed()) {
+              AgentXException.failReply(message, acquired.cause());
+              return;
             }
-            // recorded before the client is told: the acknowledgement outlives this engine's memory (an engine
-            // that dies leaves the row, and the store closes it as failed, so the client hears of it)
-            return store.queueTurn(QueuedTurn.accepted(sessionId, turnId, nodeId)).map(recorded -> {
-              message.reply(new TurnAccepted(sessionId, turnId, TurnAccepted.QUEUED).toJson());
-              acquire(sessionId, turnTimeoutMs, false)
-                  .compose(lock -> startLocked(lock, sessionId, fresh -> newRunner(fresh, request, turnId).queued(), turnTimeoutMs, null))
-                  .onFailure(e -> {
-                    log.warn("Queued turn {} of session {} never started: {}", turnId, sessionId, e.getMessage());
-                    TurnRunner.closeQueued(store, sessionId, turnId, e);
-                  });
-              return null;
-            });
+            startLocked(acquired.result(), sessionId, fresh -> newRunner(fresh, request, turnId), turnTimeoutMs, message)
+                .onFailure(failure -> AgentXException.failReply(message, failure));
           });
-        })
-        .onFailure(failure -> AgentXException.failReply(message, failure));
+      return;
+    }
+    // nobody waits: answer "running" once the turn is recorded, or "queued" behind the session's running turn
+    acquire(sessionId, REJECT_LOCK_WAIT_MS, reject).transform(quick -> {
+      if (quick.succeeded()) {
+        startLocked(quick.result(), sessionId, fresh -> newRunner(fresh, request, turnId), turnTimeoutMs, null)
+            .compose(TurnRunner::started)
+            .onSuccess(state -> message.reply(new TurnAccepted(sessionId, turnId, state).toJson()))
+            .onFailure(refused -> AgentXException.failReply(message, refused));
+        return Future.<Void>succeededFuture();
+      }
+      if (reject) {
+        return store.session(sessionId).compose(exists -> Future.<Void>failedFuture(quick.cause()));
+      }
+      // recorded before the client is told: the acknowledgement outlives this engine's memory (an engine
+      // that dies leaves the row, and the store closes it as failed, so the client hears of it)
+      return store.session(sessionId).compose(exists -> store.queueTurn(QueuedTurn.accepted(sessionId, turnId, nodeId))).map(recorded -> {
+        message.reply(new TurnAccepted(sessionId, turnId, TurnAccepted.QUEUED).toJson());
+        acquire(sessionId, turnTimeoutMs, false)
+            .compose(lock -> startLocked(lock, sessionId, fresh -> newRunner(fresh, request, turnId).queued(), turnTimeoutMs, null))
+            .onFailure(e -> {
+              log.warn("Queued turn {} of session {} never started: {}", turnId, sessionId, e.getMessage());
+              TurnRunner.closeQueued(store, sessionId, turnId, e);
+            });
+        return null;
+      });
+    }).onFailure(failure -> AgentXException.failReply(message, failure));
   }
 
   private static AgentXException notStarted() {
