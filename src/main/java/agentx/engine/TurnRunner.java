@@ -105,6 +105,8 @@ final class TurnRunner {
    * count (the {@code message_delta} at its end) never arrives, so it is estimated from them.
    */
   private long cutCallChars;
+  /** How many characters make a token in an estimate: the context fit's rule ({@link Conversation#estimateTokens}). */
+  private static final long CHARS_PER_TOKEN = 4;
   /** Completed when the turn is stopped (a cancel, its timeout, its engine stopping). */
   private final Promise<Void> stopSignal = Promise.promise();
   /** The message's own {@code system}, stored with the turn so another engine can resume it. */
@@ -478,8 +480,6 @@ final class TurnRunner {
       cutCallUsage = null;
     }
   }
-
-  private static final long CHARS_PER_TOKEN = 4;
 
   /** Why a turn's start ended: its user cancelled it while it waited for another turn of the session (see {@link #begin}). */
   private static final class CancelledWaiting extends RuntimeException {

@@ -7,7 +7,8 @@ import java.sql.SQLException;
  * What differs between the two databases, in one place. The SQL of {@link Sql} is written once for
  * both; only row locking differs: PostgreSQL has concurrent writers (several store nodes, a pool of
  * write connections) and needs {@code FOR UPDATE}, while SQLite has one writer that already
- * serializes every write transaction and does not know the clause.
+ * serializes every write transaction and does not know the clause. And how the store asks whether it
+ * may write ({@link #writeProbe}).
  */
 enum Dialect {
   SQLITE("sqlite") {
