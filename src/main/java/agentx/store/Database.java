@@ -215,13 +215,14 @@ public final class Database {
   /**
    * A write that changes no row ({@link Dialect#writeProbe}; SQLite opens a file it may not write read-only without
    * a word, and reads go on): fails as the database refuses writes. At start-up and for each {@code /health}: the
-   * store is up when it can write, not when it can read.
+   * store is up when it can write, not when it can read. It takes the appends' lane, so a backlog of turn writes
+   * (a thousand turns starting) does not hold it past the health check's timeout and make a busy store look down.
    */
   Future<Void> probeWrite() {
-    return writeJdbc(jdbc -> {
+    return writeJdbc(true, jdbc -> {
       dialect.writeProbe(jdbc);
       return null;
-    });
+    }, done -> { });
   }
 
   /**
