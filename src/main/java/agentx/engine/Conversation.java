@@ -20,6 +20,8 @@ import java.util.Set;
  */
 final class Conversation {
   static final String TRUNCATED = "[tool result removed to fit the context window]";
+  /** Characters a token, in every local estimate of tokens (the context fit's, a cut call's output). */
+  static final long CHARS_PER_TOKEN = 4;
 
   private Conversation() {}
 
@@ -116,7 +118,7 @@ final class Conversation {
   }
 
   /**
-   * A rough token estimate (4 characters a token, of a text or of JSON as encoded), enough to decide
+   * A rough token estimate ({@link #CHARS_PER_TOKEN} characters a token, of a text or of JSON as encoded), enough to decide
    * when to trim. The JSON is measured, not encoded: a request's estimate is taken several times per
    * Claude call, and encoding the whole request (the tools' schemas included) each time was the
    * engine's largest cost per call.
@@ -125,7 +127,7 @@ final class Conversation {
     if (json == null) {
       return 0;
     }
-    return (json instanceof String text ? text.length() : JsonText.encodedLength(json)) / 4;
+    return (json instanceof String text ? text.length() : JsonText.encodedLength(json)) / CHARS_PER_TOKEN;
   }
 
   /**

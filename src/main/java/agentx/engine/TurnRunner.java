@@ -105,8 +105,6 @@ final class TurnRunner {
    * count (the {@code message_delta} at its end) never arrives, so it is estimated from them.
    */
   private long cutCallChars;
-  /** How many characters make a token in an estimate: the context fit's rule ({@link Conversation#estimateTokens}). */
-  private static final long CHARS_PER_TOKEN = 4;
   /** Completed when the turn is stopped (a cancel, its timeout, its engine stopping). */
   private final Promise<Void> stopSignal = Promise.promise();
   /** The message's own {@code system}, stored with the turn so another engine can resume it. */
@@ -468,11 +466,11 @@ final class TurnRunner {
   /**
    * A call that started answering and never ended still cost its input and what it streamed: counted once, before
    * the turn's totals are read. The output is the larger of what {@code message_start} reported and the streamed
-   * characters at {@link #CHARS_PER_TOKEN} a token (the context fit's estimate).
+   * characters at {@link Conversation#CHARS_PER_TOKEN} a token (the context fit's estimate).
    */
   private void chargeCutCall() {
     if (cutCallUsage != null) {
-      long estimated = (cutCallChars + CHARS_PER_TOKEN - 1) / CHARS_PER_TOKEN;
+      long estimated = (cutCallChars + Conversation.CHARS_PER_TOKEN - 1) / Conversation.CHARS_PER_TOKEN;
       if (estimated > cutCallUsage.getLong("output_tokens", 0L)) {
         cutCallUsage.put("output_tokens", estimated);
       }
