@@ -235,8 +235,8 @@ public final class Database {
     for (Throwable t = failure; t != null; t = t.getCause()) {
       if (t instanceof SQLException sql) {
         String state = sql.getSQLState();
-        boolean sqliteRefusal = switch (sql.getErrorCode() & 0xff) {
-          case 8, 10, 11, 13, 14, 26 -> t.getClass().getName().startsWith("org.sqlite");
+        boolean sqliteRefusal = sql instanceof org.sqlite.SQLiteException && switch (sql.getErrorCode() & 0xff) {
+          case 8, 10, 11, 13, 14, 26 -> true;
           default -> false;
         };
         boolean pgRefusal = state != null && (state.equals("25006") || state.startsWith("53") || state.startsWith("58"));

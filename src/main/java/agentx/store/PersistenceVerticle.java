@@ -190,8 +190,11 @@ public class PersistenceVerticle extends VerticleBase {
     });
     // up when it can write (a database refusing writes still reads): a write of no row, in its turn among the writes
     serve(Addresses.STORE_HEALTH, b -> db.probeWrite()
-        .recover(e -> Future.failedFuture(Database.refusal(e) == null ? e
-            : new AgentXException(ErrorCode.STORE_UNAVAILABLE, "The database refuses writes: " + Database.refusal(e))))
+        .recover(e -> {
+          String refusal = Database.refusal(e);
+          return Future.failedFuture(refusal == null ? e
+              : new AgentXException(ErrorCode.STORE_UNAVAILABLE, "The database refuses writes: " + refusal));
+        })
         .map(r -> new NodeHealth.Store("up", db.dialect().label()).toJson()));
     return Future.all(appends, Future.all(consumers.stream().map(MessageConsumer::completion).toList())).mapEmpty();
   }
