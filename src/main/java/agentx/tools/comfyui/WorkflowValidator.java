@@ -197,7 +197,6 @@ public final class WorkflowValidator {
         // A cycle the finder missed would recurse forever in Python too; stop here instead.
         return new Outcome(false, List.of());
       }
-
       List<JsonObject> errors = new ArrayList<>();
       boolean valid = true;
       try {
