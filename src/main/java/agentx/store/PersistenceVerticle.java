@@ -69,6 +69,8 @@ public class PersistenceVerticle extends VerticleBase {
   /** How often approvals past their {@code expires_at} are looked for and denied. */
   static final long APPROVAL_SWEEP_MS = 1_000;
   private final List<MessageConsumer<Object>> consumers = new ArrayList<>();
+  /** The health check's write probe under way, if any ({@link #healthProbe}). */
+  private Future<Void> probing;
 
   @Override
   public Future<?> start() {
@@ -107,6 +109,23 @@ public class PersistenceVerticle extends VerticleBase {
           + " refuses writes (" + refusal + "). AgentX stores every event before it sends it, so it cannot run on it: "
           + "make the database file and its folder writable (SQLite), or point AGENTX_DB_URL at a writable database."));
     });
+  }
+
+  /**
+   * The write probe for a health check; checks asked while one runs share it (no token guards {@code /health}, so a
+   * flood of checks is at most one probe at a time in the writer's queue, not one write each). On this verticle's
+   * event loop only.
+   */
+  private Future<Void> healthProbe() {
+    if (probing != null) {
+      return probing;
+    }
+    Future<Void> probe = db.probeWrite();
+    if (!probe.isComplete()) {
+      probing = probe;
+      probe.onComplete(done -> probing = null);
+    }
+    return probe;
   }
 
   @Override
@@ -189,7 +208,7 @@ public class PersistenceVerticle extends VerticleBase {
       return sessions.get(sessionId).compose(s -> workflows.versions(sessionId)).map(WorkflowVersion::listToJson);
     });
     // up when it can write (a database refusing writes still reads): a write of no row, in its turn among the writes
-    serve(Addresses.STORE_HEALTH, b -> db.probeWrite()
+    serve(Addresses.STORE_HEALTH, b -> healthProbe()
         .recover(e -> {
           String refusal = Database.refusal(e);
           return Future.failedFuture(refusal == null ? e

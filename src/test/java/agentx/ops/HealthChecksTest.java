@@ -90,4 +90,32 @@ class HealthChecksTest {
     assertThat(rt.http.get("/health/ready").send().await().statusCode()).isEqualTo(503);
     assertThat(rt.http.get("/health/live").send().await().statusCode()).isEqualTo(200);
   }
+
+  @Test
+  @DisplayName("health checks asked at once share one write probe: a flood of unauthenticated checks is not a write each")
+  void checksShareTheProbe(Vertx vertx) {
+    TestRuntime rt = TestRuntime.start(vertx, TestRuntime.config(dir, Map.of())).await();
+    double before = writes(rt);
+    agentx.protocol.StoreClient store = new agentx.protocol.StoreClient(vertx);
+    // sent in one task of one context: every request reaches the store before the first probe's write can end
+    io.vertx.core.Promise<java.util.List<io.vertx.core.Future<?>>> sent = io.vertx.core.Promise.promise();
+    vertx.getOrCreateContext().runOnContext(v -> {
+      java.util.List<io.vertx.core.Future<?>> all = new java.util.ArrayList<>();
+      for (int i = 0; i < 20; i++) {
+        all.add(store.health(5_000));
+      }
+      sent.complete(all);
+    });
+    java.util.List<io.vertx.core.Future<?>> checks = sent.future().await();
+    io.vertx.core.Future.all(checks).await();
+    assertThat(writes(rt) - before).as("store write transactions for 20 checks").isEqualTo(1.0);
+    // one after they ended probes again
+    store.health(5_000).await();
+    assertThat(writes(rt) - before).isEqualTo(2.0);
+  }
+
+  private static double writes(TestRuntime rt) {
+    String metrics = rt.http.get("/metrics").send().await().bodyAsString();
+    return agentx.testing.PrometheusText.parse(metrics).value("agentx_store_write_seconds_count");
+  }
 }
