@@ -16,17 +16,16 @@ public final class ToolsClient {
 
   /**
    * Fails with SERVICE_UNAVAILABLE when no tools service runs anywhere. While the registry does not
-   * change, every call answers the same listing (the same specs and schema objects, which nobody
-   * changes): a thousand turns waiting for Claude then hold one copy of the tools' schemas, not a
-   * thousand, which the garbage collector copied at every young collection.
+   * change, every call answers the same specs (the same schema objects, which nobody changes), and the
+   * service leaves them out of its answer ({@link ToolListing}): a thousand turns waiting for Claude then
+   * hold one copy of the tools' schemas, not a thousand, which the garbage collector copied at every young
+   * collection, and a thousand turn starts do not each build, copy and parse them.
    */
   public Future<ToolListing> list(long timeoutMs) {
-    return Bus.request(vertx, Addresses.TOOLS_LIST, new JsonObject(), timeoutMs).map(json -> {
-      ToolListing listing = ToolListing.fromJson(json);
-      ToolListing previous = last;
-      if (listing.equals(previous)) {
-        return previous;
-      }
+    ToolListing held = last;
+    JsonObject ask = held == null || held.version() == null ? new JsonObject() : new JsonObject().put(ToolListing.KNOWN_VERSION, held.version());
+    return Bus.request(vertx, Addresses.TOOLS_LIST, ask, timeoutMs).map(json -> {
+      ToolListing listing = ToolListing.fromJson(json, held);
       last = listing;
       return listing;
     });

@@ -45,6 +45,7 @@ public class McpToolsVerticle extends VerticleBase {
   private static final long STATUS_PROBE_MS = 2_000;
 
   private final Map<String, Tool> registry = new LinkedHashMap<>();
+  private ToolListing tools;
   private final Map<String, Call> running = new ConcurrentHashMap<>();
   private ComfyUiClient comfy;
   private ExternalMcpServers external;
@@ -66,7 +67,8 @@ public class McpToolsVerticle extends VerticleBase {
       log.info("Tool registry ready: {} tools ({} from external MCP servers), ComfyUI at {}", registry.size(),
           external.tools().size(), comfy.shownUrl());
       List<MessageConsumer<?>> consumers = List.of(
-          vertx.eventBus().consumer(Addresses.TOOLS_LIST, m -> m.reply(listing().toJson())),
+          vertx.eventBus().<JsonObject>consumer(Addresses.TOOLS_LIST, m -> m.reply(listing()
+              .toJson(m.body() == null ? null : m.body().getString(ToolListing.KNOWN_VERSION)))),
           vertx.eventBus().consumer(Addresses.TOOLS_CALL, this::onCall),
           vertx.eventBus().<JsonObject>consumer(Addresses.TOOLS_CANCEL, m -> cancel(ToolCall.cancelFromJson(m.body()))),
           vertx.eventBus().consumer(Addresses.TOOLS_STATUS, this::onStatus),
@@ -88,8 +90,12 @@ public class McpToolsVerticle extends VerticleBase {
     }
   }
 
+  /** The registry is filled at start and never changes after: its listing (and version) is made once. */
   private ToolListing listing() {
-    return new ToolListing(registry.values().stream().map(Tool::spec).toList(), new JsonArray(external.status()));
+    if (tools == null) {
+      tools = ToolListing.of(registry.values().stream().map(Tool::spec).toList(), new JsonArray());
+    }
+    return tools.withServers(new JsonArray(external.status()));
   }
 
   private void onStatus(Message<JsonObject> message) {

@@ -1,7 +1,9 @@
 package agentx.testing;
 
 import agentx.protocol.Addresses;
+import agentx.protocol.ToolListing;
 import agentx.protocol.ToolResult;
+import agentx.protocol.ToolSpec;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -22,11 +24,9 @@ public final class FakeTools {
   public static FakeTools register(Vertx vertx) {
     FakeTools fake = new FakeTools();
     fake.consumers.add(vertx.eventBus().<JsonObject>consumer(Addresses.TOOLS_LIST, m -> {
-      JsonArray list = new JsonArray();
-      fake.tools.keySet().stream().sorted().forEach(name -> list.add(new JsonObject().put("name", name)
-          .put("description", "test tool " + name).put("input_schema", new JsonObject().put("type", "object"))
-          .put("server", "builtin")));
-      m.reply(new JsonObject().put("tools", list));
+      List<ToolSpec> specs = fake.tools.keySet().stream().sorted()
+          .map(name -> new ToolSpec(name, "test tool " + name, new JsonObject().put("type", "object"), null, "builtin")).toList();
+      m.reply(ToolListing.of(specs, new JsonArray()).toJson(m.body() == null ? null : m.body().getString(ToolListing.KNOWN_VERSION)));
     }));
     fake.consumers.add(vertx.eventBus().<JsonObject>consumer(Addresses.TOOLS_CALL, m -> {
       fake.calls.add(m.body());
