@@ -517,12 +517,22 @@ final class TurnRunner {
       currentCall.cancel();
       currentCall = null;
     }
+    // the Claude call cut off here was billed: its usage goes with the turn, so the resuming engine counts it
+    boolean cutCall = cutCallUsage != null;
+    chargeCutCall();
+    Future<Void> usageKept = cutCall
+        ? store.recordProgress(new TurnProgress(turnId, usageSoFar())).recover(failure -> {
+            log.warn("Turn {} of session {}: the usage of its cut-off Claude call could not be recorded: {}", turnId, sessionId,
+                failure.getMessage());
+            return Future.succeededFuture();
+          })
+        : Future.succeededFuture();
     tools.close();
     events.seal();
     metrics.turnEnded("handed_over");
     log.info("Turn {} of session {} is left to be resumed: this engine is stopping", turnId, sessionId);
     outcome.tryFail(new HandedOver());
-    return events.drain();
+    return Future.join(events.drain(), usageKept).mapEmpty();
   }
 
   void onToolProgress(ToolProgress progress) {

@@ -103,6 +103,10 @@ public final class StoreClient {
   }
 
   /** Takes a turn waiting to be resumed; fails with SESSION_BUSY when another engine took it first. */
+  public Future<Void> recordProgress(TurnProgress progress) {
+    return Bus.request(vertx, Addresses.STORE_TURN_PROGRESS, progress.toJson()).mapEmpty();
+  }
+
   public Future<ResumableTurn> claimTurn(ResumableTurn.Claim claim) {
     return Bus.request(vertx, Addresses.STORE_TURN_CLAIM, claim.toJson()).map(ResumableTurn::fromJson);
   }

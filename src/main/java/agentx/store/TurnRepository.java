@@ -5,6 +5,7 @@ import agentx.events.ErrorCode;
 import agentx.events.Times;
 import agentx.protocol.Page;
 import agentx.protocol.QueuedTurn;
+import agentx.protocol.TurnProgress;
 import agentx.protocol.TurnQuery;
 import agentx.protocol.TurnRecord;
 import agentx.protocol.TurnUsageSoFar;
@@ -34,6 +35,14 @@ final class TurnRepository {
   }
 
   /** Inside a write transaction: a running turn's usage so far; a finished turn is left alone (its summary is final). Blocking. */
+  /** A running turn's usage so far, recorded alone ({@link agentx.protocol.Addresses#STORE_TURN_PROGRESS}). */
+  Future<Void> progress(TurnProgress progress) {
+    return db.writeJdbc(jdbc -> {
+      progress(jdbc, progress.turnId(), progress.usage());
+      return null;
+    });
+  }
+
   static void progress(Connection jdbc, String turnId, TurnUsageSoFar u) throws SQLException {
     Jdbc.update(jdbc, Sql.TURN_PROGRESS, u.inputTokens(), u.outputTokens(), u.cacheCreationInputTokens(), u.cacheReadInputTokens(),
         u.costUsd(), u.llmCalls(), u.toolCalls(), turnId);
