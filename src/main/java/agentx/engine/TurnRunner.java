@@ -29,6 +29,7 @@ import agentx.protocol.ToolResult;
 import agentx.protocol.ToolsClient;
 import agentx.protocol.TurnAccepted;
 import agentx.protocol.TurnOutcome;
+import agentx.protocol.TurnProgress;
 import agentx.protocol.TurnSummary;
 import agentx.protocol.TurnUsageSoFar;
 import io.vertx.core.Future;
