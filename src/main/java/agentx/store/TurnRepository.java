@@ -34,7 +34,6 @@ final class TurnRepository {
     });
   }
 
-  /** Inside a write transaction: a running turn's usage so far; a finished turn is left alone (its summary is final). Blocking. */
   /** A running turn's usage so far, recorded alone ({@link agentx.protocol.Addresses#STORE_TURN_PROGRESS}). */
   Future<Void> progress(TurnProgress progress) {
     return db.writeJdbc(jdbc -> {
@@ -43,6 +42,7 @@ final class TurnRepository {
     });
   }
 
+  /** Inside a write transaction: a running turn's usage so far; a finished turn is left alone (its summary is final). Blocking. */
   static void progress(Connection jdbc, String turnId, TurnUsageSoFar u) throws SQLException {
     Jdbc.update(jdbc, Sql.TURN_PROGRESS, u.inputTokens(), u.outputTokens(), u.cacheCreationInputTokens(), u.cacheReadInputTokens(),
         u.costUsd(), u.llmCalls(), u.toolCalls(), turnId);
