@@ -23,6 +23,7 @@ import agentx.protocol.SaveWorkflow;
 import agentx.protocol.StoredMessage;
 import agentx.protocol.ToolCallRecord;
 import agentx.protocol.ToolResult;
+import agentx.protocol.TurnProgress;
 import agentx.protocol.TurnQuery;
 import agentx.protocol.TurnRecord;
 import agentx.protocol.TurnSummary;
@@ -721,7 +722,7 @@ class StoreContractTest {
   }
 
   @OnBothBackends
-  @DisplayName("a turn's cost reads back as stored in the turns list, one turn, and the usage a resumed turn carries on from")
+  @DisplayName("a turn's cost reads back as stored in the turns list, one turn, and the usage a resumed turn carries on from (with its answers, or recorded alone)")
   void turnCostReadsBackAsStored(Backend backend, Vertx vertx) {
     Database db = open(vertx, TestDatabases.create(backend, dir));
     SessionRepository sessions = new SessionRepository(db);
@@ -758,6 +759,13 @@ class StoreContractTest {
         null, null, null), new TurnUsageSoFar(1, 1, 0, 0, 9.0, 9, 9))).await();
     assertThat(turns.get(id, running).await().usage()).extracting(TurnUsageSoFar::inputTokens, TurnUsageSoFar::costUsd).containsExactly(7L, cost);
     assertThat(turns.get(id, finished).await().usage().costUsd()).isEqualTo(cost);
+    // its engine stopping with a Claude call cut off: the usage so far recorded alone (a finished turn's left alone)
+    turns.progress(new TurnProgress(running, new TurnUsageSoFar(12, 5, 0, 0, cost, 2, 1))).await();
+    turns.progress(new TurnProgress(finished, new TurnUsageSoFar(99, 99, 0, 0, 9.0, 9, 9))).await();
+    assertThat(turns.get(id, running).await().usage()).extracting(TurnUsageSoFar::inputTokens, TurnUsageSoFar::llmCalls)
+        .containsExactly(12L, 2L);
+    assertThat(turns.get(id, finished).await().usage()).extracting(TurnUsageSoFar::inputTokens, TurnUsageSoFar::costUsd)
+        .containsExactly(10L, cost);
     ToolCallRepository calls = new ToolCallRepository(db);
     ToolResult result = ToolResult.json(new JsonObject().put("models", new JsonArray().add("a.safetensors")));
     calls.started(List.of(ToolCallRecord.started(id, running, "call-1", "list_models", new JsonObject().put("kind", "checkpoints")),
@@ -767,7 +775,8 @@ class StoreContractTest {
     assertThat(recovery.interrupt(left).await()).isTrue();
     ResumableTurn claimed = recovery.claim(new ResumableTurn.Claim(running, "n3")).await();
     assertThat(claimed.usage().costUsd()).isEqualTo(cost);
-    assertThat(claimed.usage().inputTokens()).isEqualTo(7);
+    assertThat(claimed.usage().inputTokens()).isEqualTo(12);
+    assertThat(claimed.usage().llmCalls()).isEqualTo(2);
     // the one that had started and not finished says so: the resumed turn does not run it blindly again
     assertThat(claimed.calls()).extracting(ToolCallRecord::callId, ToolCallRecord::state)
         .containsExactly(tuple("call-1", "done"), tuple("call-2", "started"));
