@@ -54,7 +54,8 @@ class ToolsClientTest {
   @DisplayName("list answers the new specs once the registry changes, and shares them while it stays so")
   void changedRegistryIsFetched(Vertx vertx) {
     AtomicReference<ToolListing> registry = new AtomicReference<>(listing("Describes a node type."));
-    vertx.eventBus().<JsonObject>consumer(Addresses.TOOLS_LIST, m -> m.reply(registry.get().toJson(m.body().getString(ToolListing.KNOWN_VERSION))));
+    vertx.eventBus().<JsonObject>consumer(Addresses.TOOLS_LIST,
+        m -> m.reply(registry.get().toJson(m.body().getString(ToolListing.KNOWN_VERSION))));
     ToolsClient client = new ToolsClient(vertx);
 
     ToolListing first = client.list(5_000).await();
