@@ -467,17 +467,19 @@ final class TurnRunner {
   /**
    * A call that started answering and never ended still cost its input and what it streamed: counted once, before
    * the turn's totals are read. The output is the larger of what {@code message_start} reported and the streamed
-   * characters at {@link Conversation#CHARS_PER_TOKEN} a token (the context fit's estimate).
+   * characters at {@link Conversation#CHARS_PER_TOKEN} a token (the context fit's estimate). Answers whether there was one.
    */
-  private void chargeCutCall() {
-    if (cutCallUsage != null) {
-      long estimated = (cutCallChars + Conversation.CHARS_PER_TOKEN - 1) / Conversation.CHARS_PER_TOKEN;
-      if (estimated > cutCallUsage.getLong("output_tokens", 0L)) {
-        cutCallUsage.put("output_tokens", estimated);
-      }
-      usage.add(cutCallUsage, cutCallModel);
-      cutCallUsage = null;
+  private boolean chargeCutCall() {
+    if (cutCallUsage == null) {
+      return false;
     }
+    long estimated = (cutCallChars + Conversation.CHARS_PER_TOKEN - 1) / Conversation.CHARS_PER_TOKEN;
+    if (estimated > cutCallUsage.getLong("output_tokens", 0L)) {
+      cutCallUsage.put("output_tokens", estimated);
+    }
+    usage.add(cutCallUsage, cutCallModel);
+    cutCallUsage = null;
+    return true;
   }
 
   /** Why a turn's start ended: its user cancelled it while it waited for another turn of the session (see {@link #begin}). */
@@ -519,9 +521,7 @@ final class TurnRunner {
       currentCall = null;
     }
     // the Claude call cut off here was billed: its usage goes with the turn, so the resuming engine counts it
-    boolean cutCall = cutCallUsage != null;
-    chargeCutCall();
-    Future<Void> usageKept = cutCall
+    Future<Void> usageKept = chargeCutCall()
         ? store.recordProgress(new TurnProgress(turnId, usageSoFar())).recover(failure -> {
             log.warn("Turn {} of session {}: the usage of its cut-off Claude call could not be recorded: {}", turnId, sessionId,
                 failure.getMessage());

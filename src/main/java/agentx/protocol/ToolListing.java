@@ -24,9 +24,9 @@ import java.util.List;
 public record ToolListing(List<ToolSpec> tools, JsonArray servers, String version) {
   public static final String KNOWN_VERSION = "known_version";
 
-  /** A listing of these tools, with their version. */
-  public static ToolListing of(List<ToolSpec> tools, JsonArray servers) {
-    return new ToolListing(List.copyOf(tools), servers, versionOf(toolsJson(tools)));
+  /** A listing of these tools, with their version (and no servers' states yet: {@link #withServers}). */
+  public static ToolListing of(List<ToolSpec> tools) {
+    return new ToolListing(List.copyOf(tools), new JsonArray(), versionOf(toolsJson(tools)));
   }
 
   /** The same tools (and version) with the servers' states as they are now. */
@@ -41,10 +41,6 @@ public record ToolListing(List<ToolSpec> tools, JsonArray servers, String versio
       json.put("tools", toolsJson(tools));
     }
     return json;
-  }
-
-  public JsonObject toJson() {
-    return toJson(null);
   }
 
   /**
@@ -66,10 +62,6 @@ public record ToolListing(List<ToolSpec> tools, JsonArray servers, String versio
     List<ToolSpec> specs = new ArrayList<>(tools.size());
     tools.forEach(o -> specs.add(ToolSpec.fromJson((JsonObject) o)));
     return new ToolListing(List.copyOf(specs), servers, version);
-  }
-
-  public static ToolListing fromJson(JsonObject json) {
-    return fromJson(json, null);
   }
 
   private static JsonArray toolsJson(List<ToolSpec> tools) {

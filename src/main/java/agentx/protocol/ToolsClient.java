@@ -23,8 +23,7 @@ public final class ToolsClient {
    */
   public Future<ToolListing> list(long timeoutMs) {
     ToolListing held = last;
-    JsonObject ask = held == null || held.version() == null ? new JsonObject()
-        : new JsonObject().put(ToolListing.KNOWN_VERSION, held.version());
+    JsonObject ask = new JsonObject().put(ToolListing.KNOWN_VERSION, held == null ? null : held.version());
     return Bus.request(vertx, Addresses.TOOLS_LIST, ask, timeoutMs).map(json -> {
       ToolListing listing = ToolListing.fromJson(json, held);
       last = listing;

@@ -45,6 +45,7 @@ public class McpToolsVerticle extends VerticleBase {
   private static final long STATUS_PROBE_MS = 2_000;
 
   private final Map<String, Tool> registry = new LinkedHashMap<>();
+  /** The registry's listing, made once when it is filled at start (it never changes after). */
   private ToolListing tools;
   private final Map<String, Call> running = new ConcurrentHashMap<>();
   private ComfyUiClient comfy;
@@ -64,6 +65,7 @@ public class McpToolsVerticle extends VerticleBase {
     external = serversFile == null || serversFile.isBlank() ? ExternalMcpServers.none() : ExternalMcpServers.load(vertx, Path.of(serversFile));
     return external.start().compose(v -> {
       external.tools().forEach(this::register);
+      tools = ToolListing.of(registry.values().stream().map(Tool::spec).toList()); // the registry is fixed from here on
       log.info("Tool registry ready: {} tools ({} from external MCP servers), ComfyUI at {}", registry.size(),
           external.tools().size(), comfy.shownUrl());
       List<MessageConsumer<?>> consumers = List.of(
@@ -90,11 +92,7 @@ public class McpToolsVerticle extends VerticleBase {
     }
   }
 
-  /** The registry is filled at start and never changes after: its listing (and version) is made once. */
   private ToolListing listing() {
-    if (tools == null) {
-      tools = ToolListing.of(registry.values().stream().map(Tool::spec).toList(), new JsonArray());
-    }
     return tools.withServers(new JsonArray(external.status()));
   }
 

@@ -23,7 +23,7 @@ class ToolsClientTest {
   private static ToolListing listing(String description) {
     JsonObject schema = new JsonObject().put("type", "object").put("properties", new JsonObject()
         .put("node_type", new JsonObject().put("type", "string")));
-    return ToolListing.of(List.of(new ToolSpec("get_node_info", description, schema, null, null)), new JsonArray());
+    return ToolListing.of(List.of(new ToolSpec("get_node_info", description, schema, null, null)));
   }
 
   @Test

@@ -7,7 +7,6 @@ import agentx.protocol.ToolSpec;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +25,7 @@ public final class FakeTools {
     fake.consumers.add(vertx.eventBus().<JsonObject>consumer(Addresses.TOOLS_LIST, m -> {
       List<ToolSpec> specs = fake.tools.keySet().stream().sorted()
           .map(name -> new ToolSpec(name, "test tool " + name, new JsonObject().put("type", "object"), null, "builtin")).toList();
-      m.reply(ToolListing.of(specs, new JsonArray()).toJson(m.body() == null ? null : m.body().getString(ToolListing.KNOWN_VERSION)));
+      m.reply(ToolListing.of(specs).toJson(m.body() == null ? null : m.body().getString(ToolListing.KNOWN_VERSION)));
     }));
     fake.consumers.add(vertx.eventBus().<JsonObject>consumer(Addresses.TOOLS_CALL, m -> {
       fake.calls.add(m.body());
