@@ -35,8 +35,10 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,6 +55,10 @@ final class TurnRoutes {
   private final long turnTimeoutMs;
   /** The answers of {@code "wait": true} messages still owed, for {@link #settle} at a stop. */
   private final Set<Promise<TurnOutcome>> owed = new HashSet<>();
+  /** Those of {@link #owed} whose engine stopped and left the turn to be resumed: no answer comes from it. */
+  private final Map<Promise<TurnOutcome>, Throwable> handedOver = new HashMap<>();
+  /** Set by {@link #settle}: the server is stopping. */
+  private boolean stopping;
 
   TurnRoutes(Vertx vertx, StoreClient store, EngineClient engine, AgentXConfig config) {
     this.vertx = vertx;
@@ -147,12 +153,27 @@ final class TurnRoutes {
         });
       }
     });
+    // a turn may run long: the wait ends after the turn timeout plus a margin for closing it
+    long waitMs = turnTimeoutMs + 60_000;
+    long deadline = System.nanoTime() + waitMs * 1_000_000;
     watch.completion()
-        // a turn may run long: the bus timeout is the turn timeout plus a margin for closing it
-        .compose(v -> engine.runTurn(request, turnTimeoutMs + 60_000))
+        .compose(v -> engine.runTurn(request, waitMs))
         .onComplete(done -> {
           if (done.succeeded()) {
             answer.tryComplete(done.result());
+          } else if (StartTurn.isHandedOver(done.cause())) {
+            // the engine stopped and left the turn to be resumed: a stopping server answers now; a running one
+            // (the engine was another node's) waits for the resuming engine's end on the events, as long as it
+            // would have waited for the engine's answer
+            if (stopping) {
+              answer.tryFail(done.cause());
+            } else {
+              handedOver.put(answer, done.cause());
+              long left = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
+              long timer = vertx.setTimer(left, t -> answer.tryFail(new AgentXException(ErrorCode.TIMEOUT,
+                  "The turn was left to be resumed when its engine stopped, and no engine ended it in time; follow it on the session's events.")));
+              answer.future().onComplete(ended -> vertx.cancelTimer(timer));
+            }
           } else {
             answer.tryFail(done.cause());
           }
@@ -160,16 +181,21 @@ final class TurnRoutes {
     owed.add(answer);
     return answer.future().onComplete(done -> {
       owed.remove(answer);
+      handedOver.remove(answer);
       watch.unregister();
     });
   }
 
   /**
    * At a stop, before the server closes: the answers still owed get up to {@code graceMs} (a stopping engine
-   * refuses the messages it had queued at once, 503, "send it again"); a turn still running is left to be
-   * resumed, and its message is answered 503 saying so, not with a closed connection.
+   * refuses the messages it had queued at once, 503, "send it again"); a turn its engine left to be resumed is
+   * answered 503 saying so at once, and one still running elsewhere after the grace, not with a closed connection.
    */
   Future<Void> settle(long graceMs) {
+    stopping = true;
+    // a turn its engine left to be resumed ends nowhere before this server stops (not on this node, whose engine
+    // stopped first; not on another, which resumes it once this node has gone): said at once, not after the grace
+    new HashMap<>(handedOver).forEach(Promise::tryFail);
     if (owed.isEmpty()) {
       return Future.succeededFuture();
     }

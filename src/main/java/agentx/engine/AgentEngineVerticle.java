@@ -373,13 +373,19 @@ public class AgentEngineVerticle extends VerticleBase {
       cancelThis.unregister();
       progress.unregister();
       lock.release();
-      if (reply != null && !(done.cause() instanceof TurnRunner.HandedOver)) {
-        // a handed-over turn's answer comes from the engine that resumes it (the API follows the events)
-        if (done.succeeded()) {
-          reply.reply(done.result().toJson());
-        } else {
-          AgentXException.failReply(reply, done.cause());
+      if (reply == null) {
+        return;
+      }
+      if (done.cause() instanceof TurnRunner.HandedOver) {
+        // the turn is kept, not over: an asker that takes this answer is told so (a stopping server's API answers its
+        // client at once); an older one gets none and follows the events, where the resuming engine ends the turn
+        if (StartTurn.fromJson(reply.body()).handOverAnswered()) {
+          AgentXException.failReply(reply, StartTurn.handedOver(turnId));
         }
+      } else if (done.succeeded()) {
+        reply.reply(done.result().toJson());
+      } else {
+        AgentXException.failReply(reply, done.cause());
       }
     });
     return runner;
