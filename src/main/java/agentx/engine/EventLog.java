@@ -4,6 +4,7 @@ import agentx.events.AgentXException;
 import agentx.events.ErrorCode;
 import agentx.events.Events;
 import agentx.protocol.AppendEvents;
+import agentx.protocol.TurnProgress;
 import agentx.protocol.StoreClient;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -37,6 +38,8 @@ final class EventLog {
   private boolean broken;
   private boolean sealed;
   private final List<Promise<Void>> drainWaiters = new ArrayList<>();
+  /** The turn's figures as its running Claude call started, for the next append; null when none waits. */
+  private TurnProgress progress;
   /** Told true when the backlog passes {@link #HIGH_WATER} events, false when it is written down to {@link #LOW_WATER}. */
   private Consumer<Boolean> backlogListener = b -> { };
   private boolean backlogHigh;
@@ -85,6 +88,42 @@ final class EventLog {
     checkBacklog();
   }
 
+  /**
+   * Records the turn's figures with the next events (in their transaction): a Claude call's start is followed by
+   * its first events within milliseconds, unless it thinks first without streaming its thinking; then they go
+   * alone after {@link #PROGRESS_ALONE_MS}. A later figure replaces one not yet sent.
+   */
+  void recordProgress(TurnProgress figures) {
+    if (broken || sealed) {
+      return;
+    }
+    progress = figures;
+    Context context = Vertx.currentContext();
+    if (context == null) {
+      if (!writing) {
+        writeBatch();
+      }
+      return;
+    }
+    writeAloneLater(context.owner(), figures);
+  }
+
+  private void writeAloneLater(Vertx vertx, TurnProgress figures) {
+    vertx.setTimer(PROGRESS_ALONE_MS, t -> {
+      if (progress != figures || broken || sealed) {
+        return; // gone with events, replaced by later figures, or given up
+      }
+      if (writing) {
+        writeAloneLater(vertx, figures); // a batch is on its way: these go with the next events, or alone after it
+      } else {
+        writeBatch();
+      }
+    });
+  }
+
+  /** How long a call's start figures wait for events to go with before they are written alone. */
+  static final long PROGRESS_ALONE_MS = 50;
+
   /** Back-pressure: {@code listener} is told to hold (true) or resume (false) whatever produces the events. */
   void onBacklog(Consumer<Boolean> listener) {
     this.backlogListener = listener;
@@ -131,12 +170,15 @@ final class EventLog {
     // until the old generation is next collected ("GC nepotism"; docs/PERFORMANCE.md, round nine).
     List<String> batch = new ArrayList<>(pending);
     pending.clear();
+    TurnProgress figures = progress;
+    progress = null;
     writing = true;
     checkBacklog();
-    store.appendEvents(new AppendEvents(batch)).onComplete(stored -> {
+    store.appendEvents(new AppendEvents(batch, figures)).onComplete(stored -> {
       if (stored.failed()) {
         broken = true;
         pending.clear();
+        progress = null;
         if (ErrorCode.of(stored.cause()) == ErrorCode.SESSION_NOT_FOUND) {
           // deleted while its turn ran: nothing is wrong with the store, and the turn has nowhere to go
           log.info("Session {} was deleted while turn {} ran; the turn stops", sessionId, turnId);

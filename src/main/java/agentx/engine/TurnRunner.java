@@ -633,6 +633,11 @@ final class TurnRunner {
       cutCallUsage = message.getValue("usage") instanceof JsonObject reported ? reported.copy() : new JsonObject();
       cutCallModel = message.getValue("model") instanceof String model ? model : settings.model();
       cutCallChars = 0;
+      if (!stopping) {
+        // billed from here on: recorded with the turn's next events, so an engine killed before the call ends leaves
+        // it counted for the engine that resumes the turn (a graceful stop counts it itself: chargeCutCall)
+        events.recordProgress(new TurnProgress(turnId, usage.withRunningCall(cutCallUsage, cutCallModel, toolCallCount())));
+      }
     }
 
     @Override

@@ -64,6 +64,19 @@ final class TurnUsage {
     return new long[] {in, out};
   }
 
+  /**
+   * The turn's figures if the running call ({@code usage} of its {@code message_start}) ended now, for the store:
+   * nothing is added here, and no meter moves.
+   */
+  agentx.protocol.TurnUsageSoFar withRunningCall(JsonObject usage, String model, long toolCalls) {
+    Double cost = costUnknown ? null : pricing.costUsd(model, usage);
+    return new agentx.protocol.TurnUsageSoFar(inputTokens + usage.getLong("input_tokens", 0L),
+        outputTokens + usage.getLong("output_tokens", 0L),
+        cacheCreationTokens + usage.getLong("cache_creation_input_tokens", 0L),
+        cacheReadTokens + usage.getLong("cache_read_input_tokens", 0L),
+        cost == null ? null : knownCostUsd + cost, llmCalls, toolCalls);
+  }
+
   int llmCalls() {
     return llmCalls;
   }

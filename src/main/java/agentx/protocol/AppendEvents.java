@@ -13,16 +13,25 @@ import java.util.List;
  * <p>Each envelope is either its JSON text (what the engine sends: encoded once, then numbered,
  * stored and published as text; strings cross the local event bus without a copy) or a
  * {@code JsonObject}.
+ *
+ * <p>{@code progress}, when not null, is a running turn's figures as its Claude call started (its {@code
+ * message_start}), recorded in the same transaction as the events ({@code null} for none); an older store
+ * ignores it, as before.
  */
-public record AppendEvents(List<?> envelopes) {
+public record AppendEvents(List<?> envelopes, TurnProgress progress) {
+  public AppendEvents(List<?> envelopes) {
+    this(envelopes, null);
+  }
+
   public JsonObject toJson() {
-    return new JsonObject().put("events", new JsonArray(new ArrayList<>(envelopes)));
+    JsonObject json = new JsonObject().put("events", new JsonArray(new ArrayList<>(envelopes)));
+    return progress == null ? json : json.put("progress", progress.toJson());
   }
 
   public static AppendEvents fromJson(JsonObject json) {
     List<Object> out = new ArrayList<>();
     json.getJsonArray("events", new JsonArray()).forEach(out::add);
-    return new AppendEvents(out);
+    return new AppendEvents(out, json.getValue("progress") instanceof JsonObject p ? TurnProgress.fromJson(p) : null);
   }
 
   /** The envelopes as JSON text, in order. */

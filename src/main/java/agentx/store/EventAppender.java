@@ -1,5 +1,6 @@
 package agentx.store;
 
+import agentx.protocol.TurnProgress;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -21,7 +22,12 @@ final class EventAppender {
   /** Envelopes per combined transaction at most; more wait for the next one. */
   static final int MAX_GROUP = 4_000;
 
-  private record Request(List<String> envelopes, Promise<List<EventRepository.Appended>> stored) {}
+  /** @param progress a running turn's figures as its Claude call started, or null ({@link EventRepository#append(List, List, Consumer)}) */
+  private record Request(List<String> envelopes, TurnProgress progress, Promise<List<EventRepository.Appended>> stored) {
+    List<TurnProgress> progressList() {
+      return progress == null ? List.of() : List.of(progress);
+    }
+  }
 
   private final EventRepository events;
   private final Consumer<List<EventRepository.Appended>> committed;
@@ -52,8 +58,13 @@ final class EventAppender {
    * on a worker context the write itself runs on that thread, and nothing else would gather them.
    */
   Future<List<EventRepository.Appended>> append(List<String> envelopes) {
+    return append(envelopes, null);
+  }
+
+  /** {@link #append(List)}, with a running turn's figures to record in the same transaction (or null). */
+  Future<List<EventRepository.Appended>> append(List<String> envelopes, TurnProgress progress) {
     Promise<List<EventRepository.Appended>> stored = Promise.promise();
-    waiting.add(new Request(envelopes, stored));
+    waiting.add(new Request(envelopes, progress, stored));
     if (inFlight < maxInFlight && !scheduled) {
       Context context = Vertx.currentContext();
       if (context == null) {
@@ -78,12 +89,16 @@ final class EventAppender {
     inFlight++;
     List<Request> group = new ArrayList<>();
     List<String> all = new ArrayList<>();
+    List<TurnProgress> progress = new ArrayList<>();
     while (!waiting.isEmpty() && (group.isEmpty() || all.size() + waiting.peekFirst().envelopes().size() <= MAX_GROUP)) {
       Request next = waiting.pollFirst();
       group.add(next);
       all.addAll(next.envelopes());
+      if (next.progress() != null) {
+        progress.add(next.progress());
+      }
     }
-    events.append(all, committed).onComplete(done -> {
+    events.append(all, progress, committed).onComplete(done -> {
       if (done.succeeded()) {
         int from = 0;
         for (Request request : group) {
@@ -101,7 +116,7 @@ final class EventAppender {
         // one request may have spoiled the group: write each on its own, in order
         Future<Void> chain = Future.succeededFuture();
         for (Request request : group) {
-          chain = chain.transform(v -> events.append(request.envelopes(), committed)
+          chain = chain.transform(v -> events.append(request.envelopes(), request.progressList(), committed)
               .onComplete(alone -> {
                 if (alone.succeeded()) {
                   request.stored().complete(alone.result());

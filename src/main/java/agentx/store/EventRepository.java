@@ -4,6 +4,7 @@ import agentx.events.Events;
 import agentx.events.JsonText;
 import agentx.protocol.EventPage;
 import agentx.protocol.EventQuery;
+import agentx.protocol.TurnProgress;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import java.sql.Connection;
@@ -46,15 +47,34 @@ public final class EventRepository {
    * transaction is committed, on the thread that wrote them (before the returned future completes).
    */
   public Future<List<Appended>> append(List<String> envelopes, Consumer<List<Appended>> committed) {
-    if (envelopes.isEmpty()) {
+    return append(envelopes, List.of(), committed);
+  }
+
+  /**
+   * {@link #append(List, Consumer)}, recording in the same transaction the figures of running turns whose Claude
+   * call has just started ({@link TurnRepository#progressIfAhead}): an engine that dies before the call ends
+   * leaves them for the engine that resumes the turn, at the cost of a statement, not of a transaction.
+   */
+  public Future<List<Appended>> append(List<String> envelopes, List<TurnProgress> progress, Consumer<List<Appended>> committed) {
+    if (envelopes.isEmpty() && progress.isEmpty()) {
       return Future.succeededFuture(List.of());
     }
-    return db.writeEvents(jdbc -> append(jdbc, envelopes), written -> {
+    return db.writeEvents(jdbc -> {
+      List<Appended> appended = envelopes.isEmpty() ? List.of() : append(jdbc, envelopes);
+      for (TurnProgress started : progress) {
+        TurnRepository.progressIfAhead(jdbc, started);
+      }
+      return appended;
+    }, written -> {
       for (Appended event : written) {
         db.lastSeqs().committed(event.sessionId(), event.seq()); // in order: a session's last one is its highest
       }
       committed.accept(written);
-    }).onSuccess(written -> db.metrics().eventBatch(written.size()));
+    }).onSuccess(written -> {
+      if (!written.isEmpty()) {
+        db.metrics().eventBatch(written.size());
+      }
+    });
   }
 
   /**

@@ -180,7 +180,10 @@ public class PersistenceVerticle extends VerticleBase {
     serve(Addresses.STORE_TURN_RESUMABLE, b -> recovery.resumable()
         .map(offers -> new JsonObject().put("turns", new JsonArray(offers.stream().map(ResumableTurn.Offer::toJson).toList()))));
     // published by the appender on the thread that committed them, before this answer
-    Function<JsonObject, Future<JsonObject>> append = b -> appender.append(AppendEvents.fromJson(b).encoded()).map(this::numbers);
+    Function<JsonObject, Future<JsonObject>> append = b -> {
+      AppendEvents request = AppendEvents.fromJson(b);
+      return appender.append(request.encoded(), request.progress()).map(this::numbers);
+    };
     Future<String> appends;
     if (db.isSqlite()) {
       // one writer: the appends are written on the worker context that receives them (one thread hand-over fewer)

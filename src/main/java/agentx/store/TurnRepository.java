@@ -49,6 +49,17 @@ final class TurnRepository {
   }
 
   /**
+   * Inside the events' write transaction: a running turn's figures as its Claude call started, left out when the turn
+   * has recorded figures ahead of them (its last message's, written on another way). Blocking.
+   */
+  static void progressIfAhead(Connection jdbc, TurnProgress progress) throws SQLException {
+    TurnUsageSoFar u = progress.usage();
+    Jdbc.update(jdbc, Sql.TURN_PROGRESS_IF_AHEAD, u.inputTokens(), u.outputTokens(), u.cacheCreationInputTokens(),
+        u.cacheReadInputTokens(), u.costUsd(), u.llmCalls(), u.toolCalls(), progress.turnId(), u.inputTokens(), u.outputTokens(),
+        u.llmCalls());
+  }
+
+  /**
    * Turns are read with plain JDBC, like the sessions: the SQL client handed SQLite's REAL cost back
    * as a float (seven digits of it), and describes every column of every row it reads.
    */

@@ -147,6 +147,24 @@ class SpendingLimitTest {
     assertThat(turn.getDouble("cost_usd")).isPositive();
   }
 
+  @Test
+  @DisplayName("a call's input is recorded on its turn as soon as it starts, even before any token (an engine killed then leaves it counted)")
+  void startedCallIsRecorded(Vertx vertx) {
+    String id = session(vertx, new JsonObject());
+    // message_start (25 input tokens), then nothing: a call that thinks without streaming its thinking
+    claude.enqueue(Reply.text("never streamed").stallAfterEvents(1));
+    JsonObject accepted = rt.postJson("/api/agentx/sessions/" + id + "/messages", new JsonObject().put("content", "Hi").put("wait", false))
+        .await().bodyAsJsonObject();
+    String turn = "/api/agentx/sessions/" + id + "/turns/" + accepted.getString("turn_id");
+    agentx.testing.Poll.until(java.time.Duration.ofSeconds(5), "the started call's figures on the turn",
+        () -> rt.http.get(turn).send().await().bodyAsJsonObject().getLong("input_tokens", 0L) == 25);
+    JsonObject recorded = rt.http.get(turn).send().await().bodyAsJsonObject();
+    assertThat(recorded.getString("status")).isEqualTo("running");
+    assertThat(recorded.getLong("llm_calls")).isEqualTo(1);
+    assertThat(streamEvents(id)).isZero();
+    assertThat(rt.postJson("/api/agentx/sessions/" + id + "/cancel", new JsonObject()).await().statusCode()).isEqualTo(202);
+  }
+
   private long streamEvents(String id) {
     JsonArray events = rt.http.get("/api/agentx/sessions/" + id + "/events?after=0").send().await().bodyAsJsonObject().getJsonArray("events");
     return events.stream().map(e -> (JsonObject) e).filter(e -> "stream".equals(e.getString("type"))).count();

@@ -788,6 +788,52 @@ class StoreContractTest {
   }
 
   @OnBothBackends
+  @DisplayName("a Claude call's start figures go with the turn's events: recorded on a running turn, never over newer figures or a finished turn, and alone when no event comes")
+  void callStartFiguresGoWithTheEvents(Backend backend, Vertx vertx) {
+    Database db = open(vertx, TestDatabases.create(backend, dir));
+    SessionRepository sessions = new SessionRepository(db);
+    TurnRepository turns = new TurnRepository(db);
+    EventRepository log = new EventRepository(db);
+    EventAppender appender = new EventAppender(log, db.isSqlite() ? 1 : 4, stored -> { });
+    String id = newSession(sessions);
+    String running = UUID.randomUUID().toString();
+    sessions.beginTurn(turn(running, id, "n1")).await();
+    io.vertx.core.Context context = vertx.getOrCreateContext();
+    java.util.function.Function<java.util.function.Supplier<Future<List<EventRepository.Appended>>>, List<EventRepository.Appended>> onStore =
+        append -> {
+          io.vertx.core.Promise<List<EventRepository.Appended>> done = io.vertx.core.Promise.promise();
+          context.runOnContext(v -> append.get().onComplete(done));
+          return done.future().await();
+        };
+
+    // the call's start: its input (and the one output token message_start reports) beside the first token
+    List<EventRepository.Appended> first = onStore.apply(() -> appender.append(drafts(id, running, "Hel"),
+        new TurnProgress(running, new TurnUsageSoFar(25, 1, 0, 0, 0.5, 1, 0))));
+    assertThat(first).extracting(EventRepository.Appended::seq).containsExactly(1L);
+    assertThat(turns.get(id, running).await().usage()).extracting(TurnUsageSoFar::inputTokens, TurnUsageSoFar::outputTokens,
+        TurnUsageSoFar::llmCalls, TurnUsageSoFar::costUsd).containsExactly(25L, 1L, 1L, 0.5);
+    // the answer's figures stored with it (newer: its output); a start's figures that come late do not undo them
+    sessions.appendMessage(new AppendMessage(new StoredMessage(UUID.randomUUID().toString(), id, running, "assistant", "Hello", null, null,
+        25, 40, "tool_use", null, null), new TurnUsageSoFar(25, 40, 0, 0, 0.9, 1, 1))).await();
+    onStore.apply(() -> appender.append(drafts(id, running, "late"), new TurnProgress(running, new TurnUsageSoFar(25, 1, 0, 0, 0.5, 1, 0))));
+    assertThat(turns.get(id, running).await().usage()).extracting(TurnUsageSoFar::outputTokens, TurnUsageSoFar::costUsd)
+        .containsExactly(40L, 0.9);
+    // the next call's start, with no event to go with (it thinks first): written alone, no event numbered
+    List<EventRepository.Appended> alone = onStore.apply(() -> appender.append(List.of(),
+        new TurnProgress(running, new TurnUsageSoFar(90, 41, 0, 0, 1.4, 2, 1))));
+    assertThat(alone).isEmpty();
+    assertThat(turns.get(id, running).await().usage()).extracting(TurnUsageSoFar::inputTokens, TurnUsageSoFar::llmCalls)
+        .containsExactly(90L, 2L);
+    assertThat(log.list(new EventQuery(id, 0, 10)).await().events()).hasSize(2);
+    // a finished turn's summary is final
+    sessions.finishTurn(new FinishTurn(id, "idle", new TurnSummary(running, null, null, 5, "completed", 90, 60, 0, 0, 1.5, 2, 1,
+        "end_turn", null, null))).await();
+    onStore.apply(() -> appender.append(List.of(), new TurnProgress(running, new TurnUsageSoFar(500, 500, 0, 0, 9.0, 3, 1))));
+    assertThat(turns.get(id, running).await().usage()).extracting(TurnUsageSoFar::inputTokens, TurnUsageSoFar::llmCalls)
+        .containsExactly(90L, 2L);
+  }
+
+  @OnBothBackends
   @DisplayName("migrations V2 and V3 on a database of V1 keep every turn and its cost, and then take a NULL cost")
   void upgradeFromV1(Backend backend, Vertx vertx) throws SQLException {
     TestDatabase testDb = TestDatabases.create(backend, dir);
