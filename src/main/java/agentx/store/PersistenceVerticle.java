@@ -72,6 +72,11 @@ public class PersistenceVerticle extends VerticleBase {
   private final List<MessageConsumer<Object>> consumers = new ArrayList<>();
   /** The health check's write probe under way, if any ({@link #healthProbe}). */
   private Future<Void> probing;
+  /** When the last health probe succeeded ({@link System#nanoTime}); a check within {@link #PROBE_FRESH_MS} of it answers from it. */
+  private long probedAt;
+  private boolean probedOnce;
+  /** How long a successful write probe answers the health checks that follow it. */
+  static final long PROBE_FRESH_MS = 1_000;
 
   @Override
   public Future<?> start() {
@@ -113,15 +118,22 @@ public class PersistenceVerticle extends VerticleBase {
   }
 
   /**
-   * The write probe for a health check; checks asked while one runs share it (no token guards {@code /health}, so a
-   * flood of checks is at most one probe at a time in the writer's queue, not one write each). On this verticle's
-   * event loop only.
+   * The write probe for a health check; checks asked while one runs share it, and those in the second after one
+   * succeeded answer from it (no token guards {@code /health}, so a flood of checks, at once or one after another,
+   * is at most one write a second in the writer's queue, not one each). A failed probe is not kept: the next check
+   * probes again. On this verticle's event loop only.
    */
   private Future<Void> healthProbe() {
     if (probing != null) {
       return probing;
     }
-    Future<Void> probe = db.probeWrite();
+    if (probedOnce && System.nanoTime() - probedAt < PROBE_FRESH_MS * 1_000_000) {
+      return Future.succeededFuture();
+    }
+    Future<Void> probe = db.probeWrite().onSuccess(ok -> {
+      probedAt = System.nanoTime();
+      probedOnce = true;
+    });
     if (!probe.isComplete()) {
       probing = probe;
       probe.onComplete(done -> probing = null);
