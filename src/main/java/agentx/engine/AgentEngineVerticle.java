@@ -79,6 +79,9 @@ public class AgentEngineVerticle extends VerticleBase {
       checkServerDefaults();
       pricing = new Pricing(catalog, config.json(AgentXConfig.PRICES));
       client = config.llmConfigured() ? new AnthropicClient(vertx, clientOptions()) : null;
+      if (client != null) {
+        Metrics.of(vertx).llmCallsWaiting(client::callsWaiting);
+      }
       counter = client == null ? null : new TokenCounter(client);
     } catch (IllegalArgumentException e) {
       return Future.failedFuture(new IllegalStateException("The engine cannot start: " + e.getMessage(), e));

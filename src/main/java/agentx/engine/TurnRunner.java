@@ -2,6 +2,7 @@ package agentx.engine;
 
 import agentx.engine.anthropic.AnthropicClient;
 import agentx.engine.anthropic.AnthropicException;
+import agentx.engine.anthropic.CallSlots;
 import agentx.engine.anthropic.StreamCall;
 import agentx.engine.anthropic.StreamListener;
 import agentx.events.AgentXException;
@@ -276,9 +277,12 @@ final class TurnRunner {
           StoredMessage userMessage1 = userMessage[0];
           events.emit(Events.MESSAGE, userMessage1.eventData());
           warnAboutLeftOutSettings();
-          return Future.all(loadHistory(), settings.toolsEnabled() ? tools.load() : Future.succeededFuture());
+          // "thinking" goes with the user's message; the history is read and the request built once the call may go
+          return beforeCall().compose(ready -> takeSlot());
         })
-        .compose(v -> step())
+        .compose(slot -> Future.all(loadHistory(), settings.toolsEnabled() ? tools.load() : Future.succeededFuture())
+            .onFailure(failed -> slot.release())
+            .compose(v -> callWith(slot)))
         .onFailure(this::fail);
     return outcome.future();
   }
@@ -552,6 +556,11 @@ final class TurnRunner {
   // --- one Claude call ---
 
   private Future<Void> step() {
+    return beforeCall().compose(ready -> takeSlot()).compose(this::callWith);
+  }
+
+  /** Before each Claude call, with nothing to wait for: the spending checked, the call counted, "thinking" shown. */
+  private Future<Void> beforeCall() {
     if (stopping) {
       return Future.failedFuture("stopped");
     }
@@ -563,14 +572,34 @@ final class TurnRunner {
     usage.countCall();
     events.emit(Events.STATE, Events.state("thinking"));
     emptyPartialText();
-    return unlessStopped(contextFit.request(settings, conversation, tools.specs())).compose(body -> {
-      if (stopping) {
-        return Future.failedFuture("stopped"); // cancelled while the tokens were counted
-      }
-      currentCall = client.stream(body, ClaudeRequest.betas(settings), new Listener(System.nanoTime()));
-      currentCall.hold(events.backlogHigh());
-      return currentCall.result().compose(this::onAssistantMessage);
+    return Future.succeededFuture();
+  }
+
+  /** A {@link CallSlots call slot}: at once, or once a call of another turn ends; given back if the turn is stopped meanwhile. */
+  private Future<CallSlots.Slot> takeSlot() {
+    Future<CallSlots.Slot> taken = client.callSlot();
+    if (taken.succeeded()) {
+      return taken;
+    }
+    return unlessStopped(taken).recover(stopped -> {
+      client.withdraw(taken);
+      return Future.failedFuture(stopped);
     });
+  }
+
+  /** The call itself, holding {@code slot} until Claude's answer has ended (or the call failed), then the answer's handling. */
+  private Future<Void> callWith(CallSlots.Slot slot) {
+    Future<JsonObject> answered = stopping ? Future.failedFuture("stopped")
+        : unlessStopped(contextFit.request(settings, conversation, tools.specs())).compose(body -> {
+          if (stopping) {
+            return Future.failedFuture("stopped"); // cancelled while the tokens were counted
+          }
+          currentCall = client.stream(body, ClaudeRequest.betas(settings), new Listener(System.nanoTime()));
+          currentCall.hold(events.backlogHigh());
+          return currentCall.result();
+        });
+    answered.onComplete(ended -> slot.release());
+    return answered.compose(this::onAssistantMessage);
   }
 
   /**

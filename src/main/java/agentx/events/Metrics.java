@@ -159,6 +159,12 @@ public final class Metrics {
     streamClient(transport).incrementAndGet();
   }
 
+  /** {@code agentx_llm_calls_waiting}: Claude calls of this node's engine waiting for a connection, as {@code waiting} counts them. */
+  public void llmCallsWaiting(java.util.function.Supplier<Number> waiting) {
+    Gauge.builder("agentx.llm.calls.waiting", waiting).description("Claude calls waiting for one of the engine's connections to Claude")
+        .register(registry);
+  }
+
   public void streamClientClosed(String transport) {
     streamClient(transport).decrementAndGet();
   }

@@ -24,8 +24,8 @@ import java.util.List;
  * abortable ({@code request.reset()}) and watched for stalls.
  */
 public final class AnthropicClient {
-  /** Concurrent streams (one HTTP/1.1 connection each) before requests queue in the pool. */
-  private static final int MAX_CONNECTIONS = 64;
+  /** Concurrent streams (one HTTP/1.1 connection each); more calls wait for a {@link #callSlot slot}. */
+  public static final int MAX_CONNECTIONS = 64;
   /** A count is a small synchronous answer: waiting longer than this costs the turn more than an estimate would. */
   private static final long COUNT_TIMEOUT_MS = 10_000;
   static final String BETA_HEADER = "anthropic-beta";
@@ -40,6 +40,7 @@ public final class AnthropicClient {
   private final String countPath;
   // Kept in a field: an unreferenced client may be closed by the garbage collector mid-stream.
   private final HttpClient http;
+  private final CallSlots slots = new CallSlots(MAX_CONNECTIONS);
 
   public AnthropicClient(Vertx vertx, AnthropicOptions options) {
     this.vertx = vertx;
@@ -56,6 +57,24 @@ public final class AnthropicClient {
     HttpClientOptions httpOptions =
         new HttpClientOptions().setSsl(ssl).setConnectTimeout((int) options.connectTimeoutMs());
     this.http = vertx.createHttpClient(httpOptions, new PoolOptions().setHttp1MaxSize(MAX_CONNECTIONS));
+  }
+
+  /**
+   * The right to make a call now, one per connection ({@link CallSlots}): a turn takes one before it reads its
+   * history and builds its request, and releases it when the call has ended.
+   */
+  public Future<CallSlots.Slot> callSlot() {
+    return slots.acquire();
+  }
+
+  /** A {@link #callSlot} no longer wanted: out of the line, or released if it was granted meanwhile. */
+  public void withdraw(Future<CallSlots.Slot> pending) {
+    slots.withdraw(pending);
+  }
+
+  /** Calls waiting for a connection ({@link #callSlot}). */
+  public int callsWaiting() {
+    return slots.waiting();
   }
 
   /**
