@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import agentx.AgentX;
 import agentx.config.AgentXConfig;
 import agentx.testing.OnBothBackends;
+import agentx.testing.Poll;
 import agentx.testing.TestDatabases;
 import agentx.testing.TestDatabases.Backend;
 import agentx.testing.TestDatabases.TestDatabase;
@@ -18,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -77,7 +79,7 @@ class ReadOnlyDatabaseTest {
   }
 
   @Test
-  @DisplayName("running: /health and /health/ready say the store is down as soon as the file is unwritable, and up once it is writable again")
+  @DisplayName("running: /health and /health/ready say the store is down within a second of the file becoming unwritable (a successful probe answers the checks of the next second), and up as soon as it is writable again")
   void healthFollowsTheRightToWrite(Vertx vertx) throws Exception {
     TestRuntime rt = TestRuntime.start(vertx, dir).await();
     assertThat(rt.createSession(new JsonObject()).await().getString("session_id")).isNotNull();
@@ -85,6 +87,8 @@ class ReadOnlyDatabaseTest {
 
     makeImmutable(rt.database);
     makeImmutable(rt.database.resolveSibling(rt.database.getFileName() + "-wal"));
+    Poll.until(Duration.ofSeconds(5), "/health saying the store is down",
+        () -> rt.http.get("/health").send().await().statusCode() == 503);
     HttpResponse<Buffer> health = rt.http.get("/health").send().await();
     assertThat(health.statusCode()).as(health.bodyAsString()).isEqualTo(503);
     assertThat(health.bodyAsJsonObject().getString("database")).isEqualTo("down");
