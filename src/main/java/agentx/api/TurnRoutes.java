@@ -170,8 +170,8 @@ final class TurnRoutes {
             } else {
               handedOver.put(answer, done.cause());
               long left = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
-              long timer = vertx.setTimer(left, t -> answer.tryFail(new AgentXException(ErrorCode.TIMEOUT,
-                  "The turn was left to be resumed when its engine stopped, and no engine ended it in time; follow it on the session's events.")));
+              long timer = vertx.setTimer(left, t -> answer.tryFail(new AgentXException(ErrorCode.TIMEOUT, "The turn was left to "
+                  + "be resumed when its engine stopped, and no engine ended it in time; follow it on the session's events.")));
               answer.future().onComplete(ended -> vertx.cancelTimer(timer));
             }
           } else {

@@ -10,7 +10,8 @@ import java.util.Deque;
  * the order they came. A call that waited in the HTTP client's pool instead had its turn's history read and
  * its request built first: at a burst of turn starts (a thousand users pressing Send at once) that work for
  * every waiting turn came ahead of the tokens of the answers already streaming. A turn that waits here has
- * done only its start (its message stored, "thinking" shown) and does the rest when a call may go.
+ * done only its start (its message stored, "thinking" shown) and does the rest when a call may go. A call keeps its
+ * slot through its retries (a 429 or 529 answered with a wait): more calls sent meanwhile would be refused the same way.
  */
 public final class CallSlots {
   private final int size;
