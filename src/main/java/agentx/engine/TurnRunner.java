@@ -559,7 +559,7 @@ final class TurnRunner {
     return beforeCall().compose(ready -> takeSlot()).compose(this::callWith);
   }
 
-  /** Before each Claude call, with nothing to wait for: the spending checked, the call counted, "thinking" shown. */
+  /** Before each Claude call, with nothing to wait for: the spending checked, "thinking" shown. */
   private Future<Void> beforeCall() {
     if (stopping) {
       return Future.failedFuture("stopped");
@@ -569,7 +569,6 @@ final class TurnRunner {
     if (overBudget != null) {
       return Future.failedFuture(overBudget);
     }
-    usage.countCall();
     events.emit(Events.STATE, Events.state("thinking"));
     emptyPartialText();
     return Future.succeededFuture();
@@ -589,6 +588,9 @@ final class TurnRunner {
 
   /** The call itself, holding {@code slot} until Claude's answer has ended (or the call failed), then the answer's handling. */
   private Future<Void> callWith(CallSlots.Slot slot) {
+    if (!stopping) {
+      usage.countCall(); // counted once it goes: a turn stopped while it waited for its slot made no call
+    }
     Future<JsonObject> answered = stopping ? Future.failedFuture("stopped")
         : unlessStopped(contextFit.request(settings, conversation, tools.specs())).compose(body -> {
           if (stopping) {

@@ -61,6 +61,7 @@ class CallSlotsTest {
     assertThat(rt.postJson("/api/agentx/sessions/" + cancelled + "/cancel", new JsonObject()).await().statusCode()).isEqualTo(202);
     Poll.until(Duration.ofSeconds(5), "the waiting turn's end", () -> turnStatus(rt, cancelled) != null);
     assertThat(turnStatus(rt, cancelled)).isEqualTo("cancelled");
+    assertThat(turnEnd(rt, cancelled).getLong("llm_calls")).as("no call was made").isZero();
     assertThat(claude.requestCount()).isEqualTo(connections);
     assertThat(waiting(rt)).isEqualTo(1.0);
 
@@ -97,7 +98,12 @@ class CallSlotsTest {
   }
 
   private static String turnStatus(TestRuntime rt, String id) {
-    return events(rt, id).stream().filter(e -> "turn".equals(e.getString("type")))
-        .map(e -> e.getJsonObject("data").getString("status")).findFirst().orElse(null);
+    JsonObject end = turnEnd(rt, id);
+    return end == null ? null : end.getString("status");
+  }
+
+  private static JsonObject turnEnd(TestRuntime rt, String id) {
+    return events(rt, id).stream().filter(e -> "turn".equals(e.getString("type"))).map(e -> e.getJsonObject("data"))
+        .findFirst().orElse(null);
   }
 }
