@@ -165,12 +165,14 @@ test('events: an answer settles approvals, a resume drops the streamed text, the
     'renderMessage {"role":"assistant","content":"Done."}', 'clearDraft']);
 });
 
-test('state line: ComfyUI progress while a tool runs a workflow, retries with their delay', () => {
+test('state line: ComfyUI progress while a tool runs a workflow, retries with their delay, a warning with its sentence', () => {
   assert.deepEqual(stateText({ state: 'calling_tool', tool_name: 'run_workflow', progress: { value: 3, max: 20, node: '3' } }),
     { text: 'running tool run_workflow — ComfyUI 3/20 (node 3)', progress: { value: 3, max: 20 } });
   assert.deepEqual(stateText({ state: 'retrying', progress: { attempt: 2, max: 5, delay_ms: 1500, reason: 'overloaded' } }),
     { text: 'retrying (attempt 2/5, in 1.5 s): overloaded', progress: null });
   assert.equal(stateText({ state: 'completed' }).text, 'completed');
+  assert.equal(stateText({ state: 'warning', progress: { code: 'SERVICE_UNAVAILABLE', message: 'No tools are available for this turn.' } }).text,
+    'warning: No tools are available for this turn.');
 });
 
 test('approval outcome: approved with an edit, denied with a reason, a stopped turn, an unanswered one', () => {

@@ -172,6 +172,7 @@ export function stateText(d) {
         + (p.reason ? ': ' + p.reason : '');
       break;
     case 'error': text = 'error: ' + (p.message || p.code || 'unknown'); break;
+    case 'warning': text = 'warning: ' + (p.message || p.code || 'unknown'); break;
     case 'awaiting_approval': text = 'waiting for your approval'; break;
     case 'approved': text = 'approved ' + (d.tool_name || ''); break;
     case 'denied': text = 'denied ' + (d.tool_name || '') + (p.reason ? ': ' + p.reason : ''); break;
