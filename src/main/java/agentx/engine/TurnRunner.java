@@ -47,6 +47,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -280,9 +281,7 @@ final class TurnRunner {
           // "thinking" goes with the user's message; the history is read and the request built once the call may go
           return beforeCall().compose(ready -> takeSlot());
         })
-        .compose(slot -> Future.all(loadHistory(), settings.toolsEnabled() ? tools.load() : Future.succeededFuture())
-            .onFailure(failed -> slot.release())
-            .compose(v -> callWith(slot)))
+        .compose(slot -> callWith(slot, () -> Future.all(loadHistory(), settings.toolsEnabled() ? tools.load() : Future.succeededFuture())))
         .onFailure(this::fail);
     return outcome.future();
   }
@@ -556,7 +555,7 @@ final class TurnRunner {
   // --- one Claude call ---
 
   private Future<Void> step() {
-    return beforeCall().compose(ready -> takeSlot()).compose(this::callWith);
+    return beforeCall().compose(ready -> takeSlot()).compose(slot -> callWith(slot, Future::succeededFuture));
   }
 
   /** Before each Claude call, with nothing to wait for: the spending checked, "thinking" shown. */
@@ -586,22 +585,34 @@ final class TurnRunner {
     });
   }
 
-  /** The call itself, holding {@code slot} until Claude's answer has ended (or the call failed), then the answer's handling. */
-  private Future<Void> callWith(CallSlots.Slot slot) {
-    if (!stopping) {
-      usage.countCall(); // counted once it goes: a turn stopped while it waited for its slot made no call
+  /**
+   * The call itself, after {@code prepare} (the first call's history read), holding {@code slot} until Claude's answer
+   * has ended or anything on the way failed (thrown or not), then the answer's handling.
+   */
+  private Future<Void> callWith(CallSlots.Slot slot, Supplier<Future<?>> prepare) {
+    Future<JsonObject> answered;
+    try {
+      answered = prepare.get().compose(ready -> askClaude());
+    } catch (RuntimeException thrown) {
+      answered = Future.failedFuture(thrown);
     }
-    Future<JsonObject> answered = stopping ? Future.failedFuture("stopped")
-        : unlessStopped(contextFit.request(settings, conversation, tools.specs())).compose(body -> {
-          if (stopping) {
-            return Future.failedFuture("stopped"); // cancelled while the tokens were counted
-          }
-          currentCall = client.stream(body, ClaudeRequest.betas(settings), new Listener(System.nanoTime()));
-          currentCall.hold(events.backlogHigh());
-          return currentCall.result();
-        });
     answered.onComplete(ended -> slot.release());
     return answered.compose(this::onAssistantMessage);
+  }
+
+  private Future<JsonObject> askClaude() {
+    if (stopping) {
+      return Future.failedFuture("stopped");
+    }
+    usage.countCall(); // counted once it goes: a turn stopped while it waited for its slot made no call
+    return unlessStopped(contextFit.request(settings, conversation, tools.specs())).compose(body -> {
+      if (stopping) {
+        return Future.failedFuture("stopped"); // cancelled while the tokens were counted
+      }
+      currentCall = client.stream(body, ClaudeRequest.betas(settings), new Listener(System.nanoTime()));
+      currentCall.hold(events.backlogHigh());
+      return currentCall.result();
+    });
   }
 
   /**
