@@ -281,7 +281,8 @@ final class TurnRunner {
           // "thinking" goes with the user's message; the history is read and the request built once the call may go
           return beforeCall().compose(ready -> takeSlot());
         })
-        .compose(slot -> callWith(slot, () -> Future.all(loadHistory(), settings.toolsEnabled() ? tools.load() : Future.succeededFuture())))
+        .compose(slot -> callWith(slot,
+            () -> Future.all(loadHistory(), settings.toolsEnabled() ? tools.load() : Future.succeededFuture())))
         .onFailure(this::fail);
     return outcome.future();
   }
