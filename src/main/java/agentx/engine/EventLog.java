@@ -143,9 +143,23 @@ final class EventLog {
     }
   }
 
-  /** The turn was handed over (its engine is stopping): what was emitted is still stored, nothing more is taken. */
-  void seal() {
+  /**
+   * The turn was handed over (its engine is stopping): what was emitted is still stored, nothing more is taken.
+   * {@code last}, when not null, is the turn's figures as it is left (a Claude call cut off counted in them): they go
+   * with the events still waiting, or alone after the batch on its way, so {@link #drain} completes once they are
+   * stored too (or given up with the batch that failed). The resuming engine starts from them.
+   */
+  void seal(TurnProgress last) {
+    if (sealed) {
+      return;
+    }
+    if (last != null && !broken) {
+      progress = last;
+    }
     sealed = true;
+    if (!writing && (progress != null || !pending.isEmpty())) {
+      writeBatch();
+    }
   }
 
   /** After a store failure: lets the turn's closing events be tried (the store may be back). */
@@ -184,14 +198,14 @@ final class EventLog {
           log.info("Session {} was deleted while turn {} ran; the turn stops", sessionId, turnId);
           onStoreFailure.accept(new AgentXException(ErrorCode.SESSION_NOT_FOUND, "The session was deleted while this turn ran."));
         } else {
-          log.error("Could not store {} event(s) of turn {} in session {}: {}", batch.size(), turnId, sessionId,
-              stored.cause().getMessage());
+          log.error("Could not store {} event(s){} of turn {} in session {}: {}", batch.size(),
+              figures == null ? "" : " and the turn's usage so far", turnId, sessionId, stored.cause().getMessage());
           onStoreFailure.accept(new AgentXException(ErrorCode.STORE_UNAVAILABLE,
               "The session store could not save this turn's events, so the turn was stopped: " + stored.cause().getMessage()));
         }
       }
-      if (!pending.isEmpty()) {
-        writeBatch();
+      if (!pending.isEmpty() || (sealed && progress != null)) {
+        writeBatch(); // a sealed log's last figures do not wait for events that will not come
       } else {
         writing = false;
         List<Promise<Void>> waiters = new ArrayList<>(drainWaiters);

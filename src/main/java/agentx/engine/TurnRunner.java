@@ -524,20 +524,14 @@ final class TurnRunner {
       currentCall.cancel();
       currentCall = null;
     }
-    // the Claude call cut off here was billed: its usage goes with the turn, so the resuming engine counts it
-    Future<Void> usageKept = chargeCutCall()
-        ? store.recordProgress(new TurnProgress(turnId, usageSoFar())).recover(failure -> {
-            log.warn("Turn {} of session {}: the usage of its cut-off Claude call could not be recorded: {}", turnId, sessionId,
-                failure.getMessage());
-            return Future.succeededFuture();
-          })
-        : Future.succeededFuture();
     tools.close();
-    events.seal();
+    // the Claude call cut off here was billed: its usage goes with the turn's last events, so the resuming engine
+    // counts it (its output too, which a kill -9 leaves uncounted)
+    events.seal(chargeCutCall() ? new TurnProgress(turnId, usageSoFar()) : null);
     metrics.turnEnded("handed_over");
     log.info("Turn {} of session {} is left to be resumed: this engine is stopping", turnId, sessionId);
     outcome.tryFail(new HandedOver());
-    return Future.join(events.drain(), usageKept).mapEmpty();
+    return events.drain();
   }
 
   void onToolProgress(ToolProgress progress) {

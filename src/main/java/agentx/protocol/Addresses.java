@@ -42,11 +42,6 @@ public final class Addresses {
   public static final String STORE_TOOL_CALLS_STARTED = "agentx.store.toolcall.started";
   /** A turn stops to wait for approvals: {@link ParkTurn}. */
   public static final String STORE_TURN_PARK = "agentx.store.turn.park";
-  /**
-   * {@link TurnProgress}: a running turn's usage so far, recorded without a message (its engine hands it over
-   * with a Claude call cut off); a turn no longer running is left alone.
-   */
-  public static final String STORE_TURN_PROGRESS = "agentx.store.turn.progress";
   /** Hand a turn waiting to be resumed to one engine: {@link ResumableTurn.Claim} → {@link ResumableTurn}. */
   public static final String STORE_TURN_CLAIM = "agentx.store.turn.claim";
   /** The ids of the turns waiting to be resumed (an engine asks when it starts). */

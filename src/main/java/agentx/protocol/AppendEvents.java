@@ -14,9 +14,9 @@ import java.util.List;
  * stored and published as text; strings cross the local event bus without a copy) or a
  * {@code JsonObject}.
  *
- * <p>{@code progress}, when not null, is a running turn's figures as its Claude call started (its {@code
- * message_start}), recorded in the same transaction as the events ({@code null} for none); an older store
- * ignores it, as before.
+ * <p>{@code progress}, when not null, is a running turn's figures, recorded in the same transaction as the events
+ * ({@code null} for none): as its Claude call started (its {@code message_start}), or as its stopping engine left it
+ * to be resumed with a call cut off. An older store ignores it.
  */
 public record AppendEvents(List<?> envelopes, TurnProgress progress) {
   public AppendEvents(List<?> envelopes) {

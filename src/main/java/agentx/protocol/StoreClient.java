@@ -102,11 +102,6 @@ public final class StoreClient {
     return Bus.request(vertx, Addresses.STORE_TURN_PARK, park.toJson()).mapEmpty();
   }
 
-  /** Records a running turn's usage so far without a message (see {@link Addresses#STORE_TURN_PROGRESS}). */
-  public Future<Void> recordProgress(TurnProgress progress) {
-    return Bus.request(vertx, Addresses.STORE_TURN_PROGRESS, progress.toJson()).mapEmpty();
-  }
-
   /** Takes a turn waiting to be resumed; fails with SESSION_BUSY when another engine took it first. */
   public Future<ResumableTurn> claimTurn(ResumableTurn.Claim claim) {
     return Bus.request(vertx, Addresses.STORE_TURN_CLAIM, claim.toJson()).map(ResumableTurn::fromJson);

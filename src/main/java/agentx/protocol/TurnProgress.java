@@ -3,9 +3,9 @@ package agentx.protocol;
 import io.vertx.core.json.JsonObject;
 
 /**
- * A running turn's usage so far, recorded alone: what its engine counted since the last message it stored
- * (a Claude call cut off by the engine's stop) when it hands the turn over to be resumed, so the engine that
- * resumes it starts from those figures and a spending limit still counts the cut call.
+ * A running turn's usage so far, recorded with its events ({@link AppendEvents#progress}): what its engine counted
+ * since the last message it stored, a Claude call as it starts or as the engine's stop cuts it off, so the engine
+ * that resumes the turn starts from those figures and a spending limit still counts the call.
  */
 public record TurnProgress(String turnId, TurnUsageSoFar usage) {
   public JsonObject toJson() {

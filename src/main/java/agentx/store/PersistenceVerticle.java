@@ -25,7 +25,6 @@ import agentx.protocol.SaveWorkflow;
 import agentx.protocol.Serving;
 import agentx.protocol.SessionEvent;
 import agentx.protocol.SessionRef;
-import agentx.protocol.TurnProgress;
 import agentx.protocol.TurnQuery;
 import agentx.protocol.UpdateSession;
 import agentx.protocol.WorkflowQuery;
@@ -173,7 +172,6 @@ public class PersistenceVerticle extends VerticleBase {
     serve(Addresses.STORE_TOOL_CALLS_STARTED,
         b -> toolCalls.started(ToolCallRecord.listFromJson(b.getJsonArray("calls", new JsonArray()))).map(v -> new JsonObject()));
     serve(Addresses.STORE_TOOL_CALL_DONE, b -> toolCalls.done(ToolCallRecord.fromJson(b)).map(v -> new JsonObject()));
-    serve(Addresses.STORE_TURN_PROGRESS, b -> turns.progress(TurnProgress.fromJson(b)).map(v -> new JsonObject()));
     serve(Addresses.STORE_TURN_PARK, b -> toolCalls.park(ParkTurn.fromJson(b)).map(w -> announce(w, new JsonObject())));
     serve(Addresses.STORE_APPROVAL_LIST, b -> {
       String sessionId = SessionRef.fromJson(b).sessionId();

@@ -88,8 +88,9 @@ final class Sql {
   static final String TURN_PROGRESS = "UPDATE turns SET input_tokens = ?, output_tokens = ?, cache_creation_input_tokens = ?,"
       + " cache_read_input_tokens = ?, cost_usd = ?, llm_calls = ?, tool_calls = ? WHERE turn_id = ? AND status = 'running'";
   /**
-   * A running call's figures at its start, sent with the turn's events: written only when they are not behind what
-   * the turn recorded (a message's figures, sent on another way, may have been stored first and are newer).
+   * A running turn's figures sent with its events (a call's start, a call cut off by a stop): written only when they
+   * are not behind what the turn recorded (a message's figures, sent on another way, may have been stored first and
+   * are newer).
    */
   static final String TURN_PROGRESS_IF_AHEAD = TURN_PROGRESS + " AND input_tokens <= ? AND output_tokens <= ? AND llm_calls <= ?";
   /** Its engine died: the turn waits for another engine to claim it ({@link #CLAIM_TURN}). */

@@ -34,14 +34,6 @@ final class TurnRepository {
     });
   }
 
-  /** A running turn's usage so far, recorded alone ({@link agentx.protocol.Addresses#STORE_TURN_PROGRESS}). */
-  Future<Void> progress(TurnProgress progress) {
-    return db.writeJdbc(jdbc -> {
-      progress(jdbc, progress.turnId(), progress.usage());
-      return null;
-    });
-  }
-
   /** Inside a write transaction: a running turn's usage so far; a finished turn is left alone (its summary is final). Blocking. */
   static void progress(Connection jdbc, String turnId, TurnUsageSoFar u) throws SQLException {
     Jdbc.update(jdbc, Sql.TURN_PROGRESS, u.inputTokens(), u.outputTokens(), u.cacheCreationInputTokens(), u.cacheReadInputTokens(),
@@ -49,8 +41,8 @@ final class TurnRepository {
   }
 
   /**
-   * Inside the events' write transaction: a running turn's figures as its Claude call started, left out when the turn
-   * has recorded figures ahead of them (its last message's, written on another way). Blocking.
+   * Inside the events' write transaction: a running turn's figures as its Claude call started or was cut off, left out
+   * when the turn has recorded figures ahead of them (its last message's, written on another way). Blocking.
    */
   static void progressIfAhead(Connection jdbc, TurnProgress progress) throws SQLException {
     TurnUsageSoFar u = progress.usage();

@@ -2,6 +2,7 @@ package agentx.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import agentx.AgentX;
 import agentx.config.AgentXConfig;
 import agentx.testing.FakeAnthropic;
 import agentx.testing.FakeAnthropic.Reply;
@@ -16,6 +17,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
 import io.vertx.junit5.VertxExtension;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -110,6 +112,44 @@ class StoreFailureTest {
     assertThat(column(db, "SELECT role FROM messages WHERE session_id = ? ORDER BY position", id)).containsExactly("user", "user", "assistant");
   }
 
+  @OnBothBackends
+  @DisplayName("an engine stopping while the store refuses the turn's last figures still stops, leaves the turn running for the next one, which resumes it")
+  void refusedHandOverStillHandsOver(Backend backend, Vertx vertx) throws Exception {
+    TestDatabase db = TestDatabases.create(backend, dir);
+    claude = FakeAnthropic.start(vertx).await();
+    AgentXConfig config = TestRuntime.withClaude(dir, claude, Map.of(AgentXConfig.DATABASE_URL, db.url()));
+    AgentX first = AgentX.start(config).await();
+    WebClient http = WebClient.create(vertx);
+    String id = http.post(first.port(), "127.0.0.1", "/api/agentx/sessions").sendJsonObject(new JsonObject()).await()
+        .bodyAsJsonObject().getString("session_id");
+    // message_start, ping, the block's start and three tokens, then nothing: the call is cut off by the stop
+    claude.enqueue(Reply.text("one two three four five").stallAfterEvents(6));
+    WsClient ws = WsClient.connect(vertx, first.port(), "/api/agentx/sessions/" + id + "/stream").await();
+    ws.send(new JsonObject().put("type", "message").put("content", "go"));
+    ws.await(f -> "stream".equals(f.getString("type"))
+        && ws.frames.stream().filter(e -> "stream".equals(e.getString("type"))).count() >= 3).await();
+    refuseRows(db, "turns", null, "UPDATE", true);
+    first.close().await();
+    refuseRows(db, "turns", null, "UPDATE", false);
+    // the figures the call's start stored with its first events stay; the stop's were refused, and the turn with them
+    // was neither failed nor closed: it waits for an engine
+    List<Object> left = db.query("SELECT status, input_tokens, llm_calls FROM turns WHERE session_id = ?", id).get(0);
+    assertThat(left.stream().map(v -> v instanceof Number n ? (Object) n.longValue() : v)).containsExactly("running", 25L, 1L);
+
+    claude.enqueue(Reply.text("Resumed."));
+    AgentX second = AgentX.start(config).await();
+    try {
+      WsClient again = WsClient.connect(vertx, second.port(), "/api/agentx/sessions/" + id + "/stream?after=0").await();
+      JsonObject turn = again.await(WsClient.turnEvent()).await();
+      assertThat(turn.getJsonObject("data").getString("status")).isEqualTo("completed");
+      assertThat(turn.getJsonObject("data").getLong("llm_calls")).as(turn.encode()).isEqualTo(2L);
+      List<Long> stored = seqs(db, id);
+      assertThat(stored).as("the log is contiguous").isEqualTo(java.util.stream.LongStream.rangeClosed(1, stored.size()).boxed().toList());
+    } finally {
+      second.close().await();
+    }
+  }
+
   /** The session answers its next message (200), after the failure a test provoked. */
   private HttpResponse<Buffer> answersAgain(TestRuntime rt, String id) {
     claude.enqueue(Reply.text("Second answer."));
@@ -130,27 +170,30 @@ class StoreFailureTest {
 
   /** A trigger that makes the database refuse every new event row, as a full disk or a lost connection would. */
   private static void refuseEvents(TestDatabase db, boolean refuse) throws Exception {
-    refuseRows(db, "events", null, refuse);
+    refuseRows(db, "events", null, "INSERT", refuse);
   }
 
   /** A trigger that makes the database refuse assistant messages (the answer stored with a turn's close). */
   private static void refuseAnswers(TestDatabase db, boolean refuse) throws Exception {
-    refuseRows(db, "messages", "NEW.role = 'assistant'", refuse);
+    refuseRows(db, "messages", "NEW.role = 'assistant'", "INSERT", refuse);
   }
 
-  /** Creates (or drops) a trigger that fails every new row of {@code table} matching {@code when} (null: every row). */
-  private static void refuseRows(TestDatabase db, String table, String when, boolean refuse) throws Exception {
+  /**
+   * Creates (or drops) a trigger that fails every {@code operation} ({@code INSERT}, {@code UPDATE}) of a row of
+   * {@code table} matching {@code when} (null: every row).
+   */
+  private static void refuseRows(TestDatabase db, String table, String when, String operation, boolean refuse) throws Exception {
     String trigger = "refuse_" + table;
     try (Connection c = db.connect(); Statement st = c.createStatement()) {
       if (db.backend() == Backend.SQLITE) {
         st.execute(refuse
-            ? "CREATE TRIGGER " + trigger + " BEFORE INSERT ON " + table + (when == null ? "" : " WHEN " + when)
+            ? "CREATE TRIGGER " + trigger + " BEFORE " + operation + " ON " + table + (when == null ? "" : " WHEN " + when)
                 + " BEGIN SELECT RAISE(ABORT, 'injected: disk full'); END"
             : "DROP TRIGGER " + trigger);
       } else if (refuse) {
         st.execute("CREATE OR REPLACE FUNCTION " + trigger + "() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'injected: disk full'; END $$"
             + " LANGUAGE plpgsql");
-        st.execute("CREATE TRIGGER " + trigger + " BEFORE INSERT ON " + table + " FOR EACH ROW" + (when == null ? "" : " WHEN (" + when + ")")
+        st.execute("CREATE TRIGGER " + trigger + " BEFORE " + operation + " ON " + table + " FOR EACH ROW" + (when == null ? "" : " WHEN (" + when + ")")
             + " EXECUTE FUNCTION " + trigger + "()");
       } else {
         st.execute("DROP TRIGGER " + trigger + " ON " + table);

@@ -759,9 +759,11 @@ class StoreContractTest {
         null, null, null), new TurnUsageSoFar(1, 1, 0, 0, 9.0, 9, 9))).await();
     assertThat(turns.get(id, running).await().usage()).extracting(TurnUsageSoFar::inputTokens, TurnUsageSoFar::costUsd).containsExactly(7L, cost);
     assertThat(turns.get(id, finished).await().usage().costUsd()).isEqualTo(cost);
-    // its engine stopping with a Claude call cut off: the usage so far recorded alone (a finished turn's left alone)
-    turns.progress(new TurnProgress(running, new TurnUsageSoFar(12, 5, 0, 0, cost, 2, 1))).await();
-    turns.progress(new TurnProgress(finished, new TurnUsageSoFar(99, 99, 0, 0, 9.0, 9, 9))).await();
+    // its engine stopping with a Claude call cut off: the usage so far goes with its last events, here none (a
+    // finished turn's left alone)
+    EventRepository log = new EventRepository(db);
+    log.append(List.of(), List.of(new TurnProgress(running, new TurnUsageSoFar(12, 5, 0, 0, cost, 2, 1)),
+        new TurnProgress(finished, new TurnUsageSoFar(99, 99, 0, 0, 9.0, 9, 9))), stored -> { }).await();
     assertThat(turns.get(id, running).await().usage()).extracting(TurnUsageSoFar::inputTokens, TurnUsageSoFar::llmCalls)
         .containsExactly(12L, 2L);
     assertThat(turns.get(id, finished).await().usage()).extracting(TurnUsageSoFar::inputTokens, TurnUsageSoFar::costUsd)
