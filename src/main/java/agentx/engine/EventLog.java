@@ -167,8 +167,11 @@ final class EventLog {
     broken = false;
   }
 
-  /** Completes once every event emitted so far is stored (or dropped after a store failure). */
+  /** Completes once every event emitted and every figure given so far is stored (or dropped after a store failure). */
   Future<Void> drain() {
+    if (!writing && progress != null) {
+      writeBatch(); // figures waiting for events to go with do not wait any longer
+    }
     if (!writing && pending.isEmpty()) {
       return Future.succeededFuture();
     }

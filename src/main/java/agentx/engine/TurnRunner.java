@@ -108,6 +108,8 @@ final class TurnRunner {
    * count (the {@code message_delta} at its end) never arrives, so it is estimated from them.
    */
   private long cutCallChars;
+  /** When the running call's figures last went to the store ({@link #recordRunningCall}). */
+  private long figuresSentNanos;
   /** Completed when the turn is stopped (a cancel, its timeout, its engine stopping). */
   private final Promise<Void> stopSignal = Promise.promise();
   /** The message's own {@code system}, stored with the turn so another engine can resume it. */
@@ -477,13 +479,39 @@ final class TurnRunner {
     if (cutCallUsage == null) {
       return false;
     }
+    usage.add(runningCallBilled(), cutCallModel);
+    cutCallUsage = null;
+    return true;
+  }
+
+  /** The running call's usage as billed so far: {@code message_start}'s, its output at least the streamed characters' estimate. */
+  private JsonObject runningCallBilled() {
     long estimated = (cutCallChars + Conversation.CHARS_PER_TOKEN - 1) / Conversation.CHARS_PER_TOKEN;
     if (estimated > cutCallUsage.getLong("output_tokens", 0L)) {
       cutCallUsage.put("output_tokens", estimated);
     }
-    usage.add(cutCallUsage, cutCallModel);
-    cutCallUsage = null;
-    return true;
+    return cutCallUsage;
+  }
+
+  /** At most this often a streaming call's figures (its output so far estimated) go with the turn's events. */
+  static final long RUNNING_FIGURES_NANOS = 1_000_000_000L;
+
+  /**
+   * The turn's figures with the running call's billing so far go with its next events: at the call's start, then at
+   * most once every {@link #RUNNING_FIGURES_NANOS} while it streams, so an engine killed mid-call leaves its input
+   * and nearly all of its output counted for the engine that resumes the turn (a graceful stop counts it all itself:
+   * {@link #chargeCutCall}). The figures ride with the event emitted next (this token's), in its transaction.
+   */
+  private void recordRunningCall(boolean start) {
+    if (stopping || cutCallUsage == null) {
+      return;
+    }
+    long now = System.nanoTime();
+    if (!start && now - figuresSentNanos < RUNNING_FIGURES_NANOS) {
+      return;
+    }
+    figuresSentNanos = now;
+    events.recordProgress(new TurnProgress(turnId, usage.withRunningCall(runningCallBilled(), cutCallModel, toolCallCount())));
   }
 
   /** Why a turn's start ended: its user cancelled it while it waited for another turn of the session (see {@link #begin}). */
@@ -526,7 +554,7 @@ final class TurnRunner {
     }
     tools.close();
     // the Claude call cut off here was billed: its usage goes with the turn's last events, so the resuming engine
-    // counts it (its output too, which a kill -9 leaves uncounted)
+    // counts it, what it streamed up to its last token included
     events.seal(chargeCutCall() ? new TurnProgress(turnId, usageSoFar()) : null);
     metrics.turnEnded("handed_over");
     log.info("Turn {} of session {} is left to be resumed: this engine is stopping", turnId, sessionId);
@@ -670,16 +698,13 @@ final class TurnRunner {
       cutCallUsage = message.getValue("usage") instanceof JsonObject reported ? reported.copy() : new JsonObject();
       cutCallModel = message.getValue("model") instanceof String model ? model : settings.model();
       cutCallChars = 0;
-      if (!stopping) {
-        // billed from here on: recorded with the turn's next events, so an engine killed before the call ends leaves
-        // it counted for the engine that resumes the turn (a graceful stop counts it itself: chargeCutCall)
-        events.recordProgress(new TurnProgress(turnId, usage.withRunningCall(cutCallUsage, cutCallModel, toolCallCount())));
-      }
+      recordRunningCall(true); // billed from here on
     }
 
     @Override
     public void onToolInputDelta(String partialJson) {
       cutCallChars += partialJson.length();
+      recordRunningCall(false);
     }
 
     @Override
@@ -691,6 +716,7 @@ final class TurnRunner {
     public void onTextDelta(String text) {
       firstToken();
       cutCallChars += text.length();
+      recordRunningCall(false);
       if (stopping) {
         return;
       }
@@ -706,6 +732,7 @@ final class TurnRunner {
     public void onThinkingDelta(String text) {
       firstToken();
       cutCallChars += text.length();
+      recordRunningCall(false);
       if (settings.streamThinking() && !stopping) {
         events.emitThinking(text);
       }
@@ -741,10 +768,13 @@ final class TurnRunner {
       return complete(assistant);
     }
     conversation = with(conversation, new JsonObject().put("role", "assistant").put("content", blocks));
-    return saved(store.appendMessage(new AppendMessage(assistant, usageSoFar())), "Claude's answer").compose(v -> {
-      events.emit(Events.MESSAGE, assistant.eventData());
-      return round(toolUses, false);
-    });
+    // the call's figures sent with its events (an estimate of its output) are stored first, never after these
+    return events.drain()
+        .compose(v -> saved(store.appendMessage(new AppendMessage(assistant, usageSoFar())), "Claude's answer"))
+        .compose(v -> {
+          events.emit(Events.MESSAGE, assistant.eventData());
+          return round(toolUses, false);
+        });
   }
 
   /**

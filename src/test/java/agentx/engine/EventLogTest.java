@@ -77,6 +77,20 @@ class EventLogTest {
   }
 
   @Test
+  @DisplayName("drain stores figures that wait for events to go with, at once, not 50 ms later")
+  void drainStoresWaitingFigures() {
+    EventLog log = newLog();
+    TurnUsageSoFar figures = new TurnUsageSoFar(25, 7, 0, 0, 0.2, 1, 0);
+    onContext(l -> {
+      l.recordProgress(new TurnProgress(turnId, figures));
+      return l.drain();
+    }, log);
+    assertThat(stored()).extracting(TurnUsageSoFar::inputTokens, TurnUsageSoFar::outputTokens, TurnUsageSoFar::llmCalls)
+        .containsExactly(25L, 7L, 1L);
+    assertThat(failures).isEmpty();
+  }
+
+  @Test
   @DisplayName("seal with the turn's last figures: written after the batch on its way, and drain waits for them; nothing emitted after is taken")
   void sealWritesTheLastFigures() {
     EventLog log = newLog();
