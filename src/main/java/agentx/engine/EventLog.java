@@ -90,8 +90,9 @@ final class EventLog {
 
   /**
    * Records the turn's figures with the next events (in their transaction): a Claude call's start is followed by
-   * its first events within milliseconds, unless it thinks first without streaming its thinking; then they go
-   * alone after {@link #PROGRESS_ALONE_MS}. A later figure replaces one not yet sent.
+   * its first events within milliseconds, and its figures while it streams come with a token, unless it thinks
+   * without streaming its thinking or writes a tool's input; then they go alone after {@link #PROGRESS_ALONE_MS}.
+   * A later figure replaces one not yet sent.
    */
   void recordProgress(TurnProgress figures) {
     if (broken || sealed) {

@@ -15,8 +15,8 @@ import java.util.List;
  * {@code JsonObject}.
  *
  * <p>{@code progress}, when not null, is a running turn's figures, recorded in the same transaction as the events
- * ({@code null} for none): as its Claude call started (its {@code message_start}), or as its stopping engine left it
- * to be resumed with a call cut off. An older store ignores it.
+ * ({@code null} for none): as its Claude call started (its {@code message_start}), once a second as it streams, or as
+ * its stopping engine left it to be resumed with a call cut off. An older store ignores it.
  */
 public record AppendEvents(List<?> envelopes, TurnProgress progress) {
   public AppendEvents(List<?> envelopes) {

@@ -52,9 +52,9 @@ public final class EventRepository {
 
   /**
    * {@link #append(List, Consumer)}, recording in the same transaction the figures of running turns whose Claude
-   * call has just started or was cut off by their engine's stop ({@link TurnRepository#progressIfAhead}): an engine
-   * that dies or stops before the call ends leaves them for the engine that resumes the turn, at the cost of a
-   * statement, not of a transaction.
+   * call has just started, streams, or was cut off by their engine's stop ({@link TurnRepository#progressIfAhead}):
+   * an engine that dies or stops before the call ends leaves them for the engine that resumes the turn, at the cost
+   * of a statement, not of a transaction.
    */
   public Future<List<Appended>> append(List<String> envelopes, List<TurnProgress> progress, Consumer<List<Appended>> committed) {
     if (envelopes.isEmpty() && progress.isEmpty()) {

@@ -88,7 +88,7 @@ final class Sql {
   static final String TURN_PROGRESS = "UPDATE turns SET input_tokens = ?, output_tokens = ?, cache_creation_input_tokens = ?,"
       + " cache_read_input_tokens = ?, cost_usd = ?, llm_calls = ?, tool_calls = ? WHERE turn_id = ? AND status = 'running'";
   /**
-   * A running turn's figures sent with its events (a call's start, a call cut off by a stop): written only when they
+   * A running turn's figures sent with its events (a call's start, its streaming, a stop's cut): written only when they
    * are not behind what the turn recorded (a message's figures, sent on another way, may have been stored first and
    * are newer).
    */

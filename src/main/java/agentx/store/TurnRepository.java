@@ -41,8 +41,9 @@ final class TurnRepository {
   }
 
   /**
-   * Inside the events' write transaction: a running turn's figures as its Claude call started or was cut off, left out
-   * when the turn has recorded figures ahead of them (its last message's, written on another way). Blocking.
+   * Inside the events' write transaction: a running turn's figures as its Claude call started, streams or was cut
+   * off, left out when the turn has recorded figures ahead of them (its last message's, written on another way).
+   * Blocking.
    */
   static void progressIfAhead(Connection jdbc, TurnProgress progress) throws SQLException {
     TurnUsageSoFar u = progress.usage();
