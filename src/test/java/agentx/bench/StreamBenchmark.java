@@ -534,8 +534,13 @@ class StreamBenchmark {
     }
   }
 
-  /** The machine, for the report's heading. */
-  record Machine(int cores, String cpu, long memoryGib, String java, String os) {
+  /**
+   * The machine, for the report's heading. {@code memoryMonitor}: the kernel's memory monitor (DAMON) when it runs,
+   * else empty: its kernel thread takes a core for milliseconds at each of its samples (every 500 ms on the machine
+   * this was written on), which sets the one-session p99 of the relay and the runtime alike (docs/PERFORMANCE.md,
+   * round twenty-nine).
+   */
+  record Machine(int cores, String cpu, long memoryGib, String java, String os, String memoryMonitor) {
     static Machine describe() {
       String cpu = "";
       long memKb = 0;
@@ -549,12 +554,31 @@ class StreamBenchmark {
       }
       return new Machine(Runtime.getRuntime().availableProcessors(), cpu, Math.round(memKb / 1024.0 / 1024.0),
           System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"),
-          System.getProperty("os.name") + " " + System.getProperty("os.version"));
+          System.getProperty("os.name") + " " + System.getProperty("os.version"), damon());
+    }
+
+    /** "DAMON on, sampling every N ms" when a kdamond of the kernel's sysfs interface is on; empty otherwise. */
+    static String damon() {
+      Path kdamonds = Path.of("/sys/kernel/mm/damon/admin/kdamonds");
+      try (java.util.stream.Stream<Path> each = Files.list(kdamonds)) {
+        for (Path kdamond : each.filter(Files::isDirectory).sorted().toList()) {
+          if ("on".equals(Files.readString(kdamond.resolve("state")).trim())) {
+            Path sample = kdamond.resolve("contexts/0/monitoring_attrs/intervals/sample_us");
+            String every = Files.isReadable(sample)
+                ? ", sampling every " + Long.parseLong(Files.readString(sample).trim()) / 1000 + " ms" : "";
+            return "the kernel's memory monitor (DAMON) on" + every;
+          }
+        }
+      } catch (IOException | RuntimeException ignored) {
+        // no DAMON, or not Linux
+      }
+      return "";
     }
 
     @Override
     public String toString() {
-      return cores + " cores" + (cpu.isEmpty() ? "" : " (" + cpu + ")") + ", " + memoryGib + " GiB, " + java + ", " + os;
+      return cores + " cores" + (cpu.isEmpty() ? "" : " (" + cpu + ")") + ", " + memoryGib + " GiB, " + java + ", " + os
+          + (memoryMonitor.isEmpty() ? "" : ", " + memoryMonitor);
     }
   }
 }
