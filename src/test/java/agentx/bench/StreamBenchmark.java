@@ -536,9 +536,8 @@ class StreamBenchmark {
 
   /**
    * The machine, for the report's heading. {@code memoryMonitor}: the kernel's memory monitor (DAMON) when it runs,
-   * else empty: its kernel thread takes a core for milliseconds at each of its samples (every 500 ms on the machine
-   * this was written on), which sets the one-session p99 of the relay and the runtime alike (docs/PERFORMANCE.md,
-   * round twenty-nine).
+   * else empty: on the machine this was written on its samples (every 500 ms) set the runtime's one-session paced
+   * p99, 5.7–6.8 ms with it and 1.6–1.7 without (docs/PERFORMANCE.md, round twenty-nine).
    */
   record Machine(int cores, String cpu, long memoryGib, String java, String os, String memoryMonitor) {
     static Machine describe() {
