@@ -4,6 +4,7 @@ import agentx.testing.FakeAnthropic;
 import agentx.testing.FakeAnthropic.Reply;
 import agentx.testing.FakeAnthropic.ToolUseSpec;
 import agentx.testing.FakeComfyUi;
+import agentx.testing.SseTranscript;
 import agentx.testing.WsClient;
 import io.vertx.core.json.JsonArray;
 import java.time.Duration;
@@ -204,12 +205,18 @@ class DurabilityTest {
     String id;
     try (ServerProcess first = ServerProcess.start(dir, env)) {
       id = newSession(client, first);
-      claude.enqueue(Reply.text("a long answer that is cut by the crash, token by token").delayPerEvent(Duration.ofMillis(200)));
+      // a first token of 40 characters, then 4 each, 200 ms apart: any figures sent while it streams count 10 or more
+      List<String> tokens = new ArrayList<>(List.of("a long answer that is cut by the crash, "));
+      for (int i = 0; i < 15; i++) {
+        tokens.add("tok" + (char) ('a' + i));
+      }
+      claude.enqueue(Reply.sse(String.join("", SseTranscript.message().tokens(tokens).end("end_turn")))
+          .delayPerEvent(Duration.ofMillis(200)));
       WsClient ws = WsClient.connect(vertx, first.port(), "/api/agentx/sessions/" + id + "/stream").await();
       ws.send(new JsonObject().put("type", "message").put("content", "go"));
-      // six tokens streamed (24 characters, 1.2 s after the call's start) before the stop or the crash
+      // ten tokens streamed (76 characters, 2 s after the call's start) before the stop or the crash
       ws.await(f -> "stream".equals(f.getString("type"))
-          && ws.frames.stream().filter(e -> "stream".equals(e.getString("type"))).count() >= 6).await();
+          && ws.frames.stream().filter(e -> "stream".equals(e.getString("type"))).count() >= 10).await();
       if (graceful) {
         first.close();
       } else {
@@ -227,10 +234,11 @@ class DurabilityTest {
       assertThat(turn.getJsonObject("data").getLong("llm_calls")).as(turn.encode()).isEqualTo(2L);
       assertThat(turn.getJsonObject("data").getLong("input_tokens")).as(turn.encode()).isEqualTo(50L);
       // its output: the redone call's 9 tokens, and what the cut one streamed, estimated at four characters a token:
-      // all of it (at least the six tokens seen) when the stop counted it; after a crash, what the figures sent with its
-      // events a second after its start counted (the third token comes 1 s after message_start; message_start says 1)
+      // all of it (at least the 76 characters seen: 19) when the stop counted it; after a crash, what the figures sent
+      // with its events a second or more after its start counted (at least the first token's 40 characters: 10), where
+      // message_start's 1 alone would make 10 in all
       long output = turn.getJsonObject("data").getLong("output_tokens");
-      assertThat(output).as(turn.encode()).isGreaterThanOrEqualTo(graceful ? 15L : 12L);
+      assertThat(output).as(turn.encode()).isGreaterThanOrEqualTo(graceful ? 28L : 19L);
       JsonArray events = client.get(second.port(), "127.0.0.1", "/api/agentx/sessions/" + id + "/events?after=0").send().await()
           .bodyAsJsonObject().getJsonArray("events");
       assertContiguous(events);

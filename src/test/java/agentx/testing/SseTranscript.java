@@ -42,8 +42,13 @@ public final class SseTranscript {
 
   /** A text block streamed as several small text_delta tokens. */
   public SseTranscript text(String text) {
+    return tokens(pieces(text, 4));
+  }
+
+  /** A text block streamed as these text_delta tokens, one each. */
+  public SseTranscript tokens(List<String> tokens) {
     int index = startBlock(new JsonObject().put("type", "text").put("text", ""));
-    for (String token : pieces(text, 4)) {
+    for (String token : tokens) {
       delta(index, new JsonObject().put("type", "text_delta").put("text", token));
     }
     return stopBlock(index);
