@@ -146,21 +146,14 @@ final class EventLog {
 
   /**
    * The turn was handed over (its engine is stopping): what was emitted is still stored, nothing more is taken.
-   * {@code last}, when not null, is the turn's figures as it is left (a Claude call cut off counted in them): they go
-   * with the events still waiting, or alone after the batch on its way, so {@link #drain} completes once they are
-   * stored too (or given up with the batch that failed). The resuming engine starts from them.
+   * {@code last}, when not null, is the turn's figures as it is left (a Claude call cut off counted in them), stored
+   * by {@link #drain} as any figures given: the resuming engine starts from them.
    */
   void seal(TurnProgress last) {
-    if (sealed) {
-      return;
-    }
     if (last != null && !broken) {
       progress = last;
     }
     sealed = true;
-    if (!writing && (progress != null || !pending.isEmpty())) {
-      writeBatch();
-    }
   }
 
   /** After a store failure: lets the turn's closing events be tried (the store may be back). */
@@ -168,10 +161,13 @@ final class EventLog {
     broken = false;
   }
 
-  /** Completes once every event emitted and every figure given so far is stored (or dropped after a store failure). */
+  /**
+   * Completes once every event emitted and every figure given so far is stored (or dropped after a store failure):
+   * figures waiting for events to go with do not wait any longer, now or after the batch on its way.
+   */
   Future<Void> drain() {
     if (!writing && progress != null) {
-      writeBatch(); // figures waiting for events to go with do not wait any longer
+      writeBatch();
     }
     if (!writing && pending.isEmpty()) {
       return Future.succeededFuture();
@@ -208,8 +204,8 @@ final class EventLog {
               "The session store could not save this turn's events, so the turn was stopped: " + stored.cause().getMessage()));
         }
       }
-      if (!pending.isEmpty() || (sealed && progress != null)) {
-        writeBatch(); // a sealed log's last figures do not wait for events that will not come
+      if (!pending.isEmpty() || (progress != null && !drainWaiters.isEmpty())) {
+        writeBatch(); // figures a drain waits for go now, not with events that may not come
       } else {
         writing = false;
         List<Promise<Void>> waiters = new ArrayList<>(drainWaiters);

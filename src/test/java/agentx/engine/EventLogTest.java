@@ -91,6 +91,24 @@ class EventLogTest {
   }
 
   @Test
+  @DisplayName("drain while a batch is on its way stores the figures given after it, before it completes")
+  void drainAfterABatchStoresWaitingFigures() {
+    EventLog log = newLog();
+    onContext(l -> {
+      l.emit(Events.STREAM, "Hel");
+      // given once that token's batch is on its way (its write was queued first), as a thinking call's figures are
+      Promise<Void> drained = Promise.promise();
+      context.runOnContext(v -> {
+        l.recordProgress(new TurnProgress(turnId, new TurnUsageSoFar(25, 9, 0, 0, 0.2, 1, 0)));
+        l.drain().onComplete(drained);
+      });
+      return drained.future();
+    }, log);
+    assertThat(stored().outputTokens()).isEqualTo(9L);
+    assertThat(failures).isEmpty();
+  }
+
+  @Test
   @DisplayName("seal with the turn's last figures: written after the batch on its way, and drain waits for them; nothing emitted after is taken")
   void sealWritesTheLastFigures() {
     EventLog log = newLog();
