@@ -126,8 +126,7 @@ class StoreFailureTest {
     claude.enqueue(Reply.text("one two three four five").stallAfterEvents(6));
     WsClient ws = WsClient.connect(vertx, first.port(), "/api/agentx/sessions/" + id + "/stream").await();
     ws.send(new JsonObject().put("type", "message").put("content", "go"));
-    ws.await(f -> "stream".equals(f.getString("type"))
-        && ws.frames.stream().filter(e -> "stream".equals(e.getString("type"))).count() >= 3).await();
+    ws.awaitStreamed(3).await();
     refuseRows(db, "turns", null, "UPDATE", true);
     first.close().await();
     refuseRows(db, "turns", null, "UPDATE", false);

@@ -215,8 +215,7 @@ class DurabilityTest {
       WsClient ws = WsClient.connect(vertx, first.port(), "/api/agentx/sessions/" + id + "/stream").await();
       ws.send(new JsonObject().put("type", "message").put("content", "go"));
       // ten tokens streamed (76 characters, 2 s after the call's start) before the stop or the crash
-      ws.await(f -> "stream".equals(f.getString("type"))
-          && ws.frames.stream().filter(e -> "stream".equals(e.getString("type"))).count() >= 10).await();
+      ws.awaitStreamed(10).await();
       if (graceful) {
         first.close();
       } else {

@@ -68,6 +68,12 @@ public final class WsClient {
     return p.future();
   }
 
+  /** Completes once {@code n} {@code stream} events (tokens) have arrived, with the n-th. */
+  public Future<JsonObject> awaitStreamed(int n) {
+    return await(f -> "stream".equals(f.getString("type"))
+        && frames.stream().filter(e -> "stream".equals(e.getString("type"))).count() >= n);
+  }
+
   public static Predicate<JsonObject> turnEvent() {
     return f -> "turn".equals(f.getString("type"));
   }
