@@ -85,7 +85,10 @@ public final class EventRepository {
    * has none, and fails the group), insert every row. On SQLite, whose one writer already serializes
    * the transactions and which has no row locks, the first is left out, and the second asks only for
    * the sessions whose last number the store does not remember from its last append ({@link LastSeqs}):
-   * at a token or two per append, that is most appends with no query at all. Blocking.
+   * at a token or two per append, that is most appends with no query at all. On PostgreSQL the lock and the
+   * read are also all that checks the sessions exist: its {@code events} table has no foreign key (migration
+   * V4), whose trigger asked that again for every row, and a session's delete takes the same lock before it
+   * removes the session's events and then the session. Blocking.
    */
   private List<Appended> append(Connection jdbc, List<String> envelopes) throws SQLException {
     int n = envelopes.size();

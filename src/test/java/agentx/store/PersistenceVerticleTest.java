@@ -66,7 +66,7 @@ class PersistenceVerticleTest {
     TestDatabase testDb = TestDatabases.create(backend, dir);
     assertThat(testDb.tables()).doesNotContain("sessions");
     Database db = Database.open(vertx, DatabaseUrl.parse(testDb.url()));
-    assertThat(vertx.executeBlocking(db::migrateBlocking).await()).isEqualTo(3);
+    assertThat(vertx.executeBlocking(db::migrateBlocking).await()).isEqualTo(backend == Backend.SQLITE ? 3 : 4); // PostgreSQL's V4
     assertThat(vertx.executeBlocking(db::migrateBlocking).await()).isZero();
     db.close().await();
     assertThat(testDb.tables()).contains("sessions", "messages", "turns", "events", "workflows");
