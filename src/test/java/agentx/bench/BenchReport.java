@@ -157,6 +157,7 @@ final class BenchReport {
           .append(String.format("%,d ms", r.startupMs)).append(r == rows.get(0) ? " (new database: migrations included)" : "")
           .append(String.format("; warm-up rounds: relay %d, runtime %d; JIT compilers' share of the server's CPU in the unpaced run: relay %s, runtime %s",
               r.floorWarmups, r.runtimeWarmups, jit(r.floor), jit(r.runtime)))
+          .append(databaseCpu(r))
           .append(sched(r.floorPaced, r.runtimePaced, "relay")).append('\n');
     }
     startups.stream().filter(Objects::nonNull).forEach(s -> md.append("- ").append(s).append('\n'));
@@ -218,6 +219,17 @@ final class BenchReport {
         f.perSecond(f.server().onCpuNanos()), r.perSecond(r.server().onCpuNanos()),
         f.perSecond(f.server().waitingNanos()), r.perSecond(r.server().waitingNanos()),
         f.perSecond(f.loadGeneratorNanos()), r.perSecond(r.loadGeneratorNanos()), floorName);
+  }
+
+  /** PostgreSQL's own processes' CPU per event in the runtime's runs (not in the server CPU column); empty for SQLite. */
+  private static String databaseCpu(Row r) {
+    if (r.runtime == null || Double.isNaN(r.runtime.databaseCpuMicrosPerEvent())) {
+      return "";
+    }
+    return String.format("; PostgreSQL's own processes (not in the server CPU column): %.1f µs of CPU per event unpaced, %s per paced token",
+        r.runtime.databaseCpuMicrosPerEvent(),
+        r.runtimePaced == null || Double.isNaN(r.runtimePaced.databaseCpuMicrosPerEvent()) ? "–"
+            : String.format("%.1f µs", r.runtimePaced.databaseCpuMicrosPerEvent()));
   }
 
   private static String jit(Phase phase) {

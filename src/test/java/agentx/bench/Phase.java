@@ -30,6 +30,8 @@ final class Phase {
   long serverJitNanos = -1;
   /** The scheduler's view over the phase; null when unknown. */
   SchedView sched;
+  /** CPU time PostgreSQL's processes used during the phase (−1 when not PostgreSQL or unknown): not in {@link #serverCpuNanos}. */
+  long databaseCpuNanos = -1;
 
   /**
    * The server's threads over a phase ({@link BenchProcess#sched}), this JVM's (the load generator's)
@@ -164,17 +166,24 @@ final class Phase {
     return serverCpuNanos < 0 || delivered == 0 ? Double.NaN : serverCpuNanos / 1e3 / delivered;
   }
 
+  /** PostgreSQL's processes' CPU time per delivered event, in microseconds; NaN when not measured. */
+  double databaseCpuMicrosPerEvent() {
+    return databaseCpuNanos < 0 || delivered == 0 ? Double.NaN : databaseCpuNanos / 1e3 / delivered;
+  }
+
   /** The JIT compilers' share of the server's CPU in this phase (0..1); NaN when unknown. */
   double jitShare() {
     return serverCpuNanos <= 0 || serverJitNanos < 0 ? Double.NaN : (double) serverJitNanos / serverCpuNanos;
   }
 
   String summary() {
-    return String.format("%d streams × %d tokens: %,d events in %,.0f ms = %,.0f events/s%s;"
+    return String.format("%d streams × %d tokens: %,d events in %,.0f ms = %,.0f events/s%s%s;"
         + " added latency p50 %.2f ms, p99 %.2f ms, max %.2f ms%s%s",
         streams, tokensEach, delivered, wallNanos / 1e6, eventsPerSecond(),
         serverCpuNanos < 0 ? "" : String.format(", server CPU %,.0f ms = %.1f µs/event (JIT compilers %.0f %% of it)",
             serverCpuNanos / 1e6, cpuMicrosPerEvent(), 100 * jitShare()),
+        databaseCpuNanos < 0 ? "" : String.format(", PostgreSQL's processes CPU %,.0f ms = %.1f µs/event", databaseCpuNanos / 1e6,
+            databaseCpuMicrosPerEvent()),
         latencyMs(0.5), latencyMs(0.99), latencyMs(1.0),
         sched == null ? "" : String.format("; server threads on a CPU %,.0f ms, waiting for one %,.0f ms; load generator on a CPU %,.0f ms",
             sched.server().onCpuNanos() / 1e6, sched.server().waitingNanos() / 1e6, sched.loadGeneratorNanos() / 1e6),

@@ -249,7 +249,8 @@ class StreamBenchmark {
         String slowId = clients.createSessions(port, tag + "-slow", 1).get(0);
         LoadClients.SlowClient slow = clients.new SlowClient(port, slowId, settings.tokens());
         long pausedAt = slow.startAndPause();
-        row.runtime = measured(runtime.process, () -> clients.runtime(port, sessions, settings.tokens(), 0, deadline, runtime.process::isAlive));
+        PostgresCpu database = PostgresCpu.of(db);
+        row.runtime = measured(runtime.process, database, () -> clients.runtime(port, sessions, settings.tokens(), 0, deadline, runtime.process::isAlive));
         progress("  unpaced: %s", row.runtime.summary());
         row.persisted = db.queryLong(PERSISTED_STREAM_EVENTS, tag);
         progress("  persisted stream events: %,d of %,d", row.persisted, row.persistedExpected);
@@ -261,7 +262,7 @@ class StreamBenchmark {
         // the paced run right after the unpaced one, before the read-backs below: those take code paths
         // (pages of 5,000 events encoded, the slow client's replay) that the JIT would compile during it
         List<String> paced = clients.createSessions(port, tag + "-paced", c);
-        row.runtimePaced = measured(runtime.process, () -> clients.runtime(port, paced, settings.pacedTokens(c), settings.paceMs(),
+        row.runtimePaced = measured(runtime.process, database, () -> clients.runtime(port, paced, settings.pacedTokens(c), settings.paceMs(),
             deadlineMs(c, settings.pacedTokens(c), settings.paceMs()), runtime.process::isAlive));
         progress("  paced:   %s%s", row.runtimePaced.summary(), row.runtimePaced.timeline);
         long pacedPersisted = db.queryLong(PERSISTED_STREAM_EVENTS, tag + "-paced");
@@ -333,6 +334,15 @@ class StreamBenchmark {
     if (sched != null && self != null && schedAfter != null && selfAfter != null) {
       phase.sched = new Phase.SchedView(schedAfter.minus(sched), selfAfter.onCpuNanos() - self.onCpuNanos(), System.nanoTime() - start);
     }
+    return phase;
+  }
+
+  /** {@link #measured(BenchProcess, Supplier)}, with the CPU time of {@code database}'s processes over it when there is one. */
+  private static Phase measured(BenchProcess server, PostgresCpu database, Supplier<Phase> run) {
+    long before = database == null ? -1 : database.cpuNanos();
+    Phase phase = measured(server, run);
+    long after = before < 0 ? -1 : database.cpuNanos();
+    phase.databaseCpuNanos = after < 0 ? -1 : after - before;
     return phase;
   }
 
