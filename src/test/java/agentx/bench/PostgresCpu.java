@@ -6,6 +6,10 @@ import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 
 /**
  * The CPU time of a PostgreSQL server's processes, read from {@code /proc}: the postmaster's own and what
@@ -26,12 +30,15 @@ final class PostgresCpu {
     if (db.backend() != Backend.POSTGRESQL) {
       return null;
     }
-    try {
-      long backend = db.queryLong("SELECT pg_backend_pid()");
-      long parent = Long.parseLong(fields(Path.of("/proc", String.valueOf(backend), "stat"))[1]);
+    // the backend's parent is read while its connection is open: a backend ends with its connection
+    try (Connection connection = db.connect();
+        Statement statement = connection.createStatement();
+        ResultSet row = statement.executeQuery("SELECT pg_backend_pid()")) {
+      row.next();
+      long parent = Long.parseLong(fields(Path.of("/proc", String.valueOf(row.getLong(1)), "stat"))[1]);
       PostgresCpu cpu = new PostgresCpu(parent);
       return cpu.cpuNanos() < 0 ? null : cpu;
-    } catch (IOException | RuntimeException e) {
+    } catch (IOException | SQLException | RuntimeException e) {
       return null;
     }
   }
