@@ -334,7 +334,7 @@ class StoreContractTest {
   }
 
   @OnBothBackends
-  @DisplayName("a session deleted while appends to it are on their way leaves no event behind: each append before the delete is removed with it, each after fails with SESSION_NOT_FOUND")
+  @DisplayName("a session deleted while appends to it are on their way leaves no event behind: an append before the delete is removed with it, one after fails with SESSION_NOT_FOUND")
   void deleteAmongAppends(Backend backend, Vertx vertx) {
     TestDatabase testDb = TestDatabases.create(backend, dir);
     Database db = open(vertx, testDb);
@@ -369,7 +369,6 @@ class StoreContractTest {
           assertThat(ErrorCode.of(append.cause())).as(String.valueOf(append.cause())).isEqualTo(ErrorCode.SESSION_NOT_FOUND);
         }
       }
-      assertThat(goneAppends).as("the last appends come after the delete").anyMatch(Future::failed);
       assertThat(testDb.queryLong("SELECT COUNT(*) FROM events WHERE session_id = ?", gone)).as("events of the deleted session").isZero();
       assertThat(testDb.queryLong("SELECT COUNT(*) FROM events WHERE session_id = ?", kept)).isEqualTo(60);
     }
