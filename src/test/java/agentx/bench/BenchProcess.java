@@ -157,10 +157,21 @@ final class BenchProcess implements AutoCloseable {
 
   /** User + system time in a {@code /proc/.../stat} file (a process's or one thread's), in clock ticks. */
   private static long cpuTicks(Path statFile) throws IOException {
-    String stat = Files.readString(statFile);
-    // the fields after the command name, which is in parentheses and may hold spaces
-    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    return cpuTicks(statFields(statFile));
+  }
+
+  /** User + system time of {@link #statFields}, in clock ticks. */
+  static long cpuTicks(String[] fields) {
     return Long.parseLong(fields[11]) + Long.parseLong(fields[12]); // utime, stime: fields 14 and 15 of stat
+  }
+
+  /**
+   * The fields of a {@code /proc/.../stat} file after the command name, which is in parentheses and may hold
+   * spaces: [0] is the state (field 3 of stat), [1] the parent's pid, [11] and [12] user and system time.
+   */
+  static String[] statFields(Path statFile) throws IOException {
+    String stat = Files.readString(statFile);
+    return stat.substring(stat.lastIndexOf(')') + 2).split(" ");
   }
 
   /** Reads one thread's folder of a {@code /proc/.../task} folder. */

@@ -163,12 +163,17 @@ final class Phase {
 
   /** The server's CPU time per delivered event, in microseconds: steadier than events/s on a shared machine. */
   double cpuMicrosPerEvent() {
-    return serverCpuNanos < 0 || delivered == 0 ? Double.NaN : serverCpuNanos / 1e3 / delivered;
+    return microsPerEvent(serverCpuNanos);
   }
 
   /** PostgreSQL's processes' CPU time per delivered event, in microseconds; NaN when not measured. */
   double databaseCpuMicrosPerEvent() {
-    return databaseCpuNanos < 0 || delivered == 0 ? Double.NaN : databaseCpuNanos / 1e3 / delivered;
+    return microsPerEvent(databaseCpuNanos);
+  }
+
+  /** {@code nanos} (−1 when unknown) per delivered event, in microseconds; NaN when unknown or nothing was delivered. */
+  private double microsPerEvent(long nanos) {
+    return nanos < 0 || delivered == 0 ? Double.NaN : nanos / 1e3 / delivered;
   }
 
   /** The JIT compilers' share of the server's CPU in this phase (0..1); NaN when unknown. */

@@ -35,7 +35,7 @@ final class PostgresCpu {
         Statement statement = connection.createStatement();
         ResultSet row = statement.executeQuery("SELECT pg_backend_pid()")) {
       row.next();
-      long parent = Long.parseLong(fields(Path.of("/proc", String.valueOf(row.getLong(1)), "stat"))[1]);
+      long parent = Long.parseLong(BenchProcess.statFields(Path.of("/proc", String.valueOf(row.getLong(1)), "stat"))[1]);
       PostgresCpu cpu = new PostgresCpu(parent);
       return cpu.cpuNanos() < 0 ? null : cpu;
     } catch (IOException | SQLException | RuntimeException e) {
@@ -46,14 +46,14 @@ final class PostgresCpu {
   /** The server's processes' CPU time so far, in nanoseconds; -1 when it cannot be read. */
   long cpuNanos() {
     try {
-      String[] own = fields(Path.of("/proc", String.valueOf(postmaster), "stat"));
-      long ticks = Long.parseLong(own[11]) + Long.parseLong(own[12]) + Long.parseLong(own[13]) + Long.parseLong(own[14]);
+      String[] own = BenchProcess.statFields(Path.of("/proc", String.valueOf(postmaster), "stat"));
+      long ticks = BenchProcess.cpuTicks(own) + Long.parseLong(own[13]) + Long.parseLong(own[14]); // with cutime, cstime
       try (DirectoryStream<Path> all = Files.newDirectoryStream(Path.of("/proc"), p -> p.getFileName().toString().chars().allMatch(Character::isDigit))) {
         for (Path process : all) {
           try {
-            String[] f = fields(process.resolve("stat"));
+            String[] f = BenchProcess.statFields(process.resolve("stat"));
             if (Long.parseLong(f[1]) == postmaster) {
-              ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+              ticks += BenchProcess.cpuTicks(f);
             }
           } catch (IOException | RuntimeException gone) {
             // ended between the listing and the read: its time is in the postmaster's cutime now
@@ -64,11 +64,5 @@ final class PostgresCpu {
     } catch (IOException | RuntimeException e) {
       return -1;
     }
-  }
-
-  /** The fields of a stat file after the command name (which is in parentheses and may hold spaces): [0] is the state, [1] the parent. */
-  private static String[] fields(Path stat) throws IOException {
-    String text = Files.readString(stat);
-    return text.substring(text.lastIndexOf(')') + 2).split(" ");
   }
 }
