@@ -36,7 +36,9 @@ public final class Events {
    * {@code "kind"} when not null, written without building or serializing a {@code JsonObject}.
    */
   public static String draftText(String type, String sessionId, String turnId, String data, String kind) {
-    StringBuilder out = new StringBuilder(128 + data.length());
+    // the keys, a stream's type, two UUIDs and a timestamp take 177 characters: room for them all, so the text is
+    // copied once (into its string), not also into a grown builder
+    StringBuilder out = new StringBuilder(200 + data.length() + (kind == null ? 0 : 20));
     out.append("{\"type\":");
     quoteOrNull(out, type).append(",\"session_id\":");
     quoteOrNull(out, sessionId).append(",\"turn_id\":");

@@ -525,6 +525,18 @@ public final class FakeAnthropic {
       return stream(events);
     }
 
+    /**
+     * A raw SSE body written in pieces of {@code chars} characters, each its own write (an HTTP chunk of its own), so
+     * lines and events arrive cut anywhere, as a network may deliver them. For bodies of single-byte characters.
+     */
+    public static Reply sseInPieces(String rawSseBody, int chars) {
+      List<String> pieces = new ArrayList<>();
+      for (int i = 0; i < rawSseBody.length(); i += chars) {
+        pieces.add(rawSseBody.substring(i, Math.min(rawSseBody.length(), i + chars)));
+      }
+      return stream(pieces);
+    }
+
     /** A complete text answer, streamed as several text_delta tokens. */
     public static Reply text(String answer) {
       return stream(SseTranscript.message().text(answer).end("end_turn"));

@@ -140,7 +140,7 @@ public final class MessageAccumulator {
     long index = JsonText.integer(data, start, "index", -1);
     int delta = JsonText.valueOf(data, start, "delta");
     if (index < 0 || index > Integer.MAX_VALUE || delta < 0 || data.charAt(delta) != '{'
-        || !"text_delta".equals(JsonText.string(data, delta, "type"))) {
+        || !data.startsWith("\"text_delta\"", JsonText.valueOf(data, delta, "type"))) { // compared in place; spelled with escapes, it takes the full parse
       return false;
     }
     String text = JsonText.string(data, delta, "text");

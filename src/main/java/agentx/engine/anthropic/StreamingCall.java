@@ -12,7 +12,6 @@ import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.parsetools.RecordParser;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
@@ -80,11 +79,11 @@ final class StreamingCall implements StreamCall {
     }
     held = hold;
     Attempt current = attempt;
-    if (current != null && current.lines != null) {
+    if (current != null) {
       if (hold) {
-        current.lines.pause();
+        current.pause();
       } else {
-        current.lines.resume();
+        current.resume();
       }
     }
   }
@@ -167,7 +166,15 @@ final class StreamingCall implements StreamCall {
     private boolean bodyStarted;
     private boolean responseEnded;
     private long watchdog = -1;
-    private RecordParser lines;
+    /** The response whose body is read, once its headers said 2xx. */
+    private HttpClientResponse response;
+    /** A piece of the body received but not read yet, from {@link #unreadFrom}: reading was held back in it. */
+    private byte[] unread;
+    private int unreadFrom;
+    /** The body ended while a piece of it was still unread. */
+    private boolean endedUnread;
+    /** Asked after each line: reading stops there when the consumer holds it back or the attempt is over. */
+    private final java.util.function.BooleanSupplier stopReading = () -> held || !live();
     private long lastActivityNanos;
 
     void run() {
@@ -223,18 +230,40 @@ final class StreamingCall implements StreamCall {
       }
     }
 
-    // One line at a time with back-pressure; the body is never buffered whole.
+    // Piece by piece as it arrives, one line at a time with back-pressure; the body is never buffered whole.
     private void streamBody(HttpClientResponse response) {
-      lines = RecordParser.newDelimited("\n", response);
-      lines.exceptionHandler(this::bodyFailed);
-      lines.endHandler(v -> bodyEnded());
-      lines.handler(this::onLine);
+      this.response = response;
+      response.exceptionHandler(this::bodyFailed);
+      response.endHandler(v -> {
+        if (unread != null) {
+          endedUnread = true; // after what is left is read
+        } else {
+          bodyEnded();
+        }
+      });
+      response.handler(this::onPiece);
       if (held) {
-        lines.pause();
+        response.pause();
       }
     }
 
-    private void onLine(Buffer line) {
+    private void onPiece(Buffer piece) {
+      byte[] bytes = piece.getBytes();
+      if (unread != null) {
+        // a piece already on its way when reading was held back: it waits behind the unread one
+        byte[] joined = java.util.Arrays.copyOfRange(unread, unreadFrom, unread.length + bytes.length);
+        System.arraycopy(bytes, 0, joined, unread.length - unreadFrom, bytes.length);
+        unread = joined;
+        unreadFrom = 0;
+      } else if (held) {
+        unread = bytes;
+        unreadFrom = 0;
+      } else {
+        read(bytes, 0);
+      }
+    }
+
+    private void read(byte[] bytes, int from) {
       if (!live()) {
         return;
       }
@@ -246,13 +275,44 @@ final class StreamingCall implements StreamCall {
             listener.onFirstByte();
           }
         }
-        sse.line(line.toString(StandardCharsets.UTF_8));
+        int stopped = sse.feed(bytes, from, bytes.length, stopReading);
+        if (stopped < bytes.length && live()) {
+          unread = bytes;
+          unreadFrom = stopped;
+        }
       } catch (AnthropicException e) {
         attemptFailed(this, e, false, null);
       } catch (RuntimeException e) {
         // a listener threw: the call cannot go on sanely, but the result must still complete
         attemptFailed(this, new AnthropicException(
             Kind.UPSTREAM, "Handling Claude's stream failed: " + e, 0, null, false, e), false, null);
+      }
+    }
+
+    void pause() {
+      if (response != null) {
+        response.pause();
+      }
+    }
+
+    /** Reads what was left unread, then lets the body flow again unless reading was held back once more. */
+    void resume() {
+      if (response == null) {
+        return;
+      }
+      if (unread != null) {
+        byte[] bytes = unread;
+        unread = null;
+        read(bytes, unreadFrom);
+        if (unread != null || held) {
+          return;
+        }
+      }
+      if (endedUnread) {
+        endedUnread = false;
+        bodyEnded();
+      } else {
+        response.resume();
       }
     }
 

@@ -345,6 +345,53 @@ class AnthropicClientTest {
   }
 
   @Test
+  @DisplayName("an answer whose lines arrive cut into pieces of 7 bytes gives the message the whole transcript gives")
+  void linesInPieces() throws Exception {
+    String transcript = Transcripts.load("sse_text.sse");
+    fake.enqueue(Reply.sseInPieces(transcript, 7));
+    Recorder recorder = new Recorder();
+
+    JsonObject message = await(client.stream(REQUEST, recorder).result());
+
+    JsonObject whole = Transcripts.replay(transcript, new MessageAccumulator()).message();
+    assertThat(message).isEqualTo(whole);
+    assertThat(recorder.text()).isEqualTo(whole.getJsonArray("content").getJsonObject(0).getString("text"));
+  }
+
+  @Test
+  @DisplayName("held back after its second token, a stream hands over nothing more (not even what came in the same piece) until it is released, then the rest in order")
+  void holdAndRelease() throws Exception {
+    String answer = "one two three four five six seven eight nine ten eleven twelve";
+    // the whole answer in one piece: reading must stop inside it, not only between pieces
+    fake.enqueue(Reply.sseInPieces(String.join("", agentx.testing.SseTranscript.message().text(answer).end("end_turn")), 1 << 20));
+    CompletableFuture<StreamCall> started = new CompletableFuture<>();
+    CompletableFuture<io.vertx.core.Context> held = new CompletableFuture<>();
+    Recorder recorder = new Recorder() {
+      @Override
+      public void onTextDelta(String text) {
+        super.onTextDelta(text);
+        if (textDeltas.size() == 2) {
+          started.join().hold(true);
+          held.complete(Vertx.currentContext());
+        }
+      }
+    };
+    StreamCall call = client.stream(REQUEST, recorder);
+    started.complete(call);
+    io.vertx.core.Context context = held.get(5, TimeUnit.SECONDS);
+    Thread.sleep(300); // the rest of the answer has arrived by now; none of it may be handed over
+
+    assertThat(recorder.textDeltas).hasSize(2);
+    assertThat(call.result().isComplete()).isFalse();
+
+    context.runOnContext(v -> call.hold(false));
+    JsonObject message = await(call.result());
+
+    assertThat(recorder.text()).isEqualTo(answer);
+    assertThat(message.getString("stop_reason")).isEqualTo("end_turn");
+  }
+
+  @Test
   @DisplayName("cancel mid-stream fails the result with CANCELLED at once and closes the connection")
   void cancelMidStream() throws Exception {
     fake.enqueue(Reply.text("A long answer that keeps streaming for quite a while, token by token.")
