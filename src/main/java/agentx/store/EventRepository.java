@@ -95,7 +95,7 @@ public final class EventRepository {
     Draft[] drafts = new Draft[n];
     Map<String, List<Integer>> bySession = new TreeMap<>();
     for (int i = 0; i < n; i++) {
-      drafts[i] = Draft.of(envelopes.get(i));
+      drafts[i] = Draft.of(envelopes.get(i), i == 0 ? null : drafts[i - 1]);
       if (drafts[i].sessionId() == null) {
         throw new IllegalArgumentException("An event envelope without a session_id: " + envelopes.get(i));
       }
@@ -162,10 +162,30 @@ public final class EventRepository {
 
   /** What a row needs from a draft's text, read in one pass that stops before its data. */
   private record Draft(String text, String sessionId, String turnId, String type, String timestamp, int seqAt) {
-    static Draft of(String text) {
-      int[] at = JsonText.valuesOf(text, "session_id", "turn_id", "type", "timestamp", "seq");
-      return new Draft(text, JsonText.stringAt(text, at[0]), JsonText.stringAt(text, at[1]), JsonText.stringAt(text, at[2]),
-          JsonText.stringAt(text, at[3]), at[4]);
+    private static final String[] KEYS = {"session_id", "turn_id", "type", "timestamp", "seq"};
+
+    /**
+     * @param previous the draft before it in the group, or null: a group's drafts mostly share their session, turn and
+     *     type (and often their millisecond), and a value the text repeats is that draft's string, not a copy of it.
+     *     The group is read on the store's one write path, so what it need not allocate it does not.
+     */
+    static Draft of(String text, Draft previous) {
+      int[] at = JsonText.valuesOf(text, KEYS);
+      return previous == null
+          ? new Draft(text, JsonText.stringAt(text, at[0]), JsonText.stringAt(text, at[1]), JsonText.stringAt(text, at[2]),
+              JsonText.stringAt(text, at[3]), at[4])
+          : new Draft(text, same(text, at[0], previous.sessionId), same(text, at[1], previous.turnId), same(text, at[2], previous.type),
+              same(text, at[3], previous.timestamp), at[4]);
+    }
+
+    /** The string value at {@code at}: {@code known} when the text spells exactly it, without escapes; else read from the text. */
+    private static String same(String text, int at, String known) {
+      int end = at + 1 + (known == null ? 0 : known.length());
+      if (known != null && at >= 0 && end < text.length() && text.charAt(at) == '"' && text.charAt(end) == '"'
+          && text.startsWith(known, at + 1) && known.indexOf('\\') < 0) {
+        return known;
+      }
+      return JsonText.stringAt(text, at);
     }
 
     /** The envelope as stored: the draft's text with {@code seq} in it. */

@@ -307,6 +307,41 @@ class StoreContractTest {
   }
 
   @OnBothBackends
+  @DisplayName("each row of a group keeps its own session, turn, type and time, whether its neighbour's are the same, differ, or are spelled with escapes")
+  void groupRowsKeepTheirOwnFields(Backend backend, Vertx vertx) {
+    Database db = open(vertx, TestDatabases.create(backend, dir));
+    SessionRepository sessions = new SessionRepository(db);
+    String a = newSession(sessions);
+    String b = newSession(sessions);
+    String[][] rows = {
+        {a, "t1", "stream", "2026-12-04T07:00:00.000Z"},
+        {a, "t1", "stream", "2026-12-04T07:00:00.000Z"},
+        {a, "t2", "state", "2026-12-04T07:00:00.001Z"},
+        {b, "t2", "state", "2026-12-04T07:00:00.001Z"},
+        {b, "t2", "turn", "2026-12-04T07:00:00.002Z"},
+        {a, "t1", "stream", "2026-12-04T07:00:00.002Z"}};
+    List<String> drafts = new ArrayList<>();
+    for (String[] row : rows) {
+      drafts.add("{\"type\":\"" + row[2] + "\",\"session_id\":\"" + row[0] + "\",\"turn_id\":\"" + row[1]
+          + "\",\"seq\":null,\"timestamp\":\"" + row[3] + "\",\"data\":\"x\"}");
+    }
+    // the same turn, written with an escape: the row holds the value, not the text
+    drafts.add(drafts.get(4).replace("\"turn_id\":\"t2\"", "\"turn_id\":\"t\\u0032\""));
+    new EventRepository(db).append(drafts).await();
+
+    List<String> stored = db.readJdbc(jdbc -> Jdbc.list(jdbc, "SELECT session_id, seq, turn_id, type, created_at FROM events",
+        row -> row.getString(1) + " " + row.getLong(2) + " " + row.getString(3) + " " + row.getString(4) + " " + row.getString(5))).await();
+    assertThat(stored).containsExactlyInAnyOrder(
+        a + " 1 t1 stream 2026-12-04T07:00:00.000Z",
+        a + " 2 t1 stream 2026-12-04T07:00:00.000Z",
+        a + " 3 t2 state 2026-12-04T07:00:00.001Z",
+        b + " 1 t2 state 2026-12-04T07:00:00.001Z",
+        a + " 4 t1 stream 2026-12-04T07:00:00.002Z",
+        b + " 2 t2 turn 2026-12-04T07:00:00.002Z",
+        b + " 3 t2 turn 2026-12-04T07:00:00.002Z");
+  }
+
+  @OnBothBackends
   @DisplayName("numbers stay contiguous when appends alternate with writes that number events themselves; a session deleted after an append fails the next with SESSION_NOT_FOUND")
   void numbersAcrossOtherWrites(Backend backend, Vertx vertx) {
     Database db = open(vertx, TestDatabases.create(backend, dir));
