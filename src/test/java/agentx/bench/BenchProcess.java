@@ -155,6 +155,18 @@ final class BenchProcess implements AutoCloseable {
     }
   }
 
+  /**
+   * Minor page faults of the process so far (its threads', not its exited children's): each is a page of memory touched
+   * for the first time, such as the heap's regions as the JVM grows it; -1 without /proc.
+   */
+  long minorFaults() {
+    try {
+      return Long.parseLong(statFields(Path.of("/proc", String.valueOf(process.pid()), "stat"))[7]); // minflt: field 10 of stat
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
   /** User + system time in a {@code /proc/.../stat} file (a process's or one thread's), in clock ticks. */
   private static long cpuTicks(Path statFile) throws IOException {
     return cpuTicks(statFields(statFile));
@@ -167,7 +179,8 @@ final class BenchProcess implements AutoCloseable {
 
   /**
    * The fields of a {@code /proc/.../stat} file after the command name, which is in parentheses and may hold
-   * spaces: [0] is the state (field 3 of stat), [1] the parent's pid, [11] and [12] user and system time.
+   * spaces: [0] is the state (field 3 of stat), [1] the parent's pid, [7] the minor page faults, [11] and [12] user and
+   * system time.
    */
   static String[] statFields(Path statFile) throws IOException {
     String stat = Files.readString(statFile);

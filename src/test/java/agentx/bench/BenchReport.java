@@ -155,8 +155,9 @@ final class BenchReport {
     for (Row r : rows) {
       md.append("- ").append(r.backend).append(", C=").append(r.sessions).append(": runtime start-up to a healthy `/health` ")
           .append(String.format("%,d ms", r.startupMs)).append(r == rows.get(0) ? " (new database: migrations included)" : "")
-          .append(String.format("; warm-up rounds: relay %d, runtime %d; JIT compilers' share of the server's CPU in the unpaced run: relay %s, runtime %s",
-              r.floorWarmups, r.runtimeWarmups, jit(r.floor), jit(r.runtime)))
+          .append(String.format("; warm-up rounds: relay %d, runtime %d; JIT compilers' share of the server's CPU in the unpaced run: relay %s, runtime %s;"
+              + " page faults in it (memory touched for the first time): relay %s, runtime %s",
+              r.floorWarmups, r.runtimeWarmups, jit(r.floor), jit(r.runtime), faults(r.floor), faults(r.runtime)))
           .append(databaseCpu(r))
           .append(sched(r.floorPaced, r.runtimePaced, "relay")).append('\n');
     }
@@ -230,6 +231,10 @@ final class BenchReport {
         r.runtime.databaseCpuMicrosPerEvent(),
         r.runtimePaced == null || Double.isNaN(r.runtimePaced.databaseCpuMicrosPerEvent()) ? "–"
             : String.format("%.1f µs", r.runtimePaced.databaseCpuMicrosPerEvent()));
+  }
+
+  private static String faults(Phase phase) {
+    return phase == null || phase.serverMinorFaults < 0 ? "–" : String.format("%,d", phase.serverMinorFaults);
   }
 
   private static String jit(Phase phase) {

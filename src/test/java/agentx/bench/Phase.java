@@ -28,6 +28,8 @@ final class Phase {
   long serverCpuNanos = -1;
   /** Of that, what the server's JIT compiler threads used (−1 when unknown). */
   long serverJitNanos = -1;
+  /** Minor page faults of the server process during the phase: memory it touched for the first time (−1 when unknown). */
+  long serverMinorFaults = -1;
   /** The scheduler's view over the phase; null when unknown. */
   SchedView sched;
   /** CPU time PostgreSQL's processes used during the phase (−1 when not PostgreSQL or unknown): not in {@link #serverCpuNanos}. */
@@ -185,8 +187,9 @@ final class Phase {
     return String.format("%d streams × %d tokens: %,d events in %,.0f ms = %,.0f events/s%s%s;"
         + " added latency p50 %.2f ms, p99 %.2f ms, max %.2f ms%s%s",
         streams, tokensEach, delivered, wallNanos / 1e6, eventsPerSecond(),
-        serverCpuNanos < 0 ? "" : String.format(", server CPU %,.0f ms = %.1f µs/event (JIT compilers %.0f %% of it)",
-            serverCpuNanos / 1e6, cpuMicrosPerEvent(), 100 * jitShare()),
+        serverCpuNanos < 0 ? "" : String.format(", server CPU %,.0f ms = %.1f µs/event (JIT compilers %.0f %% of it%s)",
+            serverCpuNanos / 1e6, cpuMicrosPerEvent(), 100 * jitShare(),
+            serverMinorFaults < 0 ? "" : String.format("; %,d page faults", serverMinorFaults)),
         databaseCpuNanos < 0 ? "" : String.format(", PostgreSQL's processes CPU %,.0f ms = %.1f µs/event", databaseCpuNanos / 1e6,
             databaseCpuMicrosPerEvent()),
         latencyMs(0.5), latencyMs(0.99), latencyMs(1.0),
