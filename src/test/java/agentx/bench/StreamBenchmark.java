@@ -207,7 +207,7 @@ class StreamBenchmark {
               deadlineMs(settings.warmup(), WARMUP_PACED_TOKENS, settings.paceMs()), relay::isAlive));
           return round;
         });
-        warmUpAtConcurrency(relay, c, () -> clients.relay(port, c, settings.tokens(), 0, deadline, relay::isAlive));
+        warmups += warmUpAtConcurrency(relay, c, () -> clients.relay(port, c, settings.tokens(), 0, deadline, relay::isAlive));
         long lastRow = store == null ? 0 : StoredRelayEvents.lastRow(store);
         unpaced = measured(relay, () -> clients.relay(port, c, settings.tokens(), 0, deadline, relay::isAlive));
         progress("  unpaced: %s", unpaced.summary());
@@ -246,8 +246,9 @@ class StreamBenchmark {
               runtime.process::isAlive));
           return unpaced;
         });
-        warmUpAtConcurrency(runtime.process, c, () -> clients.runtime(port, clients.createSessions(port, tag + "-warmup-c", c),
-            settings.tokens(), 0, deadline, runtime.process::isAlive));
+        int[] roundAtC = {0};
+        row.runtimeWarmups += warmUpAtConcurrency(runtime.process, c, () -> clients.runtime(port,
+            clients.createSessions(port, tag + "-warmup-c" + ++roundAtC[0], c), settings.tokens(), 0, deadline, runtime.process::isAlive));
         List<String> sessions = clients.createSessions(port, tag, c);
         String slowId = clients.createSessions(port, tag + "-slow", 1).get(0);
         LoadClients.SlowClient slow = clients.new SlowClient(port, slowId, settings.tokens());
@@ -313,18 +314,31 @@ class StreamBenchmark {
     }
   }
 
+  /** A round at the row's C that touches fewer new pages than this (8 MiB of 4 KiB pages) finds the heap grown. */
+  private static final long SETTLED_PAGE_FAULTS = 2_000;
+  private static final int MAX_ROUNDS_AT_C = 6;
+
   /**
-   * One more unpaced round, not measured, at the row's own concurrency when the warm-up rounds ran fewer streams. A
-   * server's heap grows to what C streams hold live once (the JVM commits more of it, and the first touch of each new
-   * page is a page fault), in the first minutes of a long-running server, not in every busy minute; without this round
-   * it grew in the measured run (round thirty-one: 55,000–61,000 page faults in the runtime's unpaced run at 1,000
-   * sessions, about 100 after it, and 14.4–15.9 against 18.0–18.6 µs of CPU per event).
+   * Unpaced rounds, not measured, at the row's own concurrency when the warm-up rounds ran fewer streams, until one
+   * touches fewer than {@link #SETTLED_PAGE_FAULTS} new pages (at most {@link #MAX_ROUNDS_AT_C}, bench.warmupSeconds
+   * seconds; one without /proc). A server's heap grows to what C streams hold live once (the JVM commits more of it,
+   * and the first touch of each new page is a page fault), in the first minutes of a long-running server, not in every
+   * busy minute; without these rounds it grew in the measured run (round thirty-one: 55,000–61,000 page faults in the
+   * runtime's unpaced run at 1,000 sessions, and still 42,000 after one round at C; about 100 after five, and 14.4–15.9
+   * against 18.0–18.6 µs of CPU per event). Answers the rounds run.
    */
-  private void warmUpAtConcurrency(BenchProcess server, int c, Supplier<Phase> round) {
+  private int warmUpAtConcurrency(BenchProcess server, int c, Supplier<Phase> round) {
     if (settings.warmup() <= 0 || c <= settings.warmup()) {
-      return;
+      return 0;
     }
-    progress("  warm-up at C = %,d: %s", c, measured(server, round).summary());
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(settings.warmupSeconds());
+    for (int i = 1; ; i++) {
+      Phase phase = measured(server, round);
+      progress("  warm-up at C = %,d, round %d: %s", c, i, phase.summary());
+      if (phase.serverMinorFaults < SETTLED_PAGE_FAULTS || i >= MAX_ROUNDS_AT_C || System.nanoTime() > until) {
+        return i;
+      }
+    }
   }
 
   private void logProblems(Phase warmupPart) {
