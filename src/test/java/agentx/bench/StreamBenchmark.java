@@ -315,8 +315,8 @@ class StreamBenchmark {
   }
 
   /** A round at the row's C that touches fewer new pages than this (8 MiB of 4 KiB pages) finds the heap grown. */
-  private static final long SETTLED_PAGE_FAULTS = 2_000;
-  private static final int MAX_ROUNDS_AT_C = 6;
+  static final long SETTLED_PAGE_FAULTS = 2_000;
+  static final int MAX_ROUNDS_AT_C = 6;
 
   /**
    * Unpaced rounds, not measured, at the row's own concurrency when the warm-up rounds ran fewer streams, until one
