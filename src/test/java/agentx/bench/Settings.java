@@ -137,7 +137,7 @@ record Settings(
   @Override
   public String toString() {
     return String.format("C=%s, %d tokens per answer (paced runs: %d tokens, at least %d in all, one every %d ms), backends %s, warm-up rounds of %d streams per process"
-        + " until the JIT compilers use at most %.0f %% of a round's CPU (at most %d rounds, %d s), then unpaced rounds at the row's C, when it is more, until one touches fewer than %,d new pages (at most %d),"
+        + " until the JIT compilers use at most %.0f %% of a round's CPU (at most %d rounds, %d s), then unpaced rounds at the row's C, when it is more, until two in a row touch fewer than %,d new pages each (at most %d),"
         + " heap-capped row %s, storing floor on SQLite rows %s, extra JVM flags: runtime %s, relay %s; relay %d event loop(s) with %d connections to Claude, upstream %d event loop(s); the runtime's clients on %s",
         sessions, tokens, pacedTokens, pacedSamples, paceMs, backends, warmup, 100 * warmupJit, warmupRounds, warmupSeconds,
         StreamBenchmark.SETTLED_PAGE_FAULTS, StreamBenchmark.MAX_ROUNDS_AT_C, heapCap.isEmpty() ? "off" : "-Xmx" + heapCap, storingRelay ? "on" : "off",
