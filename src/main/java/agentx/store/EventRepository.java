@@ -171,14 +171,12 @@ public final class EventRepository {
      */
     static Draft of(String text, Draft previous) {
       int[] at = JsonText.valuesOf(text, KEYS);
-      return previous == null
-          ? new Draft(text, JsonText.stringAt(text, at[0]), JsonText.stringAt(text, at[1]), JsonText.stringAt(text, at[2]),
-              JsonText.stringAt(text, at[3]), at[4])
-          : new Draft(text, same(text, at[0], previous.sessionId), same(text, at[1], previous.turnId), same(text, at[2], previous.type),
-              same(text, at[3], previous.timestamp), at[4]);
+      boolean first = previous == null;
+      return new Draft(text, same(text, at[0], first ? null : previous.sessionId), same(text, at[1], first ? null : previous.turnId),
+          same(text, at[2], first ? null : previous.type), same(text, at[3], first ? null : previous.timestamp), at[4]);
     }
 
-    /** The string value at {@code at}: {@code known} when the text spells exactly it, without escapes; else read from the text. */
+    /** The string value at {@code at}: {@code known} (when not null) if the text spells exactly it, without escapes; else read from the text. */
     private static String same(String text, int at, String known) {
       int end = at + 1 + (known == null ? 0 : known.length());
       if (known != null && at >= 0 && end < text.length() && text.charAt(at) == '"' && text.charAt(end) == '"'

@@ -149,7 +149,7 @@ final class BenchProcess implements AutoCloseable {
   /** CPU time the process has used so far (user + system, all its threads, GC included), in nanoseconds; -1 without /proc. */
   long cpuNanos() {
     try {
-      return cpuTicks(Path.of("/proc", String.valueOf(process.pid()), "stat")) * (1_000_000_000L / CLOCK_TICKS);
+      return cpuTicks(statFile()) * (1_000_000_000L / CLOCK_TICKS);
     } catch (IOException | RuntimeException e) {
       return -1;
     }
@@ -161,10 +161,14 @@ final class BenchProcess implements AutoCloseable {
    */
   long minorFaults() {
     try {
-      return Long.parseLong(statFields(Path.of("/proc", String.valueOf(process.pid()), "stat"))[7]); // minflt: field 10 of stat
+      return Long.parseLong(statFields(statFile())[7]); // minflt: field 10 of stat
     } catch (IOException | RuntimeException e) {
       return -1;
     }
+  }
+
+  private Path statFile() {
+    return Path.of("/proc", String.valueOf(process.pid()), "stat");
   }
 
   /** User + system time in a {@code /proc/.../stat} file (a process's or one thread's), in clock ticks. */

@@ -14,7 +14,9 @@ import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -174,7 +176,7 @@ final class StreamingCall implements StreamCall {
     /** The body ended while a piece of it was still unread. */
     private boolean endedUnread;
     /** Asked after each line: reading stops there when the consumer holds it back or the attempt is over. */
-    private final java.util.function.BooleanSupplier stopReading = () -> held || !live();
+    private final BooleanSupplier stopReading = () -> held || !live();
     private long lastActivityNanos;
 
     void run() {
@@ -251,7 +253,7 @@ final class StreamingCall implements StreamCall {
       byte[] bytes = piece.getBytes();
       if (unread != null) {
         // a piece already on its way when reading was held back: it waits behind the unread one
-        byte[] joined = java.util.Arrays.copyOfRange(unread, unreadFrom, unread.length + bytes.length);
+        byte[] joined = Arrays.copyOfRange(unread, unreadFrom, unread.length + bytes.length);
         System.arraycopy(bytes, 0, joined, unread.length - unreadFrom, bytes.length);
         unread = joined;
         unreadFrom = 0;
