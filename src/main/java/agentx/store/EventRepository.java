@@ -79,10 +79,11 @@ public final class EventRepository {
   }
 
   /**
-   * Three statements for the whole group, whatever the number of sessions in it: lock them all (in a
+   * Three steps for the whole group, whatever the number of sessions in it: lock them all (in a
    * fixed order, so two store nodes never wait on each other crosswise), read their last numbers
    * (after the locks, so no concurrent writer can have added one since; a session that does not exist
-   * has none, and fails the group), insert every row. On SQLite, whose one writer already serializes
+   * has none, and fails the group), insert every row (PostgreSQL: one batch; SQLite: multi-row
+   * statements, {@link #insertInRuns}). On SQLite, whose one writer already serializes
    * the transactions and which has no row locks, the first is left out, and the second asks only for
    * the sessions whose last number the store does not remember from its last append ({@link LastSeqs}):
    * at a token or two per append, that is most appends with no query at all. On PostgreSQL the lock and the
@@ -123,41 +124,76 @@ public final class EventRepository {
       last.putAll(found);
     }
     Appended[] stored = new Appended[n];
-    // PostgreSQL: one batch, sent as multi-row INSERTs. SQLite: row by row, as its driver runs a batch
-    // anyway; the statement is kept open there (StatementCache), and a kept statement's batch array,
-    // grown to the largest group, would be cleared in full after every transaction.
-    boolean batched = db.dialect() != Dialect.SQLITE;
+    int[] order = new int[n]; // the rows in the order they are inserted: session by session, each in its order
+    int k = 0;
+    for (String sessionId : sessionIds) {
+      long seq = last.getOrDefault(sessionId, 0L);
+      for (int i : bySession.get(sessionId)) {
+        seq++;
+        stored[i] = new Appended(sessionId, seq, drafts[i].numbered(seq));
+        order[k++] = i;
+      }
+    }
+    if (db.dialect() == Dialect.SQLITE) {
+      insertInRuns(jdbc, order, drafts, stored);
+    } else {
+      insertBatched(jdbc, order, drafts, stored);
+    }
+    return List.of(stored);
+  }
+
+  /**
+   * SQLite: the rows in multi-row {@code INSERT}s of up to {@link Sql#MAX_EVENT_ROWS} rows, the largest power of two
+   * that fits first (a group of 37 rows is three statements: 32, 4, 1). Each statement SQLite runs costs its
+   * execution (its cursors opened, positioned and closed; the driver's calls around it) whatever its rows; its
+   * driver runs a JDBC batch as one execution per row. Measured alone ({@code StoreAppendBenchmark}, round thirty-two
+   * in docs/PERFORMANCE.md), the unpaced shape: 5.0–5.6 µs of CPU per event row by row, 4.5–4.7 in these statements.
+   * They are kept open ({@link StatementCache}), six texts in all.
+   */
+  private static void insertInRuns(Connection jdbc, int[] order, Draft[] drafts, Appended[] stored) throws SQLException {
+    int from = 0;
+    while (from < order.length) {
+      int rows = Integer.highestOneBit(Math.min(order.length - from, Sql.MAX_EVENT_ROWS));
+      String sql = Sql.insertEvents(rows);
+      PreparedStatement insert = StatementCache.prepare(jdbc, sql);
+      try {
+        for (int r = 0; r < rows; r++) {
+          int i = order[from + r];
+          bind(insert, 6 * r, drafts[i], stored[i]);
+        }
+        insert.executeUpdate();
+      } finally {
+        StatementCache.release(jdbc, sql, insert);
+      }
+      from += rows;
+    }
+  }
+
+  /** PostgreSQL: one batch of one-row statements, which its driver sends as multi-row {@code INSERT}s ({@code reWriteBatchedInserts}). */
+  private static void insertBatched(Connection jdbc, int[] order, Draft[] drafts, Appended[] stored) throws SQLException {
     PreparedStatement insert = StatementCache.prepare(jdbc, Sql.INSERT_EVENT);
     try {
-      for (String sessionId : sessionIds) {
-        long seq = last.getOrDefault(sessionId, 0L);
-        for (int i : bySession.get(sessionId)) {
-          Draft draft = drafts[i];
-          String envelope = draft.numbered(++seq);
-          insert.setString(1, sessionId);
-          insert.setLong(2, seq);
-          insert.setString(3, draft.turnId());
-          insert.setString(4, draft.type());
-          insert.setString(5, envelope);
-          insert.setString(6, draft.timestamp());
-          if (batched) {
-            insert.addBatch();
-          } else {
-            insert.executeUpdate();
-          }
-          stored[i] = new Appended(sessionId, seq, envelope);
-        }
+      for (int i : order) {
+        bind(insert, 0, drafts[i], stored[i]);
+        insert.addBatch();
       }
-      if (batched) {
-        insert.executeBatch();
-      }
+      insert.executeBatch();
     } catch (SQLException | RuntimeException e) {
       insert.clearBatch(); // a kept statement must not carry this batch's rows into the next one
       throw e;
     } finally {
       StatementCache.release(jdbc, Sql.INSERT_EVENT, insert);
     }
-    return List.of(stored);
+  }
+
+  /** One row's six values, from parameter {@code offset + 1} on, in {@link Sql#INSERT_EVENT}'s order. */
+  private static void bind(PreparedStatement insert, int offset, Draft draft, Appended row) throws SQLException {
+    insert.setString(offset + 1, row.sessionId());
+    insert.setLong(offset + 2, row.seq());
+    insert.setString(offset + 3, draft.turnId());
+    insert.setString(offset + 4, draft.type());
+    insert.setString(offset + 5, row.envelope());
+    insert.setString(offset + 6, draft.timestamp());
   }
 
   /** What a row needs from a draft's text, read in one pass that stops before its data. */

@@ -139,6 +139,24 @@ final class Sql {
   static final String SELECT_TURN = "SELECT turn_id, session_id, status FROM turns WHERE turn_id = ?";
 
   static final String INSERT_EVENT = "INSERT INTO events (session_id, seq, turn_id, type, envelope, created_at) VALUES (?, ?, ?, ?, ?, ?)";
+  /** The most rows one {@link #insertEvents} statement inserts: a power of two. */
+  static final int MAX_EVENT_ROWS = 32;
+  private static final String[] INSERT_EVENTS = new String[Integer.numberOfTrailingZeros(MAX_EVENT_ROWS) + 1];
+
+  static {
+    for (int i = 0; i < INSERT_EVENTS.length; i++) {
+      INSERT_EVENTS[i] = "INSERT INTO events (session_id, seq, turn_id, type, envelope, created_at) VALUES "
+          + String.join(", ", java.util.Collections.nCopies(1 << i, "(?, ?, ?, ?, ?, ?)"));
+    }
+  }
+
+  /** {@link #INSERT_EVENT} for {@code rows} rows in one statement: a power of two up to {@link #MAX_EVENT_ROWS}, so few texts are kept. */
+  static String insertEvents(int rows) {
+    if (rows < 1 || rows > MAX_EVENT_ROWS || Integer.bitCount(rows) != 1) {
+      throw new IllegalArgumentException("rows must be a power of two up to " + MAX_EVENT_ROWS + ": " + rows);
+    }
+    return INSERT_EVENTS[Integer.numberOfTrailingZeros(rows)];
+  }
   static final String LIST_EVENTS = "SELECT seq, envelope FROM events WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?";
   static final String LAST_SEQ = "SELECT MAX(seq) AS seq FROM events WHERE session_id = ?";
 

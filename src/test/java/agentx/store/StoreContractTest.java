@@ -342,6 +342,44 @@ class StoreContractTest {
   }
 
   @OnBothBackends
+  @DisplayName("a group larger than one statement's rows, sessions interleaved: every row stored once, numbered in its session's order, with its own values")
+  void largeGroupEveryRowItsOwn(Backend backend, Vertx vertx) {
+    Database db = open(vertx, TestDatabases.create(backend, dir));
+    SessionRepository sessions = new SessionRepository(db);
+    EventRepository events = new EventRepository(db);
+    String a = newSession(sessions);
+    String b = newSession(sessions);
+    String c = newSession(sessions);
+    events.append(drafts(b, "t0", "before")).await(); // b's numbers go on from 1
+    String[] of = new String[Sql.MAX_EVENT_ROWS * 2 + 7]; // 71 rows: several statements and a remainder of each smaller size
+    List<String> group = new ArrayList<>();
+    for (int i = 0; i < of.length; i++) {
+      of[i] = i % 5 == 0 ? b : i % 3 == 0 ? c : a;
+      group.add("{\"type\":\"" + (i % 2 == 0 ? "stream" : "state") + "\",\"session_id\":\"" + of[i] + "\",\"turn_id\":\"t" + (i % 4)
+          + "\",\"seq\":null,\"timestamp\":\"2026-12-04T10:00:00." + String.format("%03d", i) + "Z\",\"data\":\"e" + i + "\"}");
+    }
+    List<EventRepository.Appended> answered = events.append(group).await();
+
+    assertThat(answered).hasSize(of.length);
+    java.util.Map<String, Long> next = new java.util.HashMap<>(java.util.Map.of(a, 1L, b, 2L, c, 1L));
+    List<String> expected = new ArrayList<>();
+    for (int i = 0; i < of.length; i++) {
+      long seq = next.merge(of[i], 1L, Long::sum) - 1;
+      assertThat(answered.get(i).sessionId()).isEqualTo(of[i]);
+      assertThat(answered.get(i).seq()).isEqualTo(seq);
+      expected.add(of[i] + " " + seq + " t" + (i % 4) + " " + (i % 2 == 0 ? "stream" : "state") + " 2026-12-04T10:00:00."
+          + String.format("%03d", i) + "Z e" + i + " " + seq);
+    }
+    List<String> stored = db.readJdbc(jdbc -> Jdbc.list(jdbc, "SELECT session_id, seq, turn_id, type, created_at, envelope FROM events"
+        + " WHERE NOT (session_id = ? AND seq = 1)", row -> {
+          JsonObject envelope = new JsonObject(row.getString(6));
+          return row.getString(1) + " " + row.getLong(2) + " " + row.getString(3) + " " + row.getString(4) + " " + row.getString(5)
+              + " " + envelope.getString("data") + " " + envelope.getLong("seq");
+        }, b)).await();
+    assertThat(stored).containsExactlyInAnyOrderElementsOf(expected);
+  }
+
+  @OnBothBackends
   @DisplayName("numbers stay contiguous when appends alternate with writes that number events themselves; a session deleted after an append fails the next with SESSION_NOT_FOUND")
   void numbersAcrossOtherWrites(Backend backend, Vertx vertx) {
     Database db = open(vertx, TestDatabases.create(backend, dir));
