@@ -179,7 +179,7 @@ final class BenchReport {
       return;
     }
     md.append("\nThe storing floor: the relay writing each event to a SQLite file (one writer thread, every waiting event in one"
-        + " transaction, WAL, `synchronous=NORMAL`) before it forwards it; its own process, in the same row's run.\n\n");
+        + " transaction, in multi-row statements of up to 32 rows as the runtime's store, WAL, `synchronous=NORMAL`) before it forwards it; its own process, in the same row's run.\n\n");
     md.append("| backend | C | storing floor events/s | runtime events/s | runtime ÷ storing floor | server CPU µs/event: storing floor → runtime"
         + " | added latency paced, p50 / p99 ms: storing floor → runtime | storing floor peak RSS MiB | token events stored by the floor |\n");
     md.append("|---|--:|--:|--:|--:|--:|---|--:|---|\n");
