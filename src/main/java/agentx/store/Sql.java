@@ -138,15 +138,16 @@ final class Sql {
   static final String GET_TURN = "SELECT " + TURN_COLUMNS + " FROM turns WHERE session_id = ? AND turn_id = ?";
   static final String SELECT_TURN = "SELECT turn_id, session_id, status FROM turns WHERE turn_id = ?";
 
-  static final String INSERT_EVENT = "INSERT INTO events (session_id, seq, turn_id, type, envelope, created_at) VALUES (?, ?, ?, ?, ?, ?)";
+  private static final String INSERT_EVENTS_INTO = "INSERT INTO events (session_id, seq, turn_id, type, envelope, created_at) VALUES ";
+  private static final String EVENT_ROW = "(?, ?, ?, ?, ?, ?)";
+  static final String INSERT_EVENT = INSERT_EVENTS_INTO + EVENT_ROW;
   /** The most rows one {@link #insertEvents} statement inserts: a power of two. */
   static final int MAX_EVENT_ROWS = 32;
   private static final String[] INSERT_EVENTS = new String[Integer.numberOfTrailingZeros(MAX_EVENT_ROWS) + 1];
 
   static {
     for (int i = 0; i < INSERT_EVENTS.length; i++) {
-      INSERT_EVENTS[i] = "INSERT INTO events (session_id, seq, turn_id, type, envelope, created_at) VALUES "
-          + String.join(", ", java.util.Collections.nCopies(1 << i, "(?, ?, ?, ?, ?, ?)"));
+      INSERT_EVENTS[i] = INSERT_EVENTS_INTO + String.join(", ", java.util.Collections.nCopies(1 << i, EVENT_ROW));
     }
   }
 
@@ -157,6 +158,7 @@ final class Sql {
     }
     return INSERT_EVENTS[Integer.numberOfTrailingZeros(rows)];
   }
+
   static final String LIST_EVENTS = "SELECT seq, envelope FROM events WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?";
   static final String LAST_SEQ = "SELECT MAX(seq) AS seq FROM events WHERE session_id = ?";
 
