@@ -43,7 +43,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * The event loop hands the event to one writer thread; the writer takes every event waiting, writes
  * them in one transaction (a row each, in multi-row statements as the runtime's, in a table shaped like the runtime's {@code events}: a rowid
  * table with a primary key on stream and number; WAL, {@code synchronous=NORMAL}, as the runtime), and
- * hands each back to its event loop, which writes the frame. No JSON, no event bus, no numbering
+ * hands each back to its event loop, which writes the frame; a stream with {@link #HIGH_WATER} events waiting stops
+ * reading until they are down to {@link #LOW_WATER}, as the runtime's event log does. No JSON, no event bus, no numbering
  * query (numbers are counted in memory), no reply to anyone.
  *
  * <p>A separate process, so that its memory is measured alone:
@@ -76,6 +77,14 @@ public final class RawRelay {
           System.exit(1);
         });
   }
+
+  /**
+   * The storing floor's back-pressure, as the runtime's event log has it ({@code EventLog.HIGH_WATER}/{@code LOW_WATER}):
+   * a stream with this many events waiting for the writer stops reading Claude's answer until they are down to the low
+   * mark. Without it the floor queued all it read when SQLite fell behind, and its heap grew through every run.
+   */
+  static final int HIGH_WATER = 256;
+  static final int LOW_WATER = 32;
 
   private static final class Relay extends VerticleBase {
     private final URI upstream;
@@ -128,12 +137,21 @@ public final class RawRelay {
           String stream = store == null ? null : store.newStream();
           io.vertx.core.Context context = vertx.getOrCreateContext();
           long[] seq = {0};
+          int[] waiting = {0}; // events of this stream handed to the writer and not yet stored
           events.handler(event -> {
             String sse = event.toString(StandardCharsets.UTF_8) + "\n\n";
             if (store == null) {
               forward(ws, sse);
             } else {
-              store.append(stream, ++seq[0], sse, context, () -> forward(ws, sse));
+              if (++waiting[0] == HIGH_WATER) {
+                events.pause();
+              }
+              store.append(stream, ++seq[0], sse, context, () -> {
+                if (--waiting[0] == LOW_WATER) {
+                  events.resume();
+                }
+                forward(ws, sse);
+              });
             }
           });
           events.exceptionHandler(e -> error(ws, e));
