@@ -351,7 +351,7 @@ class StoreContractTest {
     String b = newSession(sessions);
     String c = newSession(sessions);
     events.append(drafts(b, "t0", "before")).await(); // b's numbers go on from 1
-    String[] of = new String[Sql.MAX_EVENT_ROWS * 2 + 7]; // 71 rows: several statements and a remainder of each smaller size
+    String[] of = new String[Sql.MAX_EVENT_ROWS * 2 + 7]; // 71 rows: statements of 32, 32, 4, 2 and 1 rows
     List<String> group = new ArrayList<>();
     for (int i = 0; i < of.length; i++) {
       of[i] = i % 5 == 0 ? b : i % 3 == 0 ? c : a;
