@@ -43,6 +43,11 @@ final class LoadUpstream {
       + "\"stop_sequence\":null},\"usage\":{\"output_tokens\":%d}}\n\n"
       + "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
 
+  /** The SSE event of one text token, as this fake writes it and the storing floor stores it. */
+  static String deltaEvent(String token) {
+    return DELTA_PREFIX + token + DELTA_SUFFIX;
+  }
+
   private final AtomicLong requests = new AtomicLong();
   private final AtomicLong tokensWritten = new AtomicLong();
   private int port;
@@ -185,7 +190,7 @@ final class LoadUpstream {
     }
 
     private void writeToken() {
-      response.write(DELTA_PREFIX + Stamp.token(next, System.nanoTime()) + DELTA_SUFFIX);
+      response.write(deltaEvent(Stamp.token(next, System.nanoTime())));
       next++;
       tokensWritten.incrementAndGet();
     }

@@ -176,6 +176,14 @@ public final class RawRelay {
     }
   }
 
+  /** The storing floor's table, as {@link Store} creates it (StoreAppendBenchmark writes its rows beside the runtime's). */
+  public static final String STORE_TABLE = Store.TABLE;
+
+  /** The body of the storing floor's row for a text token: the token's SSE event as the fake Claude writes it. */
+  public static String storedTokenEvent(String token) {
+    return LoadUpstream.deltaEvent(token);
+  }
+
   /** The storing floor's one SQLite writer: every event waiting goes in one transaction, then back to its event loop. */
   static final class Store {
     static final String TABLE = "CREATE TABLE IF NOT EXISTS relay_events (stream_id TEXT NOT NULL, seq INTEGER NOT NULL,"

@@ -26,7 +26,11 @@ import org.sqlite.SQLiteConfig;
  * SQLite's commit, the log's checkpointer beside it) on a SQLite file migrated as the runtime migrates
  * it, run on a worker thread as the appends' worker runs it; beside it the floor: the same rows inserted
  * with one prepared JDBC statement and one transaction a group into a second file of the same schema,
- * nothing else (no numbering, no envelope, no checkpointer). CPU is the process's (every thread),
+ * nothing else (no numbering, no envelope, no checkpointer); and the streaming benchmark's storing
+ * floor's row ({@link agentx.bench.RawRelay#STORE_TABLE}: a short stream id, the token's SSE event as the
+ * fake Claude sends it, a time) written the same plain way (a statement a row) into a third file, so the
+ * cost of the runtime's row itself (two UUIDs in the key and the envelope, the envelope's keys) is read off
+ * beside the floor's. CPU is the process's (every thread),
  * system calls are the process's {@code syscw}/{@code syscr} ({@code /proc/self/io}).
  *
  * <p>Not part of the suite; run {@code ./mvnw -o -B test -Dtest=StoreAppendBenchmark -Dsurefire.failIfNoSpecifiedTests=false}
@@ -68,12 +72,21 @@ class StoreAppendBenchmark {
       config.setJournalMode(SQLiteConfig.JournalMode.WAL);
       config.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);
       config.enforceForeignKeys(true);
-      try (Connection floor = config.createConnection("jdbc:sqlite:" + dir.resolve("floor.db"))) {
+      try (Connection floor = config.createConnection("jdbc:sqlite:" + dir.resolve("floor.db"));
+          Connection relay = config.createConnection("jdbc:sqlite:" + dir.resolve("relay.db"))) {
         floor.setAutoCommit(false);
         PreparedStatement insert = floor.prepareStatement(Sql.INSERT_EVENT);
+        try (java.sql.Statement create = relay.createStatement()) {
+          create.execute(agentx.bench.RawRelay.STORE_TABLE);
+        }
+        relay.setAutoCommit(false);
+        PreparedStatement relayInsert = relay.prepareStatement("INSERT INTO relay_events (stream_id, seq, body, created_at) VALUES (?, ?, ?, ?)");
+        String pid = String.valueOf(ProcessHandle.current().pid());
         long[] storeNext = {0};
         long[] floorNext = {0};
         long[] floorSeqs = new long[SESSIONS];
+        long[] relayNext = {0};
+        long[] relaySeqs = new long[SESSIONS];
         String turnId = UUID.randomUUID().toString();
         System.out.printf("%,d sessions, SQLite %s, Java %s, %d cores%n", SESSIONS, floor.getMetaData().getDatabaseProductVersion(),
             System.getProperty("java.version"), Runtime.getRuntime().availableProcessors());
@@ -104,7 +117,21 @@ class StoreAppendBenchmark {
               floor.commit();
               return group.length;
             });
-            System.out.printf("  %s store %s | plain JDBC %s%n", round == 0 ? "warm-up" : "round " + round, store, plain);
+            Cost floorRow = measure(shape, () -> {
+              int[] group = group(shape, relayNext);
+              for (int i : group) {
+                long seq = ++relaySeqs[i];
+                relayInsert.setString(1, pid + "-" + i);
+                relayInsert.setLong(2, seq);
+                relayInsert.setString(3, agentx.bench.RawRelay.storedTokenEvent("tok" + seq + " "));
+                relayInsert.setString(4, "2026-12-02T12:00:00.000Z");
+                relayInsert.executeUpdate();
+              }
+              relay.commit();
+              return group.length;
+            });
+            System.out.printf("  %s store %s | plain JDBC %s | the storing floor's row %s%n", round == 0 ? "warm-up" : "round " + round, store,
+                plain, floorRow);
           }
         }
       }
