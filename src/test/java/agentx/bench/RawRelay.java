@@ -179,6 +179,14 @@ public final class RawRelay {
   /** The storing floor's table, as {@link Store} creates it (StoreAppendBenchmark writes its rows beside the runtime's). */
   public static final String STORE_TABLE = Store.TABLE;
 
+  /** The storing floor's insert of one row: stream id, number, body, time. */
+  public static final String STORE_INSERT_ONE = Store.insert(1);
+
+  /** The storing floor's id of this process's {@code n}th stream. */
+  public static String storeStreamId(long n) {
+    return Store.streamId(n);
+  }
+
   /** The body of the storing floor's row for a text token: the token's SSE event as the fake Claude writes it. */
   public static String storedTokenEvent(String token) {
     return LoadUpstream.deltaEvent(token);
@@ -203,9 +211,17 @@ public final class RawRelay {
     private Store(Connection jdbc) throws SQLException {
       this.jdbc = jdbc;
       for (int rows = 1; rows <= MAX_ROWS; rows *= 2) {
-        inserts.put(rows, jdbc.prepareStatement("INSERT INTO relay_events (stream_id, seq, body, created_at) VALUES "
-            + String.join(", ", Collections.nCopies(rows, "(?, ?, ?, ?)"))));
+        inserts.put(rows, jdbc.prepareStatement(insert(rows)));
       }
+    }
+
+    static String insert(int rows) {
+      return "INSERT INTO relay_events (stream_id, seq, body, created_at) VALUES "
+          + String.join(", ", Collections.nCopies(rows, "(?, ?, ?, ?)"));
+    }
+
+    static String streamId(long n) {
+      return ProcessHandle.current().pid() + "-" + n;
     }
 
     static Store open(String file) {
@@ -230,7 +246,7 @@ public final class RawRelay {
     }
 
     String newStream() {
-      return ProcessHandle.current().pid() + "-" + streams.incrementAndGet();
+      return streamId(streams.incrementAndGet());
     }
 
     /** Any thread; {@code stored} runs on {@code context} once the event is committed. */

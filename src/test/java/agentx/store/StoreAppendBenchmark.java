@@ -80,8 +80,7 @@ class StoreAppendBenchmark {
           create.execute(agentx.bench.RawRelay.STORE_TABLE);
         }
         relay.setAutoCommit(false);
-        PreparedStatement relayInsert = relay.prepareStatement("INSERT INTO relay_events (stream_id, seq, body, created_at) VALUES (?, ?, ?, ?)");
-        String pid = String.valueOf(ProcessHandle.current().pid());
+        PreparedStatement relayInsert = relay.prepareStatement(agentx.bench.RawRelay.STORE_INSERT_ONE);
         long[] storeNext = {0};
         long[] floorNext = {0};
         long[] floorSeqs = new long[SESSIONS];
@@ -121,7 +120,7 @@ class StoreAppendBenchmark {
               int[] group = group(shape, relayNext);
               for (int i : group) {
                 long seq = ++relaySeqs[i];
-                relayInsert.setString(1, pid + "-" + i);
+                relayInsert.setString(1, agentx.bench.RawRelay.storeStreamId(i));
                 relayInsert.setLong(2, seq);
                 relayInsert.setString(3, agentx.bench.RawRelay.storedTokenEvent("tok" + seq + " "));
                 relayInsert.setString(4, "2026-12-02T12:00:00.000Z");
