@@ -18,7 +18,8 @@ import java.util.TreeMap;
 import java.util.function.Consumer;
 
 /**
- * The append-only event log: one row per envelope, keyed by (session_id, seq). The store is the only
+ * The append-only event log: one row per envelope, keyed by (session_key, seq): the session's integer key
+ * ({@code sessions.session_key}), its number, its type and its envelope as every subscriber gets it. The store is the only
  * place that numbers events: each session's envelopes get the numbers after its last event, under
  * the session row lock, so numbers stay contiguous and unique whatever the number of concurrent
  * writers (store nodes sharing a PostgreSQL database), and a batch that fails to commit hands out no
@@ -80,15 +81,15 @@ public final class EventRepository {
 
   /**
    * Three steps for the whole group, whatever the number of sessions in it: lock them all (in a
-   * fixed order, so two store nodes never wait on each other crosswise), read their last numbers
+   * fixed order, so two store nodes never wait on each other crosswise), read their keys and last numbers
    * (after the locks, so no concurrent writer can have added one since; a session that does not exist
    * has none, and fails the group), insert every row (PostgreSQL: one batch; SQLite: multi-row
    * statements, {@link #insertInRuns}). On SQLite, whose one writer already serializes
    * the transactions and which has no row locks, the first is left out, and the second asks only for
    * the sessions whose last number the store does not remember from its last append ({@link LastSeqs}):
    * at a token or two per append, that is most appends with no query at all. On PostgreSQL the lock and the
-   * read are also all that checks the sessions exist: its {@code events} table has no foreign key (migration
-   * V4), whose trigger asked that again for every row, and a session's delete takes the same lock before it
+   * read are also all that checks the sessions exist: its {@code events} table has no foreign key (migrations
+   * V4, V5), whose trigger asked that again for every row, and a session's delete takes the same lock before it
    * removes the session's events and then the session. Blocking.
    */
   private List<Appended> append(Connection jdbc, List<String> envelopes) throws SQLException {
@@ -103,12 +104,13 @@ public final class EventRepository {
       bySession.computeIfAbsent(drafts[i].sessionId(), k -> new ArrayList<>()).add(i);
     }
     List<String> sessionIds = new ArrayList<>(bySession.keySet());
-    Map<String, Long> last = new HashMap<>();
+    Map<String, Last> last = new HashMap<>();
     List<String> unknown = new ArrayList<>(sessionIds.size());
     for (String sessionId : sessionIds) {
       Long known = db.lastSeqs().take(sessionId);
-      if (known != null) {
-        last.put(sessionId, known);
+      Long key = db.lastSeqs().key(sessionId);
+      if (known != null && key != null) {
+        last.put(sessionId, new Last(key, known));
       } else {
         unknown.add(sessionId);
       }
@@ -117,30 +119,37 @@ public final class EventRepository {
       if (db.dialect() != Dialect.SQLITE) {
         lockSessions(jdbc, unknown);
       }
-      Map<String, Long> found = lastSeqs(jdbc, unknown);
+      Map<String, Last> found = lastSeqs(jdbc, unknown);
       if (found.size() != unknown.size()) {
         throw SessionRepository.notFound(unknown.stream().filter(id -> !found.containsKey(id)).findFirst().orElseThrow());
       }
+      found.forEach((sessionId, row) -> db.lastSeqs().key(sessionId, row.key()));
       last.putAll(found);
     }
     Appended[] stored = new Appended[n];
+    long[] keys = new long[n];
     int[] order = new int[n]; // the rows in the order they are inserted: session by session, each in its order
     int k = 0;
     for (String sessionId : sessionIds) {
-      long seq = last.getOrDefault(sessionId, 0L);
+      Last before = last.get(sessionId);
+      long seq = before.seq();
       for (int i : bySession.get(sessionId)) {
         seq++;
         stored[i] = new Appended(sessionId, seq, drafts[i].numbered(seq));
+        keys[i] = before.key();
         order[k++] = i;
       }
     }
     if (db.dialect() == Dialect.SQLITE) {
-      insertInRuns(jdbc, order, drafts, stored);
+      insertInRuns(jdbc, order, keys, drafts, stored);
     } else {
-      insertBatched(jdbc, order, drafts, stored);
+      insertBatched(jdbc, order, keys, drafts, stored);
     }
     return List.of(stored);
   }
+
+  /** A session's key in the events table and its last event number (0 for none) before an append. */
+  private record Last(long key, long seq) {}
 
   /**
    * SQLite: the rows in multi-row {@code INSERT}s of up to {@link Sql#MAX_EVENT_ROWS} rows, the largest power of two
@@ -150,7 +159,7 @@ public final class EventRepository {
    * in docs/PERFORMANCE.md), the unpaced shape: 5.0–5.6 µs of CPU per event row by row, 4.5–4.7 in these statements.
    * They are kept open ({@link StatementCache}), six texts in all.
    */
-  private static void insertInRuns(Connection jdbc, int[] order, Draft[] drafts, Appended[] stored) throws SQLException {
+  private static void insertInRuns(Connection jdbc, int[] order, long[] keys, Draft[] drafts, Appended[] stored) throws SQLException {
     int from = 0;
     while (from < order.length) {
       int rows = Integer.highestOneBit(Math.min(order.length - from, Sql.MAX_EVENT_ROWS));
@@ -159,7 +168,7 @@ public final class EventRepository {
       try {
         for (int r = 0; r < rows; r++) {
           int i = order[from + r];
-          bind(insert, 6 * r, drafts[i], stored[i]);
+          bind(insert, Sql.EVENT_COLUMNS * r, keys[i], drafts[i], stored[i]);
         }
         insert.executeUpdate();
       } finally {
@@ -170,11 +179,11 @@ public final class EventRepository {
   }
 
   /** PostgreSQL: one batch of one-row statements, which its driver sends as multi-row {@code INSERT}s ({@code reWriteBatchedInserts}). */
-  private static void insertBatched(Connection jdbc, int[] order, Draft[] drafts, Appended[] stored) throws SQLException {
+  private static void insertBatched(Connection jdbc, int[] order, long[] keys, Draft[] drafts, Appended[] stored) throws SQLException {
     PreparedStatement insert = StatementCache.prepare(jdbc, Sql.INSERT_EVENT);
     try {
       for (int i : order) {
-        bind(insert, 0, drafts[i], stored[i]);
+        bind(insert, 0, keys[i], drafts[i], stored[i]);
         insert.addBatch();
       }
       insert.executeBatch();
@@ -186,30 +195,27 @@ public final class EventRepository {
     }
   }
 
-  /** One row's six values, from parameter {@code offset + 1} on, in {@link Sql#INSERT_EVENT}'s order. */
-  private static void bind(PreparedStatement insert, int offset, Draft draft, Appended row) throws SQLException {
-    insert.setString(offset + 1, row.sessionId());
+  /** One row's {@value Sql#EVENT_COLUMNS} values, from parameter {@code offset + 1} on, in {@link Sql#INSERT_EVENT}'s order. */
+  private static void bind(PreparedStatement insert, int offset, long key, Draft draft, Appended row) throws SQLException {
+    insert.setLong(offset + 1, key);
     insert.setLong(offset + 2, row.seq());
-    insert.setString(offset + 3, draft.turnId());
-    insert.setString(offset + 4, draft.type());
-    insert.setString(offset + 5, row.envelope());
-    insert.setString(offset + 6, draft.timestamp());
+    insert.setString(offset + 3, draft.type());
+    insert.setString(offset + 4, row.envelope());
   }
 
   /** What a row needs from a draft's text, read in one pass that stops before its data. */
-  private record Draft(String text, String sessionId, String turnId, String type, String timestamp, int seqAt) {
-    private static final String[] KEYS = {"session_id", "turn_id", "type", "timestamp", "seq"};
+  private record Draft(String text, String sessionId, String type, int seqAt) {
+    private static final String[] KEYS = {"session_id", "type", "seq"};
 
     /**
-     * @param previous the draft before it in the group, or null: a group's drafts mostly share their session, turn and
-     *     type (and often their millisecond), and a value the text repeats is that draft's string, not a copy of it.
-     *     The group is read on the store's one write path, so what it need not allocate it does not.
+     * @param previous the draft before it in the group, or null: a group's drafts mostly share their session and type,
+     *     and a value the text repeats is that draft's string, not a copy of it. The group is read on the store's one
+     *     write path, so what it need not allocate it does not.
      */
     static Draft of(String text, Draft previous) {
       int[] at = JsonText.valuesOf(text, KEYS);
       boolean first = previous == null;
-      return new Draft(text, same(text, at[0], first ? null : previous.sessionId), same(text, at[1], first ? null : previous.turnId),
-          same(text, at[2], first ? null : previous.type), same(text, at[3], first ? null : previous.timestamp), at[4]);
+      return new Draft(text, same(text, at[0], first ? null : previous.sessionId), same(text, at[1], first ? null : previous.type), at[2]);
     }
 
     /** The string value at {@code at}: {@code known} (when not null) if the text spells exactly it, without escapes; else read from the text. */
@@ -235,12 +241,13 @@ public final class EventRepository {
     Jdbc.list(jdbc, sql, row -> row.getString(1), sessionIds.toArray());
   }
 
-  /** The last {@code seq} of each of the sessions that exist (0 for one without events); the others are absent. */
-  private static Map<String, Long> lastSeqs(Connection jdbc, List<String> sessionIds) throws SQLException {
-    String sql = "SELECT s.session_id, (SELECT MAX(e.seq) FROM events e WHERE e.session_id = s.session_id)"
+  /** The key and last {@code seq} of each of the sessions that exist (0 for one without events); the others are absent. */
+  private static Map<String, Last> lastSeqs(Connection jdbc, List<String> sessionIds) throws SQLException {
+    String sql = "SELECT s.session_id, s.session_key, (SELECT MAX(e.seq) FROM events e WHERE e.session_key = s.session_key)"
         + " FROM sessions s WHERE s.session_id IN (" + placeholders(sessionIds.size()) + ")";
-    Map<String, Long> last = new HashMap<>();
-    for (Map.Entry<String, Long> row : Jdbc.list(jdbc, sql, row -> Map.entry(row.getString(1), row.getLong(2)), sessionIds.toArray())) {
+    Map<String, Last> last = new HashMap<>();
+    for (Map.Entry<String, Last> row : Jdbc.list(jdbc, sql,
+        row -> Map.entry(row.getString(1), new Last(row.getLong(2), row.getLong(3))), sessionIds.toArray())) {
       last.put(row.getKey(), row.getValue());
     }
     return last;

@@ -17,15 +17,21 @@ import java.util.concurrent.ConcurrentHashMap;
  * same file), and then the primary key refuses the row, the append fails and the session is asked again
  * next time; numbers are never reused or skipped. On PostgreSQL, where several store nodes may append
  * to one session, nothing is remembered.
+ *
+ * <p>It also remembers each session's {@code session_key}, the integer the events table is keyed by: a session
+ * keeps its key for its whole life, so a key read in any transaction, even one rolled back, stays true
+ * until the session is removed ({@link #forget}).
  */
 final class LastSeqs {
   /** Sessions remembered at most; past that the memory is cleared (each is asked once again). */
   static final int MAX_SESSIONS = 50_000;
 
   private final ConcurrentHashMap<String, Long> known;
+  private final ConcurrentHashMap<String, Long> keys;
 
   private LastSeqs(boolean enabled) {
     this.known = enabled ? new ConcurrentHashMap<>() : null;
+    this.keys = enabled ? new ConcurrentHashMap<>() : null;
   }
 
   /** For SQLite, whose one writer is this store's. */
@@ -43,6 +49,22 @@ final class LastSeqs {
     return known == null ? null : known.remove(sessionId);
   }
 
+  /** The session's {@code session_key}, when remembered; null when unknown. */
+  Long key(String sessionId) {
+    return keys == null ? null : keys.get(sessionId);
+  }
+
+  /** The session's {@code session_key}, as read from the database. */
+  void key(String sessionId, long key) {
+    if (keys == null) {
+      return;
+    }
+    if (keys.size() >= MAX_SESSIONS && !keys.containsKey(sessionId)) {
+      keys.clear();
+    }
+    keys.put(sessionId, key);
+  }
+
   /** After a commit: {@code seq} is now the session's last number. */
   void committed(String sessionId, long seq) {
     if (known == null) {
@@ -58,6 +80,7 @@ final class LastSeqs {
   void forget(String sessionId) {
     if (known != null) {
       known.remove(sessionId);
+      keys.remove(sessionId);
     }
   }
 

@@ -51,7 +51,7 @@ class StreamBenchmark {
   static final String SECTION_END = "<!-- stream-benchmark:end -->";
   private static final Pattern RELAY_READY = Pattern.compile(Pattern.quote(RawRelay.READY) + "(\\d+)");
   private static final String PERSISTED_STREAM_EVENTS =
-      "SELECT count(*) FROM events e JOIN sessions s ON s.session_id = e.session_id WHERE s.user_id = ? AND e.type = 'stream'";
+      "SELECT count(*) FROM events e JOIN sessions s ON s.session_key = e.session_key WHERE s.user_id = ? AND e.type = 'stream'";
 
   private Settings settings;
   private final List<String> log = new ArrayList<>();

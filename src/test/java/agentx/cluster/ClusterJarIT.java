@@ -122,8 +122,7 @@ class ClusterJarIT {
   }
 
   private static void assertSeqsContiguous(TestDatabase db, String id, WsClient ws) {
-    List<Long> stored = db.query("SELECT seq FROM events WHERE session_id = ? ORDER BY seq", id).stream()
-        .map(r -> ((Number) r.get(0)).longValue()).toList();
+    List<Long> stored = db.eventSeqs(id);
     assertThat(stored).as("seqs stay contiguous across the killed engine").isEqualTo(LongStream.rangeClosed(1, stored.size()).boxed().toList());
     List<Long> seen = ws.frames.stream().map(f -> f.getLong("seq")).toList();
     assertThat(seen).as("the socket saw each seq once, in order").isEqualTo(LongStream.rangeClosed(1, seen.size()).boxed().toList());
@@ -176,8 +175,7 @@ class ClusterJarIT {
       assertThat(db.query("SELECT role, content FROM messages WHERE session_id = ? ORDER BY position", id))
           .containsExactly(List.of("user", "hello"), List.of("assistant", answer));
       assertThat(db.query("SELECT status FROM turns WHERE session_id = ?", id)).containsExactly(List.of("completed"));
-      assertThat(db.query("SELECT seq FROM events WHERE session_id = ? ORDER BY seq", id).stream()
-          .map(r -> ((Number) r.get(0)).longValue()).toList()).isEqualTo(seen);
+      assertThat(db.eventSeqs(id)).isEqualTo(seen);
 
       // the engine JVM is killed mid-stream; an engine that joined meanwhile finishes the turn
       StringBuilder longAnswer = new StringBuilder();

@@ -163,8 +163,7 @@ class StoreFailureTest {
   }
 
   private static List<Long> seqs(TestDatabase db, String sessionId) {
-    return column(db, "SELECT seq FROM events WHERE session_id = ? ORDER BY seq", sessionId).stream()
-        .map(seq -> ((Number) seq).longValue()).toList();
+    return db.eventSeqs(sessionId);
   }
 
   /** A trigger that makes the database refuse every new event row, as a full disk or a lost connection would. */

@@ -66,7 +66,7 @@ class PersistenceVerticleTest {
     TestDatabase testDb = TestDatabases.create(backend, dir);
     assertThat(testDb.tables()).doesNotContain("sessions");
     Database db = Database.open(vertx, DatabaseUrl.parse(testDb.url()));
-    assertThat(vertx.executeBlocking(db::migrateBlocking).await()).isEqualTo(backend == Backend.SQLITE ? 3 : 4); // PostgreSQL's V4
+    assertThat(vertx.executeBlocking(db::migrateBlocking).await()).isEqualTo(backend == Backend.SQLITE ? 4 : 5); // PostgreSQL's V4
     assertThat(vertx.executeBlocking(db::migrateBlocking).await()).isZero();
     db.close().await();
     assertThat(testDb.tables()).contains("sessions", "messages", "turns", "events", "workflows");
@@ -94,13 +94,16 @@ class PersistenceVerticleTest {
     store.appendEvents(new AppendEvents(List.of(Events.draft(Events.STATE, id, turnId, Events.state("thinking"))))).await();
     store.saveWorkflow(new SaveWorkflow(id, "{\"1\":{\"class_type\":\"X\",\"inputs\":{}}}", "d", null, SaveWorkflow.USER, null, null))
         .await();
-    for (String table : new String[] {"sessions", "messages", "turns", "events", "workflows"}) {
+    long key = db.queryLong("SELECT session_key FROM sessions WHERE session_id = ?", id); // the events' name for the session
+    for (String table : new String[] {"sessions", "messages", "turns", "workflows"}) {
       assertThat(count(db, table, id)).as(table).isPositive();
     }
+    assertThat(db.queryLong("SELECT COUNT(*) FROM events WHERE session_key = ?", key)).as("events").isPositive();
     store.deleteSession(id).await();
-    for (String table : new String[] {"sessions", "messages", "turns", "events", "workflows"}) {
+    for (String table : new String[] {"sessions", "messages", "turns", "workflows"}) {
       assertThat(count(db, table, id)).as(table).isZero();
     }
+    assertThat(db.queryLong("SELECT COUNT(*) FROM events WHERE session_key = ?", key)).as("events").isZero();
   }
 
   @OnBothBackends

@@ -29,8 +29,8 @@ import org.sqlite.SQLiteConfig;
  * nothing else (no numbering, no envelope, no checkpointer); and the streaming benchmark's storing
  * floor's row ({@link agentx.bench.RawRelay#STORE_TABLE}: a short stream id, the token's SSE event as the
  * fake Claude sends it, a time) written the same plain way (a statement a row) into a third file, so the
- * cost of the runtime's row itself (two UUIDs in the key and the envelope, the envelope's keys) is read off
- * beside the floor's. CPU is the process's (every thread),
+ * cost of the runtime's row itself (the session's integer key, its type, the envelope with its two UUIDs and
+ * keys) is read off beside the floor's. CPU is the process's (every thread),
  * system calls are the process's {@code syscw}/{@code syscr} ({@code /proc/self/io}).
  *
  * <p>Not part of the suite; run {@code ./mvnw -o -B test -Dtest=StoreAppendBenchmark -Dsurefire.failIfNoSpecifiedTests=false}
@@ -74,6 +74,16 @@ class StoreAppendBenchmark {
       config.enforceForeignKeys(true);
       try (Connection floor = config.createConnection("jdbc:sqlite:" + dir.resolve("floor.db"));
           Connection relay = config.createConnection("jdbc:sqlite:" + dir.resolve("relay.db"))) {
+        long[] floorKeys = new long[SESSIONS];
+        try (PreparedStatement key = floor.prepareStatement("SELECT session_key FROM sessions WHERE session_id = ?")) {
+          for (int i = 0; i < SESSIONS; i++) {
+            key.setString(1, floorSessions.get(i));
+            try (java.sql.ResultSet row = key.executeQuery()) {
+              row.next();
+              floorKeys[i] = row.getLong(1);
+            }
+          }
+        }
         floor.setAutoCommit(false);
         PreparedStatement insert = floor.prepareStatement(Sql.INSERT_EVENT);
         try (java.sql.Statement create = relay.createStatement()) {
@@ -105,12 +115,10 @@ class StoreAppendBenchmark {
               for (int i : group) {
                 long seq = ++floorSeqs[i];
                 String envelope = Events.withSeq(Events.draftText("stream", floorSessions.get(i), turnId, "tok" + seq + " ", "text"), seq);
-                insert.setString(1, floorSessions.get(i));
+                insert.setLong(1, floorKeys[i]);
                 insert.setLong(2, seq);
-                insert.setString(3, turnId);
-                insert.setString(4, "stream");
-                insert.setString(5, envelope);
-                insert.setString(6, "2026-12-02T12:00:00.000Z");
+                insert.setString(3, "stream");
+                insert.setString(4, envelope);
                 insert.executeUpdate();
               }
               floor.commit();

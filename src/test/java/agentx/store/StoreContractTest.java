@@ -68,6 +68,11 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @ExtendWith(VertxExtension.class)
 class StoreContractTest {
+  /** Every event row with its session's id, number, type and envelope. */
+  private static final String EVENT_ROWS = "SELECT s.session_id, e.seq, e.type, e.envelope FROM events e"
+      + " JOIN sessions s ON s.session_key = e.session_key";
+  private static final String EVENT_COUNT = "SELECT COUNT(*) FROM events e JOIN sessions s ON s.session_key = e.session_key"
+      + " WHERE s.session_id = ?";
   @TempDir Path dir;
   private final List<Database> opened = new ArrayList<>();
   /** Set by {@link #withSession}: a migrated database of one backend, its repositories, one session. */
@@ -307,7 +312,7 @@ class StoreContractTest {
   }
 
   @OnBothBackends
-  @DisplayName("each row of a group keeps its own session, turn, type and time, whether its neighbour's are the same, differ, or are spelled with escapes")
+  @DisplayName("each row of a group keeps its own session and type, and its envelope its turn and time, whether its neighbour's are the same, differ, or are spelled with escapes")
   void groupRowsKeepTheirOwnFields(Backend backend, Vertx vertx) {
     Database db = open(vertx, TestDatabases.create(backend, dir));
     SessionRepository sessions = new SessionRepository(db);
@@ -325,12 +330,15 @@ class StoreContractTest {
       drafts.add("{\"type\":\"" + row[2] + "\",\"session_id\":\"" + row[0] + "\",\"turn_id\":\"" + row[1]
           + "\",\"seq\":null,\"timestamp\":\"" + row[3] + "\",\"data\":\"x\"}");
     }
-    // the same turn, written with an escape: the row holds the value, not the text
-    drafts.add(drafts.get(4).replace("\"turn_id\":\"t2\"", "\"turn_id\":\"t\\u0032\""));
+    // the same type, written with an escape: the row holds the value, not the text
+    drafts.add(drafts.get(4).replace("\"type\":\"turn\"", "\"type\":\"t\\u0075rn\""));
     new EventRepository(db).append(drafts).await();
 
-    List<String> stored = db.readJdbc(jdbc -> Jdbc.list(jdbc, "SELECT session_id, seq, turn_id, type, created_at FROM events",
-        row -> row.getString(1) + " " + row.getLong(2) + " " + row.getString(3) + " " + row.getString(4) + " " + row.getString(5))).await();
+    List<String> stored = db.readJdbc(jdbc -> Jdbc.list(jdbc, EVENT_ROWS, row -> {
+      JsonObject envelope = new JsonObject(row.getString(4));
+      return row.getString(1) + " " + row.getLong(2) + " " + envelope.getString("turn_id") + " " + row.getString(3) + " "
+          + envelope.getString("timestamp");
+    })).await();
     assertThat(stored).containsExactlyInAnyOrder(
         a + " 1 t1 stream 2026-12-04T07:00:00.000Z",
         a + " 2 t1 stream 2026-12-04T07:00:00.000Z",
@@ -370,11 +378,10 @@ class StoreContractTest {
       expected.add(of[i] + " " + seq + " t" + (i % 4) + " " + (i % 2 == 0 ? "stream" : "state") + " 2026-12-04T10:00:00."
           + String.format("%03d", i) + "Z e" + i + " " + seq);
     }
-    List<String> stored = db.readJdbc(jdbc -> Jdbc.list(jdbc, "SELECT session_id, seq, turn_id, type, created_at, envelope FROM events"
-        + " WHERE NOT (session_id = ? AND seq = 1)", row -> {
-          JsonObject envelope = new JsonObject(row.getString(6));
-          return row.getString(1) + " " + row.getLong(2) + " " + row.getString(3) + " " + row.getString(4) + " " + row.getString(5)
-              + " " + envelope.getString("data") + " " + envelope.getLong("seq");
+    List<String> stored = db.readJdbc(jdbc -> Jdbc.list(jdbc, EVENT_ROWS + " WHERE NOT (s.session_id = ? AND e.seq = 1)", row -> {
+          JsonObject envelope = new JsonObject(row.getString(4));
+          return row.getString(1) + " " + row.getLong(2) + " " + envelope.getString("turn_id") + " " + row.getString(3) + " "
+              + envelope.getString("timestamp") + " " + envelope.getString("data") + " " + envelope.getLong("seq");
         }, b)).await();
     assertThat(stored).containsExactlyInAnyOrderElementsOf(expected);
   }
@@ -442,8 +449,9 @@ class StoreContractTest {
           assertThat(ErrorCode.of(append.cause())).as(String.valueOf(append.cause())).isEqualTo(ErrorCode.SESSION_NOT_FOUND);
         }
       }
-      assertThat(testDb.queryLong("SELECT COUNT(*) FROM events WHERE session_id = ?", gone)).as("events of the deleted session").isZero();
-      assertThat(testDb.queryLong("SELECT COUNT(*) FROM events WHERE session_id = ?", kept)).isEqualTo(60);
+      assertThat(testDb.queryLong("SELECT COUNT(*) FROM events e WHERE NOT EXISTS (SELECT 1 FROM sessions s WHERE s.session_key = e.session_key)"))
+          .as("events of the deleted session").isZero();
+      assertThat(testDb.queryLong(EVENT_COUNT, kept)).isEqualTo(60);
     }
     if (backend == Backend.POSTGRESQL) {
       // the appends' own lock and read check the session (V4 took the key's per-row check away)
@@ -460,8 +468,8 @@ class StoreContractTest {
     String id = newSession(new SessionRepository(db));
     events.append(drafts(id, "t", "a", "b")).await();
     try (Connection other = DriverManager.getConnection(testDb.jdbcUrl()); var st = other.createStatement()) {
-      st.execute("INSERT INTO events (session_id, seq, turn_id, type, envelope, created_at) VALUES ('" + id
-          + "', 3, 't', 'stream', '{\"seq\":3}', '2026-12-01T00:00:00Z')");
+      st.execute("INSERT INTO events (session_key, seq, type, envelope) VALUES ((SELECT session_key FROM sessions WHERE session_id = '" + id
+          + "'), 3, 'stream', '{\"seq\":3}')");
     }
     Future<List<EventRepository.Appended>> refused = events.append(drafts(id, "t", "c"));
     assertThat(refused.<Throwable>transform(ar -> Future.succeededFuture(ar.cause())).await()).as("the primary key refuses seq 3 twice").isNotNull();
@@ -729,12 +737,16 @@ class StoreContractTest {
       events.append(drafts(id, turnId, "thinking")).await();
       workflows.save(id, "{}", "d", null).await();
     }
-    String[] tables = {"sessions", "messages", "turns", "events", "workflows"};
+    String[] tables = {"sessions", "messages", "turns", "workflows"};
     sessions.delete(ids.get(0)).await();
     for (String table : tables) {
       assertThat(testDb.queryLong("SELECT COUNT(*) FROM " + table + " WHERE session_id = ?", ids.get(0))).as(table).isZero();
       assertThat(testDb.queryLong("SELECT COUNT(*) FROM " + table + " WHERE session_id = ?", ids.get(1))).as(table).isEqualTo(1);
     }
+    // the events name their session by its key: none is left without its session, the other's is there
+    assertThat(testDb.queryLong("SELECT COUNT(*) FROM events e WHERE NOT EXISTS (SELECT 1 FROM sessions s WHERE s.session_key = e.session_key)"))
+        .as("events").isZero();
+    assertThat(testDb.queryLong(EVENT_COUNT, ids.get(1))).as("events").isEqualTo(1);
   }
 
   @OnBothBackends
@@ -954,7 +966,7 @@ class StoreContractTest {
   }
 
   @OnBothBackends
-  @DisplayName("migrations V2 and V3 on a database of V1 keep every turn and its cost, and then take a NULL cost")
+  @DisplayName("the migrations after V1 keep every turn and its cost (then take a NULL cost), and every event, which goes on numbering")
   void upgradeFromV1(Backend backend, Vertx vertx) throws SQLException {
     TestDatabase testDb = TestDatabases.create(backend, dir);
     Flyway.configure().dataSource(testDb.jdbcUrl(), testDb.user(), testDb.password())
@@ -972,13 +984,42 @@ class StoreContractTest {
       st.setString(2, id);
       st.executeUpdate();
     }
+    // events as V1 wrote them (keyed by the session's id, with turn and time columns), of two sessions
+    String other = newSession(sessions);
+    List<String> v1Envelopes = new ArrayList<>();
+    try (Connection c = testDb.connect();
+        PreparedStatement st = c.prepareStatement("INSERT INTO events (session_id, seq, turn_id, type, envelope, created_at)"
+            + " VALUES (?, ?, ?, 'stream', ?, '2026-01-01T00:00:00.000Z')")) {
+      for (String session : List.of(other, id)) {
+        for (int seq = 1; seq <= 3; seq++) {
+          String envelope = Events.withSeq(Events.draftText("stream", session, old, "v1 " + seq, "text"), seq);
+          if (session.equals(id)) {
+            v1Envelopes.add(envelope);
+          }
+          st.setString(1, session);
+          st.setLong(2, seq);
+          st.setString(3, old);
+          st.setString(4, envelope);
+          st.executeUpdate();
+        }
+      }
+    }
     try (Connection c = testDb.connect();
         PreparedStatement st = c.prepareStatement("UPDATE turns SET cost_usd = NULL WHERE turn_id = ?")) {
       st.setString(1, old);
       assertThatThrownBy(st::executeUpdate).as("V1 refuses a NULL cost").isInstanceOf(SQLException.class);
     }
 
-    assertThat(vertx.executeBlocking(v1::migrateBlocking).await()).isEqualTo(backend == Backend.SQLITE ? 2 : 3);
+    assertThat(vertx.executeBlocking(v1::migrateBlocking).await()).isEqualTo(backend == Backend.SQLITE ? 3 : 4);
+    EventRepository events = new EventRepository(v1);
+    assertThat(events.list(new EventQuery(id, 0, 10)).await().events().stream().map(e -> ((JsonObject) e).encode()).toList())
+        .as("the events copied whole").isEqualTo(v1Envelopes.stream().map(e -> new JsonObject(e).encode()).toList());
+    assertThat(testDb.eventSeqs(other)).containsExactly(1L, 2L, 3L);
+    assertThat(events.append(drafts(id, old, "after the upgrade")).await().get(0).seq()).isEqualTo(4);
+    String later = newSession(sessions);
+    events.append(drafts(later, old, "new")).await();
+    assertThat(testDb.eventSeqs(later)).containsExactly(1L);
+    assertThat(testDb.queryLong("SELECT COUNT(DISTINCT session_key) FROM sessions")).as("a key each").isEqualTo(3);
     assertThat(testDb.query("SELECT status, turn_id FROM turns WHERE session_id = ?", id)).containsExactly(List.of("completed", old));
     assertThat(((Number) testDb.query("SELECT cost_usd FROM turns WHERE turn_id = ?", old).get(0).get(0)).doubleValue()).isEqualTo(0.25);
     String unpriced = UUID.randomUUID().toString();
@@ -997,8 +1038,8 @@ class StoreContractTest {
     TestDatabase testDb = TestDatabases.create(backend, dir);
     Database first = Database.open(vertx, DatabaseUrl.parse(testDb.url()));
     opened.add(first);
-    // PostgreSQL has a fourth: its events table without the foreign key (V4)
-    assertThat(vertx.executeBlocking(first::migrateBlocking).await()).isEqualTo(backend == Backend.SQLITE ? 3 : 4);
+    // PostgreSQL has one more: its events table without the foreign key (V4); then both key the events by an integer
+    assertThat(vertx.executeBlocking(first::migrateBlocking).await()).isEqualTo(backend == Backend.SQLITE ? 4 : 5);
     String id = create(new SessionRepository(first), null, "kept", new JsonObject()).sessionId();
     Database again = Database.open(vertx, DatabaseUrl.parse(testDb.url()));
     opened.add(again);
@@ -1022,7 +1063,7 @@ class StoreContractTest {
       writes.add(new SessionRepository(db).appendMessage(message(id, "user", "m" + i)));
     }
     Future.all(writes).await();
-    assertThat(testDb.query("SELECT seq FROM events WHERE session_id = ? ORDER BY seq", id).stream().map(r -> ((Number) r.get(0)).longValue()))
+    assertThat(testDb.eventSeqs(id))
         .isEqualTo(oneTo(40));
     assertThat(testDb.query("SELECT version FROM workflows WHERE session_id = ? ORDER BY version", id).stream()
         .map(r -> ((Number) r.get(0)).longValue())).isEqualTo(oneTo(40));

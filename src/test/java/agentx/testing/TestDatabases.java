@@ -89,6 +89,12 @@ public final class TestDatabases {
       return user == null ? DriverManager.getConnection(jdbcUrl) : DriverManager.getConnection(jdbcUrl, user, password);
     }
 
+    /** A session's stored event numbers in order (the events table names its session by {@code session_key}). */
+    public List<Long> eventSeqs(String sessionId) {
+      return query("SELECT e.seq FROM events e JOIN sessions s ON s.session_key = e.session_key WHERE s.session_id = ? ORDER BY e.seq",
+          sessionId).stream().map(r -> ((Number) r.get(0)).longValue()).toList();
+    }
+
     /** The first column of the first row of {@code sql} as a long. */
     public long queryLong(String sql, Object... args) {
       List<List<Object>> rows = query(sql, args);
