@@ -56,24 +56,23 @@ final class LastSeqs {
 
   /** The session's {@code session_key}, as read from the database. */
   void key(String sessionId, long key) {
-    if (keys == null) {
-      return;
-    }
-    if (keys.size() >= MAX_SESSIONS && !keys.containsKey(sessionId)) {
-      keys.clear();
-    }
-    keys.put(sessionId, key);
+    remember(keys, sessionId, key);
   }
 
   /** After a commit: {@code seq} is now the session's last number. */
   void committed(String sessionId, long seq) {
-    if (known == null) {
+    remember(known, sessionId, seq);
+  }
+
+  /** Puts the session's value in {@code map} (none when nothing is remembered); past {@link #MAX_SESSIONS} it starts over. */
+  private static void remember(ConcurrentHashMap<String, Long> map, String sessionId, long value) {
+    if (map == null) {
       return;
     }
-    if (known.size() >= MAX_SESSIONS && !known.containsKey(sessionId)) {
-      known.clear();
+    if (map.size() >= MAX_SESSIONS && !map.containsKey(sessionId)) {
+      map.clear();
     }
-    known.put(sessionId, seq);
+    map.put(sessionId, value);
   }
 
   /** A write other than an append changed the session's events (or removed the session): ask next time. */

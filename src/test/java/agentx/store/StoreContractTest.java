@@ -397,6 +397,9 @@ class StoreContractTest {
     events.append(drafts(id, "t", "a", "b")).await();
     // SQLite's store remembers the last number between appends; PostgreSQL's asks every time (other nodes append too)
     assertThat(db.lastSeqs().knows(id)).isEqualTo(backend == Backend.SQLITE);
+    assertThat(db.lastSeqs().key(id)).isEqualTo(backend == Backend.SQLITE
+        ? (Long) db.readJdbc(jdbc -> Jdbc.first(jdbc, "SELECT session_key FROM sessions WHERE session_id = ?", row -> row.getLong(1), id)).await()
+        : null);
     workflows.saveAndAnnounce(new SaveWorkflow(id, new JsonObject(), "an edit", null, SaveWorkflow.USER)).await(); // numbers its event itself (3)
     assertThat(db.lastSeqs().knows(id)).isFalse();
     events.append(drafts(id, "t", "c")).await();
@@ -410,6 +413,7 @@ class StoreContractTest {
     events.append(drafts(id, "t", "f")).await();
     sessions.delete(id).await();
     assertThat(db.lastSeqs().knows(id)).isFalse();
+    assertThat(db.lastSeqs().key(id)).isNull();
     assertThat(failureCode(events.append(drafts(id, "t", "after delete")))).isEqualTo(ErrorCode.SESSION_NOT_FOUND);
   }
 
