@@ -33,7 +33,7 @@ final class Sql {
   /**
    * The events table is keyed by the session's {@code session_key}, a small integer (migrations V4 on SQLite, V5 on
    * PostgreSQL: 36 bytes fewer in each row and in each entry of its key); the statements that name a session by its id
-   * find its key with this (the scalar subquery runs once per statement, on {@code sessions_by_key}'s table).
+   * find its key with this (a scalar subquery, run once per statement, through the sessions' primary key).
    */
   private static final String KEY_OF_SESSION = "(SELECT session_key FROM sessions WHERE session_id = ?)";
 

@@ -71,6 +71,9 @@ class StoreContractTest {
   /** Every event row with its session's id, number, type and envelope. */
   private static final String EVENT_ROWS = "SELECT s.session_id, e.seq, e.type, e.envelope FROM events e"
       + " JOIN sessions s ON s.session_key = e.session_key";
+  /** Event rows whose session is gone. */
+  private static final String ORPHAN_EVENTS = "SELECT COUNT(*) FROM events e"
+      + " WHERE NOT EXISTS (SELECT 1 FROM sessions s WHERE s.session_key = e.session_key)";
   private static final String EVENT_COUNT = "SELECT COUNT(*) FROM events e JOIN sessions s ON s.session_key = e.session_key"
       + " WHERE s.session_id = ?";
   @TempDir Path dir;
@@ -453,7 +456,7 @@ class StoreContractTest {
           assertThat(ErrorCode.of(append.cause())).as(String.valueOf(append.cause())).isEqualTo(ErrorCode.SESSION_NOT_FOUND);
         }
       }
-      assertThat(testDb.queryLong("SELECT COUNT(*) FROM events e WHERE NOT EXISTS (SELECT 1 FROM sessions s WHERE s.session_key = e.session_key)"))
+      assertThat(testDb.queryLong(ORPHAN_EVENTS))
           .as("events of the deleted session").isZero();
       assertThat(testDb.queryLong(EVENT_COUNT, kept)).isEqualTo(60);
     }
@@ -748,7 +751,7 @@ class StoreContractTest {
       assertThat(testDb.queryLong("SELECT COUNT(*) FROM " + table + " WHERE session_id = ?", ids.get(1))).as(table).isEqualTo(1);
     }
     // the events name their session by its key: none is left without its session, the other's is there
-    assertThat(testDb.queryLong("SELECT COUNT(*) FROM events e WHERE NOT EXISTS (SELECT 1 FROM sessions s WHERE s.session_key = e.session_key)"))
+    assertThat(testDb.queryLong(ORPHAN_EVENTS))
         .as("events").isZero();
     assertThat(testDb.queryLong(EVENT_COUNT, ids.get(1))).as("events").isEqualTo(1);
   }
