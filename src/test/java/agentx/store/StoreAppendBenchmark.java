@@ -75,14 +75,9 @@ class StoreAppendBenchmark {
       try (Connection floor = config.createConnection("jdbc:sqlite:" + dir.resolve("floor.db"));
           Connection relay = config.createConnection("jdbc:sqlite:" + dir.resolve("relay.db"))) {
         long[] floorKeys = new long[SESSIONS];
-        try (PreparedStatement key = floor.prepareStatement("SELECT session_key FROM sessions WHERE session_id = ?")) {
-          for (int i = 0; i < SESSIONS; i++) {
-            key.setString(1, floorSessions.get(i));
-            try (java.sql.ResultSet row = key.executeQuery()) {
-              row.next();
-              floorKeys[i] = row.getLong(1);
-            }
-          }
+        for (int i = 0; i < SESSIONS; i++) {
+          floorKeys[i] = Jdbc.first(floor, "SELECT session_key FROM sessions WHERE session_id = ?", row -> row.getLong(1),
+              floorSessions.get(i));
         }
         floor.setAutoCommit(false);
         PreparedStatement insert = floor.prepareStatement(Sql.INSERT_EVENT);
