@@ -44,9 +44,14 @@ final class EventLog {
   private Consumer<Boolean> backlogListener = b -> { };
   private boolean backlogHigh;
 
-  /** Events waiting for the store above which the producer (Claude's stream) is held back. */
-  static final int HIGH_WATER = 256;
-  static final int LOW_WATER = 32;
+  /**
+   * Events waiting for the store at which the producer (Claude's stream) is held back; it reads again once they are
+   * down to {@link #LOW_WATER}. What is held back waits in the TCP window, not in the heap. At 256 (until round
+   * thirty-five of docs/PERFORMANCE.md) a store behind 1,000 streams held tens of thousands of events in memory, which
+   * young collections promoted and the heap grew for; at 64 the same events/s, half the unpaced tail latency.
+   */
+  static final int HIGH_WATER = 64;
+  static final int LOW_WATER = 16;
 
   EventLog(StoreClient store, String sessionId, String turnId, Consumer<AgentXException> onStoreFailure) {
     this.store = store;

@@ -83,8 +83,8 @@ public final class RawRelay {
    * a stream with this many events waiting for the writer stops reading Claude's answer until they are down to the low
    * mark. Without it the floor queued all it read when SQLite fell behind, and its heap grew through every run.
    */
-  static final int HIGH_WATER = 256;
-  static final int LOW_WATER = 32;
+  static final int HIGH_WATER = 64;
+  static final int LOW_WATER = 16;
 
   private static final class Relay extends VerticleBase {
     private final URI upstream;

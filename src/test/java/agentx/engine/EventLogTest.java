@@ -135,4 +135,42 @@ class EventLogTest {
     assertThat(texts).containsExactly("Hel", "lo");
     assertThat(failures).isEmpty();
   }
+
+  @Test
+  @DisplayName("back-pressure: Claude's stream is held once HIGH_WATER events wait for the store, and let go once they are written down; every event is stored, in order")
+  void holdsTheStreamBackWhileTheStoreIsBehind() {
+    EventLog log = newLog();
+    List<String> told = new CopyOnWriteArrayList<>();
+    List<Integer> heldAt = new CopyOnWriteArrayList<>();
+    int[] emitted = {0};
+    log.onBacklog(hold -> {
+      told.add(hold ? "hold" : "resume");
+      if (hold) {
+        heldAt.add(emitted[0]);
+      }
+    });
+    int total = EventLog.HIGH_WATER + 10;
+    boolean[] high = new boolean[2];
+    onContext(l -> {
+      // all in one task: the first batch leaves only once the task that emitted its first event ends
+      for (int i = 0; i < total; i++) {
+        emitted[0]++;
+        l.emit(Events.STREAM, "t" + i);
+        if (emitted[0] == EventLog.HIGH_WATER - 1) {
+          high[0] = l.backlogHigh();
+        }
+      }
+      high[1] = l.backlogHigh();
+      return l.drain();
+    }, log);
+    assertThat(high).as("held below the mark, at the mark").containsExactly(false, true);
+    assertThat(told).containsExactly("hold", "resume");
+    assertThat(heldAt).containsExactly(EventLog.HIGH_WATER);
+    assertThat(log.backlogHigh()).isFalse();
+    List<String> envelopes = store.events(new EventQuery(sessionId, 0, total + 10)).await().envelopes();
+    List<Object> texts = envelopes.stream().map(e -> new JsonObject(e)).filter(e -> Events.STREAM.equals(e.getString("type")))
+        .map(e -> e.getValue("data")).toList();
+    assertThat(texts).hasSize(total).startsWith("t0", "t1").endsWith("t" + (total - 1));
+    assertThat(failures).isEmpty();
+  }
 }
