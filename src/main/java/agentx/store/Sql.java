@@ -33,9 +33,10 @@ final class Sql {
   /**
    * The events table is keyed by the session's {@code session_key}, a small integer (migrations V4 on SQLite, V5 on
    * PostgreSQL: 36 bytes fewer in each row and in each entry of its key); the statements that name a session by its id
-   * find its key with this (a scalar subquery, run once per statement, through the sessions' primary key).
+   * find its key with {@link #KEY_OF_SESSION} (a scalar subquery, run once per statement, through the sessions' primary key).
    */
-  private static final String KEY_OF_SESSION = "(SELECT session_key FROM sessions WHERE session_id = ?)";
+  static final String SESSION_KEY = "SELECT session_key FROM sessions WHERE session_id = ?";
+  private static final String KEY_OF_SESSION = "(" + SESSION_KEY + ")";
 
   static final String DELETE_SESSION_EVENTS = "DELETE FROM events WHERE session_key = " + KEY_OF_SESSION;
   static final String DELETE_SESSION_WORKFLOWS = "DELETE FROM workflows WHERE session_id = ?";

@@ -94,7 +94,7 @@ class PersistenceVerticleTest {
     store.appendEvents(new AppendEvents(List.of(Events.draft(Events.STATE, id, turnId, Events.state("thinking"))))).await();
     store.saveWorkflow(new SaveWorkflow(id, "{\"1\":{\"class_type\":\"X\",\"inputs\":{}}}", "d", null, SaveWorkflow.USER, null, null))
         .await();
-    long key = db.queryLong("SELECT session_key FROM sessions WHERE session_id = ?", id); // the events' name for the session
+    long key = db.queryLong(Sql.SESSION_KEY, id); // the events' name for the session
     for (String table : new String[] {"sessions", "messages", "turns", "workflows"}) {
       assertThat(count(db, table, id)).as(table).isPositive();
     }

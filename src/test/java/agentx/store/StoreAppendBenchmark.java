@@ -76,8 +76,7 @@ class StoreAppendBenchmark {
           Connection relay = config.createConnection("jdbc:sqlite:" + dir.resolve("relay.db"))) {
         long[] floorKeys = new long[SESSIONS];
         for (int i = 0; i < SESSIONS; i++) {
-          floorKeys[i] = Jdbc.first(floor, "SELECT session_key FROM sessions WHERE session_id = ?", row -> row.getLong(1),
-              floorSessions.get(i));
+          floorKeys[i] = Jdbc.first(floor, Sql.SESSION_KEY, row -> row.getLong(1), floorSessions.get(i));
         }
         floor.setAutoCommit(false);
         PreparedStatement insert = floor.prepareStatement(Sql.INSERT_EVENT);

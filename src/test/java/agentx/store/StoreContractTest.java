@@ -400,7 +400,7 @@ class StoreContractTest {
     // SQLite's store remembers the last number between appends; PostgreSQL's asks every time (other nodes append too)
     assertThat(db.lastSeqs().knows(id)).isEqualTo(backend == Backend.SQLITE);
     assertThat(db.lastSeqs().key(id)).isEqualTo(backend == Backend.SQLITE
-        ? (Long) db.readJdbc(jdbc -> Jdbc.first(jdbc, "SELECT session_key FROM sessions WHERE session_id = ?", row -> row.getLong(1), id)).await()
+        ? (Long) db.readJdbc(jdbc -> Jdbc.first(jdbc, Sql.SESSION_KEY, row -> row.getLong(1), id)).await()
         : null);
     workflows.saveAndAnnounce(new SaveWorkflow(id, new JsonObject(), "an edit", null, SaveWorkflow.USER)).await(); // numbers its event itself (3)
     assertThat(db.lastSeqs().knows(id)).isFalse();
@@ -473,9 +473,11 @@ class StoreContractTest {
     EventRepository events = new EventRepository(db);
     String id = newSession(new SessionRepository(db));
     events.append(drafts(id, "t", "a", "b")).await();
-    try (Connection other = DriverManager.getConnection(testDb.jdbcUrl()); var st = other.createStatement()) {
-      st.execute("INSERT INTO events (session_key, seq, type, envelope) VALUES ((SELECT session_key FROM sessions WHERE session_id = '" + id
-          + "'), 3, 'stream', '{\"seq\":3}')");
+    try (Connection other = DriverManager.getConnection(testDb.jdbcUrl());
+        var st = other.prepareStatement("INSERT INTO events (session_key, seq, type, envelope) VALUES ((" + Sql.SESSION_KEY
+            + "), 3, 'stream', '{\"seq\":3}')")) {
+      st.setString(1, id);
+      st.executeUpdate();
     }
     Future<List<EventRepository.Appended>> refused = events.append(drafts(id, "t", "c"));
     assertThat(refused.<Throwable>transform(ar -> Future.succeededFuture(ar.cause())).await()).as("the primary key refuses seq 3 twice").isNotNull();
